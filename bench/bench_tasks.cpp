@@ -1,0 +1,114 @@
+// Task throughput: N tiny `inc` tasks, then a pairwise tree reduction of their results
+// (2N - 1 tasks in all). The time covers building the graph and running it, as a user
+// pays for both. Prints one JSON line per repetition:
+//   {"workload":"task_throughput","engine":"threads","params":{...},"seconds":...,"rate":...}
+//
+//   tessera_bench_tasks --engine threads --n 1000000 [--threads 2] [--repeat 3]
+
+#include <tessera/tessera.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+long inc(long x) { return x + 1; }
+long add(long a, long b) { return a + b; }
+
+}  // namespace
+
+TESSERA_TASK(inc);
+TESSERA_TASK(add);
+
+namespace {
+
+struct Options {
+  std::string engine = "threads";
+  long n = 1000000;
+  unsigned threads = 0;
+  int repeat = 1;
+};
+
+[[noreturn]] void usage(const char* problem) {
+  std::fprintf(stderr,
+               "tessera_bench_tasks: %s\n"
+               "usage: tessera_bench_tasks [--engine sync|threads] [--n N] [--threads T] "
+               "[--repeat R]\n",
+               problem);
+  std::exit(2);
+}
+
+Options parse(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    std::string flag = argv[i];
+    if (i + 1 >= argc) usage(("missing value after " + flag).c_str());
+    std::string value = argv[++i];
+    char* end = nullptr;
+    if (flag == "--engine") {
+      options.engine = value;
+      if (value != "sync" && value != "threads") usage("--engine must be sync or threads");
+    } else if (flag == "--n") {
+      options.n = std::strtol(value.c_str(), &end, 10);
+      if (*end || options.n < 1) usage("--n must be a positive integer");
+    } else if (flag == "--threads") {
+      options.threads = static_cast<unsigned>(std::strtoul(value.c_str(), &end, 10));
+      if (*end) usage("--threads must be a non-negative integer");
+    } else if (flag == "--repeat") {
+      options.repeat = static_cast<int>(std::strtol(value.c_str(), &end, 10));
+      if (*end || options.repeat < 1) usage("--repeat must be a positive integer");
+    } else {
+      usage(("unknown option " + flag).c_str());
+    }
+  }
+  return options;
+}
+
+tessera::Delayed<long> build(long n) {
+  auto d_inc = tessera::delayed(inc);
+  auto d_add = tessera::delayed(add);
+  std::vector<tessera::Delayed<long>> level;
+  level.reserve(static_cast<std::size_t>(n));
+  for (long i = 0; i < n; ++i) level.push_back(d_inc(i));
+  while (level.size() > 1) {
+    std::size_t half = level.size() / 2;
+    for (std::size_t i = 0; i < half; ++i) level[i] = d_add(level[2 * i], level[2 * i + 1]);
+    if (level.size() % 2) level[half++] = level.back();
+    level.erase(level.begin() + static_cast<std::ptrdiff_t>(half), level.end());
+  }
+  return level.front();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options = parse(argc, argv);
+  tessera::Client client({.scheduler = options.engine, .threads = options.threads});
+  const long expected = options.n * (options.n - 1) / 2 + options.n;
+  for (int r = 0; r < options.repeat; ++r) {
+    auto start = std::chrono::steady_clock::now();
+    auto total = build(options.n);
+    auto built = std::chrono::steady_clock::now();
+    long result = client.compute(total).result();
+    auto stop = std::chrono::steady_clock::now();
+    if (result != expected) {
+      std::fprintf(stderr, "tessera_bench_tasks: wrong result %ld (expected %ld)\n", result,
+                   expected);
+      return 1;
+    }
+    using seconds = std::chrono::duration<double>;
+    double elapsed = seconds(stop - start).count();
+    double tasks = 2.0 * static_cast<double>(options.n) - 1.0;
+    std::printf(
+        "{\"workload\":\"task_throughput\",\"engine\":\"%s\",\"params\":{\"n\":%ld,\"tasks\":%.0f,"
+        "\"threads\":%u},\"seconds\":%.6f,\"rate\":%.0f,\"build_seconds\":%.6f,"
+        "\"run_seconds\":%.6f}\n",
+        client.scheduler(), options.n, tasks, client.threads(), elapsed, tasks / elapsed,
+        seconds(built - start).count(), seconds(stop - built).count());
+    std::fflush(stdout);
+  }
+}

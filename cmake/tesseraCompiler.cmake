@@ -1,0 +1,26 @@
+# Compiler setup shared by every tessera target: ccache, sanitizers, warnings.
+
+# ccache, when present and the user did not choose a launcher.
+if(NOT DEFINED CMAKE_CXX_COMPILER_LAUNCHER)
+  find_program(TESSERA_CCACHE ccache)
+  mark_as_advanced(TESSERA_CCACHE)
+  if(TESSERA_CCACHE)
+    set(CMAKE_CXX_COMPILER_LAUNCHER "${TESSERA_CCACHE}")
+  endif()
+endif()
+
+# Sanitizers apply to everything built in this tree (libraries, tests, examples, benchmarks),
+# compile and link alike, so that no uninstrumented code hides an error.
+set(TESSERA_SANITIZE_FLAGS
+    -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+if(TESSERA_SANITIZE)
+  add_compile_options(${TESSERA_SANITIZE_FLAGS})
+  add_link_options(${TESSERA_SANITIZE_FLAGS})
+endif()
+
+# Strict warnings for our own code only (never added to the exported interface).
+function(tessera_warnings target)
+  target_compile_options(${target} PRIVATE
+    $<$<OR:$<CXX_COMPILER_ID:GNU>,$<CXX_COMPILER_ID:Clang>,$<CXX_COMPILER_ID:AppleClang>>:
+      -Wall -Wextra -Werror>)
+endfunction()

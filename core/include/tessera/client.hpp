@@ -1,0 +1,158 @@
+#pragma once
+// Client: where graphs run. A local client runs them on the "threads" scheduler (a
+// work-stealing pool) or the "sync" one (the calling thread, for debugging).
+//
+//   tessera::Client client;                    // threads, one per core
+//   auto f = client.submit(inc, 1);            // Future<int>, running now
+//   auto d = tessera::delayed(add)(f, 2);      // lazy, depends on f
+//   int total = client.compute(d).result();    // 4
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <vector>
+
+#include "tessera/delayed.hpp"
+#include "tessera/events.hpp"
+#include "tessera/future.hpp"
+#include "tessera/task.hpp"
+
+namespace tessera {
+
+class Graph;
+
+struct ClientOptions {
+  /// "threads" or "sync"; empty: the "scheduler" setting (config.hpp).
+  std::string scheduler{};
+  /// Threads of the "threads" scheduler; 0: the "num_threads" setting, else one per core.
+  std::uint32_t threads = 0;
+};
+
+/// A handle to a running scheduler; copies share it. The newest client is the default
+/// one, which Delayed::compute() and tessera::compute() use outside tasks.
+class Client {
+ public:
+  Client();
+  explicit Client(ClientOptions options);
+
+  /// "threads" or "sync".
+  const char* scheduler() const noexcept;
+  /// Threads that run tasks.
+  std::uint32_t threads() const noexcept;
+
+  /// Runs fn(args...) now; arguments may be values, Futures or Delayeds.
+  template <class F, class... A>
+    requires(!std::is_same_v<std::decay_t<F>, TaskOptions>)
+  auto submit(F&& fn, A&&... args) {
+    return submit(TaskOptions{}, std::forward<F>(fn), std::forward<A>(args)...);
+  }
+  template <class F, class... A>
+  auto submit(const TaskOptions& options, F&& fn, A&&... args) {
+    auto d = delayed(std::forward<F>(fn), options)(std::forward<A>(args)...);
+    return compute(d);
+  }
+
+  /// Runs fn on every item, as one batch; one future per item, in order.
+  template <class F, class Range>
+  auto map(F&& fn, const Range& items, const TaskOptions& options = {}) {
+    auto call = delayed(std::forward<F>(fn), options);
+    using T = typename decltype(call(*std::begin(items)))::value_type;
+    std::vector<detail::NodePtr> nodes;
+    for (const auto& item : items) nodes.push_back(call(item).node());
+    return futures_of<T>(run(nodes));
+  }
+
+  /// Starts computing a Delayed; its Future.
+  template <class T>
+  Future<T> compute(const Delayed<T>& d) {
+    return Future<T>(run({d.node()}).front());
+  }
+  /// Starts computing many Delayeds as one graph (shared parts run once).
+  template <class T>
+  std::vector<Future<T>> compute(const std::vector<Delayed<T>>& ds) {
+    std::vector<detail::NodePtr> nodes;
+    for (const auto& d : ds) nodes.push_back(d.node());
+    return futures_of<T>(run(nodes));
+  }
+
+  /// Starts computing and returns a Delayed that refers to the result kept in memory.
+  template <class T>
+  Delayed<T> persist(const Delayed<T>& d) {
+    return Delayed<T>(compute(d));
+  }
+
+  /// Waits for all futures and returns their results in order (rethrows the first error).
+  template <class T>
+  std::vector<T> gather(const std::vector<Future<T>>& futures) {
+    std::vector<T> results;
+    results.reserve(futures.size());
+    for (const auto& f : futures) results.push_back(f.result());
+    return results;
+  }
+
+  /// Puts a value into the client's memory: a finished Future that tasks can take as input.
+  template <class T>
+  Future<std::decay_t<T>> scatter(T&& value) {
+    return Future<std::decay_t<T>>(scatter_value(Value(std::forward<T>(value))));
+  }
+
+  /// Runs the tasks of `graph` that `keys` need; one future per key.
+  std::vector<detail::FutureStatePtr> get(const Graph& graph, const std::vector<Key>& keys);
+
+  /// Runs the graph behind `outputs`; one future state per output, in order.
+  std::vector<detail::FutureStatePtr> run(const std::vector<detail::NodePtr>& outputs);
+
+  /// The newest task runs (key, thread, start, stop), oldest first; at most the
+  /// "task_stream_limit" setting.
+  std::vector<TaskRecord> task_stream() const;
+
+  struct Impl;
+  explicit Client(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+ private:
+  template <class T>
+  static std::vector<Future<T>> futures_of(const std::vector<detail::FutureStatePtr>& states) {
+    return std::vector<Future<T>>(states.begin(), states.end());
+  }
+  detail::FutureStatePtr scatter_value(Value value);
+
+  std::shared_ptr<Impl> impl_;
+};
+
+/// The client running the current task; outside tasks the default (newest) client, made
+/// with the configured settings if there is none.
+Client get_client();
+
+/// Computes several Delayeds as one graph on the current client: auto [a, b] = compute(x, y).
+namespace detail {
+template <class... T, std::size_t... I>
+std::tuple<T...> results_of(const std::vector<FutureStatePtr>& states, std::index_sequence<I...>) {
+  return std::tuple<T...>{Future<T>(states[I]).result()...};
+}
+}  // namespace detail
+
+template <class... T>
+std::tuple<T...> compute(const Delayed<T>&... ds) {
+  return detail::results_of<T...>(get_client().run({ds.node()...}), std::index_sequence_for<T...>{});
+}
+
+/// Computes many Delayeds of one type as one graph; results in order.
+template <class T>
+std::vector<T> compute(const std::vector<Delayed<T>>& ds) {
+  auto client = get_client();
+  return client.gather(client.compute(ds));
+}
+
+template <class T>
+T Delayed<T>::compute() const {
+  return get_client().compute(*this).result();
+}
+
+template <class T>
+Delayed<T> Delayed<T>::persist() const {
+  return get_client().persist(*this);
+}
+
+}  // namespace tessera

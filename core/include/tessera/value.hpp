@@ -1,0 +1,188 @@
+#pragma once
+// Value: a type-erased task argument or result.
+
+#include <cstddef>
+#include <new>
+#include <string>
+#include <type_traits>
+#include <typeinfo>
+#include <utility>
+
+#include "tessera/errors.hpp"
+#include "tessera/serialize.hpp"
+
+namespace tessera {
+
+namespace detail {
+/// "std::vector<double, std::allocator<double> >" for typeid(...).name().
+std::string demangle(const char* mangled_name);
+}  // namespace detail
+
+/// Holds one value of any copyable type. Values of up to 24 bytes live inside the Value
+/// (no allocation, the common case for task results); larger ones on the heap. Copying a
+/// Value copies what it holds: wrap big payloads in tessera::Buffer, whose copies share
+/// memory. An empty Value is the result of a task returning void.
+class Value {
+ public:
+  Value() noexcept = default;
+
+  template <class T, class D = std::decay_t<T>>
+    requires(!std::is_same_v<D, Value>)
+  Value(T&& value) {  // NOLINT(google-explicit-constructor): values convert implicitly
+    static_assert(std::is_copy_constructible_v<D>, "a task's arguments and results must be copyable");
+    if constexpr (fits_inline<D>) {
+      ::new (static_cast<void*>(storage_)) D(std::forward<T>(value));
+    } else {
+      heap() = new D(std::forward<T>(value));
+    }
+    vtable_ = &vtable_for<D>;
+  }
+
+  Value(const Value& other) {
+    if (other.vtable_) other.vtable_->copy(other, *this);
+    vtable_ = other.vtable_;
+  }
+  Value(Value&& other) noexcept {
+    if (other.vtable_) other.vtable_->move(other, *this);
+    vtable_ = std::exchange(other.vtable_, nullptr);
+  }
+  Value& operator=(const Value& other) {
+    if (this != &other) *this = Value(other);
+    return *this;
+  }
+  Value& operator=(Value&& other) noexcept {
+    if (this != &other) {
+      reset();
+      if (other.vtable_) other.vtable_->move(other, *this);
+      vtable_ = std::exchange(other.vtable_, nullptr);
+    }
+    return *this;
+  }
+  ~Value() { reset(); }
+
+  /// Destroys what the Value holds; it is empty afterwards.
+  void reset() noexcept {
+    if (vtable_) {
+      vtable_->destroy(*this);
+      vtable_ = nullptr;
+    }
+  }
+
+  bool has_value() const noexcept { return vtable_ != nullptr; }
+
+  /// The held type (typeid(void) when empty).
+  const std::type_info& type() const noexcept { return vtable_ ? vtable_->type : typeid(void); }
+  /// Readable name of the held type, for error messages.
+  std::string type_name() const { return detail::demangle(type().name()); }
+
+  template <class T>
+  bool holds() const noexcept {
+    return vtable_ == &vtable_for<T> || (vtable_ && vtable_->type == typeid(T));
+  }
+
+  /// The held T. Throws TypeError naming both types when the Value holds something else.
+  template <class T>
+  const T& get() const {
+    if (!holds<T>()) throw_type_mismatch(typeid(T));
+    return *pointer<T>();
+  }
+  template <class T>
+  T& get() {
+    if (!holds<T>()) throw_type_mismatch(typeid(T));
+    return *const_cast<T*>(std::as_const(*this).pointer<T>());
+  }
+
+  /// The held value in wire form. Throws SerializationError if its type is not Serializable.
+  Frames serialize() const {
+    if (!vtable_) return tessera::serialize(Empty{});
+    return vtable_->serialize(*this);
+  }
+
+  /// A Value holding the T that `frames` encodes.
+  template <class T>
+  static Value deserialize(const Frames& frames) {
+    if constexpr (std::is_void_v<T>) {
+      tessera::deserialize<Empty>(frames);
+      return Value();
+    } else {
+      return Value(tessera::deserialize<T>(frames));
+    }
+  }
+
+ private:
+  struct Empty {};
+  static constexpr std::size_t inline_size = 24;
+
+  template <class T>
+  static constexpr bool fits_inline = sizeof(T) <= inline_size &&
+                                      alignof(T) <= alignof(std::max_align_t) &&
+                                      std::is_nothrow_move_constructible_v<T>;
+
+  struct VTable {
+    const std::type_info& type;
+    void (*copy)(const Value& from, Value& to);
+    void (*move)(Value& from, Value& to) noexcept;
+    void (*destroy)(Value& self) noexcept;
+    Frames (*serialize)(const Value& self);
+  };
+
+  template <class T>
+  const T* pointer() const noexcept {
+    if constexpr (fits_inline<T>) {
+      return std::launder(reinterpret_cast<const T*>(storage_));
+    } else {
+      return static_cast<const T*>(heap_const());
+    }
+  }
+  void*& heap() noexcept { return *reinterpret_cast<void**>(storage_); }
+  const void* heap_const() const noexcept { return *reinterpret_cast<void* const*>(storage_); }
+
+  template <class T>
+  static Frames serialize_held(const Value& self) {
+    if constexpr (Serializable<T>) {
+      return tessera::serialize(*self.pointer<T>());
+    } else {
+      throw SerializationError("a value of type " + detail::demangle(typeid(T).name()) +
+                               " cannot be serialized: make it trivially copyable, a standard "
+                               "container, or give it a Boost.Serialization serialize()");
+    }
+  }
+
+  template <class T>
+  static void copy_held(const Value& from, Value& to) {
+    if constexpr (fits_inline<T>) {
+      ::new (static_cast<void*>(to.storage_)) T(*from.pointer<T>());
+    } else {
+      to.heap() = new T(*from.pointer<T>());
+    }
+  }
+  template <class T>
+  static void move_held(Value& from, Value& to) noexcept {
+    if constexpr (fits_inline<T>) {
+      T* source = std::launder(reinterpret_cast<T*>(from.storage_));
+      ::new (static_cast<void*>(to.storage_)) T(std::move(*source));
+      source->~T();
+    } else {
+      to.heap() = std::exchange(from.heap(), nullptr);
+    }
+  }
+  template <class T>
+  static void destroy_held(Value& self) noexcept {
+    if constexpr (fits_inline<T>) {
+      std::launder(reinterpret_cast<T*>(self.storage_))->~T();
+    } else {
+      delete static_cast<T*>(self.heap());
+    }
+  }
+
+  template <class T>
+  static constexpr VTable vtable_for = {typeid(T), &copy_held<T>, &move_held<T>, &destroy_held<T>,
+                                        &serialize_held<T>};
+
+  [[noreturn]] void throw_type_mismatch(const std::type_info& wanted) const;
+
+  alignas(std::max_align_t) unsigned char storage_[inline_size];
+  const VTable* vtable_ = nullptr;
+};
+
+}  // namespace tessera

@@ -1,0 +1,69 @@
+#include "tessera/buffer.hpp"
+
+#include <cxxabi.h>
+#include <sys/mman.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+
+namespace tessera {
+namespace {
+
+constexpr std::size_t cache_line = 64;
+constexpr std::size_t huge_page = std::size_t{2} << 20;
+
+std::string readable_name(const std::type_info& type) {
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> readable(
+      abi::__cxa_demangle(type.name(), nullptr, nullptr, &status), std::free);
+  return status == 0 && readable ? std::string(readable.get()) : std::string(type.name());
+}
+
+}  // namespace
+
+Buffer Buffer::allocate(std::size_t bytes) {
+  if (bytes == 0) return Buffer();
+  // Large buffers get whole, aligned huge pages: transparent huge pages need 2 MiB aligned
+  // ranges, and one fault per 2 MiB instead of per 4 KiB is most of the first-touch cost.
+  const bool huge = bytes >= huge_page;
+  const std::size_t alignment = huge ? huge_page : cache_line;
+  const std::size_t capacity = (bytes + alignment - 1) / alignment * alignment;
+  void* memory = ::operator new(capacity, std::align_val_t{alignment});
+  if (huge) {
+    // Advice only: where THP is off, madvise fails and the pages are merely small.
+    (void)::madvise(memory, capacity, MADV_HUGEPAGE);
+  }
+  std::shared_ptr<void> owner(memory, [alignment](void* pointer) {
+    ::operator delete(pointer, std::align_val_t{alignment});
+  });
+  return Buffer(std::move(owner), static_cast<std::byte*>(memory), bytes);
+}
+
+Buffer Buffer::copy_of(const void* data, std::size_t bytes) {
+  Buffer copy = allocate(bytes);
+  if (bytes != 0) std::memcpy(copy.data_, data, bytes);
+  return copy;
+}
+
+Buffer Buffer::borrow(const void* data, std::size_t bytes, std::shared_ptr<const void> keepalive) {
+  if (bytes == 0) return Buffer();
+  // Buffer hands out mutable pointers; whether writing is allowed is the lender's business.
+  return Buffer(std::move(keepalive), static_cast<std::byte*>(const_cast<void*>(data)), bytes);
+}
+
+void Buffer::throw_bad_span(std::size_t element_size, std::size_t alignment,
+                            const std::type_info& element) const {
+  const std::string name = readable_name(element);
+  if (size_ % element_size != 0) {
+    throw SerializationError("Buffer::as_span<" + name + ">: the buffer has " +
+                             std::to_string(size_) + " bytes, not a multiple of sizeof(" + name +
+                             ") = " + std::to_string(element_size));
+  }
+  throw SerializationError("Buffer::as_span<" + name + ">: the buffer's data is at address " +
+                           std::to_string(reinterpret_cast<std::uintptr_t>(data_)) +
+                           ", not aligned to alignof(" + name + ") = " + std::to_string(alignment));
+}
+
+}  // namespace tessera

@@ -1,0 +1,124 @@
+#include "tessera/client.hpp"
+
+#include <mutex>
+#include <thread>
+
+#include "executor.hpp"
+#include "run.hpp"
+#include "task_stream.hpp"
+#include "tessera/graph.hpp"
+#include "tessera/config.hpp"
+
+namespace tessera {
+
+struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
+  std::unique_ptr<detail::Executor> executor;
+  std::shared_ptr<detail::TaskStream> stream;
+};
+
+namespace {
+
+// The client whose executor runs the current task (set on pool threads and around sync runs).
+thread_local Client::Impl* running_client = nullptr;
+
+std::mutex default_mutex;
+std::weak_ptr<Client::Impl> newest_client;
+std::shared_ptr<Client::Impl> fallback_client;
+
+std::shared_ptr<Client::Impl> make_impl(ClientOptions options) {
+  if (options.scheduler.empty()) options.scheduler = config::get("scheduler");
+  if (options.scheduler != "threads" && options.scheduler != "sync") {
+    throw ConfigError("Client: scheduler \"" + options.scheduler +
+                      "\" is not one of \"threads\", \"sync\"");
+  }
+  auto threads = options.threads;
+  if (threads == 0) threads = static_cast<std::uint32_t>(config::get_int("num_threads"));
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+
+  auto impl = std::make_shared<Client::Impl>();
+  impl->stream = std::make_shared<detail::TaskStream>(
+      static_cast<std::size_t>(config::get_int("task_stream_limit")));
+  impl->executor = options.scheduler == "sync" ? detail::make_sync_executor()
+                                               : detail::make_thread_pool(threads, [raw = impl.get()] {
+                                                   running_client = raw;
+                                                 });
+  return impl;
+}
+
+}  // namespace
+
+Client::Client() : Client(ClientOptions{}) {}
+
+Client::Client(ClientOptions options) : impl_(make_impl(std::move(options))) {
+  std::lock_guard lock(default_mutex);
+  newest_client = impl_;
+}
+
+const char* Client::scheduler() const noexcept { return impl_->executor->name(); }
+
+std::uint32_t Client::threads() const noexcept { return impl_->executor->worker_count(); }
+
+std::vector<detail::FutureStatePtr> Client::run(const std::vector<detail::NodePtr>& outputs) {
+  std::vector<detail::FutureStatePtr> states(outputs.size());
+  std::vector<detail::NodePtr> tasks;
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    const auto& node = *outputs[i];
+    if (node.is_task()) {
+      tasks.push_back(outputs[i]);
+    } else if (const auto* future = std::get_if<detail::FutureStatePtr>(&node.args[0])) {
+      states[i] = *future;
+    } else {
+      states[i] = std::make_shared<detail::FutureState>(node.key);
+      states[i]->finish(std::get<Value>(node.args[0]));
+    }
+  }
+  if (tasks.empty()) return states;
+
+  std::vector<std::uint32_t> task_ids;
+  detail::Plan plan = detail::lower(tasks, task_ids);
+  std::vector<detail::FutureStatePtr> plan_outputs;
+  plan_outputs.reserve(plan.outputs.size());
+  std::vector<std::uint32_t> slot_of(plan.size(), detail::no_task);
+  for (auto t : plan.outputs) {
+    slot_of[t] = static_cast<std::uint32_t>(plan_outputs.size());
+    plan_outputs.push_back(std::make_shared<detail::FutureState>(*plan.keys[t]));
+  }
+  for (std::size_t i = 0, k = 0; i < outputs.size(); ++i) {
+    if (!states[i]) states[i] = plan_outputs[slot_of[task_ids[k++]]];
+  }
+  auto run = std::make_shared<detail::Run>(std::move(plan), std::move(plan_outputs),
+                                           impl_->stream, impl_->executor->worker_count());
+  auto* previous = running_client;
+  running_client = impl_.get();
+  try {
+    impl_->executor->start(run);
+  } catch (...) {
+    running_client = previous;
+    throw;
+  }
+  running_client = previous;
+  return states;
+}
+
+detail::FutureStatePtr Client::scatter_value(Value value) {
+  auto state = std::make_shared<detail::FutureState>(unique_key("scatter"));
+  state->finish(std::move(value));
+  return state;
+}
+
+std::vector<detail::FutureStatePtr> Client::get(const Graph& graph, const std::vector<Key>& keys) {
+  return run(graph.nodes(keys));
+}
+
+std::vector<TaskRecord> Client::task_stream() const { return impl_->stream->records(); }
+
+Client get_client() {
+  if (running_client) return Client(running_client->shared_from_this());
+  std::lock_guard lock(default_mutex);
+  if (auto newest = newest_client.lock()) return Client(std::move(newest));
+  if (!fallback_client) fallback_client = make_impl(ClientOptions{});
+  newest_client = fallback_client;
+  return Client(fallback_client);
+}
+
+}  // namespace tessera

@@ -1,0 +1,59 @@
+#include "tessera/events.hpp"
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <mutex>
+
+#include "tessera/config.hpp"
+
+namespace tessera {
+namespace {
+
+struct EventLog {
+  std::mutex mutex;
+  std::map<std::string, std::deque<Event>, std::less<>> topics;
+};
+
+EventLog& event_log() {
+  static EventLog instance;
+  return instance;
+}
+
+thread_local std::string worker_name = "client";
+
+}  // namespace
+
+double wall_time() noexcept {
+  using namespace std::chrono;
+  static const double offset =
+      duration<double>(system_clock::now().time_since_epoch()).count() -
+      duration<double>(steady_clock::now().time_since_epoch()).count();
+  return offset + duration<double>(steady_clock::now().time_since_epoch()).count();
+}
+
+void log_event(std::string_view topic, std::string message) {
+  auto limit = static_cast<std::size_t>(config::get_int("events_limit"));
+  Event event{wall_time(), std::string(topic), std::move(message), worker_name};
+  auto& log = event_log();
+  std::lock_guard lock(log.mutex);
+  auto it = log.topics.find(topic);
+  if (it == log.topics.end()) it = log.topics.emplace(std::string(topic), std::deque<Event>{}).first;
+  it->second.push_back(std::move(event));
+  while (it->second.size() > limit) it->second.pop_front();
+}
+
+std::vector<Event> get_events(std::string_view topic) {
+  auto& log = event_log();
+  std::lock_guard lock(log.mutex);
+  auto it = log.topics.find(topic);
+  if (it == log.topics.end()) return {};
+  return {it->second.begin(), it->second.end()};
+}
+
+namespace detail {
+const std::string& current_worker_name() { return worker_name; }
+void set_current_worker_name(std::string name) { worker_name = std::move(name); }
+}  // namespace detail
+
+}  // namespace tessera

@@ -1,0 +1,197 @@
+#include "run.hpp"
+
+#include <algorithm>
+#include <typeinfo>
+
+#include "tessera/events.hpp"
+
+namespace tessera::detail {
+
+Run::Run(Plan plan, std::vector<FutureStatePtr> outputs, std::shared_ptr<TaskStream> stream,
+         std::uint32_t workers)
+    : plan_(std::move(plan)),
+      outputs_(std::move(outputs)),
+      remaining_(plan_.size()),
+      stream_(std::move(stream)) {
+  const auto n = plan_.size();
+  output_slot_.assign(n, no_task);
+  for (std::uint32_t i = 0; i < plan_.outputs.size(); ++i) output_slot_[plan_.outputs[i]] = i;
+
+  results_ = std::make_unique<Value[]>(n);
+  waiting_ = std::make_unique<std::atomic<std::uint32_t>[]>(n);
+  uses_left_ = std::make_unique<std::atomic<std::uint32_t>[]>(n);
+  failed_ = std::make_unique<std::atomic<std::uint32_t>[]>(n);
+  for (std::uint32_t t = 0; t < n; ++t) {
+    waiting_[t].store(plan_.waiting[t], std::memory_order_relaxed);
+    uses_left_[t].store(plan_.dependent_begin[t + 1] - plan_.dependent_begin[t],
+                        std::memory_order_relaxed);
+    failed_[t].store(no_task, std::memory_order_relaxed);
+    if (plan_.waiting[t] == 0) roots_.push_back(t);
+  }
+
+  argv_.resize(plan_.args.size());
+  for (std::size_t a = 0; a < argv_.size(); ++a) {
+    const auto& arg = plan_.args[a];
+    argv_[a] = arg.value ? arg.value : &results_[arg.task];
+  }
+
+  if (stream_ && stream_->limit() > 0) {
+    records_.resize(workers);
+    recorded_.assign(workers, 0);
+  }
+}
+
+Run::~Run() = default;
+
+void Run::begin(Executor& executor) {
+  executor_ = &executor;
+  self_ = shared_from_this();
+  for (std::uint32_t i = 0; i < outputs_.size(); ++i) {
+    outputs_[i]->attach(weak_from_this(), plan_.outputs[i]);
+  }
+  for (const auto& external : plan_.externals) {
+    external.state->add_handle();
+    external.state->on_done([this, state = external.state.get(), task = external.task] {
+      if (state->status() != FutureState::Status::finished) mark_failed(task, state->error());
+      if (waiting_[task].fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        executor_->schedule(*this, task);
+      }
+    });
+  }
+}
+
+void Run::invoke(std::uint32_t task, std::uint32_t worker) {
+  const TaskCode& code = *plan_.code[task];
+  const Value* const* args = argv_.data() + plan_.arg_begin[task];
+  const int retries = plan_.retries.empty() ? 0 : plan_.retries[task];
+  const bool record = !records_.empty();
+  for (int attempt = 0;; ++attempt) {
+    const double start = record ? wall_time() : 0.0;
+    try {
+      results_[task] = code.invoke(code.callable, args);
+    } catch (...) {
+      if (attempt < retries) {
+        log_event("retries", "task '" + *plan_.keys[task] + "' failed, retry " +
+                                 std::to_string(attempt + 1) + " of " + std::to_string(retries));
+        continue;
+      }
+      std::string type = "unknown exception";
+      std::string message;
+      try {
+        throw;
+      } catch (const TaskError&) {  // it waited on a failed task: report that one
+        fail(task, std::current_exception());
+        return;
+      } catch (const std::exception& error) {
+        type = demangle(typeid(error).name());
+        message = error.what();
+      } catch (...) {
+      }
+      fail(task, std::make_exception_ptr(TaskError(*plan_.keys[task], executor_->worker_name(worker),
+                                                   std::move(type), std::move(message))));
+      return;
+    }
+    if (record) {
+      auto& ring = records_[worker];
+      const auto limit = stream_->limit();
+      RawRecord raw{task, start, wall_time()};
+      if (ring.size() < limit) {
+        ring.push_back(raw);
+      } else {
+        ring[recorded_[worker] % limit] = raw;
+      }
+      ++recorded_[worker];
+    }
+    return;
+  }
+}
+
+void Run::fail(std::uint32_t task, std::exception_ptr error) {
+  {
+    std::lock_guard lock(failures_mutex_);
+    failures_.emplace(task, std::move(error));
+  }
+  failed_[task].store(task, std::memory_order_release);
+}
+
+void Run::mark_failed(std::uint32_t task, std::exception_ptr error) {
+  {
+    std::lock_guard lock(failures_mutex_);
+    failures_.emplace(task, std::move(error));
+  }
+  auto expected = no_task;
+  failed_[task].compare_exchange_strong(expected, task, std::memory_order_acq_rel);
+}
+
+void Run::deliver(std::uint32_t task) {
+  auto& state = *outputs_[output_slot_[task]];
+  const auto failed = failed_[task].load(std::memory_order_acquire);
+  if (failed != no_task) {
+    std::exception_ptr error;
+    {
+      std::lock_guard lock(failures_mutex_);
+      error = failures_.at(failed);
+    }
+    const bool cancelled = [&] {
+      try {
+        std::rethrow_exception(error);
+      } catch (const CancelledError&) {
+        return true;
+      } catch (...) {
+        return false;
+      }
+    }();
+    state.fail(error, cancelled ? FutureState::Status::cancelled : FutureState::Status::error);
+  } else if (plan_.dependent_begin[task + 1] == plan_.dependent_begin[task]) {
+    state.finish(std::move(results_[task]));
+  } else {
+    state.finish(results_[task]);
+  }
+}
+
+void Run::cancel_task(std::uint32_t task) noexcept {
+  try {
+    mark_failed(task, std::make_exception_ptr(
+                          CancelledError("task '" + *plan_.keys[task] + "' was cancelled")));
+    bool all_cancelled = true;
+    for (const auto& output : outputs_) {
+      all_cancelled = all_cancelled && output->status() == FutureState::Status::cancelled;
+    }
+    if (all_cancelled) abandoned_.store(true, std::memory_order_relaxed);
+  } catch (...) {
+    // Out of memory while recording the cancellation: the task simply runs.
+  }
+}
+
+void Run::flush_records() {
+  if (records_.empty()) return;
+  struct Stamped {
+    RawRecord raw;
+    std::uint32_t worker;
+  };
+  std::vector<Stamped> all;
+  for (std::uint32_t w = 0; w < records_.size(); ++w) {
+    for (const auto& raw : records_[w]) all.push_back({raw, w});
+  }
+  std::sort(all.begin(), all.end(),
+            [](const Stamped& a, const Stamped& b) { return a.raw.start < b.raw.start; });
+  const auto keep = std::min(all.size(), stream_->limit());
+  std::vector<std::string> names(records_.size());
+  for (std::uint32_t w = 0; w < records_.size(); ++w) names[w] = executor_->worker_name(w);
+  std::vector<TaskRecord> records;
+  records.reserve(keep);
+  for (auto it = all.end() - static_cast<std::ptrdiff_t>(keep); it != all.end(); ++it) {
+    records.push_back(TaskRecord{*plan_.keys[it->raw.task], names[it->worker], it->raw.start,
+                                 it->raw.stop});
+  }
+  stream_->add(std::move(records));
+}
+
+void Run::release_graph() noexcept { plan_.keep_alive.clear(); }
+
+void Run::complete() {
+  for (const auto& external : plan_.externals) external.state->drop_handle();
+  auto keep = std::move(self_);  // the run may end here, when nobody else holds it
+}
+
+}  // namespace tessera::detail

@@ -1,0 +1,133 @@
+#pragma once
+// A run is one execution of a plan: the per-task state that changes while tasks run
+// (inputs still awaited, uses left of each result, the results), in flat arrays indexed by
+// task id. Executors call execute() for ready tasks; it returns a dependent to run next
+// and hands other newly ready tasks to `push`.
+
+#include <atomic>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "executor.hpp"
+#include "plan.hpp"
+#include "task_stream.hpp"
+
+namespace tessera::detail {
+
+class Run final : public TaskCanceller, public std::enable_shared_from_this<Run> {
+ public:
+  /// `outputs` holds one future per plan output (same order as plan.outputs).
+  Run(Plan plan, std::vector<FutureStatePtr> outputs, std::shared_ptr<TaskStream> stream,
+      std::uint32_t workers);
+  ~Run() override;
+
+  const Plan& plan() const noexcept { return plan_; }
+
+  /// Tasks ready from the start, in priority order.
+  const std::vector<std::uint32_t>& roots() const noexcept { return roots_; }
+
+  /// Connects the run to its executor and to the futures it waits for. Call once, before
+  /// executing roots; keeps the run alive until its last task is done.
+  void begin(Executor& executor);
+
+  /// Runs (or skips, after a failure or cancellation) ready task `task` on `worker`.
+  template <class Push>
+  std::uint32_t execute(std::uint32_t task, std::uint32_t worker, Push&& push);
+
+  bool finished() const noexcept { return remaining_.load(std::memory_order_acquire) == 0; }
+
+  void cancel_task(std::uint32_t task) noexcept override;
+
+ private:
+  void invoke(std::uint32_t task, std::uint32_t worker);
+  void fail(std::uint32_t task, std::exception_ptr error);
+  // Skips the task (if it has not run) because of `error`; a first failure wins.
+  void mark_failed(std::uint32_t task, std::exception_ptr error);
+  void deliver(std::uint32_t task);
+  void flush_records();
+  void release_graph() noexcept;
+  void complete();
+
+  Plan plan_;
+  std::vector<FutureStatePtr> outputs_;
+  std::vector<std::uint32_t> output_slot_;  // per task: index into outputs_, or no_task
+  std::vector<std::uint32_t> roots_;
+  std::vector<const Value*> argv_;  // per argument: where its value is read from
+  std::unique_ptr<Value[]> results_;
+  std::unique_ptr<std::atomic<std::uint32_t>[]> waiting_;
+  std::unique_ptr<std::atomic<std::uint32_t>[]> uses_left_;
+  std::unique_ptr<std::atomic<std::uint32_t>[]> failed_;  // task whose failure skips this one
+  std::atomic<std::uint32_t> remaining_;
+  std::atomic<bool> abandoned_{false};  // every output was cancelled: skip what is left
+
+  std::mutex failures_mutex_;
+  std::unordered_map<std::uint32_t, std::exception_ptr> failures_;
+
+  struct RawRecord {
+    std::uint32_t task;
+    double start;
+    double stop;
+  };
+  std::shared_ptr<TaskStream> stream_;
+  std::vector<std::vector<RawRecord>> records_;  // per worker, a ring of at most limit
+  std::vector<std::size_t> recorded_;            // per worker, records ever made
+
+  Executor* executor_ = nullptr;
+  std::shared_ptr<Run> self_;
+};
+
+template <class Push>
+std::uint32_t Run::execute(std::uint32_t task, std::uint32_t worker, Push&& push) {
+  if (failed_[task].load(std::memory_order_acquire) == no_task &&
+      !abandoned_.load(std::memory_order_relaxed)) {
+    invoke(task, worker);
+  } else if (failed_[task].load(std::memory_order_acquire) == no_task) {
+    fail(task, std::make_exception_ptr(CancelledError(
+                   "task '" + *plan_.keys[task] + "' was skipped: its outputs were cancelled")));
+  }
+
+  const auto* args = plan_.args.data();
+  for (auto a = plan_.arg_begin[task], end = plan_.arg_begin[task + 1]; a < end; ++a) {
+    if (args[a].value) continue;
+    auto input = args[a].task;
+    if (uses_left_[input].fetch_sub(1, std::memory_order_acq_rel) == 1 &&
+        output_slot_[input] == no_task) {
+      results_[input].reset();
+    }
+  }
+
+  // The last task is always an output (every task feeds one). Before the caller sees the
+  // last result, the task stream is complete and the run lets go of the graph: a big graph
+  // is then freed by the caller's thread when it drops its Delayed, not by this worker
+  // while the caller is already allocating the next one.
+  const bool last = remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1;
+  if (last) {
+    flush_records();
+    release_graph();
+  }
+  const auto failed = failed_[task].load(std::memory_order_acquire);
+  if (output_slot_[task] != no_task) deliver(task);
+
+  std::uint32_t next = no_task;
+  for (auto d = plan_.dependent_begin[task], end = plan_.dependent_begin[task + 1]; d < end; ++d) {
+    auto dependent = plan_.dependents[d];
+    if (failed != no_task) {
+      auto expected = no_task;
+      failed_[dependent].compare_exchange_strong(expected, failed, std::memory_order_acq_rel);
+    }
+    if (waiting_[dependent].fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      if (next == no_task) {
+        next = dependent;
+      } else {
+        push(dependent);
+      }
+    }
+  }
+  if (last) complete();
+  return next;
+}
+
+}  // namespace tessera::detail

@@ -1,0 +1,285 @@
+#include "tessera/serialize.hpp"
+
+#include <cxxabi.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <streambuf>
+#include <string_view>
+#include <unordered_map>
+
+namespace tessera::detail {
+namespace {
+
+// Boost writes no archive header (the type fingerprint already guards the frames) and does not
+// touch the stream's locale.
+constexpr unsigned archive_flags = boost::archive::no_header | boost::archive::no_codecvt;
+
+std::string hex(std::uint64_t value) {
+  char text[19];
+  std::snprintf(text, sizeof text, "0x%016llx", static_cast<unsigned long long>(value));
+  return text;
+}
+
+class TypeNames {
+ public:
+  void add(std::uint64_t fingerprint, const char* name) {
+    std::lock_guard lock(mutex_);
+    names_.emplace(fingerprint, name);
+  }
+  const char* find(std::uint64_t fingerprint) {
+    std::lock_guard lock(mutex_);
+    auto found = names_.find(fingerprint);
+    return found == names_.end() ? nullptr : found->second;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<std::uint64_t, const char*> names_;  // typeid names live forever
+};
+
+TypeNames& type_names() {
+  static TypeNames names;
+  return names;
+}
+
+void replace_all(std::string& text, std::string_view from, std::string_view to) {
+  for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at)) {
+    text.replace(at, from.size(), to);
+    at += to.size();
+  }
+}
+
+std::string demangle(const char* mangled) {
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> readable(
+      abi::__cxa_demangle(mangled, nullptr, nullptr, &status), std::free);
+  if (status != 0 || !readable) return mangled;
+  std::string name = readable.get();
+  replace_all(name, "std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >",
+              "std::string");
+  replace_all(name, "std::__cxx11::", "std::");
+  return name;
+}
+
+// Appends everything Boost writes to the header. Without a put area every write reaches the
+// vector at once, so Boost's bytes and ours interleave in order.
+class ByteSink final : public std::streambuf {
+ public:
+  explicit ByteSink(std::vector<std::byte>& out) : out_(out) {}
+
+ protected:
+  std::streamsize xsputn(const char* data, std::streamsize size) override {
+    const auto* first = reinterpret_cast<const std::byte*>(data);
+    out_.insert(out_.end(), first, first + size);
+    return size;
+  }
+  int_type overflow(int_type c) override {
+    if (!traits_type::eq_int_type(c, traits_type::eof())) {
+      out_.push_back(static_cast<std::byte>(traits_type::to_char_type(c)));
+    }
+    return traits_type::not_eof(c);
+  }
+
+ private:
+  std::vector<std::byte>& out_;
+};
+
+// Lets Boost read one archive's bytes of the header, in place; reading past them fails in Boost
+// (as a short read), never past the header.
+class ByteSource final : public std::streambuf {
+ public:
+  void reset(const std::byte* first, const std::byte* last) {
+    // The get area is only read: Boost never puts back characters.
+    char* begin = const_cast<char*>(reinterpret_cast<const char*>(first));
+    setg(begin, begin, begin + (last - first));
+  }
+  const std::byte* position() const { return reinterpret_cast<const std::byte*>(gptr()); }
+};
+
+}  // namespace
+
+std::string readable_type_name(const std::type_info& type) { return demangle(type.name()); }
+
+std::uint64_t register_type(const std::type_info& type) {
+  std::uint64_t hash = 14695981039346656037ull;
+  for (const char* c = type.name(); *c != '\0'; ++c) {
+    hash ^= static_cast<unsigned char>(*c);
+    hash *= 1099511628211ull;
+  }
+  type_names().add(hash, type.name());
+  return hash;
+}
+
+void throw_serialize_error(const std::type_info& type, const std::string& problem) {
+  throw SerializationError("tessera::serialize<" + demangle(type.name()) + ">: " + problem);
+}
+
+// --- Writer ----------------------------------------------------------------------------------
+
+struct Writer::Archive {
+  explicit Archive(std::vector<std::byte>& out) : sink(out), archive(sink, archive_flags) {}
+  ByteSink sink;
+  boost::archive::binary_oarchive archive;
+};
+
+Writer::Writer(Frames& frames) noexcept : header_(frames.header), buffers_(frames.buffers) {}
+
+Writer::~Writer() = default;
+
+void Writer::run(const void* data, std::size_t size) {
+  const bool out_of_band = size >= out_of_band_threshold;
+  scalar(static_cast<std::uint8_t>(out_of_band));
+  scalar(static_cast<std::uint64_t>(size));
+  if (out_of_band) {
+    scalar(static_cast<std::uint64_t>(buffers_.size()));
+    buffers_.push_back(Buffer::borrow(data, size));
+  } else {
+    bytes(data, size);
+  }
+}
+
+void Writer::shared_run(const Buffer& buffer) {
+  if (buffer.size() < out_of_band_threshold) return run(buffer.data(), buffer.size());
+  scalar(std::uint8_t{1});
+  scalar(static_cast<std::uint64_t>(buffer.size()));
+  scalar(static_cast<std::uint64_t>(buffers_.size()));
+  buffers_.push_back(buffer);
+}
+
+boost::archive::binary_oarchive& Writer::begin_archive() {
+  archive_length_at_ = header_.size();
+  scalar(std::uint64_t{0});  // the archive's length, known at end_archive()
+  if (!archive_) archive_ = std::make_unique<Archive>(header_);
+  return archive_->archive;
+}
+
+void Writer::end_archive() {
+  const std::uint64_t length = header_.size() - archive_length_at_ - sizeof(std::uint64_t);
+  std::memcpy(header_.data() + archive_length_at_, &length, sizeof length);
+}
+
+// --- Reader ----------------------------------------------------------------------------------
+
+struct Reader::Archive {
+  Archive() : archive(source, archive_flags) {}
+  ByteSource source;
+  boost::archive::binary_iarchive archive;
+};
+
+Reader::Reader(const Frames& frames, const std::type_info& type) noexcept
+    : data_(frames.header.data()),
+      size_(frames.header.size()),
+      buffers_(frames.buffers),
+      type_(type) {}
+
+Reader::~Reader() = default;
+
+std::size_t Reader::count(std::size_t min_size, const std::type_info& element) {
+  const std::size_t at = offset_;
+  const auto count = scalar<std::uint64_t>("an element count");
+  const std::size_t left = size_ - offset_;
+  if (count > left / min_size) {
+    fail(at, "element count " + std::to_string(count) + " is too large: each " +
+                 demangle(element.name()) + " takes at least " + std::to_string(min_size) +
+                 " bytes, and only " + std::to_string(left) +
+                 " bytes follow (truncated or corrupt header)");
+  }
+  return count;
+}
+
+Reader::Run Reader::run(std::size_t element_size, const std::type_info& element) {
+  const std::size_t at = offset_;
+  const auto where = scalar<std::uint8_t>("a run marker (0: bytes follow, 1: out-of-band buffer)");
+  if (where > 1) {
+    fail(at, "expected a run marker (0: bytes follow, 1: out-of-band buffer), found " +
+                 std::to_string(where));
+  }
+  const auto size = scalar<std::uint64_t>("a run length");
+  if (size % element_size != 0) {
+    fail(at, "a run of " + std::to_string(size) + " bytes does not hold whole elements of " +
+                 demangle(element.name()) + " (" + std::to_string(element_size) + " bytes each)");
+  }
+  if (where == 0) {
+    if (size > size_ - offset_) throw_truncated(size, "the bytes of a run", nullptr);
+    const std::byte* data = data_ + offset_;
+    offset_ += size;
+    return {data, size, nullptr};
+  }
+  const std::size_t index_at = offset_;
+  const auto index = scalar<std::uint64_t>("an out-of-band buffer index");
+  if (index >= buffers_.size()) {
+    fail(index_at, "out-of-band buffer index " + std::to_string(index) +
+                       " is out of range: the frames carry " + std::to_string(buffers_.size()) +
+                       " buffers");
+  }
+  const Buffer& buffer = buffers_[index];
+  if (buffer.size() != size) {
+    fail(at, "out-of-band buffer " + std::to_string(index) + " has " +
+                 std::to_string(buffer.size()) + " bytes, but the header expects " +
+                 std::to_string(size));
+  }
+  return {buffer.data(), size, &buffer};
+}
+
+boost::archive::binary_iarchive& Reader::begin_archive(const std::type_info& type) {
+  const std::size_t at = offset_;
+  const auto length = scalar<std::uint64_t>("the length of a Boost archive");
+  if (length > size_ - offset_) {
+    fail(at, "the Boost archive of " + demangle(type.name()) + " is " + std::to_string(length) +
+                 " bytes long, but only " + std::to_string(size_ - offset_) +
+                 " bytes follow its length");
+  }
+  archive_begin_ = offset_;
+  archive_end_ = offset_ + length;
+  if (!archive_) archive_ = std::make_unique<Archive>();
+  archive_->source.reset(data_ + archive_begin_, data_ + archive_end_);
+  return archive_->archive;
+}
+
+void Reader::end_archive(const std::type_info& type) {
+  const auto consumed = static_cast<std::size_t>(archive_->source.position() - data_);
+  if (consumed != archive_end_) {
+    fail(archive_begin_, "the Boost archive of " + demangle(type.name()) + " has " +
+                             std::to_string(archive_end_ - archive_begin_) +
+                             " bytes, but loading it read " +
+                             std::to_string(consumed - archive_begin_));
+  }
+  offset_ = archive_end_;
+}
+
+void Reader::expect_fingerprint(std::uint64_t expected) {
+  const auto found = scalar<std::uint64_t>("the type fingerprint");
+  if (found == expected) return;
+  const char* found_name = type_names().find(found);
+  throw SerializationError(
+      "tessera::deserialize<" + demangle(type_.name()) + ">: the frames hold " +
+      (found_name ? demangle(found_name)
+                  : "a value of another type (fingerprint " + hex(found) +
+                        ", not a type this program serializes)") +
+      ", not " + demangle(type_.name()));
+}
+
+void Reader::expect_end() const {
+  if (offset_ != size_) {
+    fail(offset_, "the value ends here, but the header has " + std::to_string(size_) +
+                      " bytes (" + std::to_string(size_ - offset_) + " left over)");
+  }
+}
+
+void Reader::fail(std::size_t at, const std::string& problem) const {
+  throw SerializationError("tessera::deserialize<" + demangle(type_.name()) + ">: at offset " +
+                           std::to_string(at) + ": " + problem);
+}
+
+void Reader::throw_truncated(std::size_t size, const char* what, const std::type_info* of) const {
+  std::string item = what;
+  if (of) item += " of " + demangle(of->name());
+  throw SerializationError("tessera::deserialize<" + demangle(type_.name()) +
+                           ">: truncated header: expected " + item + " (" + std::to_string(size) +
+                           " bytes) at offset " + std::to_string(offset_) + ", but the header has " +
+                           std::to_string(size_) + " bytes");
+}
+
+}  // namespace tessera::detail

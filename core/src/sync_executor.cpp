@@ -1,0 +1,63 @@
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+
+#include "executor.hpp"
+#include "run.hpp"
+
+namespace tessera::detail {
+namespace {
+
+// Runs everything on the thread that starts a run, in priority order: deterministic, and
+// the place to debug a task with a debugger or printf.
+class SyncExecutor final : public Executor {
+ public:
+  void start(const std::shared_ptr<Run>& run) override {
+    run->begin(*this);
+    for (auto root : run->roots()) run_from(*run, root);
+    // What is left waits for futures that complete elsewhere.
+    while (!run->finished()) {
+      std::unique_lock lock(mutex_);
+      cv_.wait(lock, [&] { return !scheduled_.empty(); });
+      auto [scheduled_run, task] = scheduled_.front();
+      scheduled_.pop_front();
+      lock.unlock();
+      run_from(*scheduled_run, task);
+    }
+  }
+
+  void schedule(Run& run, std::uint32_t task) override {
+    {
+      std::lock_guard lock(mutex_);
+      scheduled_.emplace_back(&run, task);
+    }
+    cv_.notify_all();
+  }
+
+  std::uint32_t worker_count() const noexcept override { return 1; }
+  std::string worker_name(std::uint32_t) const override { return "thread 0"; }
+  const char* name() const noexcept override { return "sync"; }
+
+ private:
+  // Runs `task` and, depth first, every task it makes ready.
+  static void run_from(Run& run, std::uint32_t task) {
+    std::vector<std::uint32_t> ready;
+    auto push = [&ready](std::uint32_t t) { ready.push_back(t); };
+    for (;;) {
+      while (task != no_task) task = run.execute(task, 0, push);
+      if (ready.empty()) return;
+      task = ready.back();
+      ready.pop_back();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<std::pair<Run*, std::uint32_t>> scheduled_;
+};
+
+}  // namespace
+
+std::unique_ptr<Executor> make_sync_executor() { return std::make_unique<SyncExecutor>(); }
+
+}  // namespace tessera::detail

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Installs the Debian packages tessera needs (only those missing), then configures and builds.
+#   scripts/setup.sh          -> build/release  (Release)
+#   scripts/setup.sh --asan   -> build/asan     (RelWithDebInfo, ASan + UBSan)
+# TESSERA_JOBS=N limits the build to N parallel jobs (default: all cores).
+set -euo pipefail
+
+# The Debian packages the project needs; add new dependencies here.
+PACKAGES=(
+  cmake
+  g++
+  ninja-build
+  ccache
+  catch2
+  libboost-serialization-dev
+  libboost-mpi-dev
+  libopenmpi-dev
+  openmpi-bin
+  nlohmann-json3-dev
+)
+
+usage() { echo "usage: $0 [--asan]" >&2; exit 2; }
+
+preset=release
+for arg in "$@"; do
+  case "$arg" in
+    --asan) preset=asan ;;
+    -h|--help) usage ;;
+    *) echo "setup: unknown argument '$arg'" >&2; usage ;;
+  esac
+done
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+# 1. Packages.
+missing=()
+for package in "${PACKAGES[@]}"; do
+  status="$(dpkg-query -W -f='${db:Status-Abbrev}' "$package" 2>/dev/null || true)"
+  [[ "$status" == ii* ]] || missing+=("$package")
+done
+if (( ${#missing[@]} > 0 )); then
+  if (( EUID != 0 )); then
+    echo "setup: missing Debian packages: ${missing[*]}" >&2
+    echo "setup: install them as root, then run this script again:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}"
+  apt_log="$(mktemp -t tessera-apt.XXXXXX)"
+  if ! { apt-get update -qq &&
+         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+           "${missing[@]}"; } >"$apt_log" 2>&1; then
+    echo "setup: apt-get failed:" >&2
+    tail -n 40 "$apt_log" >&2
+    rm -f "$apt_log"
+    exit 1
+  fi
+  rm -f "$apt_log"
+fi
+
+# 2. Configure and build.
+case "$preset" in
+  release) build_dir=build/release; cmake_args=(-DCMAKE_BUILD_TYPE=Release -DTESSERA_SANITIZE=OFF) ;;
+  asan)    build_dir=build/asan;    cmake_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DTESSERA_SANITIZE=ON) ;;
+esac
+if [[ ! -f "$build_dir/CMakeCache.txt" ]] && command -v ninja >/dev/null; then
+  cmake_args+=(-G Ninja)  # an existing build directory keeps the generator it was made with
+fi
+
+configure_log="$(mktemp -t tessera-cmake.XXXXXX)"
+if ! cmake -S . -B "$build_dir" "${cmake_args[@]}" >"$configure_log" 2>&1; then
+  cat "$configure_log" >&2
+  rm -f "$configure_log"
+  echo "setup: configuring $build_dir failed" >&2
+  exit 1
+fi
+if grep -q "Warning" "$configure_log"; then
+  cat "$configure_log" >&2
+fi
+rm -f "$configure_log"
+
+jobs="${TESSERA_JOBS:-$(nproc)}"
+echo "setup: building $build_dir ($jobs jobs)"
+cmake --build "$build_dir" --parallel "$jobs"
