@@ -5,13 +5,12 @@
 //
 //   tessera_bench_tasks --engine threads --n 1000000 [--threads 2] [--repeat 3]
 
-#include <tessera/tessera.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <tessera/tessera.hpp>
 #include <vector>
 
 namespace {

@@ -5,8 +5,6 @@
 //
 //   chunked_statistics [chunks] [values_per_chunk]     (defaults: 64 chunks of 250000)
 
-#include <tessera/tessera.hpp>
-
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -15,6 +13,7 @@
 #include <cstdlib>
 #include <random>
 #include <string>
+#include <tessera/tessera.hpp>
 #include <vector>
 
 namespace {
@@ -98,8 +97,8 @@ int main(int argc, char** argv) {
   const long size = argc > 2 ? parse(argv[2], "values_per_chunk") : 250000;
 
   tessera::Client client;
-  std::printf("tessera: %ld chunks of %ld values on the %s scheduler (%u threads)\n", chunks,
-              size, client.scheduler(), client.threads());
+  std::printf("tessera: %ld chunks of %ld values on the %s scheduler (%u threads)\n", chunks, size,
+              client.scheduler(), client.threads());
 
   // Build the graph: generate -> summarize per chunk, then a pairwise tree of merges.
   std::vector<tessera::Delayed<Summary>> level;
@@ -126,7 +125,8 @@ int main(int argc, char** argv) {
   for (int i = 0; i < bins; ++i) {
     double from = low + (high - low) * i / bins;
     double n = total.histogram[static_cast<std::size_t>(i)];
-    std::printf("%6.1f C %-40s %.0f\n", from, std::string(static_cast<std::size_t>(40 * n / peak), '#').c_str(), n);
+    std::printf("%6.1f C %-40s %.0f\n", from,
+                std::string(static_cast<std::size_t>(40 * n / peak), '#').c_str(), n);
   }
   auto stream = client.task_stream();
   std::printf("ran %zu tasks in %.3f s\n", stream.size(), seconds);

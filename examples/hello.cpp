@@ -1,7 +1,6 @@
 // The README's first example: lazy calls, then an eager submit.
-#include <tessera/tessera.hpp>
-
 #include <iostream>
+#include <tessera/tessera.hpp>
 
 int inc(int x) { return x + 1; }
 int add(int a, int b) { return a + b; }
@@ -9,7 +8,7 @@ TESSERA_TASK(inc);  // a stable name, so MPI workers can run it too
 TESSERA_TASK(add);
 
 int main() {
-  tessera::Client client;                    // threads scheduler on this machine
+  tessera::Client client;  // threads scheduler on this machine
   auto x = tessera::delayed(inc)(1);
   auto y = tessera::delayed(inc)(2);
   auto total = tessera::delayed(add)(x, y);  // lazy: nothing has run yet

@@ -1,6 +1,5 @@
 #include "tessera/buffer.hpp"
 
-#include <cxxabi.h>
 #include <sys/mman.h>
 
 #include <cstdlib>
@@ -8,18 +7,13 @@
 #include <new>
 #include <string>
 
+#include "tessera/demangle.hpp"
+
 namespace tessera {
 namespace {
 
 constexpr std::size_t cache_line = 64;
 constexpr std::size_t huge_page = std::size_t{2} << 20;
-
-std::string readable_name(const std::type_info& type) {
-  int status = 0;
-  std::unique_ptr<char, void (*)(void*)> readable(
-      abi::__cxa_demangle(type.name(), nullptr, nullptr, &status), std::free);
-  return status == 0 && readable ? std::string(readable.get()) : std::string(type.name());
-}
 
 }  // namespace
 
@@ -30,13 +24,13 @@ Buffer Buffer::allocate(std::size_t bytes) {
   const bool huge = bytes >= huge_page;
   const std::size_t alignment = huge ? huge_page : cache_line;
   const std::size_t capacity = (bytes + alignment - 1) / alignment * alignment;
-  void* memory = ::operator new(capacity, std::align_val_t{alignment});
+  void* memory = ::operator new (capacity, std::align_val_t{alignment});
   if (huge) {
     // Advice only: where THP is off, madvise fails and the pages are merely small.
     (void)::madvise(memory, capacity, MADV_HUGEPAGE);
   }
   std::shared_ptr<void> owner(memory, [alignment](void* pointer) {
-    ::operator delete(pointer, std::align_val_t{alignment});
+    ::operator delete (pointer, std::align_val_t{alignment});
   });
   return Buffer(std::move(owner), static_cast<std::byte*>(memory), bytes);
 }
@@ -55,7 +49,7 @@ Buffer Buffer::borrow(const void* data, std::size_t bytes, std::shared_ptr<const
 
 void Buffer::throw_bad_span(std::size_t element_size, std::size_t alignment,
                             const std::type_info& element) const {
-  const std::string name = readable_name(element);
+  const std::string name = detail::demangle(element.name());
   if (size_ % element_size != 0) {
     throw SerializationError("Buffer::as_span<" + name + ">: the buffer has " +
                              std::to_string(size_) + " bytes, not a multiple of sizeof(" + name +

@@ -6,8 +6,8 @@
 #include "executor.hpp"
 #include "run.hpp"
 #include "task_stream.hpp"
-#include "tessera/graph.hpp"
 #include "tessera/config.hpp"
+#include "tessera/graph.hpp"
 
 namespace tessera {
 
@@ -38,10 +38,10 @@ std::shared_ptr<Client::Impl> make_impl(ClientOptions options) {
   auto impl = std::make_shared<Client::Impl>();
   impl->stream = std::make_shared<detail::TaskStream>(
       static_cast<std::size_t>(config::get_int("task_stream_limit")));
-  impl->executor = options.scheduler == "sync" ? detail::make_sync_executor()
-                                               : detail::make_thread_pool(threads, [raw = impl.get()] {
-                                                   running_client = raw;
-                                                 });
+  impl->executor =
+      options.scheduler == "sync"
+          ? detail::make_sync_executor()
+          : detail::make_thread_pool(threads, [raw = impl.get()] { running_client = raw; });
   return impl;
 }
 
@@ -65,8 +65,8 @@ std::vector<detail::FutureStatePtr> Client::run(const std::vector<detail::NodePt
     const auto& node = *outputs[i];
     if (node.is_task()) {
       tasks.push_back(outputs[i]);
-    } else if (const auto* future = std::get_if<detail::FutureStatePtr>(&node.args[0])) {
-      states[i] = *future;
+    } else if (const auto* future = std::get_if<detail::FutureRef>(&node.args[0])) {
+      states[i] = future->state();
     } else {
       states[i] = std::make_shared<detail::FutureState>(node.key);
       states[i]->finish(std::get<Value>(node.args[0]));
@@ -86,8 +86,8 @@ std::vector<detail::FutureStatePtr> Client::run(const std::vector<detail::NodePt
   for (std::size_t i = 0, k = 0; i < outputs.size(); ++i) {
     if (!states[i]) states[i] = plan_outputs[slot_of[task_ids[k++]]];
   }
-  auto run = std::make_shared<detail::Run>(std::move(plan), std::move(plan_outputs),
-                                           impl_->stream, impl_->executor->worker_count());
+  auto run = std::make_shared<detail::Run>(std::move(plan), std::move(plan_outputs), impl_->stream,
+                                           impl_->executor->worker_count());
   auto* previous = running_client;
   running_client = impl_.get();
   try {

@@ -49,7 +49,8 @@ const Setting& find(std::string_view name) {
     if (name == setting.name) return setting;
   }
   std::string known;
-  for (const auto& setting : settings) known += std::string(known.empty() ? "" : ", ") + setting.name;
+  for (const auto& setting : settings)
+    known += std::string(known.empty() ? "" : ", ") + setting.name;
   throw ConfigError("config: unknown setting \"" + std::string(name) + "\" (known: " + known + ")");
 }
 

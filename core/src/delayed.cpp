@@ -24,9 +24,14 @@ struct Fnv1a {
 
 }  // namespace
 
-Key pure_key(std::string_view name, const std::vector<NodeArg>& args) {
+Key pure_key(const TaskCode& code, std::span<const NodeArg> args) {
+  const std::string_view name = code.name;
   Fnv1a token;
   token.add(name);
+  if (!code.registered) {  // no stable name: the function is what the code points to
+    token.add(&code.invoke, sizeof code.invoke);
+    token.add(&code.callable, sizeof code.callable);
+  }
   try {
     for (const auto& arg : args) {
       if (const auto* value = std::get_if<Value>(&arg)) {
@@ -37,7 +42,7 @@ Key pure_key(std::string_view name, const std::vector<NodeArg>& args) {
       } else if (const auto* node = std::get_if<NodePtr>(&arg)) {
         token.add((*node)->key);
       } else {
-        token.add(std::get<FutureStatePtr>(arg)->key());
+        token.add(std::get<FutureRef>(arg).state()->key());
       }
     }
   } catch (const SerializationError&) {
@@ -49,16 +54,15 @@ Key pure_key(std::string_view name, const std::vector<NodeArg>& args) {
 }
 
 NodePtr value_node(Value value) {
-  auto node = std::make_shared<Node>();
+  auto node = std::make_shared<NodeOf<1>>(std::array<NodeArg, 1>{std::move(value)});
   node->key = unique_key("value");
-  node->args.emplace_back(std::move(value));
   return node;
 }
 
 NodePtr future_node(FutureStatePtr state) {
-  auto node = std::make_shared<Node>();
-  node->key = state->key();
-  node->args.emplace_back(std::move(state));
+  Key key = state->key();
+  auto node = std::make_shared<NodeOf<1>>(std::array<NodeArg, 1>{FutureRef(std::move(state))});
+  node->key = std::move(key);
   return node;
 }
 

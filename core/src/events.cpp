@@ -26,9 +26,8 @@ thread_local std::string worker_name = "client";
 
 double wall_time() noexcept {
   using namespace std::chrono;
-  static const double offset =
-      duration<double>(system_clock::now().time_since_epoch()).count() -
-      duration<double>(steady_clock::now().time_since_epoch()).count();
+  static const double offset = duration<double>(system_clock::now().time_since_epoch()).count() -
+                               duration<double>(steady_clock::now().time_since_epoch()).count();
   return offset + duration<double>(steady_clock::now().time_since_epoch()).count();
 }
 
@@ -38,7 +37,8 @@ void log_event(std::string_view topic, std::string message) {
   auto& log = event_log();
   std::lock_guard lock(log.mutex);
   auto it = log.topics.find(topic);
-  if (it == log.topics.end()) it = log.topics.emplace(std::string(topic), std::deque<Event>{}).first;
+  if (it == log.topics.end())
+    it = log.topics.emplace(std::string(topic), std::deque<Event>{}).first;
   it->second.push_back(std::move(event));
   while (it->second.size() > limit) it->second.pop_front();
 }

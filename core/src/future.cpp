@@ -69,18 +69,18 @@ void FutureState::attach(std::weak_ptr<TaskCanceller> owner, std::uint32_t task)
   task_ = task;
 }
 
-bool FutureState::cancel() {
+bool FutureState::cancel(bool released) {
   if (done()) return false;
   fail(std::make_exception_ptr(CancelledError("future '" + key_ + "' was cancelled")),
        Status::cancelled);
-  if (auto owner = owner_.lock()) owner->cancel_task(task_);
+  if (auto owner = owner_.lock()) owner->cancel_task(task_, released);
   return status() == Status::cancelled;
 }
 
 void FutureState::drop_handle() {
   if (handles_.fetch_sub(1, std::memory_order_acq_rel) == 1 &&
       !keep_running_.load(std::memory_order_relaxed) && !done()) {
-    cancel();
+    cancel(true);
   }
 }
 

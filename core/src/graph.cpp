@@ -64,19 +64,21 @@ std::vector<detail::NodePtr> Graph::nodes(const std::vector<Key>& keys) const {
   };
 
   auto build = [&](const Key& key, const Entry& entry) {
-    auto node = std::make_shared<detail::Node>();
+    std::vector<detail::NodeArg> args;
+    args.reserve(entry.args.size());
+    for (const auto& arg : entry.args) {
+      if (const auto* value = std::get_if<Value>(&arg)) {
+        args.emplace_back(*value);
+      } else {
+        args.emplace_back(visits.at(&entries_.at(std::get<Ref>(arg).key)).node);
+      }
+    }
+    auto node = std::make_shared<detail::NodeOfMany>(std::move(args));
     node->key = key;
     node->code = entry.code;
     node->retries = entry.retries;
     node->chosen_key = true;
-    for (const auto& arg : entry.args) {
-      if (const auto* value = std::get_if<Value>(&arg)) {
-        node->args.emplace_back(*value);
-      } else {
-        node->args.emplace_back(visits.at(&entries_.at(std::get<Ref>(arg).key)).node);
-      }
-    }
-    return node;
+    return detail::NodePtr(std::move(node));
   };
 
   std::vector<detail::NodePtr> result;

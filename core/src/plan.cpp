@@ -1,5 +1,6 @@
 #include "plan.hpp"
 
+#include <algorithm>
 #include <mutex>
 #include <unordered_map>
 
@@ -9,8 +10,10 @@ std::uint32_t Plan::add_task(const TaskCode* task_code, const Key* key, int task
   auto id = size();
   code.push_back(task_code);
   keys.push_back(key);
-  if (task_retries > 0 && retries.empty()) retries.resize(id);
-  if (!retries.empty()) retries.push_back(static_cast<std::uint8_t>(std::min(task_retries, 255)));
+  if (task_retries > 0 || !retries.empty()) {  // stays empty while no task has retries
+    retries.resize(id, 0);
+    retries.push_back(static_cast<std::uint8_t>(std::min(task_retries, 255)));
+  }
   if (arg_begin.empty()) arg_begin.push_back(0);
   arg_begin.push_back(static_cast<std::uint32_t>(args.size()));
   waiting.push_back(0);
@@ -109,17 +112,28 @@ Plan lower(const std::vector<NodePtr>& outputs, std::vector<std::uint32_t>& outp
         } else if (const auto* literal = std::get_if<Value>(&c.args[0])) {
           plan.add_value_arg(literal);
         } else {
-          plan.add_external_arg(std::get<FutureStatePtr>(c.args[0]));
+          plan.add_external_arg(std::get<FutureRef>(c.args[0]).state());
         }
       } else {
-        plan.add_external_arg(std::get<FutureStatePtr>(arg));
+        plan.add_external_arg(std::get<FutureRef>(arg).state());
       }
     }
   };
 
+  // A node whose chosen key was already planned is that task: its own inputs are not
+  // visited at all (same key = same work).
+  auto same_as_emitted = [&](const Node& node) {
+    if (!node.chosen_key) return false;
+    auto it = by_key.find(node.key);
+    if (it == by_key.end()) return false;
+    node.lowering_epoch = epoch;
+    node.plan_index = it->second;
+    return true;
+  };
+
   output_tasks.clear();
   for (const auto& output : outputs) {
-    if (output->lowering_epoch != epoch) {
+    if (output->lowering_epoch != epoch && !same_as_emitted(*output)) {
       output->lowering_epoch = epoch;
       stack.push_back({output.get(), 0});
       while (!stack.empty()) {
@@ -128,7 +142,8 @@ Plan lower(const std::vector<NodePtr>& outputs, std::vector<std::uint32_t>& outp
         bool descended = false;
         while (frame.next_arg < args.size()) {
           const auto* child = std::get_if<NodePtr>(&args[frame.next_arg++]);
-          if (child && (*child)->is_task() && (*child)->lowering_epoch != epoch) {
+          if (child && (*child)->is_task() && (*child)->lowering_epoch != epoch &&
+              !same_as_emitted(**child)) {
             (*child)->lowering_epoch = epoch;
             stack.push_back({child->get(), 0});
             descended = true;
@@ -174,7 +189,8 @@ std::string plan_to_dot(const Plan& plan) {
   for (std::uint32_t t = 0; t < plan.size(); ++t) {
     if (plan.chain_next[t] == no_task || is_successor[t]) continue;
     dot += "  subgraph cluster_" + std::to_string(t) + " {\n    label=\"fused\"; style=dashed;\n";
-    for (auto c = t; c != no_task; c = plan.chain_next[c]) dot += "    t" + std::to_string(c) + ";\n";
+    for (auto c = t; c != no_task; c = plan.chain_next[c])
+      dot += "    t" + std::to_string(c) + ";\n";
     dot += "  }\n";
   }
   for (std::uint32_t t = 0; t < plan.size(); ++t) {

@@ -54,7 +54,7 @@ const FunctionEntry& find_function(std::string_view name) {
                       "); registered: " + (known.empty() ? "none" : known) + ")");
 }
 
-const FunctionEntry* find_function(const void* callable) noexcept {
+const FunctionEntry* find_function_at(const void* callable) noexcept {
   auto& r = registry();
   std::shared_lock lock(r.mutex);
   auto it = r.by_callable.find(callable);

@@ -12,6 +12,7 @@ Run::Run(Plan plan, std::vector<FutureStatePtr> outputs, std::shared_ptr<TaskStr
     : plan_(std::move(plan)),
       outputs_(std::move(outputs)),
       remaining_(plan_.size()),
+      outputs_left_(static_cast<std::uint32_t>(plan_.outputs.size())),
       stream_(std::move(stream)) {
   const auto n = plan_.size();
   output_slot_.assign(n, no_task);
@@ -87,8 +88,9 @@ void Run::invoke(std::uint32_t task, std::uint32_t worker) {
         message = error.what();
       } catch (...) {
       }
-      fail(task, std::make_exception_ptr(TaskError(*plan_.keys[task], executor_->worker_name(worker),
-                                                   std::move(type), std::move(message))));
+      fail(task,
+           std::make_exception_ptr(TaskError(*plan_.keys[task], executor_->worker_name(worker),
+                                             std::move(type), std::move(message))));
       return;
     }
     if (record) {
@@ -125,6 +127,14 @@ void Run::mark_failed(std::uint32_t task, std::exception_ptr error) {
 
 void Run::deliver(std::uint32_t task) {
   auto& state = *outputs_[output_slot_[task]];
+  // Every task feeds an output, so before the last one is delivered all tasks have run: the
+  // task stream is complete, and the run lets go of the graph. A big graph is then freed by
+  // the caller's thread when it drops its Delayed, not by this worker while the caller is
+  // already building the next one.
+  if (outputs_left_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    flush_records();
+    release_graph();
+  }
   const auto failed = failed_[task].load(std::memory_order_acquire);
   if (failed != no_task) {
     std::exception_ptr error;
@@ -149,10 +159,14 @@ void Run::deliver(std::uint32_t task) {
   }
 }
 
-void Run::cancel_task(std::uint32_t task) noexcept {
+void Run::cancel_task(std::uint32_t task, bool released) noexcept {
+  if (released && plan_.dependent_begin[task + 1] != plan_.dependent_begin[task]) return;
   try {
-    mark_failed(task, std::make_exception_ptr(
-                          CancelledError("task '" + *plan_.keys[task] + "' was cancelled")));
+    // The graph (and so the task's key) may already be released: name the output instead.
+    const auto slot = output_slot_[task];
+    mark_failed(task, std::make_exception_ptr(CancelledError(
+                          slot == no_task ? std::string("a task was cancelled")
+                                          : "task '" + outputs_[slot]->key() + "' was cancelled")));
     bool all_cancelled = true;
     for (const auto& output : outputs_) {
       all_cancelled = all_cancelled && output->status() == FutureState::Status::cancelled;
@@ -169,20 +183,26 @@ void Run::flush_records() {
     RawRecord raw;
     std::uint32_t worker;
   };
+  // Each worker's ring is in time order once rotated to its oldest entry; merge them.
   std::vector<Stamped> all;
   for (std::uint32_t w = 0; w < records_.size(); ++w) {
-    for (const auto& raw : records_[w]) all.push_back({raw, w});
+    const auto& ring = records_[w];
+    const auto oldest = ring.size() < stream_->limit() ? 0 : recorded_[w] % ring.size();
+    const auto middle = all.size();
+    for (std::size_t i = 0; i < ring.size(); ++i)
+      all.push_back({ring[(oldest + i) % ring.size()], w});
+    std::inplace_merge(
+        all.begin(), all.begin() + static_cast<std::ptrdiff_t>(middle), all.end(),
+        [](const Stamped& a, const Stamped& b) { return a.raw.start < b.raw.start; });
   }
-  std::sort(all.begin(), all.end(),
-            [](const Stamped& a, const Stamped& b) { return a.raw.start < b.raw.start; });
   const auto keep = std::min(all.size(), stream_->limit());
   std::vector<std::string> names(records_.size());
   for (std::uint32_t w = 0; w < records_.size(); ++w) names[w] = executor_->worker_name(w);
   std::vector<TaskRecord> records;
   records.reserve(keep);
   for (auto it = all.end() - static_cast<std::ptrdiff_t>(keep); it != all.end(); ++it) {
-    records.push_back(TaskRecord{*plan_.keys[it->raw.task], names[it->worker], it->raw.start,
-                                 it->raw.stop});
+    records.push_back(
+        TaskRecord{*plan_.keys[it->raw.task], names[it->worker], it->raw.start, it->raw.stop});
   }
   stream_->add(std::move(records));
 }

@@ -39,7 +39,7 @@ class Run final : public TaskCanceller, public std::enable_shared_from_this<Run>
 
   bool finished() const noexcept { return remaining_.load(std::memory_order_acquire) == 0; }
 
-  void cancel_task(std::uint32_t task) noexcept override;
+  void cancel_task(std::uint32_t task, bool released) noexcept override;
 
  private:
   void invoke(std::uint32_t task, std::uint32_t worker);
@@ -60,7 +60,8 @@ class Run final : public TaskCanceller, public std::enable_shared_from_this<Run>
   std::unique_ptr<std::atomic<std::uint32_t>[]> waiting_;
   std::unique_ptr<std::atomic<std::uint32_t>[]> uses_left_;
   std::unique_ptr<std::atomic<std::uint32_t>[]> failed_;  // task whose failure skips this one
-  std::atomic<std::uint32_t> remaining_;
+  std::atomic<std::uint32_t> remaining_;                  // tasks not yet through execute()
+  std::atomic<std::uint32_t> outputs_left_;               // outputs not yet delivered
   std::atomic<bool> abandoned_{false};  // every output was cancelled: skip what is left
 
   std::mutex failures_mutex_;
@@ -99,15 +100,6 @@ std::uint32_t Run::execute(std::uint32_t task, std::uint32_t worker, Push&& push
     }
   }
 
-  // The last task is always an output (every task feeds one). Before the caller sees the
-  // last result, the task stream is complete and the run lets go of the graph: a big graph
-  // is then freed by the caller's thread when it drops its Delayed, not by this worker
-  // while the caller is already allocating the next one.
-  const bool last = remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1;
-  if (last) {
-    flush_records();
-    release_graph();
-  }
   const auto failed = failed_[task].load(std::memory_order_acquire);
   if (output_slot_[task] != no_task) deliver(task);
 
@@ -126,7 +118,8 @@ std::uint32_t Run::execute(std::uint32_t task, std::uint32_t worker, Push&& push
       }
     }
   }
-  if (last) complete();
+  // Nothing of the run may be touched after this decrement unless it was the last one.
+  if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) complete();
   return next;
 }
 

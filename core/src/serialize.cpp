@@ -1,7 +1,5 @@
 #include "tessera/serialize.hpp"
 
-#include <cxxabi.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -40,27 +38,10 @@ class TypeNames {
 };
 
 TypeNames& type_names() {
-  static TypeNames names;
-  return names;
-}
-
-void replace_all(std::string& text, std::string_view from, std::string_view to) {
-  for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at)) {
-    text.replace(at, from.size(), to);
-    at += to.size();
-  }
-}
-
-std::string demangle(const char* mangled) {
-  int status = 0;
-  std::unique_ptr<char, void (*)(void*)> readable(
-      abi::__cxa_demangle(mangled, nullptr, nullptr, &status), std::free);
-  if (status != 0 || !readable) return mangled;
-  std::string name = readable.get();
-  replace_all(name, "std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >",
-              "std::string");
-  replace_all(name, "std::__cxx11::", "std::");
-  return name;
+  // Never destroyed: types register during static initialization and may be looked up during
+  // static destruction.
+  static auto* names = new TypeNames;
+  return *names;
 }
 
 // Appends everything Boost writes to the header. Without a put area every write reaches the
@@ -99,8 +80,6 @@ class ByteSource final : public std::streambuf {
 };
 
 }  // namespace
-
-std::string readable_type_name(const std::type_info& type) { return demangle(type.name()); }
 
 std::uint64_t register_type(const std::type_info& type) {
   std::uint64_t hash = 14695981039346656037ull;
@@ -253,18 +232,18 @@ void Reader::expect_fingerprint(std::uint64_t expected) {
   const auto found = scalar<std::uint64_t>("the type fingerprint");
   if (found == expected) return;
   const char* found_name = type_names().find(found);
-  throw SerializationError(
-      "tessera::deserialize<" + demangle(type_.name()) + ">: the frames hold " +
-      (found_name ? demangle(found_name)
-                  : "a value of another type (fingerprint " + hex(found) +
-                        ", not a type this program serializes)") +
-      ", not " + demangle(type_.name()));
+  throw SerializationError("tessera::deserialize<" + demangle(type_.name()) +
+                           ">: the frames hold " +
+                           (found_name ? demangle(found_name)
+                                       : "a value of another type (fingerprint " + hex(found) +
+                                             ", not a type this program serializes)") +
+                           ", not " + demangle(type_.name()));
 }
 
 void Reader::expect_end() const {
   if (offset_ != size_) {
-    fail(offset_, "the value ends here, but the header has " + std::to_string(size_) +
-                      " bytes (" + std::to_string(size_ - offset_) + " left over)");
+    fail(offset_, "the value ends here, but the header has " + std::to_string(size_) + " bytes (" +
+                      std::to_string(size_ - offset_) + " left over)");
   }
 }
 
@@ -278,8 +257,8 @@ void Reader::throw_truncated(std::size_t size, const char* what, const std::type
   if (of) item += " of " + demangle(of->name());
   throw SerializationError("tessera::deserialize<" + demangle(type_.name()) +
                            ">: truncated header: expected " + item + " (" + std::to_string(size) +
-                           " bytes) at offset " + std::to_string(offset_) + ", but the header has " +
-                           std::to_string(size_) + " bytes");
+                           " bytes) at offset " + std::to_string(offset_) +
+                           ", but the header has " + std::to_string(size_) + " bytes");
 }
 
 }  // namespace tessera::detail

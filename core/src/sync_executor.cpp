@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -15,14 +16,20 @@ class SyncExecutor final : public Executor {
   void start(const std::shared_ptr<Run>& run) override {
     run->begin(*this);
     for (auto root : run->roots()) run_from(*run, root);
-    // What is left waits for futures that complete elsewhere.
+    // What is left waits for futures that complete elsewhere. Other threads may run their
+    // own computations on this executor at the same time: each takes only its own tasks.
     while (!run->finished()) {
       std::unique_lock lock(mutex_);
-      cv_.wait(lock, [&] { return !scheduled_.empty(); });
-      auto [scheduled_run, task] = scheduled_.front();
-      scheduled_.pop_front();
+      auto mine = scheduled_.end();
+      cv_.wait(lock, [&] {
+        mine = std::find_if(scheduled_.begin(), scheduled_.end(),
+                            [&](const auto& item) { return item.first == run.get(); });
+        return mine != scheduled_.end();
+      });
+      auto task = mine->second;
+      scheduled_.erase(mine);
       lock.unlock();
-      run_from(*scheduled_run, task);
+      run_from(*run, task);
     }
   }
 

@@ -21,7 +21,8 @@ class ThreadPool final : public Executor {
   ThreadPool(std::uint32_t threads, std::function<void()> on_thread_start)
       : on_thread_start_(std::move(on_thread_start)), queues_(threads) {
     workers_.reserve(threads);
-    for (std::uint32_t i = 0; i < threads; ++i) workers_.push_back(std::make_unique<Worker>(*this, i));
+    for (std::uint32_t i = 0; i < threads; ++i)
+      workers_.push_back(std::make_unique<Worker>(*this, i));
     for (auto& worker : workers_) {
       worker->thread = std::thread([this, w = worker.get()] { work(*w); });
     }

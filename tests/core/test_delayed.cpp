@@ -4,7 +4,10 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <cstddef>
+#include <functional>
+#include <set>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <type_traits>
 #include <vector>
@@ -51,6 +54,8 @@ TESSERA_TASK(delayed_half);
 TESSERA_TASK(delayed_length);
 TESSERA_TASK(delayed_touch);
 
+using namespace std::chrono_literals;
+using tessera_test::Gate;
 using tessera_test::make_client;
 
 TEST_CASE("delayed(fn)(args) records a call that runs only at compute()") {
@@ -296,6 +301,80 @@ TEST_CASE("pure tasks of identical calls get identical keys and run once") {
   CHECK(calls == 2);  // square(6) once, square(7) once
 }
 
+TEST_CASE("pure calls of different functions with the same arguments are different work") {
+  // The key of a pure task must depend on the function, not only on its arguments: two
+  // different lambdas (or two unregistered functions) called on 1 are not the same task.
+  const std::string scheduler = GENERATE(as<std::string>{}, "sync", "threads");
+  CAPTURE(scheduler);
+  auto client = make_client(scheduler);
+
+  auto plus_one = tessera::delayed([](int v) { return v + 1; }, {.pure = true})(1);
+  auto times_hundred = tessera::delayed([](int v) { return v * 100; }, {.pure = true})(1);
+  CHECK(plus_one.key() != times_hundred.key());
+
+  auto [a, b] = tessera::compute(plus_one, times_hundred);
+  CHECK(a == 2);
+  CHECK(b == 100);
+}
+
+TEST_CASE("pure calls with an argument that cannot be hashed are not shared") {
+  const std::string scheduler = GENERATE(as<std::string>{}, "sync", "threads");
+  CAPTURE(scheduler);
+  auto client = make_client(scheduler);
+
+  std::atomic<int> calls{0};
+  auto call = tessera::delayed(
+      [&calls](const std::function<int()>& f) {
+        ++calls;
+        return f();
+      },
+      {.pure = true});
+  std::function<int()> seven = [] { return 7; };
+  auto a = call(seven);
+  auto b = call(seven);
+  CHECK(a.key() != b.key());  // a std::function does not serialize, so it has no hash
+  auto [ra, rb] = tessera::compute(a, b);
+  CHECK(ra == 7);
+  CHECK(rb == 7);
+  CHECK(calls == 2);
+}
+
+TEST_CASE("map with pure options runs identical items once") {
+  const std::string scheduler = GENERATE(as<std::string>{}, "sync", "threads");
+  CAPTURE(scheduler);
+  auto client = make_client(scheduler);
+  inc_calls = 0;
+  auto futures = client.map(delayed_inc, std::vector<int>{5, 5, 6, 5}, {.pure = true});
+  REQUIRE(futures.size() == 4);
+  CHECK(client.gather(futures) == std::vector<int>{6, 6, 7, 6});
+  CHECK(futures[0].key() == futures[1].key());
+  CHECK(futures[0].key() != futures[2].key());
+  CHECK(inc_calls == 2);
+}
+
+TEST_CASE("unique_key and indexed_key make the keys Dask makes") {
+  CHECK(tessera::indexed_key("x", {2, 3}) == "x,(2,3)");
+  CHECK(tessera::indexed_key("block", {0}) == "block,(0)");
+  CHECK(tessera::indexed_key("neg", {-1, 10, 7}) == "neg,(-1,10,7)");
+
+  const auto key = tessera::unique_key("load");
+  CHECK(key.rfind("load-", 0) == 0);
+  CHECK(key.size() > 5);
+
+  // Unique across threads too.
+  std::vector<std::vector<tessera::Key>> made(4);
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < made.size(); ++t) {
+    threads.emplace_back([&made, t] {
+      for (int i = 0; i < 5000; ++i) made[t].push_back(tessera::unique_key("k"));
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  std::set<tessera::Key> all;
+  for (const auto& keys : made) all.insert(keys.begin(), keys.end());
+  CHECK(all.size() == 20000);
+}
+
 TEST_CASE("tasks with one explicit key run once even when their inputs were built separately") {
   // Same key = same work: the second task's own inputs are not needed by anything, so they
   // must not run either (Dask culls them).
@@ -303,8 +382,9 @@ TEST_CASE("tasks with one explicit key run once even when their inputs were buil
   CAPTURE(scheduler);
   auto client = make_client(scheduler);
 
-  std::atomic<int> input_calls{0};
-  auto input = tessera::delayed([&input_calls](int v) {
+  static std::atomic<int> input_calls{0};  // static: an unneeded task may run after compute
+  input_calls = 0;
+  auto input = tessera::delayed([](int v) {
     ++input_calls;
     return v;
   });
@@ -314,5 +394,33 @@ TEST_CASE("tasks with one explicit key run once even when their inputs were buil
   auto [a, b] = tessera::compute(first, second);
   CHECK(a == 2);
   CHECK(b == 2);
+  std::this_thread::sleep_for(20ms);  // let a stray task of the run finish on the pool
   CHECK(input_calls == 1);
+}
+
+TEST_CASE("a Delayed built on a future keeps that future's task running") {
+  // The Delayed holds the future as an input: dropping the Future handle must not cancel
+  // the task that the Delayed still needs.
+  Gate gate;
+  auto client = make_client("threads");
+
+  SECTION("a future as an argument of a delayed call") {
+    auto pending = client.submit([&gate] { return gate.wait() ? 41 : -1; });
+    auto lazy = tessera::delayed(delayed_inc)(pending);
+    pending.release();
+    gate.open();
+    CHECK(lazy.compute() == 42);
+  }
+  SECTION("a Delayed made from a future") {
+    auto pending = client.submit([&gate] { return gate.wait() ? 41 : -1; });
+    tessera::Delayed<int> lazy(pending);
+    pending.release();
+    gate.open();
+    CHECK(lazy.compute() == 41);
+  }
+  SECTION("persist() of a task that is still running") {
+    auto kept = tessera::delayed([&gate] { return gate.wait() ? 41 : -1; })().persist();
+    gate.open();
+    CHECK(tessera::delayed(delayed_inc)(kept).compute() == 42);
+  }
 }

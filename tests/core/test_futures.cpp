@@ -410,3 +410,58 @@ TEST_CASE("recursive fibonacci through nested submit gives the right number") {
   CHECK(client.submit(nested_fib, 12).result() == 144);
   CHECK(nested_fib(10) == 55);  // from the client thread too
 }
+
+TEST_CASE("a future of a void task completes with no value") {
+  const std::string scheduler = GENERATE(as<std::string>{}, "sync", "threads");
+  CAPTURE(scheduler);
+  auto client = make_client(scheduler);
+  std::atomic<int> effect{0};
+  tessera::Future<void> f = client.submit([&effect](int v) { effect = v; }, 9);
+  f.result();
+  CHECK(f.done());
+  CHECK(std::string(f.status()) == "finished");
+  CHECK(effect == 9);
+}
+
+TEST_CASE("cancelling one of several outputs leaves the others alone") {
+  Gate gate;
+  auto client = make_client("threads", 2);
+  auto blocker = client.submit([&gate] { return gate.wait() ? 1 : -1; });
+  std::atomic<int> cancelled_calls{0};
+  auto cancelled = tessera::delayed([&cancelled_calls](int v) {
+    ++cancelled_calls;
+    return v;
+  })(blocker);
+  auto kept = tessera::delayed([](int v) { return v + 1; })(blocker);
+  auto futures = client.compute(std::vector<tessera::Delayed<int>>{cancelled, kept});
+
+  CHECK(futures[0].cancel());
+  gate.open();
+  CHECK(futures[1].result(5s) == 2);
+  CHECK_THROWS_AS(futures[0].result(), tessera::CancelledError);
+  CHECK(cancelled_calls == 0);
+}
+
+TEST_CASE("waiting inside a task with wait, as_completed and a big map does not deadlock") {
+  const std::string scheduler = GENERATE(as<std::string>{}, "sync", "threads");
+  CAPTURE(scheduler);
+  auto client = make_client(scheduler, 2);
+
+  auto outer = [](int i) {
+    auto inner = tessera::get_client();
+    std::vector<tessera::Future<int>> parts;
+    for (int k = 0; k < 5; ++k) parts.push_back(inner.submit(future_add, i, k));
+    auto waited = tessera::wait(parts);
+    int total = static_cast<int>(waited.done.size()) * 1000;
+    for (const auto& f : tessera::as_completed(parts)) total += f.result();
+    std::vector<int> items(40, i);  // more roots than a pool thread takes at once
+    for (int v : inner.gather(inner.map(future_inc, items))) total += v;
+    return total;
+  };
+  std::vector<int> items{0, 1, 2, 3, 4, 5, 6, 7};
+  auto results = client.gather(client.map(outer, items));
+  for (int i = 0; i < 8; ++i) {
+    CAPTURE(i);
+    CHECK(results[static_cast<std::size_t>(i)] == 5000 + (5 * i + 10) + 40 * (i + 1));
+  }
+}

@@ -110,6 +110,30 @@ class Hidden {
   std::string value_;
 };
 
+// Trivially copyable, with a private Boost member: not copied bitwise behind its back.
+class Meters {
+ public:
+  Meters() = default;
+  explicit Meters(double value) : value_(value) {}
+  bool operator==(const Meters&) const = default;
+
+ private:
+  friend class boost::serialization::access;
+  template <class Archive>
+  void serialize(Archive& archive, unsigned /*version*/) {
+    archive & value_;
+  }
+  double value_ = 0;
+};
+
+// Boost support on an abstract class: not Serializable, since it cannot be a value.
+struct Shape {
+  virtual ~Shape() = default;
+  virtual double area() const = 0;
+  template <class Archive>
+  void serialize(Archive& /*archive*/, unsigned /*version*/) {}
+};
+
 // A Boost type that cannot be default-constructed: Boost cannot load it into a value.
 struct NoDefaultBoost {
   explicit NoDefaultBoost(int v) : value(v) {}
@@ -164,7 +188,7 @@ T round_trip(const T& value) {
 
 template <class T>
 void check_round_trip(const T& value) {
-  CAPTURE(tessera::detail::readable_type_name(typeid(T)));
+  CAPTURE(tessera::detail::demangle(typeid(T).name()));
   const Frames frames = serialize(value);
   CHECK(deserialize<T>(frames) == value);
 }
@@ -183,7 +207,7 @@ std::string error_of(const Frames& frames) {
 // Every proper prefix of the header must be rejected with SerializationError.
 template <class T>
 void check_every_prefix_throws(const T& value) {
-  CAPTURE(tessera::detail::readable_type_name(typeid(T)));
+  CAPTURE(tessera::detail::demangle(typeid(T).name()));
   const Frames frames = serialize(value);
   REQUIRE(deserialize<T>(frames) == value);
   for (std::size_t length = 0; length < frames.header.size(); ++length) {
@@ -199,7 +223,7 @@ void check_every_prefix_throws(const T& value) {
 // never crashes, reads out of bounds (run under ASan) or allocates absurd amounts.
 template <class T>
 void check_corruption_is_caught(const T& value) {
-  CAPTURE(tessera::detail::readable_type_name(typeid(T)));
+  CAPTURE(tessera::detail::demangle(typeid(T).name()));
   const Frames frames = serialize(value);
   for (std::size_t at = 0; at < frames.header.size(); ++at) {
     for (const unsigned flip : {0x01u, 0x80u, 0xffu}) {
@@ -331,6 +355,11 @@ TEST_CASE("a type with a private Boost serialize member round-trips once it opts
   check_round_trip(Account{"ada", 1815.0});
   STATIC_REQUIRE(tessera::detail::names_serialize_member<Hidden>);
   STATIC_REQUIRE_FALSE(Serializable<Hidden>);
+
+  SECTION("a trivially copyable one is not copied bitwise instead") {
+    STATIC_REQUIRE(std::is_trivially_copyable_v<Meters>);
+    STATIC_REQUIRE_FALSE(Serializable<Meters>);
+  }
 }
 
 TEST_CASE("Serializable is true exactly for supported types and never a hard error",
@@ -372,6 +401,8 @@ TEST_CASE("Serializable is true exactly for supported types and never a hard err
   STATIC_REQUIRE_FALSE(Serializable<WithString>);
   STATIC_REQUIRE_FALSE(Serializable<Hidden>);
   STATIC_REQUIRE_FALSE(Serializable<NoDefaultBoost>);
+  STATIC_REQUIRE_FALSE(Serializable<Shape>);
+  STATIC_REQUIRE_FALSE(Serializable<Meters>);
   STATIC_REQUIRE_FALSE(Serializable<std::vector<int*>>);
   STATIC_REQUIRE_FALSE(Serializable<std::map<std::string, std::unique_ptr<int>>>);
   STATIC_REQUIRE_FALSE(Serializable<std::optional<std::string_view>>);

@@ -125,7 +125,7 @@ TEST_CASE("get<T> of another type is a TypeError naming both types") {
   CHECK(number.get<int>() == 7);
   CHECK(number.type_name() == "int");
 
-  const Value empty;
+  const Value empty{};
   CHECK_FALSE(empty.has_value());
   CHECK(empty.type() == typeid(void));
   CHECK_THROWS_AS(empty.get<int>(), tessera::TypeError);
@@ -155,7 +155,7 @@ TEST_CASE("a Value round-trips through serialize() and deserialize<T>()") {
     CHECK(Value::deserialize<std::string>(frames).get<std::string>() == text);
   }
   SECTION("an empty Value") {
-    const Value v;
+    const Value v{};
     const tessera::Frames frames = v.serialize();
     CHECK_FALSE(Value::deserialize<void>(frames).has_value());
   }

@@ -57,14 +57,13 @@ class Buffer {
   /// The bytes as elements of T. Throws SerializationError if size() is not a multiple of
   /// sizeof(T) or data() is not aligned for T.
   template <class T>
-    requires std::is_trivially_copyable_v<T>
-  std::span<T> as_span() {
+  requires std::is_trivially_copyable_v<T> std::span<T> as_span() {
     check_span(sizeof(T), alignof(T), typeid(T));
     return {reinterpret_cast<T*>(data_), size_ / sizeof(T)};
   }
   template <class T>
-    requires std::is_trivially_copyable_v<T>
-  std::span<const T> as_span() const {
+  requires std::is_trivially_copyable_v<T> std::span<const T> as_span()
+  const {
     check_span(sizeof(T), alignof(T), typeid(T));
     return {reinterpret_cast<const T*>(data_), size_ / sizeof(T)};
   }
@@ -75,8 +74,7 @@ class Buffer {
 
   void check_span(std::size_t element_size, std::size_t alignment,
                   const std::type_info& element) const {
-    if (size_ % element_size != 0 ||
-        reinterpret_cast<std::uintptr_t>(data_) % alignment != 0) {
+    if (size_ % element_size != 0 || reinterpret_cast<std::uintptr_t>(data_) % alignment != 0) {
       throw_bad_span(element_size, alignment, element);
     }
   }

@@ -44,8 +44,7 @@ class Client {
 
   /// Runs fn(args...) now; arguments may be values, Futures or Delayeds.
   template <class F, class... A>
-    requires(!std::is_same_v<std::decay_t<F>, TaskOptions>)
-  auto submit(F&& fn, A&&... args) {
+  requires(!std::is_same_v<std::decay_t<F>, TaskOptions>) auto submit(F&& fn, A&&... args) {
     return submit(TaskOptions{}, std::forward<F>(fn), std::forward<A>(args)...);
   }
   template <class F, class... A>
@@ -135,7 +134,8 @@ std::tuple<T...> results_of(const std::vector<FutureStatePtr>& states, std::inde
 
 template <class... T>
 std::tuple<T...> compute(const Delayed<T>&... ds) {
-  return detail::results_of<T...>(get_client().run({ds.node()...}), std::index_sequence_for<T...>{});
+  return detail::results_of<T...>(get_client().run({ds.node()...}),
+                                  std::index_sequence_for<T...>{});
 }
 
 /// Computes many Delayeds of one type as one graph; results in order.

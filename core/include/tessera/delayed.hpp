@@ -6,7 +6,9 @@
 //   auto y = tessera::delayed(add)(x, 10);   // depends on x
 //   int v = y.compute();                      // runs inc, then add
 
+#include <array>
 #include <memory>
+#include <span>
 #include <string>
 #include <type_traits>
 #include <variant>
@@ -28,27 +30,48 @@ struct Node;
 using NodePtr = std::shared_ptr<const Node>;
 
 /// An argument of a recorded call: a literal, the result of another call, or of a future.
-using NodeArg = std::variant<Value, NodePtr, FutureStatePtr>;
+using NodeArg = std::variant<Value, NodePtr, FutureRef>;
 
 /// One recorded call; immutable once built. A node without code stands for a value: the
-/// literal args[0] (delayed_value) or the future args[0] (a persisted result).
+/// literal args[0] (delayed_value) or the future args[0] (a persisted result). The
+/// arguments live in the derived object, in the same allocation as the node.
 struct Node {
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
   Key key;
   std::shared_ptr<const TaskCode> code;  ///< shared by all calls of one function
   int retries = 0;
   bool chosen_key = false;  ///< explicit or pure: other nodes may have the same key
-  std::vector<NodeArg> args;
+  std::span<const NodeArg> args;
 
   bool is_task() const noexcept { return code != nullptr; }
 
   // Scratch space of the lowering to a plan, which holds a global lock while it uses it.
   mutable std::uint64_t lowering_epoch = 0;
   mutable std::uint32_t plan_index = 0;
+
+ protected:
+  Node() = default;
+  ~Node() = default;
 };
 
-/// "name-<hash of the arguments>" for pure tasks; a unique key if an argument cannot be
-/// hashed (it does not serialize).
-Key pure_key(std::string_view name, const std::vector<NodeArg>& args);
+/// A node with N arguments (the size a call site knows at compile time).
+template <std::size_t N>
+struct NodeOf final : Node {
+  explicit NodeOf(std::array<NodeArg, N> a) : storage(std::move(a)) { args = storage; }
+  std::array<NodeArg, N> storage;
+};
+
+/// A node with a number of arguments known only at run time (graphs written key by key).
+struct NodeOfMany final : Node {
+  explicit NodeOfMany(std::vector<NodeArg> a) : storage(std::move(a)) { args = storage; }
+  std::vector<NodeArg> storage;
+};
+
+/// "name-<hash of the function and arguments>" for pure tasks; a unique key if an argument
+/// cannot be hashed (it does not serialize).
+Key pure_key(const TaskCode& code, std::span<const NodeArg> args);
 
 NodePtr value_node(Value value);
 NodePtr future_node(FutureStatePtr state);
@@ -92,7 +115,7 @@ NodeArg make_arg(A&& arg) {
   } else if constexpr (IsFuture<D>::value) {
     static_assert(std::is_same_v<typename D::value_type, P>,
                   "a Future<T> argument must have exactly the type of the parameter");
-    return NodeArg{arg.state()};
+    return NodeArg{FutureRef(arg.state())};
   } else {
     static_assert(std::is_constructible_v<P, A&&>, "argument does not convert to the parameter");
     return NodeArg{Value(P(std::forward<A>(arg)))};
@@ -104,7 +127,7 @@ TaskCode code_for(F fn) {
   TaskCode code;
   if constexpr (std::is_pointer_v<F>) {
     code.callable = reinterpret_cast<const void*>(fn);
-    code.registered = find_function(code.callable);
+    code.registered = find_function_at(code.callable);
     code.name = code.registered ? std::string_view(code.registered->name) : "task";
   } else {
     auto owner = std::make_shared<const F>(std::move(fn));
@@ -172,7 +195,8 @@ class DelayedFunction {
   auto call(detail::TypeList<P...>, A&&... args) const {
     static_assert(sizeof...(P) == sizeof...(A), "wrong number of arguments for the function");
     using R = std::invoke_result_t<decltype(detail::callable_of<F>(nullptr)), const P&...>;
-    auto node = std::make_shared<detail::Node>();
+    auto node = std::make_shared<detail::NodeOf<sizeof...(A)>>(
+        std::array<detail::NodeArg, sizeof...(A)>{detail::make_arg<P>(std::forward<A>(args))...});
     if constexpr (detail::Signature<F>::known) {
       node->code = code_;
     } else {  // a generic lambda: how to read the arguments depends on this call
@@ -181,13 +205,11 @@ class DelayedFunction {
       node->code = std::move(code);
     }
     node->retries = options_.retries;
-    node->args.reserve(sizeof...(A));
-    (node->args.push_back(detail::make_arg<P>(std::forward<A>(args))), ...);
     node->chosen_key = options_.key || options_.pure;
     if (options_.key) {
       node->key = *options_.key;
     } else if (options_.pure) {
-      node->key = detail::pure_key(code_->name, node->args);
+      node->key = detail::pure_key(*node->code, node->args);
     } else {
       node->key = unique_key(code_->name);
     }

@@ -54,8 +54,9 @@ bool wait_until(const std::function<bool()>& pred, Clock::time_point deadline, S
 class TaskCanceller {
  public:
   virtual ~TaskCanceller() = default;
-  /// The task will not start if it has not yet; its dependents are skipped.
-  virtual void cancel_task(std::uint32_t task) noexcept = 0;
+  /// The task will not start if it has not yet; its dependents are skipped. A `released`
+  /// future's task still runs if other tasks need it.
+  virtual void cancel_task(std::uint32_t task, bool released) noexcept = 0;
 };
 
 /// The shared state behind Future handles.
@@ -90,7 +91,8 @@ class FutureState {
   void attach(std::weak_ptr<TaskCanceller> owner, std::uint32_t task);
 
   /// Cancels: the future completes with CancelledError; returns false if it was done.
-  bool cancel();
+  /// `released`: nobody holds the future any more (its task runs only if others need it).
+  bool cancel(bool released = false);
 
   /// Handles count user Future objects and computations that consume the result; the
   /// unstarted task of a future nobody holds is not run (unless fire-and-forget).
@@ -115,6 +117,28 @@ class FutureState {
 };
 
 using FutureStatePtr = std::shared_ptr<FutureState>;
+
+/// A counted reference to a future's state, as a graph holds its inputs: while one lives,
+/// the future counts as held (see FutureState::add_handle).
+class FutureRef {
+ public:
+  explicit FutureRef(FutureStatePtr state) : state_(std::move(state)) {
+    if (state_) state_->add_handle();
+  }
+  FutureRef(const FutureRef& other) : FutureRef(other.state_) {}
+  FutureRef(FutureRef&& other) noexcept = default;
+  FutureRef& operator=(FutureRef other) noexcept {
+    std::swap(state_, other.state_);
+    return *this;
+  }
+  ~FutureRef() {
+    if (state_) state_->drop_handle();
+  }
+  const FutureStatePtr& state() const noexcept { return state_; }
+
+ private:
+  FutureStatePtr state_;
+};
 
 }  // namespace detail
 
@@ -150,10 +174,14 @@ class Future {
   /// "pending", "finished", "error" or "cancelled".
   const char* status() const {
     switch (checked().status()) {
-      case detail::FutureState::Status::pending: return "pending";
-      case detail::FutureState::Status::finished: return "finished";
-      case detail::FutureState::Status::error: return "error";
-      case detail::FutureState::Status::cancelled: return "cancelled";
+      case detail::FutureState::Status::pending:
+        return "pending";
+      case detail::FutureState::Status::finished:
+        return "finished";
+      case detail::FutureState::Status::error:
+        return "error";
+      case detail::FutureState::Status::cancelled:
+        return "cancelled";
     }
     return "unknown";
   }
@@ -232,12 +260,11 @@ WaitResult<T> wait(const std::vector<Future<T>>& futures,
   std::vector<detail::FutureState*> states;
   states.reserve(futures.size());
   for (const auto& f : futures) states.push_back(f.state().get());
-  std::size_t needed = return_when == ReturnWhen::all_completed ? states.size()
-                                                                 : (states.empty() ? 0 : 1);
+  std::size_t needed =
+      return_when == ReturnWhen::all_completed ? states.size() : (states.empty() ? 0 : 1);
   auto deadline = timeout ? Clock::now() + *timeout : Clock::time_point::max();
   if (!detail::wait_for_states(states, needed, deadline)) {
-    throw TimeoutError("wait: " + std::to_string(needed) + " of " +
-                       std::to_string(states.size()) +
+    throw TimeoutError("wait: " + std::to_string(needed) + " of " + std::to_string(states.size()) +
                        " futures were asked for, fewer finished within the timeout");
   }
   WaitResult<T> result;

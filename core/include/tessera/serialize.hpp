@@ -15,12 +15,17 @@
 // carry no such constraint.
 //
 // Wire form of the header: [u64 type fingerprint][value]. Scalars and trivially copyable
-// structs are their bytes; containers are an u64 element count followed by the elements;
-// contiguous runs (std::string, vectors of trivially copyable elements, Buffer) are
-// [u8 where][u64 byte length] followed by the bytes (where = 0) or by the u64 index of a
-// buffer in Frames::buffers (where = 1, runs of at least out_of_band_threshold bytes).
+// structs are their bytes (padding included, as it happens to be); containers are an u64
+// element count followed by the elements; contiguous runs (std::string, vectors of trivially
+// copyable elements, Buffer, trivially copyable values of at least out_of_band_threshold
+// bytes) are [u8 where][u64 byte length] followed by the bytes (where = 0) or by the u64
+// index of a buffer in Frames::buffers (where = 1, runs of at least out_of_band_threshold
+// bytes); Boost-serialized values are [u64 length][binary archive bytes], all archives of one
+// header being parts of a single Boost archive (class information is written once).
 
 #include <array>
+#include <boost/archive/binary_iarchive.hpp>
+#include <boost/archive/binary_oarchive.hpp>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -43,10 +48,8 @@
 #include <variant>
 #include <vector>
 
-#include <boost/archive/binary_iarchive.hpp>
-#include <boost/archive/binary_oarchive.hpp>
-
 #include "tessera/buffer.hpp"
+#include "tessera/demangle.hpp"
 #include "tessera/errors.hpp"
 
 namespace tessera {
@@ -84,7 +87,9 @@ struct Codec;
 /// std::unordered_map, std::set, std::unordered_set, std::deque and tessera::Buffer, nested
 /// arbitrarily, and default-constructible types with Boost.Serialization support (a public
 /// member `serialize`, or use_boost_serialization). Boost support takes precedence over the
-/// bitwise copy. Raw pointers, std::string_view and std::span are not serializable.
+/// bitwise copy, and a struct with a `serialize` member that is not public is not copied
+/// bitwise either (opt in with use_boost_serialization). Raw pointers, std::string_view and
+/// std::span are not serializable.
 template <class T>
 concept Serializable = detail::Codec<T>::supported;
 
@@ -103,9 +108,6 @@ T deserialize(const Frames& frames);
 // Implementation.
 
 namespace detail {
-
-/// Human-readable name of a type ("std::vector<double, std::allocator<double> >").
-std::string readable_type_name(const std::type_info& type);
 
 /// 64-bit FNV-1a of typeid(...).name(); also remembers the name for error messages.
 std::uint64_t register_type(const std::type_info& type);
@@ -237,27 +239,37 @@ inline constexpr bool is_bitwise =
     !is_specialization_of<T, std::reference_wrapper> && !is_span<T>;
 
 template <class T>
-concept has_boost_serialize_member =
-    std::is_class_v<T> && requires(T& value, boost::archive::binary_oarchive& out,
-                                   boost::archive::binary_iarchive& in, const unsigned version) {
-      value.serialize(out, version);
-      value.serialize(in, version);
-    };
+concept has_boost_serialize_member = std::is_class_v<T> &&
+    requires(T& value, boost::archive::binary_oarchive& out, boost::archive::binary_iarchive& in,
+             const unsigned version) {
+  value.serialize(out, version);
+  value.serialize(in, version);
+};
 
 template <class T>
 inline constexpr bool uses_boost =
     use_boost_serialization<T>::value || has_boost_serialize_member<T>;
 
 // A class has a member named `serialize` (of any access) exactly when naming it through a
-// class that also inherits a public `serialize` is ambiguous. Used only for a better message.
+// class that also inherits a public `serialize` is ambiguous.
 struct SerializeNameProbe {
   void serialize();
 };
 template <class T>
 struct SerializeNameProbeDerived : T, SerializeNameProbe {};
 template <class T>
-concept names_serialize_member = std::is_class_v<T> && !std::is_final_v<T> &&
-                                 !requires { &SerializeNameProbeDerived<T>::serialize; };
+concept names_serialize_member = std::is_class_v<T> && !std::is_final_v<T> && !requires {
+  &SerializeNameProbeDerived<T>::serialize;
+};
+
+template <class T>
+consteval bool serializable_or_has_no_serialize_member() {
+  if constexpr (Serializable<T>) {
+    return true;
+  } else {
+    return !names_serialize_member<T>;
+  }
+}
 
 // --- codecs ----------------------------------------------------------------------------------
 // Codec<T> has: supported; bitwise (the wire form is exactly T's bytes, so a vector of T is one
@@ -296,7 +308,7 @@ struct BitwiseCodec {
       const Reader::Run run = in.run(sizeof(T), typeid(T));
       if (run.size != sizeof(T)) {
         in.fail(at, "a run of " + std::to_string(run.size) + " bytes where one value of " +
-                        readable_type_name(typeid(T)) + " (" + std::to_string(sizeof(T)) +
+                        demangle(typeid(T).name()) + " (" + std::to_string(sizeof(T)) +
                         " bytes) was expected");
       }
       std::memcpy(storage, run.data, sizeof(T));
@@ -331,7 +343,7 @@ struct BoostCodec {
     } catch (const SerializationError&) {
       throw;
     } catch (const std::exception& error) {
-      in.fail(at, "the Boost archive of " + readable_type_name(typeid(T)) +
+      in.fail(at, "the Boost archive of " + demangle(typeid(T).name()) +
                       " does not load: " + error.what());
     }
     in.end_archive(typeid(T));
@@ -339,8 +351,11 @@ struct BoostCodec {
   }
 };
 
+// A trivially copyable class that declares a `serialize` tessera cannot call (a private Boost
+// member, say) asks for custom serialization: it is not copied bitwise behind its back.
 template <class T>
-struct StdCodec : std::conditional_t<is_bitwise<T>, BitwiseCodec<T>, Unsupported> {};
+struct StdCodec : std::conditional_t<is_bitwise<T> && !names_serialize_member<T>, BitwiseCodec<T>,
+                                     Unsupported> {};
 
 template <class T>
 struct Codec : std::conditional_t<uses_boost<T>, BoostCodec<T>, StdCodec<T>> {};
@@ -479,7 +494,8 @@ struct ElementwiseArrayCodec {
       // Braced initialization evaluates left to right: elements come in order.
       return [&in]<std::size_t... I>(std::index_sequence<I...>) {
         return Array{{((void)I, Element::read(in))...}};
-      }(std::make_index_sequence<N>());
+      }
+      (std::make_index_sequence<N>());
     }
   }
 };
@@ -567,12 +583,13 @@ struct StdCodec<std::variant<Ts...>> {
     const std::size_t index = in.scalar<Index>("a std::variant index");
     if (index >= sizeof...(Ts)) {
       in.fail(at, "std::variant index " + std::to_string(index) + " is out of range (the variant " +
-                      readable_type_name(typeid(Variant)) + " has " +
-                      std::to_string(sizeof...(Ts)) + " alternatives)");
+                      demangle(typeid(Variant).name()) + " has " + std::to_string(sizeof...(Ts)) +
+                      " alternatives)");
     }
     static constexpr auto readers = []<std::size_t... I>(std::index_sequence<I...>) {
       return std::array<Variant (*)(Reader&), sizeof...(Ts)>{&read_alternative<I>...};
-    }(std::index_sequence_for<Ts...>());
+    }
+    (std::index_sequence_for<Ts...>());
     return readers[index](in);
   }
 
@@ -607,7 +624,7 @@ struct SequenceCodec {
         values.emplace_hint(values.end(), Codec<T>::read(in));
         if (values.size() != i + 1) {
           in.fail(at, "element " + std::to_string(i) + " repeats an earlier one in a " +
-                          readable_type_name(typeid(Container)));
+                          demangle(typeid(Container).name()));
         }
       }
     }
@@ -642,7 +659,7 @@ struct MapCodec {
       map.emplace_hint(map.end(), std::move(key), std::move(value));
       if (map.size() != i + 1) {
         in.fail(at, "the key of element " + std::to_string(i) + " repeats an earlier one in a " +
-                        readable_type_name(typeid(Map)));
+                        demangle(typeid(Map).name()));
       }
     }
     return map;
@@ -652,13 +669,14 @@ struct MapCodec {
 template <class T, class Allocator>
 struct StdCodec<std::deque<T, Allocator>> : SequenceCodec<std::deque<T, Allocator>> {};
 template <class T, class Compare, class Allocator>
-struct StdCodec<std::set<T, Compare, Allocator>> : SequenceCodec<std::set<T, Compare, Allocator>> {};
+struct StdCodec<std::set<T, Compare, Allocator>> : SequenceCodec<std::set<T, Compare, Allocator>> {
+};
 template <class T, class Hash, class Equal, class Allocator>
 struct StdCodec<std::unordered_set<T, Hash, Equal, Allocator>>
     : SequenceCodec<std::unordered_set<T, Hash, Equal, Allocator>> {};
 template <class K, class V, class Compare, class Allocator>
-struct StdCodec<std::map<K, V, Compare, Allocator>>
-    : MapCodec<std::map<K, V, Compare, Allocator>> {};
+struct StdCodec<std::map<K, V, Compare, Allocator>> : MapCodec<std::map<K, V, Compare, Allocator>> {
+};
 template <class K, class V, class Hash, class Equal, class Allocator>
 struct StdCodec<std::unordered_map<K, V, Hash, Equal, Allocator>>
     : MapCodec<std::unordered_map<K, V, Hash, Equal, Allocator>> {};
@@ -667,12 +685,12 @@ struct StdCodec<std::unordered_map<K, V, Hash, Equal, Allocator>>
 
 template <class T>
 Frames serialize(const T& value) {
-  static_assert(Serializable<T> || !detail::names_serialize_member<T>,
+  static_assert(detail::serializable_or_has_no_serialize_member<T>(),
                 "tessera::serialize: this type has a member named serialize that Boost's binary "
                 "archives cannot call from outside (is it private? then specialize "
                 "tessera::use_boost_serialization<T> as std::true_type); Boost-serialized types "
                 "must also be default-constructible");
-  static_assert(Serializable<T> || detail::names_serialize_member<T>,
+  static_assert(!detail::serializable_or_has_no_serialize_member<T>() || Serializable<T>,
                 "tessera::serialize: this type is not Serializable. Supported: arithmetic types, "
                 "enums, trivially copyable structs without pointers, std::string, std::vector, "
                 "std::array, std::pair, std::tuple, std::optional, std::variant, std::map, "

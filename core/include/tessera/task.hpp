@@ -62,7 +62,7 @@ struct FunctionEntry {
 /// The registered function named `name`; RegistryError (listing what is registered) if none.
 const FunctionEntry& find_function(std::string_view name);
 /// The registered entry of a function pointer, or null.
-const FunctionEntry* find_function(const void* callable) noexcept;
+const FunctionEntry* find_function_at(const void* callable) noexcept;
 /// Registers a function; RegistryError if the name is taken by another function.
 const FunctionEntry& add_function(FunctionEntry entry);
 
@@ -160,6 +160,6 @@ const FunctionEntry& register_function(const char* name) {
 
 /// Registers a function under its name, so that tasks calling it can run in any process of
 /// the job. Write it once at namespace scope, after the function: TESSERA_TASK(inc);
-#define TESSERA_TASK(fn)                                                                  \
+#define TESSERA_TASK(fn)                                                                 \
   [[maybe_unused]] static const ::tessera::detail::FunctionEntry& TESSERA_DETAIL_CONCAT( \
       tessera_task_registration_, __COUNTER__) = ::tessera::detail::register_function<&fn>(#fn)

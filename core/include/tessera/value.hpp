@@ -8,15 +8,11 @@
 #include <typeinfo>
 #include <utility>
 
+#include "tessera/demangle.hpp"
 #include "tessera/errors.hpp"
 #include "tessera/serialize.hpp"
 
 namespace tessera {
-
-namespace detail {
-/// "std::vector<double, std::allocator<double> >" for typeid(...).name().
-std::string demangle(const char* mangled_name);
-}  // namespace detail
 
 /// Holds one value of any copyable type. Values of up to 24 bytes live inside the Value
 /// (no allocation, the common case for task results); larger ones on the heap. Copying a
@@ -27,9 +23,10 @@ class Value {
   Value() noexcept = default;
 
   template <class T, class D = std::decay_t<T>>
-    requires(!std::is_same_v<D, Value>)
-  Value(T&& value) {  // NOLINT(google-explicit-constructor): values convert implicitly
-    static_assert(std::is_copy_constructible_v<D>, "a task's arguments and results must be copyable");
+  requires(!std::is_same_v<D, Value>)
+      Value(T&& value) {  // NOLINT(google-explicit-constructor): values convert implicitly
+    static_assert(std::is_copy_constructible_v<D>,
+                  "a task's arguments and results must be copyable");
     if constexpr (fits_inline<D>) {
       ::new (static_cast<void*>(storage_)) D(std::forward<T>(value));
     } else {
@@ -114,9 +111,9 @@ class Value {
   static constexpr std::size_t inline_size = 24;
 
   template <class T>
-  static constexpr bool fits_inline = sizeof(T) <= inline_size &&
-                                      alignof(T) <= alignof(std::max_align_t) &&
-                                      std::is_nothrow_move_constructible_v<T>;
+  static constexpr bool fits_inline =
+      sizeof(T) <= inline_size &&
+      alignof(T) <= alignof(std::max_align_t) && std::is_nothrow_move_constructible_v<T>;
 
   struct VTable {
     const std::type_info& type;
