@@ -164,9 +164,29 @@ void Run::cancel_task(std::uint32_t task, bool released) noexcept {
   try {
     // The graph (and so the task's key) may already be released: name the output instead.
     const auto slot = output_slot_[task];
-    mark_failed(task, std::make_exception_ptr(CancelledError(
-                          slot == no_task ? std::string("a task was cancelled")
-                                          : "task '" + outputs_[slot]->key() + "' was cancelled")));
+    auto error = std::make_exception_ptr(
+        CancelledError(slot == no_task ? std::string("a task was cancelled")
+                                       : "task '" + outputs_[slot]->key() + "' was cancelled"));
+    mark_failed(task, error);
+    // Everything downstream is cancelled now, not when the task would have run: its inputs
+    // may never arrive.
+    std::vector<std::uint32_t> downstream{task};
+    while (!downstream.empty()) {
+      const auto t = downstream.back();
+      downstream.pop_back();
+      for (auto d = plan_.dependent_begin[t]; d < plan_.dependent_begin[t + 1]; ++d) {
+        const auto dependent = plan_.dependents[d];
+        auto expected = no_task;
+        if (!failed_[dependent].compare_exchange_strong(expected, task,
+                                                        std::memory_order_acq_rel)) {
+          continue;  // already failed or cancelled, and so is what follows it
+        }
+        if (output_slot_[dependent] != no_task) {
+          outputs_[output_slot_[dependent]]->fail(error, FutureState::Status::cancelled);
+        }
+        downstream.push_back(dependent);
+      }
+    }
     bool all_cancelled = true;
     for (const auto& output : outputs_) {
       all_cancelled = all_cancelled && output->status() == FutureState::Status::cancelled;

@@ -5,6 +5,7 @@
 
 #include "executor.hpp"
 #include "run.hpp"
+#include "tessera/events.hpp"
 
 namespace tessera::detail {
 namespace {
@@ -15,6 +16,7 @@ class SyncExecutor final : public Executor {
  public:
   void start(const std::shared_ptr<Run>& run) override {
     run->begin(*this);
+    WorkerName as_worker(worker_name(0));
     for (auto root : run->roots()) run_from(*run, root);
     // What is left waits for futures that complete elsewhere. Other threads may run their
     // own computations on this executor at the same time: each takes only its own tasks.
@@ -46,6 +48,15 @@ class SyncExecutor final : public Executor {
   const char* name() const noexcept override { return "sync"; }
 
  private:
+  // Names this thread as the worker while it runs tasks (events name their source).
+  struct WorkerName {
+    explicit WorkerName(std::string name) : previous(current_worker_name()) {
+      set_current_worker_name(std::move(name));
+    }
+    ~WorkerName() { set_current_worker_name(previous); }
+    std::string previous;
+  };
+
   // Runs `task` and, depth first, every task it makes ready.
   static void run_from(Run& run, std::uint32_t task) {
     std::vector<std::uint32_t> ready;

@@ -144,8 +144,8 @@ TEST_CASE("literal arguments convert to the parameter's type") {
   CAPTURE(scheduler);
   auto client = make_client(scheduler);
 
-  CHECK(tessera::delayed(delayed_half)(3).compute() == 1.5);          // int -> double
-  CHECK(tessera::delayed(delayed_length)("hello").compute() == 5u);   // const char* -> string
+  CHECK(tessera::delayed(delayed_half)(3).compute() == 1.5);         // int -> double
+  CHECK(tessera::delayed(delayed_length)("hello").compute() == 5u);  // const char* -> string
   CHECK(tessera::delayed([](long v) { return v * 2; })('a').compute() == 2L * 'a');
 }
 

@@ -62,10 +62,11 @@ TEST_CASE("a task's exception reaches result() with its key") {
 
   // Delayed::compute rethrows it the same way.
   auto d = tessera::delayed(errors_fail, {.key = "fails-on-compute"})(3);
-  CHECK_THROWS_MATCHES(d.compute(), tessera::TaskError,
-                       Catch::Predicate<tessera::TaskError>(
-                           [](const tessera::TaskError& e) { return e.key() == "fails-on-compute"; },
-                           "key is fails-on-compute"));
+  CHECK_THROWS_MATCHES(
+      d.compute(), tessera::TaskError,
+      Catch::Predicate<tessera::TaskError>(
+          [](const tessera::TaskError& e) { return e.key() == "fails-on-compute"; },
+          "key is fails-on-compute"));
 }
 
 TEST_CASE("a TaskError names the original exception's type") {
@@ -81,7 +82,8 @@ TEST_CASE("a TaskError names the original exception's type") {
     }
     return std::string("nothing thrown");
   };
-  CHECK(original_type([]() -> int { throw std::invalid_argument("x"); }) == "std::invalid_argument");
+  CHECK(original_type([]() -> int { throw std::invalid_argument("x"); }) ==
+        "std::invalid_argument");
   CHECK(original_type([]() -> int { throw std::out_of_range("x"); }) == "std::out_of_range");
   CHECK(original_type([]() -> int { throw science::DivergedError("x"); }) ==
         "(anonymous namespace)::science::DivergedError");
@@ -134,10 +136,12 @@ TEST_CASE("a task given a failed future fails with the original key") {
 
   auto bad = client.submit(tessera::TaskOptions{.key = "first-failure"}, errors_fail, 1);
   std::atomic<int> calls{0};
-  auto next = client.submit([&calls](int v) {
-    ++calls;
-    return v;
-  }, bad);
+  auto next = client.submit(
+      [&calls](int v) {
+        ++calls;
+        return v;
+      },
+      bad);
   CHECK_THROWS_MATCHES(next.result(), tessera::TaskError,
                        Catch::Predicate<tessera::TaskError>(
                            [](const tessera::TaskError& e) { return e.key() == "first-failure"; },
@@ -151,8 +155,8 @@ TEST_CASE("a task waiting inside on a failed task reports that task's key") {
   auto client = make_client(scheduler);
 
   auto outer = client.submit([] {
-    auto inner = tessera::get_client().submit(tessera::TaskOptions{.key = "inner-failure"},
-                                              errors_fail, 2);
+    auto inner =
+        tessera::get_client().submit(tessera::TaskOptions{.key = "inner-failure"}, errors_fail, 2);
     return inner.result() + 1;
   });
   try {
@@ -177,10 +181,12 @@ TEST_CASE("the client stays usable after a task fails") {
   // One failing item of a map does not disturb the others.
   std::vector<int> items;
   for (int i = 0; i < 20; ++i) items.push_back(i);
-  auto futures = client.map([](int v) {
-    if (v == 7) throw std::runtime_error("seven");
-    return v;
-  }, items);
+  auto futures = client.map(
+      [](int v) {
+        if (v == 7) throw std::runtime_error("seven");
+        return v;
+      },
+      items);
   for (int i = 0; i < 20; ++i) {
     CAPTURE(i);
     if (i == 7) {

@@ -141,8 +141,8 @@ TEST_CASE("settings have documented defaults") {
 
   auto names = tessera::config::names();
   std::sort(names.begin(), names.end());
-  CHECK(names == std::vector<std::string>{"events_limit", "num_threads", "scheduler",
-                                          "task_stream_limit"});
+  CHECK(names ==
+        std::vector<std::string>{"events_limit", "num_threads", "scheduler", "task_stream_limit"});
   for (const auto& name : names) CHECK_NOTHROW(tessera::config::get(name));
 }
 
@@ -239,8 +239,8 @@ TEST_CASE("a bad environment value is a ConfigError naming the variable") {
   ConfigReset reset;
   EnvGuard env("TESSERA_NUM_THREADS", "lots");
   CHECK_THROWS_AS(tessera::config::get("num_threads"), tessera::ConfigError);
-  CHECK_THROWS_WITH(tessera::config::get("num_threads"), Catch::Contains("TESSERA_NUM_THREADS") &&
-                                                            Catch::Contains("lots"));
+  CHECK_THROWS_WITH(tessera::config::get("num_threads"),
+                    Catch::Contains("TESSERA_NUM_THREADS") && Catch::Contains("lots"));
   CHECK_THROWS_AS(tessera::Client({.scheduler = "threads"}), tessera::ConfigError);
   tessera::config::set("num_threads", "2");  // a set value hides the bad one
   CHECK(tessera::config::get_int("num_threads") == 2);
@@ -256,7 +256,8 @@ TEST_CASE("task_stream_limit bounds the task stream of new clients") {
     tessera::config::set("task_stream_limit", "5");
     auto client = make_client(scheduler);
     for (int i = 0; i < 20; ++i) {
-      tessera::delayed([](int v) { return v; }, {.key = "record-" + std::to_string(i)})(i).compute();
+      tessera::delayed([](int v) { return v; }, {.key = "record-" + std::to_string(i)})(i)
+          .compute();
     }
     const auto stream = client.task_stream();
     REQUIRE(stream.size() == 5);

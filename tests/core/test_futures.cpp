@@ -46,10 +46,12 @@ TEST_CASE("submit runs a task now and its future holds the result") {
   auto client = make_client(scheduler);
 
   std::atomic<int> calls{0};
-  auto f = client.submit([&calls](int v) {
-    ++calls;
-    return v * 2;
-  }, 21);
+  auto f = client.submit(
+      [&calls](int v) {
+        ++calls;
+        return v * 2;
+      },
+      21);
   CHECK(f.valid());
   CHECK(f.result() == 42);
   CHECK(calls == 1);  // without anything asking for it but the future
@@ -159,8 +161,7 @@ TEST_CASE("as_completed yields a short task before a long one on threads") {
     std::this_thread::sleep_for(std::chrono::milliseconds(ms));
     return ms;
   };
-  std::vector<tessera::Future<int>> futures{client.submit(sleeper, 400),
-                                            client.submit(sleeper, 5)};
+  std::vector<tessera::Future<int>> futures{client.submit(sleeper, 400), client.submit(sleeper, 5)};
   auto completed = tessera::as_completed(futures);
   auto first = completed.next();
   auto second = completed.next();
@@ -178,10 +179,12 @@ TEST_CASE("wait returns when all futures are done") {
 
   std::vector<tessera::Future<int>> futures;
   for (int i = 0; i < 10; ++i) {
-    futures.push_back(client.submit([](int v) {
-      std::this_thread::sleep_for(2ms);
-      return v;
-    }, i));
+    futures.push_back(client.submit(
+        [](int v) {
+          std::this_thread::sleep_for(2ms);
+          return v;
+        },
+        i));
   }
   auto result = tessera::wait(futures);
   CHECK(result.done.size() == 10);
@@ -269,10 +272,12 @@ TEST_CASE("a task waiting for a cancelled future is cancelled and never runs") {
   auto client = make_client("threads", 2);
   auto blocked = client.submit([&gate] { return gate.wait() ? 1 : -1; });
   std::atomic<int> dependent_calls{0};
-  auto dependent = client.submit([&dependent_calls](int v) {
-    ++dependent_calls;
-    return v;
-  }, blocked);
+  auto dependent = client.submit(
+      [&dependent_calls](int v) {
+        ++dependent_calls;
+        return v;
+      },
+      blocked);
 
   blocked.cancel();
   CHECK_THROWS_AS(dependent.result(5s), tessera::CancelledError);
@@ -304,7 +309,7 @@ TEST_CASE("a released future is invalid and its accessors throw tessera::Error")
   CHECK_THROWS_AS(f.key(), tessera::Error);
   CHECK_THROWS_AS(f.result(), tessera::Error);
   CHECK_THROWS_AS(f.done(), tessera::Error);
-  f.release();  // twice is harmless
+  f.release();                // twice is harmless
   CHECK(copy.result() == 2);  // other handles keep the result
 
   tessera::Future<int> empty;
@@ -318,10 +323,12 @@ TEST_CASE("a fire-and-forget task runs to completion after its last handle goes"
   std::atomic<int> effect{0};
   {
     auto blocker = client.submit([&gate] { return gate.wait() ? 1 : -1; });
-    auto f = client.submit([&effect](int v) {
-      effect = v + 41;
-      return 0;
-    }, blocker);
+    auto f = client.submit(
+        [&effect](int v) {
+          effect = v + 41;
+          return 0;
+        },
+        blocker);
     tessera::fire_and_forget(f);
   }  // both handles go while the task still waits for its input
   gate.open();
@@ -338,10 +345,12 @@ TEST_CASE("a future dropped before its task started is not run") {
     blocker_done = true;
     return opened ? 1 : -1;
   });
-  auto dropped = client.submit([&effect](int v) {
-    effect = v;
-    return v;
-  }, blocker);
+  auto dropped = client.submit(
+      [&effect](int v) {
+        effect = v;
+        return v;
+      },
+      blocker);
   // A task needing the blocker that is kept runs: the dropped one is skipped alone.
   auto kept = client.submit(future_inc, blocker);
 
@@ -440,6 +449,43 @@ TEST_CASE("cancelling one of several outputs leaves the others alone") {
   CHECK(futures[1].result(5s) == 2);
   CHECK_THROWS_AS(futures[0].result(), tessera::CancelledError);
   CHECK(cancelled_calls == 0);
+}
+
+TEST_CASE("cancelling a future cancels the tasks of its batch that depend on it") {
+  Gate gate;
+  auto client = make_client("threads", 2);
+  auto blocker = client.submit([&gate] { return gate.wait() ? 1 : -1; });
+  std::atomic<int> dependent_calls{0};
+  auto x = tessera::delayed(future_inc)(blocker);
+  auto y = tessera::delayed([&dependent_calls](int v) {
+    ++dependent_calls;
+    return v * 10;
+  })(x);
+  auto futures = client.compute(std::vector<tessera::Delayed<int>>{x, y});
+
+  CHECK(futures[0].cancel());
+  gate.open();
+  CHECK_THROWS_AS(futures[1].result(5s), tessera::CancelledError);
+  CHECK(std::string(futures[1].status()) == "cancelled");
+  CHECK(blocker.result(5s) == 1);
+  CHECK(dependent_calls == 0);
+}
+
+TEST_CASE("cancelling a future cancels its dependents at once, without waiting for its inputs") {
+  // As for a dependent submitted separately (see "a task waiting for a cancelled future is
+  // cancelled and never runs"), and as in Dask: nothing can make y succeed any more, so it
+  // must not stay pending until x's own inputs arrive (they may never come).
+  Gate gate;
+  auto client = make_client("threads", 2);
+  auto blocker = client.submit([&gate] { return gate.wait() ? 1 : -1; });
+  auto x = tessera::delayed(future_inc)(blocker);
+  auto y = tessera::delayed([](int v) { return v * 10; })(x);
+  auto futures = client.compute(std::vector<tessera::Delayed<int>>{x, y});
+
+  CHECK(futures[0].cancel());
+  CHECK_THROWS_AS(futures[1].result(1s), tessera::CancelledError);
+  CHECK(std::string(futures[1].status()) == "cancelled");
+  gate.open();
 }
 
 TEST_CASE("waiting inside a task with wait, as_completed and a big map does not deadlock") {

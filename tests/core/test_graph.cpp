@@ -52,11 +52,12 @@ TEST_CASE("a graph of values, calls and calls by registered name computes") {
 
   tessera::Graph g;
   g.add_value("x", 1);
-  g.add("y", graph_inc, ref("x"));                                    // y = inc(x)
-  g.add("z", "graph_add", {ref("y"), tessera::Value(10)});            // z = add(y, 10)
-  g.add("w", graph_add, ref("z"), 5);                                 // literal converted
+  g.add("y", graph_inc, ref("x"));                          // y = inc(x)
+  g.add("z", "graph_add", {ref("y"), tessera::Value(10)});  // z = add(y, 10)
+  g.add("w", graph_add, ref("z"), 5);                       // literal converted
   g.add("s", "graph_describe", {tessera::Value(std::string("w")), ref("w")});
-  g.add("l", [](int v) { return v * 100; }, ref("x"));
+  g.add(
+      "l", [](int v) { return v * 100; }, ref("x"));
   CHECK(g.size() == 6);
   CHECK(g.contains("z"));
   CHECK_FALSE(g.contains("nope"));
@@ -171,8 +172,7 @@ TEST_CASE("a name taken by another function cannot be registered again") {
   // Registering the same function under its own name again is harmless.
   const auto& entry = tessera::detail::find_function(std::string_view("graph_left"));
   CHECK(&tessera::detail::register_function<&graph_left>("graph_left") == &entry);
-  CHECK(entry.parameter_types ==
-        std::vector<std::string>{"int"});
+  CHECK(entry.parameter_types == std::vector<std::string>{"int"});
 }
 
 TEST_CASE("a call by name with the wrong number of arguments is a GraphError") {
@@ -343,8 +343,8 @@ TEST_CASE("to_dot of a Delayed shows its graph; independent tasks are not fused"
   CHECK(contains(dot, "\"sum-ab\""));
   CHECK_FALSE(contains(dot, "cluster"));  // a diamond has no linear chain
 
-  auto chain = tessera::delayed(graph_inc, {.key = "step-3"})(
-      tessera::delayed(graph_inc, {.key = "step-2"})(tessera::delayed(graph_inc, {.key = "step-1"})(0)));
+  auto chain = tessera::delayed(graph_inc, {.key = "step-3"})(tessera::delayed(
+      graph_inc, {.key = "step-2"})(tessera::delayed(graph_inc, {.key = "step-1"})(0)));
   const std::string chain_dot = chain.to_dot();
   CAPTURE(chain_dot);
   CHECK(contains(chain_dot, "cluster"));

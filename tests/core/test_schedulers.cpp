@@ -279,8 +279,7 @@ namespace {
 // without touching freed memory: a hang fails the test instead of hanging the suite.
 struct SharedClientScenario {
   static constexpr int users = 4;
-  explicit SharedClientScenario(const std::string& scheduler)
-      : client(make_client(scheduler, 2)) {}
+  explicit SharedClientScenario(const std::string& scheduler) : client(make_client(scheduler, 2)) {}
 
   tessera_test::Gate gates[users];
   tessera::Client producer = make_client("threads", 2);
@@ -302,13 +301,13 @@ TEST_CASE("computes from several threads on one client whose inputs arrive later
   for (int round = 0; round < 3; ++round) {
     auto* s = new SharedClientScenario(scheduler);
     for (int i = 0; i < SharedClientScenario::users; ++i) {
-      s->inputs.push_back(s->producer.submit([gate = &s->gates[i], i]() -> long {
-        return gate->wait() ? i : -1;
-      }));
+      s->inputs.push_back(
+          s->producer.submit([gate = &s->gates[i], i]() -> long { return gate->wait() ? i : -1; }));
     }
     for (int i = 0; i < SharedClientScenario::users; ++i) {
       s->threads.emplace_back([s, i] {
-        const long result = s->client.submit(sched_add, s->inputs[static_cast<std::size_t>(i)], 100L).result();
+        const long result =
+            s->client.submit(sched_add, s->inputs[static_cast<std::size_t>(i)], 100L).result();
         s->wrong += result == i + 100 ? 0 : 1;
         ++s->returned;
       });

@@ -40,7 +40,8 @@ class Gate {
 };
 
 /// Polls `condition` until it holds or `limit` passes; returns whether it held.
-inline bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds limit = 5s) {
+inline bool eventually(const std::function<bool()>& condition,
+                       std::chrono::milliseconds limit = 5s) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (!condition()) {
     if (std::chrono::steady_clock::now() > deadline) return false;

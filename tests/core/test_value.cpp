@@ -71,7 +71,7 @@ TEMPLATE_TEST_CASE("small and large values copy, move and destroy what they hold
     CHECK(a.get<T>().intact());
     CHECK(b.get<T>().intact());
 
-    Value c(std::move(a));  // a move leaves the source empty
+    Value c(std::move(a));       // a move leaves the source empty
     CHECK_FALSE(a.has_value());  // NOLINT(bugprone-use-after-move)
     CHECK(c.get<T>().id == 1);
     CHECK(T::live == 2);
@@ -149,7 +149,8 @@ TEST_CASE("a Value round-trips through serialize() and deserialize<T>()") {
     CHECK(back.get<std::vector<double>>() == samples);
   }
   SECTION("std::string") {
-    const std::string text = GENERATE(std::string(), std::string("tessera"), std::string(200000, 'x'));
+    const std::string text =
+        GENERATE(std::string(), std::string("tessera"), std::string(200000, 'x'));
     const Value v(text);
     const tessera::Frames frames = v.serialize();
     CHECK(Value::deserialize<std::string>(frames).get<std::string>() == text);
