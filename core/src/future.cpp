@@ -43,6 +43,7 @@ void FutureState::complete(Status status) {
     status_.store(status, std::memory_order_release);
     callbacks.swap(callbacks_);
   }
+  done_cv_.notify_all();
   for (auto& callback : callbacks) callback();
 }
 
@@ -59,9 +60,18 @@ void FutureState::on_done(std::function<void()> callback) {
 
 bool FutureState::wait(Clock::time_point deadline) {
   if (done()) return true;
-  auto signal = std::make_shared<Signal>(current_helper());
-  on_done([signal] { signal->notify(); });
-  return wait_until([this] { return done(); }, deadline, *signal);
+  auto is_done = [this] { return done(); };
+  if (Helper* helper = current_helper()) {
+    on_done([helper] { helper->wake_all(); });
+    return helper->help_until(is_done, deadline);
+  }
+  // Plain threads wait on the future's own condition: repeated timed waits add nothing.
+  std::unique_lock lock(mutex_);
+  if (deadline == Clock::time_point::max()) {
+    done_cv_.wait(lock, is_done);
+    return true;
+  }
+  return done_cv_.wait_until(lock, deadline, is_done);
 }
 
 void FutureState::attach(std::weak_ptr<TaskCanceller> owner, std::uint32_t task) {

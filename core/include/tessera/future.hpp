@@ -111,6 +111,7 @@ class FutureState {
   Value value_;
   std::exception_ptr error_;
   std::mutex mutex_;
+  std::condition_variable done_cv_;
   std::vector<std::function<void()>> callbacks_;
   std::weak_ptr<TaskCanceller> owner_;
   std::uint32_t task_ = 0;
