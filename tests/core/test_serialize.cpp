@@ -33,8 +33,8 @@ using tessera::deserialize;
 using tessera::Frames;
 using tessera::out_of_band_threshold;
 using tessera::Serializable;
-using tessera::serialize;
 using tessera::SerializationError;
+using tessera::serialize;
 
 enum class Color : std::uint8_t { red, green, blue };
 
@@ -66,7 +66,7 @@ struct Particle {
   int charge = 0;
   template <class Archive>
   void serialize(Archive& archive, unsigned /*version*/) {
-    archive & name & position & charge;
+    archive& name& position& charge;
   }
   bool operator==(const Particle&) const = default;
 };
@@ -77,7 +77,7 @@ struct Point {
   double y = 0;
   template <class Archive>
   void serialize(Archive& archive, unsigned /*version*/) {
-    archive & x & y;
+    archive& x& y;
   }
   bool operator==(const Point&) const = default;
 };
@@ -93,7 +93,7 @@ class Account {
   friend class boost::serialization::access;
   template <class Archive>
   void serialize(Archive& archive, unsigned /*version*/) {
-    archive & owner_ & balance_;
+    archive& owner_& balance_;
   }
   std::string owner_;
   double balance_ = 0;
@@ -105,7 +105,7 @@ class Hidden {
   friend class boost::serialization::access;
   template <class Archive>
   void serialize(Archive& archive, unsigned /*version*/) {
-    archive & value_;
+    archive& value_;
   }
   std::string value_;
 };
@@ -121,7 +121,7 @@ class Meters {
   friend class boost::serialization::access;
   template <class Archive>
   void serialize(Archive& archive, unsigned /*version*/) {
-    archive & value_;
+    archive& value_;
   }
   double value_ = 0;
 };
@@ -140,7 +140,7 @@ struct NoDefaultBoost {
   int value;
   template <class Archive>
   void serialize(Archive& archive, unsigned /*version*/) {
-    archive & value;
+    archive& value;
   }
 };
 
@@ -169,7 +169,7 @@ struct Box {
 };
 template <class Archive>
 void serialize(Archive& archive, Box& box, unsigned /*version*/) {
-  archive & box.low & box.high & box.label;
+  archive& box.low& box.high& box.label;
 }
 }  // namespace geo
 
@@ -606,9 +606,8 @@ TEST_CASE("invalid bools, optional flags, variant indices and duplicate keys thr
 
 TEST_CASE("corrupting any byte of a header never crashes", "[serialize]") {
   using Cell = std::variant<int, std::string, std::vector<double>>;
-  check_corruption_is_caught(
-      std::map<std::string, std::vector<std::optional<Cell>>>{{"a", {Cell{1}, std::nullopt}},
-                                                              {"b", {Cell{std::string("s")}}}});
+  check_corruption_is_caught(std::map<std::string, std::vector<std::optional<Cell>>>{
+      {"a", {Cell{1}, std::nullopt}}, {"b", {Cell{std::string("s")}}}});
   check_corruption_is_caught(std::deque<std::set<int>>{{1, 2}, {}, {3}});
   check_corruption_is_caught(std::vector<bool>{true, false, true});
   check_corruption_is_caught(std::tuple<std::array<std::string, 2>, std::unordered_map<int, int>,
