@@ -363,17 +363,27 @@ TEST_CASE("a future dropped before its task started is not run") {
   CHECK(effect == 0);
 }
 
+namespace {
+
+// x = inc(blocker) and y = 10 * x, computed as one batch, while blocker waits for `gate`.
+struct BlockedBatch {
+  Gate gate;  // first member, so it outlives the client whose task waits on it
+  tessera::Client client = make_client("threads", 2);
+  tessera::Future<int> blocker = client.submit([this] { return gate.wait() ? 1 : -1; });
+  tessera::Delayed<int> x = tessera::delayed(future_inc)(blocker);
+  tessera::Delayed<int> y = tessera::delayed([](int v) { return v * 10; })(x);
+  std::vector<tessera::Future<int>> futures = client.compute(std::vector{x, y});
+};
+
+}  // namespace
+
 TEST_CASE("releasing one future of a batch does not cancel a task another future needs") {
   // future.hpp: the unstarted task of a future is dropped when its last handle goes "and
   // no other task needs it". Here y needs x, so x must still run.
-  Gate gate;
-  auto client = make_client("threads", 2);
-  auto blocker = client.submit([&gate] { return gate.wait() ? 1 : -1; });
-  auto x = tessera::delayed(future_inc)(blocker);
-  auto y = tessera::delayed([](int v) { return v * 10; })(x);
-  auto futures = client.compute(std::vector<tessera::Delayed<int>>{x, y});
+  BlockedBatch batch;
+  auto& futures = batch.futures;
   futures[0].release();
-  gate.open();
+  batch.gate.open();
   CHECK(futures[1].result(5s) == 20);
 }
 
@@ -475,17 +485,13 @@ TEST_CASE("cancelling a future cancels its dependents at once, without waiting f
   // As for a dependent submitted separately (see "a task waiting for a cancelled future is
   // cancelled and never runs"), and as in Dask: nothing can make y succeed any more, so it
   // must not stay pending until x's own inputs arrive (they may never come).
-  Gate gate;
-  auto client = make_client("threads", 2);
-  auto blocker = client.submit([&gate] { return gate.wait() ? 1 : -1; });
-  auto x = tessera::delayed(future_inc)(blocker);
-  auto y = tessera::delayed([](int v) { return v * 10; })(x);
-  auto futures = client.compute(std::vector<tessera::Delayed<int>>{x, y});
+  BlockedBatch batch;
+  auto& futures = batch.futures;
 
   CHECK(futures[0].cancel());
   CHECK_THROWS_AS(futures[1].result(1s), tessera::CancelledError);
   CHECK(std::string(futures[1].status()) == "cancelled");
-  gate.open();
+  batch.gate.open();
 }
 
 TEST_CASE("waiting inside a task with wait, as_completed and a big map does not deadlock") {
