@@ -16,6 +16,7 @@ PACKAGES=(
   libboost-mpi-dev
   libopenmpi-dev
   openmpi-bin
+  openssh-client
   nlohmann-json3-dev
 )
 

@@ -1,8 +1,11 @@
 #include "tessera/client.hpp"
 
+#include <atomic>
 #include <mutex>
 #include <thread>
 
+#include "client_impl.hpp"
+#include "cluster_client.hpp"
 #include "executor.hpp"
 #include "run.hpp"
 #include "task_stream.hpp"
@@ -12,8 +15,20 @@
 namespace tessera {
 
 struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
-  std::unique_ptr<detail::Executor> executor;
+  std::unique_ptr<detail::Executor> executor;      // local schedulers
+  std::shared_ptr<detail::ClusterClient> cluster;  // the MPI cluster
+  std::uint32_t cluster_threads = 0;
+  std::atomic<bool> closed{false};
   std::shared_ptr<detail::TaskStream> stream;
+
+  detail::ClusterClient& cluster_client() const {
+    if (closed.load(std::memory_order_acquire)) {
+      throw Error(
+          "this client's MPI runtime has ended: keep the tessera::Runtime alive while "
+          "you compute");
+    }
+    return *cluster;
+  }
 };
 
 namespace {
@@ -47,6 +62,29 @@ std::shared_ptr<Client::Impl> make_impl(ClientOptions options) {
 
 }  // namespace
 
+namespace detail {
+
+std::shared_ptr<Client::Impl> make_cluster_impl(std::shared_ptr<ClusterClient> cluster,
+                                                std::shared_ptr<TaskStream> stream,
+                                                std::uint32_t threads) {
+  auto impl = std::make_shared<Client::Impl>();
+  impl->cluster = std::move(cluster);
+  impl->cluster_threads = threads;
+  impl->stream = stream ? std::move(stream) : std::make_shared<TaskStream>(0);
+  return impl;
+}
+
+void close_cluster_impl(Client::Impl& impl) { impl.closed.store(true, std::memory_order_release); }
+
+void set_running_client(Client::Impl* impl) { running_client = impl; }
+
+void make_default(const std::shared_ptr<Client::Impl>& impl) {
+  std::lock_guard lock(default_mutex);
+  newest_client = impl;
+}
+
+}  // namespace detail
+
 Client::Client() : Client(ClientOptions{}) {}
 
 Client::Client(ClientOptions options) : impl_(make_impl(std::move(options))) {
@@ -54,9 +92,13 @@ Client::Client(ClientOptions options) : impl_(make_impl(std::move(options))) {
   newest_client = impl_;
 }
 
-const char* Client::scheduler() const noexcept { return impl_->executor->name(); }
+const char* Client::scheduler() const noexcept {
+  return impl_->cluster ? "mpi" : impl_->executor->name();
+}
 
-std::uint32_t Client::threads() const noexcept { return impl_->executor->worker_count(); }
+std::uint32_t Client::threads() const noexcept {
+  return impl_->cluster ? impl_->cluster_threads : impl_->executor->worker_count();
+}
 
 std::vector<detail::FutureStatePtr> Client::run(const std::vector<detail::NodePtr>& outputs) {
   std::vector<detail::FutureStatePtr> states(outputs.size());
@@ -76,16 +118,23 @@ std::vector<detail::FutureStatePtr> Client::run(const std::vector<detail::NodePt
 
   std::vector<std::uint32_t> task_ids;
   detail::Plan plan = detail::lower(tasks, task_ids);
+  std::vector<std::uint32_t> slot_of(plan.size(), detail::no_task);
+  for (std::uint32_t i = 0; i < plan.outputs.size(); ++i) slot_of[plan.outputs[i]] = i;
+  auto fill_states = [&](const std::vector<detail::FutureStatePtr>& plan_outputs) {
+    for (std::size_t i = 0, k = 0; i < outputs.size(); ++i) {
+      if (!states[i]) states[i] = plan_outputs[slot_of[task_ids[k++]]];
+    }
+  };
+  if (impl_->cluster) {
+    fill_states(impl_->cluster_client().submit(std::move(plan)));
+    return states;
+  }
   std::vector<detail::FutureStatePtr> plan_outputs;
   plan_outputs.reserve(plan.outputs.size());
-  std::vector<std::uint32_t> slot_of(plan.size(), detail::no_task);
   for (auto t : plan.outputs) {
-    slot_of[t] = static_cast<std::uint32_t>(plan_outputs.size());
     plan_outputs.push_back(std::make_shared<detail::FutureState>(*plan.keys[t]));
   }
-  for (std::size_t i = 0, k = 0; i < outputs.size(); ++i) {
-    if (!states[i]) states[i] = plan_outputs[slot_of[task_ids[k++]]];
-  }
+  fill_states(plan_outputs);
   auto run = std::make_shared<detail::Run>(std::move(plan), std::move(plan_outputs), impl_->stream,
                                            impl_->executor->worker_count());
   auto* previous = running_client;
@@ -100,7 +149,8 @@ std::vector<detail::FutureStatePtr> Client::run(const std::vector<detail::NodePt
   return states;
 }
 
-detail::FutureStatePtr Client::scatter_value(Value value) {
+detail::FutureStatePtr Client::scatter_value(Value value, bool broadcast) {
+  if (impl_->cluster) return impl_->cluster_client().scatter(value, broadcast);
   auto state = std::make_shared<detail::FutureState>(unique_key("scatter"));
   state->finish(std::move(value));
   return state;

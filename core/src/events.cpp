@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 
@@ -22,6 +23,9 @@ EventLog& event_log() {
 
 thread_local std::string worker_name = "client";
 
+std::mutex forwarder_mutex;
+std::function<void(const Event&)> forwarder;
+
 }  // namespace
 
 double wall_time() noexcept {
@@ -32,8 +36,22 @@ double wall_time() noexcept {
 }
 
 void log_event(std::string_view topic, std::string message) {
-  auto limit = static_cast<std::size_t>(config::get_int("events_limit"));
   Event event{wall_time(), std::string(topic), std::move(message), worker_name};
+  {
+    std::lock_guard lock(forwarder_mutex);
+    if (forwarder) forwarder(event);
+  }
+  detail::record_event(std::move(event));
+}
+
+void detail::set_event_forwarder(std::function<void(const Event&)> forward) {
+  std::lock_guard lock(forwarder_mutex);
+  forwarder = std::move(forward);
+}
+
+void detail::record_event(Event event) {
+  auto limit = static_cast<std::size_t>(config::get_int("events_limit"));
+  const std::string_view topic = event.topic;
   auto& log = event_log();
   std::lock_guard lock(log.mutex);
   auto it = log.topics.find(topic);

@@ -30,6 +30,18 @@ void FutureState::finish(Value value) {
   complete(Status::finished);
 }
 
+void FutureState::finish_remote() {
+  if (claimed_.exchange(true, std::memory_order_acq_rel)) return;
+  complete(Status::finished);
+}
+
+void FutureState::fetch_remote() const {
+  std::lock_guard lock(fetch_mutex_);
+  if (fetched_.load(std::memory_order_acquire)) return;
+  value_ = remote_->fetch();
+  fetched_.store(true, std::memory_order_release);
+}
+
 void FutureState::fail(std::exception_ptr error, Status status) {
   if (claimed_.exchange(true, std::memory_order_acq_rel)) return;
   error_ = std::move(error);

@@ -32,7 +32,7 @@ void Plan::add_task_arg(std::uint32_t task) {
 }
 
 void Plan::add_external_arg(FutureStatePtr state) {
-  args.push_back(PlanArg{&state->value(), no_task});
+  args.push_back(PlanArg{state->value_address(), no_task});
   ++arg_begin.back();
   ++waiting.back();
   externals.push_back(ExternalInput{std::move(state), size() - 1});
@@ -102,6 +102,10 @@ Plan lower(const std::vector<NodePtr>& outputs, std::vector<std::uint32_t>& outp
       }
     }
     node.plan_index = plan.add_task(node.code.get(), &node.key, node.retries);
+    if (node.placement) {
+      plan.placement.resize(plan.size(), nullptr);
+      plan.placement.back() = node.placement.get();
+    }
     for (const auto& arg : node.args) {
       if (const auto* value = std::get_if<Value>(&arg)) {
         plan.add_value_arg(value);

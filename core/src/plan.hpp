@@ -35,8 +35,9 @@ struct Plan {
   // Per task, indexed by task id (which is also the priority: lower runs first).
   std::vector<const TaskCode*> code;
   std::vector<const Key*> keys;
-  std::vector<std::uint8_t> retries;     ///< empty when no task has retries
-  std::vector<std::uint32_t> arg_begin;  ///< size() + 1 offsets into args
+  std::vector<std::uint8_t> retries;        ///< empty when no task has retries
+  std::vector<const Placement*> placement;  ///< empty when no task has a placement
+  std::vector<std::uint32_t> arg_begin;     ///< size() + 1 offsets into args
   std::vector<PlanArg> args;
   std::vector<std::uint32_t> waiting;  ///< inputs (task results and futures) each task waits for
   std::vector<std::uint32_t> dependent_begin;  ///< size() + 1 offsets into dependents

@@ -141,9 +141,28 @@ TEST_CASE("settings have documented defaults") {
 
   auto names = tessera::config::names();
   std::sort(names.begin(), names.end());
-  CHECK(names ==
-        std::vector<std::string>{"events_limit", "num_threads", "scheduler", "task_stream_limit"});
+  CHECK(names == std::vector<std::string>{"events_limit", "num_threads", "resources", "scheduler",
+                                          "spill_directory", "task_stream_limit", "transport",
+                                          "worker_memory_limit", "worker_memory_pause",
+                                          "worker_memory_spill", "worker_threads"});
+  CHECK(tessera::config::get_bytes("worker_memory_limit") == 0);
+  CHECK(tessera::config::get_double("worker_memory_spill") == 0.6);
   for (const auto& name : names) CHECK_NOTHROW(tessera::config::get(name));
+}
+
+TEST_CASE("config: sizes, fractions, resources and transports are checked") {
+  ConfigReset reset;
+  tessera::config::set("worker_memory_limit", "2GiB");
+  CHECK(tessera::config::get_bytes("worker_memory_limit") == (std::uint64_t{2} << 30));
+  tessera::config::set("worker_memory_limit", "512MB");
+  CHECK(tessera::config::get_bytes("worker_memory_limit") == 512000000);
+  CHECK_THROWS_WITH(tessera::config::set("worker_memory_limit", "lots"),
+                    Catch::Contains("a size such as 4GiB"));
+  CHECK_THROWS_WITH(tessera::config::set("worker_memory_spill", "1.5"),
+                    Catch::Contains("a fraction"));
+  tessera::config::set("resources", "GPU=1,MEMORY=64e9");
+  CHECK_THROWS_WITH(tessera::config::set("resources", "GPU"), Catch::Contains("NAME=amount"));
+  CHECK_THROWS_WITH(tessera::config::set("transport", "carrier-pigeon"), Catch::Contains("ucx"));
 }
 
 TEST_CASE("config::set changes a setting until config::reset") {

@@ -24,7 +24,8 @@ namespace tessera {
 class Graph;
 
 struct ClientOptions {
-  /// "threads" or "sync"; empty: the "scheduler" setting (config.hpp).
+  /// "threads" or "sync"; empty: the "scheduler" setting (config.hpp). The "mpi" scheduler
+  /// comes from tessera::Runtime (runtime.hpp).
   std::string scheduler{};
   /// Threads of the "threads" scheduler; 0: the "num_threads" setting, else one per core.
   std::uint32_t threads = 0;
@@ -37,9 +38,9 @@ class Client {
   Client();
   explicit Client(ClientOptions options);
 
-  /// "threads" or "sync".
+  /// "threads", "sync" or "mpi".
   const char* scheduler() const noexcept;
-  /// Threads that run tasks.
+  /// Threads that run tasks (under MPI: on all workers together).
   std::uint32_t threads() const noexcept;
 
   /// Runs fn(args...) now; arguments may be values, Futures or Delayeds.
@@ -91,10 +92,12 @@ class Client {
     return results;
   }
 
-  /// Puts a value into the client's memory: a finished Future that tasks can take as input.
+  /// Puts a value into the cluster (locally: the client's memory): a finished Future that
+  /// tasks can take as input. Under MPI it goes to one worker, or with `broadcast` to every
+  /// worker, so that tasks anywhere read it without a transfer.
   template <class T>
-  Future<std::decay_t<T>> scatter(T&& value) {
-    return Future<std::decay_t<T>>(scatter_value(Value(std::forward<T>(value))));
+  Future<std::decay_t<T>> scatter(T&& value, bool broadcast = false) {
+    return Future<std::decay_t<T>>(scatter_value(Value(std::forward<T>(value)), broadcast));
   }
 
   /// Runs the tasks of `graph` that `keys` need; one future per key.
@@ -115,7 +118,7 @@ class Client {
   static std::vector<Future<T>> futures_of(const std::vector<detail::FutureStatePtr>& states) {
     return std::vector<Future<T>>(states.begin(), states.end());
   }
-  detail::FutureStatePtr scatter_value(Value value);
+  detail::FutureStatePtr scatter_value(Value value, bool broadcast);
 
   std::shared_ptr<Impl> impl_;
 };

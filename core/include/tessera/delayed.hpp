@@ -43,6 +43,7 @@ struct Node {
   std::shared_ptr<const TaskCode> code;  ///< shared by all calls of one function
   int retries = 0;
   bool chosen_key = false;  ///< explicit or pure: other nodes may have the same key
+  std::shared_ptr<const Placement> placement;  ///< null: anywhere
   std::span<const NodeArg> args;
 
   bool is_task() const noexcept { return code != nullptr; }
@@ -175,6 +176,10 @@ class DelayedFunction {
       code.invoke = detail::invoker_for<F>(typename detail::Signature<F>::parameters{});
     }
     code_ = std::make_shared<const detail::TaskCode>(std::move(code));
+    if (!options_.resources.empty() || !options_.workers.empty()) {
+      placement_ = std::make_shared<const detail::Placement>(
+          detail::Placement{options_.resources, options_.workers});
+    }
   }
 
   template <class... A>
@@ -205,6 +210,7 @@ class DelayedFunction {
       node->code = std::move(code);
     }
     node->retries = options_.retries;
+    node->placement = placement_;
     node->chosen_key = options_.key || options_.pure;
     if (options_.key) {
       node->key = *options_.key;
@@ -217,6 +223,7 @@ class DelayedFunction {
   }
 
   std::shared_ptr<const detail::TaskCode> code_;
+  std::shared_ptr<const detail::Placement> placement_;
   TaskOptions options_;
 };
 

@@ -1,6 +1,7 @@
 #pragma once
 // Structured events and the task stream: what happened, where and when.
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,10 @@ namespace detail {
 /// Name of the worker running on this thread ("client" outside tasks).
 const std::string& current_worker_name();
 void set_current_worker_name(std::string name);
+/// Appends an event to this process's log as it is (events that other ranks logged).
+void record_event(Event event);
+/// Also hands every event logged in this process to `forward` (workers send them to rank 0).
+void set_event_forwarder(std::function<void(const Event&)> forward);
 }  // namespace detail
 
 }  // namespace tessera

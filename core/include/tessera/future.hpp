@@ -59,6 +59,15 @@ class TaskCanceller {
   virtual void cancel_task(std::uint32_t task, bool released) noexcept = 0;
 };
 
+/// A result held elsewhere (on an MPI worker): fetched when first asked for, let go (on the
+/// worker too) when the last reference goes.
+class RemoteResult {
+ public:
+  virtual ~RemoteResult() = default;
+  /// Brings the value here; throws (TaskError naming the key) if it cannot.
+  virtual Value fetch() = 0;
+};
+
 /// The shared state behind Future handles.
 class FutureState {
  public:
@@ -72,8 +81,19 @@ class FutureState {
   Status status() const noexcept { return status_.load(std::memory_order_acquire); }
   bool done() const noexcept { return status() != Status::pending; }
 
-  /// The result; valid once status() is finished.
-  const Value& value() const noexcept { return value_; }
+  /// The result; valid once status() is finished. A remote result is fetched on first use.
+  const Value& value() const {
+    if (remote_ && !fetched_.load(std::memory_order_acquire)) fetch_remote();
+    return value_;
+  }
+  /// Where the result is (or will be) stored here, without fetching it.
+  const Value* value_address() const noexcept { return &value_; }
+
+  /// Makes this the future of a result held elsewhere; call before it completes.
+  void set_remote(std::shared_ptr<RemoteResult> remote) { remote_ = std::move(remote); }
+  RemoteResult* remote() const noexcept { return remote_.get(); }
+  /// Completes a remote future: the result exists (where remote() says).
+  void finish_remote();
   /// The error; valid once status() is error or cancelled.
   std::exception_ptr error() const noexcept { return error_; }
 
@@ -102,19 +122,23 @@ class FutureState {
 
  private:
   void complete(Status status);
+  void fetch_remote() const;
 
   Key key_;
   std::atomic<Status> status_{Status::pending};
   std::atomic<bool> claimed_{false};
   std::atomic<int> handles_{0};
   std::atomic<bool> keep_running_{false};
-  Value value_;
+  mutable Value value_;  // filled on first use for a remote result
   std::exception_ptr error_;
   std::mutex mutex_;
   std::condition_variable done_cv_;
   std::vector<std::function<void()>> callbacks_;
   std::weak_ptr<TaskCanceller> owner_;
   std::uint32_t task_ = 0;
+  std::shared_ptr<RemoteResult> remote_;
+  mutable std::atomic<bool> fetched_{false};
+  mutable std::mutex fetch_mutex_;
 };
 
 using FutureStatePtr = std::shared_ptr<FutureState>;

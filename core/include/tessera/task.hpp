@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +31,11 @@ struct TaskOptions {
   bool pure = false;
   /// Runs the task again, up to this many times, when it throws.
   int retries = 0;
+  /// Under MPI: what the task needs of a worker, e.g. {{"GPU", 1}}; it runs only on workers
+  /// that offer at least that much (the "resources" setting), and holds it while it runs.
+  std::map<std::string, double> resources{};
+  /// Under MPI: the worker ranks the task may run on (empty: any).
+  std::vector<int> workers{};
 };
 
 namespace detail {
@@ -40,6 +46,12 @@ using ArgList = const Value* const*;
 using InvokeFn = Value (*)(const void* callable, ArgList args);
 
 struct FunctionEntry;
+
+/// Where a task may run (TaskOptions::resources and ::workers), shared by a function's calls.
+struct Placement {
+  std::map<std::string, double> resources;
+  std::vector<int> workers;
+};
 
 /// A task's body: an invoker plus what it calls. Functions are plain pointers; closures
 /// are owned by `owner`.

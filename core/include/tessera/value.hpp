@@ -7,12 +7,41 @@
 #include <type_traits>
 #include <typeinfo>
 #include <utility>
+#include <vector>
 
 #include "tessera/demangle.hpp"
 #include "tessera/errors.hpp"
 #include "tessera/serialize.hpp"
 
 namespace tessera {
+
+namespace detail {
+template <class T>
+struct IsVector : std::false_type {};
+template <class T, class A>
+struct IsVector<std::vector<T, A>> : std::true_type {};
+
+/// Memory a value uses, counting the contents of Buffers, strings and vectors.
+template <class T>
+std::size_t approximate_bytes(const T& value) noexcept {
+  if constexpr (std::is_same_v<T, Buffer>) {
+    return sizeof(Buffer) + value.size();
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    return sizeof(std::string) + value.capacity();
+  } else if constexpr (IsVector<T>::value) {
+    using E = typename T::value_type;
+    if constexpr (std::is_trivially_copyable_v<E>) {
+      return sizeof(T) + value.capacity() * sizeof(E);
+    } else {
+      std::size_t total = sizeof(T) + (value.capacity() - value.size()) * sizeof(E);
+      for (const auto& element : value) total += approximate_bytes(element);
+      return total;
+    }
+  } else {
+    return sizeof(T);
+  }
+}
+}  // namespace detail
 
 /// Holds one value of any copyable type. Values of up to 24 bytes live inside the Value
 /// (no allocation, the common case for task results); larger ones on the heap. Copying a
@@ -95,6 +124,16 @@ class Value {
     return vtable_->serialize(*this);
   }
 
+  /// Approximate bytes of memory the held value uses (Buffers, strings and vectors of plain
+  /// data count their contents): what worker memory limits and transfer costs are based on.
+  std::size_t bytes() const noexcept { return vtable_ ? vtable_->bytes(*this) : 0; }
+
+  /// The Value that `frames` encodes, whatever its type: the type comes from the fingerprint
+  /// in the header. Every type that this program puts into a Value is known (registered at
+  /// startup), so frames from another rank of the same program decode. SerializationError
+  /// for frames of an unknown type or corrupt frames.
+  static Value decode(const Frames& frames);
+
   /// A Value holding the T that `frames` encodes.
   template <class T>
   static Value deserialize(const Frames& frames) {
@@ -121,6 +160,7 @@ class Value {
     void (*move)(Value& from, Value& to) noexcept;
     void (*destroy)(Value& self) noexcept;
     Frames (*serialize)(const Value& self);
+    std::size_t (*bytes)(const Value& self) noexcept;
   };
 
   template <class T>
@@ -137,6 +177,7 @@ class Value {
   template <class T>
   static Frames serialize_held(const Value& self) {
     if constexpr (Serializable<T>) {
+      (void)decoder_registered<T>;
       return tessera::serialize(*self.pointer<T>());
     } else {
       throw SerializationError("a value of type " + detail::demangle(typeid(T).name()) +
@@ -173,8 +214,22 @@ class Value {
   }
 
   template <class T>
-  static constexpr VTable vtable_for = {typeid(T), &copy_held<T>, &move_held<T>, &destroy_held<T>,
-                                        &serialize_held<T>};
+  static std::size_t bytes_held(const Value& self) noexcept {
+    return detail::approximate_bytes(*self.pointer<T>());
+  }
+
+  template <class T>
+  static constexpr VTable vtable_for = {typeid(T),        &copy_held<T>,      &move_held<T>,
+                                        &destroy_held<T>, &serialize_held<T>, &bytes_held<T>};
+
+  using Decoder = Value (*)(const Frames& frames);
+  static bool register_decoder(std::uint64_t fingerprint, Decoder decoder);
+  // Registers T's decoder at startup in every process that can hold a T in a Value.
+  template <class T>
+  static inline const bool decoder_registered = register_decoder(detail::fingerprint<T>(),
+                                                                 &Value::deserialize<T>);
+  static inline const bool empty_decoder_registered =
+      register_decoder(detail::fingerprint<Empty>(), &Value::deserialize<void>);
 
   [[noreturn]] void throw_type_mismatch(const std::type_info& wanted) const;
 

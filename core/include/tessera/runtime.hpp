@@ -1,0 +1,46 @@
+#pragma once
+// Runtime: one program, run alone or under MPI.
+//
+//   int main(int argc, char** argv) {
+//     tessera::Runtime runtime(argc, argv);   // under mpirun, ranks >= 1 work in here
+//     auto client = runtime.client();         // rank 0 only gets here
+//     ...
+//   }                                         // the workers stop; every rank exits 0
+//
+// Under `mpirun -n N` (or `srun --mpi=pmix -n N`), rank 0 returns from the constructor as
+// the client, with the cluster's scheduler running on a thread of its own; ranks 1..N-1
+// become workers that run tasks until rank 0's Runtime ends, and then exit(0) without
+// returning. Run without a launcher (or with one rank), the Runtime is a local client on
+// the "threads" scheduler, so the same program runs on a laptop.
+//
+// Task functions must be registered (TESSERA_TASK) to run on workers. Settings for workers
+// (threads, memory limit, spill directory, resources, transport) are in config.hpp.
+
+#include <memory>
+
+#include "tessera/client.hpp"
+
+namespace tessera {
+
+class Runtime {
+ public:
+  Runtime(int& argc, char**& argv);
+  Runtime();
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  /// The client of this program (the default client too).
+  Client client() const;
+  /// True under MPI with workers; false for the local "threads" scheduler.
+  bool distributed() const noexcept;
+  /// Ranks in the job (1 when local).
+  int ranks() const noexcept;
+
+  struct State;
+
+ private:
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace tessera

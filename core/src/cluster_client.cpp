@@ -1,0 +1,284 @@
+#include "cluster_client.hpp"
+
+#include <unordered_map>
+
+#include "tessera/errors.hpp"
+
+namespace tessera::detail {
+
+namespace {
+
+class ClusterResult final : public RemoteResult {
+ public:
+  ClusterResult(std::weak_ptr<ClusterClient> client, DataKey key)
+      : client_(std::move(client)), key_(key) {}
+  ~ClusterResult() override {
+    if (auto client = client_.lock()) client->release(key_);
+  }
+  Value fetch() override {
+    auto client = client_.lock();
+    if (!client)
+      throw Error("the result of a future is on an MPI worker, and the runtime has ended");
+    return client->fetch(key_, holder.load(std::memory_order_acquire));
+  }
+  DataKey key() const noexcept { return key_; }
+  std::atomic<int> holder{-1};
+
+ private:
+  std::weak_ptr<ClusterClient> client_;
+  DataKey key_;
+};
+
+std::vector<std::byte> encode_literal(const Value& value) {
+  std::vector<std::byte> bytes;
+  WireWriter out(bytes);
+  out.put_frames(value.serialize());
+  return bytes;
+}
+
+}  // namespace
+
+struct ClusterClient::ClientRun final : TaskCanceller {
+  std::weak_ptr<ClusterClient> client;
+  std::uint64_t id = 0;
+  std::unordered_map<std::uint32_t, std::weak_ptr<FutureState>> outputs;
+  std::vector<FutureStatePtr> inputs;  // futures the run reads: kept until its outputs are done
+
+  void cancel_task(std::uint32_t task, bool released) noexcept override {
+    if (auto c = client.lock()) {
+      try {
+        c->cancel(DataKey{id, task}, released);
+      } catch (...) {
+      }
+    }
+  }
+};
+
+struct ClusterClient::PendingFetch {
+  std::mutex mutex;
+  bool done = false;
+  Frames frames;
+  std::shared_ptr<Signal> signal;
+};
+
+ClusterClient::ClusterClient(Transport& transport,
+                             std::function<std::shared_ptr<const Value>(DataKey)> local)
+    : transport_(transport), local_(std::move(local)) {}
+
+ClusterClient::~ClusterClient() = default;
+
+std::uint64_t ClusterClient::next_run_id() {
+  return (static_cast<std::uint64_t>(transport_.rank()) << 40) |
+         (runs_made_.fetch_add(1, std::memory_order_relaxed) + 1);
+}
+
+std::vector<FutureStatePtr> ClusterClient::submit(Plan plan) {
+  auto run = std::make_shared<ClientRun>();
+  run->client = weak_from_this();
+  run->id = next_run_id();
+
+  std::unordered_map<const Value*, FutureStatePtr> external_of;
+  for (const auto& external : plan.externals) {
+    external_of.emplace(external.state->value_address(), external.state);
+  }
+
+  std::vector<std::byte> body;
+  WireWriter out(body);
+  const auto n = plan.size();
+  out.put(run->id);
+  out.put(n);
+  for (std::uint32_t t = 0; t < n; ++t) {
+    const TaskCode& code = *plan.code[t];
+    const Key& key = *plan.keys[t];
+    if (!code.registered) {
+      throw Error("task '" + key +
+                  "' calls a function that is not registered: MPI workers find task functions "
+                  "by name, so register it with TESSERA_TASK(function) (lambdas cannot run on "
+                  "workers)");
+    }
+    out.put_string(code.registered->name);
+    out.put_string(key);
+    out.put<std::uint8_t>(plan.retries.empty() ? 0 : plan.retries[t]);
+    out.put<std::uint32_t>(plan.arg_begin[t + 1] - plan.arg_begin[t]);
+    for (auto a = plan.arg_begin[t]; a < plan.arg_begin[t + 1]; ++a) {
+      const auto& arg = plan.args[a];
+      if (!arg.value) {
+        out.put(ArgKind::task);
+        out.put(arg.task);
+        continue;
+      }
+      const Value* literal = arg.value;
+      if (auto found = external_of.find(arg.value); found != external_of.end()) {
+        const auto& state = found->second;
+        if (auto* remote = dynamic_cast<ClusterResult*>(state->remote())) {
+          out.put(ArgKind::external);
+          out.put(remote->key());
+          run->inputs.push_back(state);
+          continue;
+        }
+        if (!state->done()) {
+          throw Error("task '" + key + "' reads future '" + state->key() +
+                      "', which belongs to a local client, not to the MPI cluster");
+        }
+        if (state->status() != FutureState::Status::finished)
+          std::rethrow_exception(state->error());
+      }
+      std::vector<std::byte> bytes;
+      try {
+        bytes = encode_literal(*literal);
+      } catch (const std::exception& error) {
+        throw SerializationError("task '" + key + "': argument " +
+                                 std::to_string(a - plan.arg_begin[t] + 1) +
+                                 " cannot be sent to MPI workers: " + error.what());
+      }
+      out.put(ArgKind::literal);
+      out.put_bytes(bytes.data(), bytes.size());
+    }
+    const Placement* placement = t < plan.placement.size() ? plan.placement[t] : nullptr;
+    out.put<std::uint32_t>(placement ? static_cast<std::uint32_t>(placement->resources.size()) : 0);
+    if (placement) {
+      for (const auto& [name, amount] : placement->resources) {
+        out.put_string(name);
+        out.put(amount);
+      }
+    }
+    out.put_vector(placement ? placement->workers : std::vector<int>{});
+  }
+  out.put_vector(plan.outputs);
+
+  std::vector<FutureStatePtr> states;
+  states.reserve(plan.outputs.size());
+  for (auto t : plan.outputs) {
+    auto state = std::make_shared<FutureState>(*plan.keys[t]);
+    state->set_remote(std::make_shared<ClusterResult>(weak_from_this(), DataKey{run->id, t}));
+    state->attach(run, t);
+    run->outputs.emplace(t, state);
+    states.push_back(std::move(state));
+  }
+  {
+    std::lock_guard lock(mutex_);
+    runs_.emplace(run->id, run);
+  }
+  transport_.send(0, Kind::submit,
+                  [&](WireWriter& message) { message.put_bytes(body.data(), body.size()); });
+  return states;
+}
+
+FutureStatePtr ClusterClient::scatter(const Value& value, bool broadcast) {
+  auto run = std::make_shared<ClientRun>();
+  run->client = weak_from_this();
+  run->id = next_run_id();
+  const auto bytes = encode_literal(value);
+  auto state = std::make_shared<FutureState>(unique_key("scatter"));
+  state->set_remote(std::make_shared<ClusterResult>(weak_from_this(), DataKey{run->id, 0}));
+  state->attach(run, 0);
+  run->outputs.emplace(0, state);
+  {
+    std::lock_guard lock(mutex_);
+    runs_.emplace(run->id, run);
+  }
+  transport_.send(0, Kind::scatter, [&](WireWriter& out) {
+    out.put(DataKey{run->id, 0});
+    out.put<std::uint8_t>(broadcast ? 1 : 0);
+    out.put_bytes(bytes.data(), bytes.size());
+  });
+  return state;
+}
+
+bool ClusterClient::on_message(int, Kind kind, WireReader& in) {
+  if (kind != Kind::output_done) return false;
+  const auto key = in.get<DataKey>();
+  const bool ok = in.get<std::uint8_t>() == 0;
+  int holder = -1;
+  Failure failure;
+  if (ok) {
+    holder = in.get<std::int32_t>();
+    in.get<std::uint64_t>();  // bytes
+  } else {
+    failure = read_failure(in);
+  }
+  std::shared_ptr<ClientRun> run;
+  FutureStatePtr state;
+  {
+    std::lock_guard lock(mutex_);
+    auto found = runs_.find(key.run);
+    if (found == runs_.end()) return true;
+    run = found->second;
+    auto output = run->outputs.find(key.task);
+    if (output == run->outputs.end()) return true;
+    state = output->second.lock();
+    run->outputs.erase(output);
+    if (run->outputs.empty()) runs_.erase(found);
+  }
+  if (!state) return true;
+  if (ok) {
+    static_cast<ClusterResult*>(state->remote())->holder.store(holder, std::memory_order_release);
+    state->finish_remote();
+  } else if (failure.cancelled) {
+    state->fail(std::make_exception_ptr(CancelledError(failure.message)),
+                FutureState::Status::cancelled);
+  } else {
+    state->fail(std::make_exception_ptr(
+        TaskError(failure.key, failure.worker, failure.type, failure.message)));
+  }
+  return true;
+}
+
+bool ClusterClient::on_data(int, DataKey key, const Frames& frames) {
+  std::vector<std::shared_ptr<PendingFetch>> waiting;
+  {
+    std::lock_guard lock(mutex_);
+    auto found = fetches_.find(key);
+    if (found == fetches_.end()) return false;
+    waiting = std::move(found->second);
+    fetches_.erase(found);
+  }
+  for (auto& pending : waiting) {
+    {
+      std::lock_guard lock(pending->mutex);
+      pending->frames = frames;
+      pending->done = true;
+    }
+    pending->signal->notify();
+  }
+  return true;
+}
+
+Value ClusterClient::fetch(DataKey key, int holder) {
+  if (local_) {
+    if (auto value = local_(key)) return *value;
+  }
+  if (holder <= 0) throw Error("fetch: no worker holds this result");
+  auto pending = std::make_shared<PendingFetch>();
+  pending->signal = std::make_shared<Signal>(current_helper());
+  {
+    std::lock_guard lock(mutex_);
+    fetches_[key].push_back(pending);
+  }
+  transport_.send(holder, Kind::fetch, [&](WireWriter& out) { out.put(key); });
+  wait_until(
+      [&] {
+        std::lock_guard lock(pending->mutex);
+        return pending->done;
+      },
+      Clock::time_point::max(), *pending->signal);
+  std::string error;
+  if (is_error_frames(pending->frames, error)) {
+    throw Error("could not fetch a result from worker rank " + std::to_string(holder) + ": " +
+                error);
+  }
+  return Value::decode(pending->frames);
+}
+
+void ClusterClient::release(DataKey key) {
+  transport_.send(0, Kind::release, [&](WireWriter& out) { out.put(key); });
+}
+
+void ClusterClient::cancel(DataKey key, bool released) {
+  transport_.send(0, Kind::cancel, [&](WireWriter& out) {
+    out.put(key);
+    out.put<std::uint8_t>(released ? 1 : 0);
+  });
+}
+
+}  // namespace tessera::detail

@@ -1,0 +1,58 @@
+#pragma once
+// The client end of the cluster, in every rank: rank 0's user code and tasks running on
+// workers submit graphs through it. It sends plans to the scheduler, completes the futures
+// of their outputs when the scheduler reports them, and fetches results from the workers
+// that hold them when a future's value is asked for.
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "plan.hpp"
+#include "protocol.hpp"
+#include "transport.hpp"
+
+namespace tessera::detail {
+
+class ClusterClient : public std::enable_shared_from_this<ClusterClient> {
+ public:
+  /// `local` finds a result held by this rank itself (a worker's store), or null.
+  ClusterClient(Transport& transport,
+                std::function<std::shared_ptr<const Value>(DataKey)> local = {});
+  ~ClusterClient();
+
+  /// Sends the plan to the scheduler; one future per plan output (plan.outputs order).
+  std::vector<FutureStatePtr> submit(Plan plan);
+  /// Puts a value on one worker (or every worker); its future is finished once it is there.
+  FutureStatePtr scatter(const Value& value, bool broadcast);
+
+  /// Handles a message meant for a client; false if `kind` is not one.
+  bool on_message(int source, Kind kind, WireReader& in);
+  /// A fetched result arrived; false if nobody here waits for it.
+  bool on_data(int source, DataKey key, const Frames& frames);
+
+  /// The result `key` held by worker `holder`, brought here (waits; helps on pool threads).
+  Value fetch(DataKey key, int holder);
+  void release(DataKey key);
+  void cancel(DataKey key, bool released);
+
+  /// Worker threads of the cluster, once known.
+  int rank() const noexcept { return transport_.rank(); }
+
+ private:
+  struct ClientRun;
+  struct PendingFetch;
+  std::uint64_t next_run_id();
+
+  Transport& transport_;
+  std::function<std::shared_ptr<const Value>(DataKey)> local_;
+  std::atomic<std::uint64_t> runs_made_{0};
+  std::mutex mutex_;
+  std::unordered_map<std::uint64_t, std::shared_ptr<ClientRun>> runs_;
+  std::unordered_map<DataKey, std::vector<std::shared_ptr<PendingFetch>>, DataKeyHash> fetches_;
+};
+
+}  // namespace tessera::detail

@@ -1,0 +1,87 @@
+#include "protocol.hpp"
+
+#include <cstring>
+
+namespace tessera::detail {
+
+namespace {
+std::string_view as_view(std::span<const std::byte> bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+}  // namespace
+
+void read_task(WireReader& in, std::uint64_t run, TaskSpec& task) {
+  task.function = as_view(in.get_bytes());
+  task.key = as_view(in.get_bytes());
+  task.retries = in.get<std::uint8_t>();
+  const auto args = in.get<std::uint32_t>();
+  task.args.clear();
+  task.args.reserve(args);
+  for (std::uint32_t a = 0; a < args; ++a) {
+    TaskSpec::Arg arg{in.get<ArgKind>(), {}, {}};
+    switch (arg.kind) {
+      case ArgKind::literal:
+        arg.literal = in.get_bytes();
+        break;
+      case ArgKind::task:
+        arg.input = DataKey{run, in.get<std::uint32_t>()};
+        break;
+      case ArgKind::external:
+        arg.input = in.get<DataKey>();
+        break;
+      default:
+        throw SerializationError("corrupt task '" + std::string(task.key) +
+                                 "': unknown argument kind");
+    }
+    task.args.push_back(arg);
+  }
+  task.resources.clear();
+  const auto resources = in.get<std::uint32_t>();
+  for (std::uint32_t r = 0; r < resources; ++r) {
+    auto name = as_view(in.get_bytes());
+    task.resources.emplace_back(name, in.get<double>());
+  }
+  task.workers = in.get_vector<int>();
+}
+
+Frames literal_frames(std::span<const std::byte> literal) {
+  WireReader in(literal, "literal argument");
+  return in.get_frames();
+}
+
+void write_failure(WireWriter& out, const Failure& failure) {
+  out.put_string(failure.key);
+  out.put_string(failure.worker);
+  out.put_string(failure.type);
+  out.put_string(failure.message);
+  out.put<std::uint8_t>(failure.cancelled ? 1 : 0);
+}
+
+Failure read_failure(WireReader& in) {
+  Failure failure;
+  failure.key = in.get_string();
+  failure.worker = in.get_string();
+  failure.type = in.get_string();
+  failure.message = in.get_string();
+  failure.cancelled = in.get<std::uint8_t>() != 0;
+  return failure;
+}
+
+Frames error_frames(const std::string& message) {
+  Frames frames;
+  frames.header.resize(sizeof(std::uint64_t) + message.size());
+  std::memcpy(frames.header.data() + sizeof(std::uint64_t), message.data(), message.size());
+  return frames;
+}
+
+bool is_error_frames(const Frames& frames, std::string& message) {
+  std::uint64_t fingerprint = 1;
+  if (frames.header.size() < sizeof fingerprint) return false;
+  std::memcpy(&fingerprint, frames.header.data(), sizeof fingerprint);
+  if (fingerprint != 0) return false;
+  message.assign(reinterpret_cast<const char*>(frames.header.data()) + sizeof fingerprint,
+                 frames.header.size() - sizeof fingerprint);
+  return true;
+}
+
+}  // namespace tessera::detail

@@ -1,0 +1,93 @@
+#pragma once
+// What ranks say to each other. Every control message is [kind][u64 length][body]; many of
+// them travel in one MPI message (a batch per destination, flushed on every turn of the
+// progress loop). Payloads travel separately as raw buffers (see transport.hpp).
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "store.hpp"  // DataKey
+#include "wire.hpp"
+
+namespace tessera::detail {
+
+enum class Kind : std::uint8_t {
+  // to the scheduler (rank 0)
+  hello,      ///< a worker joins: threads, resources
+  submit,     ///< a client's graph
+  cancel,     ///< a client cancels (or releases) a task
+  release,    ///< a client drops its last reference to an output
+  scatter,    ///< a client puts data into the cluster
+  completed,  ///< a worker's batch of finished (or failed) tasks
+  stolen,     ///< tasks a worker gave back after a steal request
+  status,     ///< a worker's memory state (paused or not)
+  event,      ///< an event logged on a worker
+  goodbye,    ///< a worker has stopped (after shutdown)
+  // to a client (any rank)
+  output_done,  ///< an output of one of its runs is finished, failed or cancelled
+  // to a worker
+  assign,    ///< tasks to run
+  steal,     ///< give back up to n tasks not yet started
+  forget,    ///< drop these results
+  store,     ///< keep this data (scattered by a client)
+  shutdown,  ///< stop running tasks, say goodbye
+  exit,      ///< leave the progress loop
+  // to whoever holds data
+  fetch,  ///< send me these results
+  data,   ///< a result's header; its buffers follow as raw messages (transport-internal)
+};
+
+const char* kind_name(Kind kind) noexcept;
+
+enum class ArgKind : std::uint8_t {
+  literal,   ///< a value, inline (frames)
+  task,      ///< the result of a task of the same run
+  external,  ///< the result of a task of an earlier run (a future)
+};
+
+/// A task as it travels from client to scheduler to worker (strings and literals point into
+/// the message it was read from). Wire form: function, key, retries, argument count, per
+/// argument its kind and then the literal's frames or the DataKey, resource count and
+/// (name, amount) pairs, worker count and ranks.
+struct TaskSpec {
+  std::string_view function;
+  std::string_view key;
+  std::uint8_t retries = 0;
+  struct Arg {
+    ArgKind kind;
+    std::span<const std::byte> literal;  ///< WireWriter::put_frames form
+    DataKey input;
+  };
+  std::vector<Arg> args;
+  std::vector<std::pair<std::string_view, double>> resources;
+  std::vector<int> workers;
+};
+
+/// Reads one task; its task arguments belong to `run`.
+void read_task(WireReader& in, std::uint64_t run, TaskSpec& task);
+
+/// The frames of a literal argument.
+Frames literal_frames(std::span<const std::byte> literal);
+
+/// How a task failed, as the client's TaskError will say.
+struct Failure {
+  std::string key;
+  std::string worker;
+  std::string type;
+  std::string message;
+  bool cancelled = false;
+};
+
+void write_failure(WireWriter& out, const Failure& failure);
+
+/// A fetch reply that carries an error instead of a result (its fingerprint is 0).
+Frames error_frames(const std::string& message);
+bool is_error_frames(const Frames& frames, std::string& message);
+Failure read_failure(WireReader& in);
+
+}  // namespace tessera::detail

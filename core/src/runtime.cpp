@@ -1,0 +1,291 @@
+#include "tessera/runtime.hpp"
+
+#include <mpi.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+
+#include "client_impl.hpp"
+#include "cluster_client.hpp"
+#include "scheduler.hpp"
+#include "tessera/config.hpp"
+#include "tessera/errors.hpp"
+#include "tessera/events.hpp"
+#include "transport.hpp"
+#include "worker.hpp"
+
+namespace tessera {
+
+namespace {
+
+bool launched_by_mpi() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE",
+                           "MPI_LOCALNRANKS", "HYDRA_CONTROL_FD"}) {
+    if (std::getenv(name)) return true;
+  }
+  return false;
+}
+
+// The "transport" setting, as Open MPI's own settings; those the user set win.
+void select_transport() {
+  const auto transport = config::get("transport");
+  auto set = [](const char* name, const char* value) { setenv(name, value, 0); };
+  if (transport == "shm") {
+    set("OMPI_MCA_pml", "ob1");
+    set("OMPI_MCA_btl", "self,vader");
+  } else if (transport == "tcp") {
+    set("OMPI_MCA_pml", "ob1");
+    set("OMPI_MCA_btl", "self,tcp");
+  } else if (transport == "ucx") {
+    set("OMPI_MCA_pml", "ucx");
+  }
+}
+
+std::uint32_t worker_threads() {
+  auto threads = static_cast<std::uint32_t>(config::get_int("worker_threads"));
+  if (threads > 0) return threads;
+  std::uint32_t local_ranks = 1;
+  for (const char* name :
+       {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "SLURM_NTASKS_PER_NODE"}) {
+    if (const char* value = std::getenv(name)) {
+      local_ranks = static_cast<std::uint32_t>(std::max(1, std::atoi(value)));
+      break;
+    }
+  }
+  const auto cores = std::max(1u, std::thread::hardware_concurrency());
+  // Rank 0 (client and scheduler) shares the node with the workers.
+  return std::max(1u, cores / std::max(1u, local_ranks > 1 ? local_ranks - 1 : 1));
+}
+
+// What a crashing worker says before it dies (mpirun then ends the job).
+thread_local const char* running_task = nullptr;
+int crash_rank = -1;
+
+void on_crash(int signal) {
+  char text[512];
+  const char* task = running_task ? running_task : "(none)";
+  const int length =
+      std::snprintf(text, sizeof text,
+                    "tessera: worker rank %d crashed with signal %d (%s) while running task '%s'; "
+                    "the job ends\n",
+                    crash_rank, signal, strsignal(signal), task);
+  if (length > 0) [[maybe_unused]]
+    auto written = write(STDERR_FILENO, text, static_cast<std::size_t>(length));
+  std::signal(signal, SIG_DFL);
+  std::raise(signal);
+}
+
+[[noreturn]] void fatal(int rank, const std::exception& error) {
+  std::fprintf(stderr, "tessera: rank %d: %s\n", rank, error.what());
+  MPI_Abort(MPI_COMM_WORLD, 1);
+  std::abort();
+}
+
+}  // namespace
+
+namespace detail {
+void set_running_task(const char* key) noexcept { running_task = key; }
+}  // namespace detail
+
+struct Runtime::State {
+  bool mpi_started_here = false;
+  int rank = 0;
+  int size = 1;
+  Client client{std::shared_ptr<Client::Impl>()};
+  std::shared_ptr<Client::Impl> impl;
+
+  // Rank 0 of a distributed run.
+  std::unique_ptr<detail::Transport> transport;
+  std::unique_ptr<detail::Scheduler> scheduler;
+  std::shared_ptr<detail::ClusterClient> cluster;
+  std::thread progress;
+  std::atomic<bool> stop_requested{false};
+
+  void start(int* argc, char*** argv);
+  void start_scheduler(std::uint32_t threads);
+  [[noreturn]] void work(std::uint32_t threads);
+  void stop();
+};
+
+void Runtime::State::start(int* argc, char*** argv) {
+  int initialized = 0;
+  MPI_Initialized(&initialized);
+  if (!initialized && !launched_by_mpi()) {
+    client = Client();
+    return;
+  }
+  if (!initialized) {
+    select_transport();
+    int provided = 0;
+    MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided);
+    mpi_started_here = true;
+    if (provided < MPI_THREAD_SERIALIZED) {
+      std::fprintf(stderr, "tessera: this MPI library does not support MPI_THREAD_SERIALIZED\n");
+      MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+  } else {
+    int provided = 0;
+    MPI_Query_thread(&provided);
+    if (provided < MPI_THREAD_SERIALIZED) {
+      throw Error(
+          "tessera::Runtime: MPI was initialized without thread support; call "
+          "MPI_Init_thread with MPI_THREAD_SERIALIZED or more (or let the Runtime "
+          "initialize MPI)");
+    }
+  }
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  if (size == 1) {
+    client = Client();
+    return;
+  }
+  const std::uint32_t mine = rank == 0 ? 0 : worker_threads();
+  std::uint32_t total = 0;
+  MPI_Reduce(&mine, &total, 1, MPI_UINT32_T, MPI_SUM, 0, MPI_COMM_WORLD);
+  if (rank == 0) {
+    start_scheduler(total);
+  } else {
+    work(mine);
+  }
+}
+
+void Runtime::State::start_scheduler(std::uint32_t threads) {
+  transport = std::make_unique<detail::Transport>(MPI_COMM_WORLD);
+  auto stream = std::make_shared<detail::TaskStream>(
+      static_cast<std::size_t>(config::get_int("task_stream_limit")));
+  scheduler = std::make_unique<detail::Scheduler>(*transport, stream);
+  cluster = std::make_shared<detail::ClusterClient>(*transport);
+
+  struct Handler final : detail::Transport::Handler {
+    State& state;
+    bool shutting_down = false;
+    explicit Handler(State& s) : state(s) {}
+    void on_message(int source, detail::Kind kind, detail::WireReader& in) override {
+      if (state.scheduler->on_message(source, kind, in)) return;
+      if (state.cluster->on_message(source, kind, in)) return;
+      throw Error(std::string("unexpected ") + detail::kind_name(kind) + " message from rank " +
+                  std::to_string(source));
+    }
+    void on_data(int source, detail::DataKey key, Frames frames) override {
+      state.cluster->on_data(source, key, frames);
+    }
+    bool on_turn() override {
+      if (state.stop_requested.load(std::memory_order_acquire) && !shutting_down) {
+        shutting_down = true;
+        state.scheduler->shutdown();
+      }
+      if (shutting_down && state.scheduler->done() && state.transport->pending_sends() == 0) {
+        state.transport->stop();
+      }
+      return state.scheduler->on_turn();
+    }
+  };
+  progress = std::thread([this] {
+    detail::set_current_worker_name("scheduler");
+    Handler handler(*this);
+    try {
+      transport->run(handler);
+    } catch (const std::exception& error) {
+      fatal(0, error);
+    }
+  });
+  impl = detail::make_cluster_impl(cluster, stream, threads);
+  detail::make_default(impl);
+  client = Client(impl);
+}
+
+void Runtime::State::work(std::uint32_t threads) {
+  crash_rank = rank;
+  for (int signal : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) std::signal(signal, on_crash);
+  try {
+    detail::Transport transport(MPI_COMM_WORLD);
+    detail::StoreLimits limits;
+    limits.memory_limit = config::get_bytes("worker_memory_limit");
+    limits.spill_fraction = config::get_double("worker_memory_spill");
+    limits.pause_fraction = config::get_double("worker_memory_pause");
+    limits.spill_directory = config::get("spill_directory");
+    std::unique_ptr<detail::Worker> worker;
+    auto cluster = std::make_shared<detail::ClusterClient>(
+        transport, [&worker](detail::DataKey key) { return worker->store().get(key); });
+    auto worker_impl = detail::make_cluster_impl(cluster, nullptr, threads);
+    detail::make_default(worker_impl);
+    worker = std::make_unique<detail::Worker>(
+        transport, threads, detail::parse_resources(config::get("resources")), limits,
+        [raw = worker_impl.get()] { detail::set_running_client(raw); });
+    detail::set_event_forwarder([&transport](const Event& event) {
+      transport.send(0, detail::Kind::event, [&](detail::WireWriter& out) {
+        out.put(event.time);
+        out.put_string(event.topic);
+        out.put_string(event.message);
+        out.put_string(event.source);
+      });
+    });
+
+    struct Handler final : detail::Transport::Handler {
+      detail::Transport& transport;
+      detail::Worker& worker;
+      detail::ClusterClient& cluster;
+      Handler(detail::Transport& t, detail::Worker& w, detail::ClusterClient& c)
+          : transport(t), worker(w), cluster(c) {}
+      void on_message(int source, detail::Kind kind, detail::WireReader& in) override {
+        if (worker.on_message(source, kind, in)) return;
+        if (cluster.on_message(source, kind, in)) return;
+        throw Error(std::string("unexpected ") + detail::kind_name(kind) + " message from rank " +
+                    std::to_string(source));
+      }
+      void on_data(int source, detail::DataKey key, Frames frames) override {
+        const bool used = worker.on_data(source, key, frames);
+        if (!cluster.on_data(source, key, frames) && !used) {
+          // A reply nobody waits for any more (its tasks were cancelled): dropped.
+        }
+      }
+      bool on_turn() override {
+        const bool busy = worker.on_turn();
+        if (worker.exited()) transport.stop();
+        return busy;
+      }
+    } handler(transport, *worker, *cluster);
+    transport.run(handler);
+    detail::set_event_forwarder(nullptr);
+    detail::close_cluster_impl(*worker_impl);
+    worker.reset();
+  } catch (const std::exception& error) {
+    fatal(rank, error);
+  }
+  if (mpi_started_here) MPI_Finalize();
+  std::exit(0);
+}
+
+void Runtime::State::stop() {
+  if (!scheduler) return;
+  stop_requested.store(true, std::memory_order_release);
+  transport->wake();
+  progress.join();
+  detail::close_cluster_impl(*impl);
+  scheduler.reset();
+  cluster.reset();
+  transport.reset();
+}
+
+Runtime::Runtime(int& argc, char**& argv) : state_(std::make_unique<State>()) {
+  state_->start(&argc, &argv);
+}
+
+Runtime::Runtime() : state_(std::make_unique<State>()) { state_->start(nullptr, nullptr); }
+
+Runtime::~Runtime() {
+  state_->stop();
+  if (state_->mpi_started_here) MPI_Finalize();
+}
+
+Client Runtime::client() const { return state_->client; }
+
+bool Runtime::distributed() const noexcept { return state_->scheduler != nullptr; }
+
+int Runtime::ranks() const noexcept { return state_->size; }
+
+}  // namespace tessera

@@ -1,0 +1,700 @@
+#include "scheduler.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "plan.hpp"
+#include "tessera/events.hpp"
+
+namespace tessera::detail {
+
+namespace {
+constexpr double transfer_latency = 50e-6;  // seconds per fetched input
+constexpr double transfer_bandwidth = 2e9;  // bytes per second between workers
+}  // namespace
+
+enum class TaskState : std::uint8_t { waiting, queued, assigned, done, failed, forgotten };
+
+struct Scheduler::Task {
+  std::uint64_t bytes = 0;    // size of the result
+  std::uint32_t waiting = 0;  // inputs not yet done
+  std::uint32_t uses = 0;     // consumers not yet done, plus the client's hold of an output
+  std::int32_t worker = -1;   // where it runs or ran
+  TaskState state = TaskState::waiting;
+  bool output = false;
+  bool held = false;  // the client holds the output
+  bool cancelled = false;
+};
+
+struct Scheduler::Run {
+  std::uint64_t id = 0;
+  std::uint64_t seq = 0;
+  int owner = 0;
+  std::vector<std::byte> body;            // the submit message; task specs are read from it
+  std::vector<std::uint64_t> spec_begin;  // per task + 1: offsets into body
+  std::vector<Task> tasks;
+  std::vector<std::uint32_t> input_begin;  // per task + 1: offsets into inputs
+  std::vector<DataKey> inputs;             // task and external inputs, in argument order
+  std::vector<std::uint32_t> dependent_begin;
+  std::vector<std::uint32_t> dependents;
+  std::vector<std::uint32_t> placement_of;  // per task, index into placements (empty: none)
+  struct Requirement {
+    std::vector<std::pair<std::string, double>> resources;
+    std::vector<int> workers;
+  };
+  std::vector<Requirement> placements;
+  std::unordered_map<std::uint32_t, std::vector<DataKey>> external_waiters;
+  std::unordered_map<std::uint32_t, Failure> failures;           // failed or skipped tasks
+  std::unordered_map<std::uint32_t, std::vector<int>> replicas;  // extra holders (broadcast)
+  std::uint32_t remaining = 0;  // tasks not yet done, failed or skipped
+  std::uint32_t holding = 0;    // results held on workers
+
+  const Requirement* requirement(std::uint32_t task) const {
+    if (placement_of.empty() || placement_of[task] == no_task) return nullptr;
+    return &placements[placement_of[task]];
+  }
+};
+
+struct Scheduler::Worker {
+  bool joined = false;
+  bool paused = false;
+  bool steal_pending = false;
+  std::uint32_t threads = 1;
+  std::map<std::string, double> resources;
+  std::uint32_t in_flight = 0;  // assigned, not yet completed
+};
+
+Scheduler::Scheduler(Transport& transport, std::shared_ptr<TaskStream> stream)
+    : transport_(transport), stream_(std::move(stream)) {
+  workers_.resize(static_cast<std::size_t>(transport_.size()));
+}
+
+Scheduler::~Scheduler() = default;
+
+bool Scheduler::done() const noexcept {
+  return shutting_down_ && goodbyes_ == transport_.size() - 1;
+}
+
+void Scheduler::shutdown() {
+  shutting_down_ = true;
+  for (int rank = 1; rank < transport_.size(); ++rank) {
+    transport_.send(rank, Kind::shutdown, [](WireWriter&) {});
+  }
+}
+
+bool Scheduler::on_message(int source, Kind kind, WireReader& in) {
+  const bool handled = handle(source, kind, in);
+  // Runs are erased only here, never while a handler may still hold one.
+  auto touched = std::move(touched_);
+  touched_.clear();
+  std::sort(touched.begin(), touched.end());
+  touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+  for (auto id : touched) maybe_erase(id);
+  return handled;
+}
+
+bool Scheduler::handle(int source, Kind kind, WireReader& in) {
+  switch (kind) {
+    case Kind::hello:
+      hello(source, in);
+      return true;
+    case Kind::submit:
+      submit(source, in);
+      return true;
+    case Kind::scatter:
+      scatter(source, in);
+      return true;
+    case Kind::completed:
+      completed(source, in);
+      return true;
+    case Kind::stolen:
+      stolen(source, in);
+      return true;
+    case Kind::cancel:
+      cancel(in);
+      return true;
+    case Kind::release:
+      release(in);
+      return true;
+    case Kind::status:
+      workers_[static_cast<std::size_t>(source)].paused = in.get<std::uint8_t>() != 0;
+      return true;
+    case Kind::event: {
+      Event event;
+      event.time = in.get<double>();
+      event.topic = in.get_string();
+      event.message = in.get_string();
+      event.source = in.get_string();
+      record_event(std::move(event));
+      return true;
+    }
+    case Kind::goodbye:
+      ++goodbyes_;
+      if (done()) {
+        for (int rank = 1; rank < transport_.size(); ++rank) {
+          transport_.send(rank, Kind::exit, [](WireWriter&) {});
+        }
+      }
+      return true;
+    default:
+      return false;
+  }
+}
+
+void Scheduler::hello(int source, WireReader& in) {
+  auto& worker = workers_[static_cast<std::size_t>(source)];
+  worker.joined = true;
+  worker.threads = std::max<std::uint32_t>(1, in.get<std::uint32_t>());
+  const auto resources = in.get<std::uint32_t>();
+  for (std::uint32_t r = 0; r < resources; ++r) {
+    auto name = in.get_string();
+    worker.resources[name] = in.get<double>();
+  }
+  ++hellos_;
+}
+
+Scheduler::Run* Scheduler::find_run(std::uint64_t id) {
+  auto found = runs_.find(id);
+  return found == runs_.end() ? nullptr : found->second.get();
+}
+
+std::string Scheduler::key_of(const Run& run, std::uint32_t task) const {
+  WireReader in(std::span(run.body).subspan(run.spec_begin[task]), "task spec");
+  in.get_bytes();  // the function
+  return in.get_string();
+}
+
+void Scheduler::submit(int source, WireReader& in) {
+  auto owned = std::make_unique<Run>();
+  Run& run = *owned;
+  run.owner = source;
+  run.seq = next_seq_++;
+  // The message is kept: assignments forward each task's spec from it as it is.
+  auto rest = in.get_bytes();
+  run.body.assign(rest.begin(), rest.end());
+  WireReader body(run.body, "submit message from rank " + std::to_string(source));
+  run.id = body.get<std::uint64_t>();
+  const auto n = body.get<std::uint32_t>();
+  run.tasks.resize(n);
+  run.remaining = n;
+  run.spec_begin.reserve(n + 1);
+  run.input_begin.reserve(n + 1);
+  run.input_begin.push_back(0);
+  std::vector<std::uint32_t> dependent_count(n, 0);
+  TaskSpec spec;
+  for (std::uint32_t t = 0; t < n; ++t) {
+    run.spec_begin.push_back(body.offset());
+    read_task(body, run.id, spec);
+    for (const auto& arg : spec.args) {
+      if (arg.kind == ArgKind::literal) continue;
+      run.inputs.push_back(arg.input);
+      if (arg.kind == ArgKind::task) {
+        if (arg.input.task >= t) {
+          throw SerializationError("submit message from rank " + std::to_string(source) +
+                                   ": task " + std::to_string(t) + " depends on a later task");
+        }
+        ++dependent_count[arg.input.task];
+      }
+    }
+    run.input_begin.push_back(static_cast<std::uint32_t>(run.inputs.size()));
+    if (!spec.resources.empty() || !spec.workers.empty()) {
+      Run::Requirement requirement;
+      for (auto [name, amount] : spec.resources) requirement.resources.emplace_back(name, amount);
+      requirement.workers = spec.workers;
+      run.placement_of.resize(n, no_task);
+      run.placement_of[t] = static_cast<std::uint32_t>(run.placements.size());
+      run.placements.push_back(std::move(requirement));
+    }
+  }
+  run.spec_begin.push_back(body.offset());
+  const auto outputs = body.get_vector<std::uint32_t>();
+
+  run.dependent_begin.assign(n + 1, 0);
+  for (std::uint32_t t = 0; t < n; ++t) {
+    run.dependent_begin[t + 1] = run.dependent_begin[t] + dependent_count[t];
+  }
+  run.dependents.resize(run.dependent_begin[n]);
+  std::vector<std::uint32_t> fill(run.dependent_begin.begin(), run.dependent_begin.end() - 1);
+  for (std::uint32_t t = 0; t < n; ++t) {
+    for (auto i = run.input_begin[t]; i < run.input_begin[t + 1]; ++i) {
+      if (run.inputs[i].run == run.id) run.dependents[fill[run.inputs[i].task]++] = t;
+    }
+    run.tasks[t].uses = dependent_count[t];
+  }
+  for (auto t : outputs) {
+    if (t >= n) throw SerializationError("submit message: output beyond the tasks");
+    run.tasks[t].output = true;
+    run.tasks[t].held = true;
+    ++run.tasks[t].uses;
+  }
+  const auto id = run.id;
+  runs_.emplace(id, std::move(owned));
+
+  // Inputs: this run's tasks, and earlier runs' results (futures).
+  for (std::uint32_t t = 0; t < n; ++t) {
+    auto& task = run.tasks[t];
+    std::optional<Failure> failed_input;
+    for (auto i = run.input_begin[t]; i < run.input_begin[t + 1]; ++i) {
+      const auto input = run.inputs[i];
+      if (input.run == id) {
+        ++task.waiting;
+        continue;
+      }
+      Run* other = find_run(input.run);
+      if (!other || input.task >= other->tasks.size() ||
+          other->tasks[input.task].state == TaskState::forgotten) {
+        failed_input = Failure{key_of(run, t), "scheduler", "tessera::Error",
+                               "an input of this task (a future's result) is no longer held in "
+                               "the cluster: keep the Future until the tasks using it are done"};
+        continue;
+      }
+      auto& source_task = other->tasks[input.task];
+      ++source_task.uses;
+      if (source_task.state == TaskState::failed) {
+        failed_input = other->failures.at(input.task);
+      } else if (source_task.state != TaskState::done) {
+        ++task.waiting;
+        other->external_waiters[input.task].push_back(DataKey{id, t});
+      }
+    }
+    if (failed_input) {
+      skip(run, t, *failed_input);
+    }
+  }
+  for (std::uint32_t t = 0; t < n; ++t) {
+    if (run.tasks[t].state == TaskState::waiting && run.tasks[t].waiting == 0) ready(run, t);
+  }
+  touched_.push_back(id);
+}
+
+void Scheduler::scatter(int source, WireReader& in) {
+  const auto key = in.get<DataKey>();
+  const bool broadcast = in.get<std::uint8_t>() != 0;
+  auto literal = in.get_bytes();
+  auto owned = std::make_unique<Run>();
+  Run& run = *owned;
+  run.id = key.run;
+  run.owner = source;
+  run.seq = next_seq_++;
+  run.tasks.resize(1);
+  auto& task = run.tasks[0];
+  task.output = task.held = true;
+  task.uses = 1;
+  task.bytes = literal.size();
+  std::vector<int> targets;
+  for (int rank = 1; rank < transport_.size(); ++rank) {
+    if (!workers_[static_cast<std::size_t>(rank)].joined) continue;
+    if (broadcast) {
+      targets.push_back(rank);
+    } else if (targets.empty() || workers_[static_cast<std::size_t>(rank)].in_flight <
+                                      workers_[static_cast<std::size_t>(targets[0])].in_flight) {
+      targets.assign(1, rank);
+    }
+  }
+  if (targets.empty()) targets.push_back(1 + static_cast<int>(key.run % (transport_.size() - 1)));
+  for (int rank : targets) {
+    transport_.send(rank, Kind::store, [&](WireWriter& out) {
+      out.put(DataKey{run.id, 0});
+      out.put_bytes(literal.data(), literal.size());
+    });
+  }
+  task.worker = targets.front();
+  if (targets.size() > 1) run.replicas[0].assign(targets.begin() + 1, targets.end());
+  task.state = TaskState::done;
+  run.holding = 1;
+  runs_.emplace(run.id, std::move(owned));
+  notify_output(run, 0);
+}
+
+void Scheduler::ready(Run& run, std::uint32_t task) {
+  const bool root = run.input_begin[task] == run.input_begin[task + 1];
+  if (root && !run.requirement(task)) {
+    run.tasks[task].state = TaskState::queued;
+    roots_.push(Queued{(run.seq << 32) | task, run.id, task});
+  } else {
+    place(run, task);
+  }
+}
+
+int Scheduler::holder_for(DataKey key, int worker) const {
+  auto found = runs_.find(key.run);
+  if (found == runs_.end()) return -1;
+  const Run& run = *found->second;
+  if (auto replicas = run.replicas.find(key.task); replicas != run.replicas.end()) {
+    for (int rank : replicas->second) {
+      if (rank == worker) return rank;
+    }
+  }
+  return run.tasks[key.task].worker;
+}
+
+double Scheduler::capacity(const Worker& worker) const {
+  // Enough queued work to cover ~2 ms of scheduling latency, at least two per thread.
+  const double per_thread = std::clamp(2e-3 / std::max(average_duration_, 1e-7), 2.0, 1024.0);
+  return per_thread * worker.threads;
+}
+
+void Scheduler::place(Run& run, std::uint32_t task) {
+  const auto* requirement = run.requirement(task);
+  auto allowed = [&](int rank) {
+    const auto& worker = workers_[static_cast<std::size_t>(rank)];
+    if (!worker.joined) return false;
+    if (requirement) {
+      if (!requirement->workers.empty() &&
+          std::find(requirement->workers.begin(), requirement->workers.end(), rank) ==
+              requirement->workers.end()) {
+        return false;
+      }
+      for (const auto& [name, amount] : requirement->resources) {
+        auto offered = worker.resources.find(name);
+        if (offered == worker.resources.end() || offered->second < amount) return false;
+      }
+    }
+    return true;
+  };
+  int best = -1;
+  double best_cost = std::numeric_limits<double>::infinity();
+  bool any_allowed = false;
+  for (int rank = 1; rank < transport_.size(); ++rank) {
+    if (!allowed(rank)) continue;
+    any_allowed = true;
+    const auto& worker = workers_[static_cast<std::size_t>(rank)];
+    if (worker.paused) continue;
+    double cost = worker.in_flight * average_duration_ / worker.threads;
+    for (auto i = run.input_begin[task]; i < run.input_begin[task + 1]; ++i) {
+      const auto input = run.inputs[i];
+      if (holder_for(input, rank) == rank) continue;
+      const Run* other = input.run == run.id ? &run : find_run(input.run);
+      const double bytes = other ? static_cast<double>(other->tasks[input.task].bytes) : 0.0;
+      cost += transfer_latency + bytes / transfer_bandwidth;
+    }
+    if (cost < best_cost) {
+      best_cost = cost;
+      best = rank;
+    }
+  }
+  if (best >= 0) {
+    assign(run, task, best);
+    return;
+  }
+  if (any_allowed || hellos_ < transport_.size() - 1) {  // wait for a worker to unpause/join
+    run.tasks[task].state = TaskState::queued;
+    unplaced_.push_back(DataKey{run.id, task});
+    return;
+  }
+  auto amounts = [](const auto& resources) {
+    std::string text;
+    for (const auto& [name, amount] : resources) {
+      if (!text.empty()) text.append(", ");
+      text.append(name).append("=").append(std::to_string(amount));
+    }
+    return text;
+  };
+  std::string wanted;
+  if (requirement) {
+    wanted = amounts(requirement->resources);
+    if (!requirement->workers.empty()) {
+      wanted.append(wanted.empty() ? "workers" : "; workers");
+      for (int rank : requirement->workers) wanted.append(" ").append(std::to_string(rank));
+    }
+  }
+  std::string offered;
+  for (int rank = 1; rank < transport_.size(); ++rank) {
+    if (!offered.empty()) offered.append("; ");
+    offered.append("rank ").append(std::to_string(rank)).append(" {");
+    offered.append(amounts(workers_[static_cast<std::size_t>(rank)].resources)).append("}");
+  }
+  fail(run, task,
+       Failure{key_of(run, task), "scheduler", "tessera::Error",
+               "no worker can run this task: it asks for " + wanted + ", and the workers offer " +
+                   offered +
+                   " (set the \"resources\" setting, TESSERA_RESOURCES, on the workers "
+                   "that have them)"});
+}
+
+void Scheduler::assign(Run& run, std::uint32_t task, int rank) {
+  auto& t = run.tasks[task];
+  t.state = TaskState::assigned;
+  t.worker = rank;
+  ++workers_[static_cast<std::size_t>(rank)].in_flight;
+  transport_.send(rank, Kind::assign, [&](WireWriter& out) {
+    out.put(DataKey{run.id, task});
+    out.put<std::uint64_t>((run.seq << 32) | task);
+    const auto begin = run.spec_begin[task];
+    out.put_bytes(run.body.data() + begin, run.spec_begin[task + 1] - begin);
+    out.put<std::uint32_t>(run.input_begin[task + 1] - run.input_begin[task]);
+    for (auto i = run.input_begin[task]; i < run.input_begin[task + 1]; ++i) {
+      out.put(run.inputs[i]);
+      out.put<std::int32_t>(holder_for(run.inputs[i], rank));
+    }
+  });
+}
+
+bool Scheduler::on_turn() {
+  bool busy = false;
+  if (!unplaced_.empty()) {
+    auto waiting = std::move(unplaced_);
+    unplaced_.clear();
+    for (auto key : waiting) {
+      Run* run = find_run(key.run);
+      if (run && run->tasks[key.task].state == TaskState::queued) place(*run, key.task);
+    }
+    busy = unplaced_.size() < waiting.size();
+  }
+  // Roots go in blocks, in priority order, to workers with room.
+  for (int rank = 1; rank < transport_.size() && !roots_.empty(); ++rank) {
+    auto& worker = workers_[static_cast<std::size_t>(rank)];
+    if (!worker.joined || worker.paused) continue;
+    const double room = capacity(worker) - worker.in_flight;
+    for (double given = 0; given < room && !roots_.empty();) {
+      auto next = roots_.top();
+      roots_.pop();
+      Run* run = find_run(next.run);
+      if (!run || run->tasks[next.task].state != TaskState::queued) continue;
+      assign(*run, next.task, rank);
+      given += 1;
+      busy = true;
+    }
+  }
+  const double now = wall_time();
+  if (now - last_balance_ > 5e-3) {
+    last_balance_ = now;
+    balance();
+  }
+  return busy;
+}
+
+void Scheduler::balance() {
+  if (!roots_.empty()) return;
+  int idle = -1;
+  int busiest = -1;
+  for (int rank = 1; rank < transport_.size(); ++rank) {
+    const auto& worker = workers_[static_cast<std::size_t>(rank)];
+    if (!worker.joined) continue;
+    if (worker.in_flight == 0 && !worker.paused) idle = rank;
+    if (!worker.steal_pending && worker.in_flight > 2 * worker.threads &&
+        (busiest < 0 || worker.in_flight > workers_[static_cast<std::size_t>(busiest)].in_flight)) {
+      busiest = rank;
+    }
+  }
+  if (idle < 0 || busiest < 0) return;
+  auto& victim = workers_[static_cast<std::size_t>(busiest)];
+  victim.steal_pending = true;
+  transport_.send(busiest, Kind::steal,
+                  [&](WireWriter& out) { out.put<std::uint32_t>(victim.in_flight / 2); });
+}
+
+void Scheduler::stolen(int source, WireReader& in) {
+  auto& victim = workers_[static_cast<std::size_t>(source)];
+  victim.steal_pending = false;
+  const auto keys = in.get_vector<DataKey>();
+  if (!keys.empty())
+    log_event("stealing",
+              std::to_string(keys.size()) + " tasks taken from rank " + std::to_string(source));
+  for (auto key : keys) {
+    Run* run = find_run(key.run);
+    --victim.in_flight;
+    if (!run) continue;
+    auto& task = run->tasks[key.task];
+    if (task.state != TaskState::assigned || task.worker != source) continue;
+    if (task.cancelled) {
+      skip(*run, key.task, run->failures.at(key.task));
+      continue;
+    }
+    // Placed anew; the victim's queue is what made it costly there.
+    victim.in_flight += 1000000;
+    place(*run, key.task);
+    victim.in_flight -= 1000000;
+  }
+}
+
+void Scheduler::completed(int source, WireReader& in) {
+  auto& worker = workers_[static_cast<std::size_t>(source)];
+  const std::string worker_name = "worker rank " + std::to_string(source);
+  while (!in.at_end()) {
+    const auto key = in.get<DataKey>();
+    const bool ok = in.get<std::uint8_t>() != 0;
+    const double start = in.get<double>();
+    const double stop = in.get<double>();
+    const auto thread = in.get<std::uint32_t>();
+    std::uint64_t bytes = 0;
+    Failure failure;
+    if (ok) {
+      bytes = in.get<std::uint64_t>();
+    } else {
+      failure = read_failure(in);
+    }
+    if (worker.in_flight > 0) --worker.in_flight;
+    average_duration_ = 0.95 * average_duration_ + 0.05 * std::max(stop - start, 0.0);
+    Run* run = find_run(key.run);
+    if (!run) {  // a cancelled run already gone: drop what it made
+      if (ok) transport_.send(source, Kind::forget, [&](WireWriter& out) { out.put(key); });
+      continue;
+    }
+    if (stream_ && stream_->limit() > 0 && run->owner == 0) {
+      records_.push_back(TaskRecord{
+          key_of(*run, key.task), worker_name + " thread " + std::to_string(thread), start, stop});
+    }
+    auto& task = run->tasks[key.task];
+    if (task.state != TaskState::assigned) {  // cancelled meanwhile
+      if (ok) transport_.send(source, Kind::forget, [&](WireWriter& out) { out.put(key); });
+      continue;
+    }
+    if (ok) {
+      finish(*run, key.task, source, bytes);
+    } else {
+      fail(*run, key.task, failure);
+    }
+    touched_.push_back(key.run);
+  }
+  if (!records_.empty() && stream_) {
+    stream_->add(std::move(records_));
+    records_.clear();
+  }
+}
+
+void Scheduler::finish(Run& run, std::uint32_t task, int worker, std::uint64_t bytes) {
+  auto& t = run.tasks[task];
+  t.state = TaskState::done;
+  t.worker = worker;
+  t.bytes = bytes;
+  ++run.holding;
+  --run.remaining;
+  if (t.output) notify_output(run, task);
+  for (auto i = run.input_begin[task]; i < run.input_begin[task + 1]; ++i) use_done(run.inputs[i]);
+  for (auto d = run.dependent_begin[task]; d < run.dependent_begin[task + 1]; ++d) {
+    const auto dependent = run.dependents[d];
+    auto& dt = run.tasks[dependent];
+    if (dt.state == TaskState::waiting && --dt.waiting == 0) ready(run, dependent);
+  }
+  if (auto waiters = run.external_waiters.find(task); waiters != run.external_waiters.end()) {
+    auto keys = std::move(waiters->second);
+    run.external_waiters.erase(waiters);
+    for (auto key : keys) {
+      Run* other = find_run(key.run);
+      if (!other) continue;
+      auto& ot = other->tasks[key.task];
+      if (ot.state == TaskState::waiting && --ot.waiting == 0) ready(*other, key.task);
+    }
+  }
+  if (t.uses == 0) forget(run, task);
+}
+
+void Scheduler::fail(Run& run, std::uint32_t task, const Failure& failure) {
+  skip(run, task, failure);
+}
+
+// The task will not run (it failed, an input failed, or it was cancelled), and neither will
+// anything downstream of it.
+void Scheduler::skip(Run& run, std::uint32_t task, const Failure& failure) {
+  std::vector<DataKey> downstream{DataKey{run.id, task}};
+  while (!downstream.empty()) {
+    const auto key = downstream.back();
+    downstream.pop_back();
+    Run* r = key.run == run.id ? &run : find_run(key.run);
+    if (!r) continue;
+    auto& t = r->tasks[key.task];
+    if (t.state == TaskState::done || t.state == TaskState::failed ||
+        t.state == TaskState::forgotten) {
+      continue;
+    }
+    // An assigned task may still run; the scheduler drops its result when it reports.
+    t.state = TaskState::failed;
+    r->failures.emplace(key.task, failure);
+    --r->remaining;
+    if (t.output) notify_output(*r, key.task);
+    for (auto i = r->input_begin[key.task]; i < r->input_begin[key.task + 1]; ++i) {
+      use_done(r->inputs[i]);
+    }
+    for (auto d = r->dependent_begin[key.task]; d < r->dependent_begin[key.task + 1]; ++d) {
+      downstream.push_back(DataKey{r->id, r->dependents[d]});
+    }
+    if (auto waiters = r->external_waiters.find(key.task); waiters != r->external_waiters.end()) {
+      for (auto waiter : waiters->second) downstream.push_back(waiter);
+      r->external_waiters.erase(waiters);
+    }
+    touched_.push_back(r->id);
+  }
+}
+
+void Scheduler::use_done(DataKey input) {
+  Run* run = find_run(input.run);
+  if (!run) return;
+  auto& t = run->tasks[input.task];
+  if (t.uses > 0 && --t.uses == 0 && t.state == TaskState::done) forget(*run, input.task);
+  touched_.push_back(input.run);
+}
+
+void Scheduler::forget(Run& run, std::uint32_t task) {
+  auto& t = run.tasks[task];
+  t.state = TaskState::forgotten;
+  --run.holding;
+  const DataKey key{run.id, task};
+  auto send = [&](int rank) {
+    transport_.send(rank, Kind::forget, [&](WireWriter& out) { out.put(key); });
+  };
+  send(t.worker);
+  if (auto replicas = run.replicas.find(task); replicas != run.replicas.end()) {
+    for (int rank : replicas->second) send(rank);
+  }
+}
+
+void Scheduler::notify_output(Run& run, std::uint32_t task) {
+  const auto& t = run.tasks[task];
+  transport_.send(run.owner, Kind::output_done, [&](WireWriter& out) {
+    out.put(DataKey{run.id, task});
+    if (t.state == TaskState::done) {
+      out.put<std::uint8_t>(0);
+      out.put<std::int32_t>(t.worker);
+      out.put<std::uint64_t>(t.bytes);
+    } else {
+      out.put<std::uint8_t>(1);
+      write_failure(out, run.failures.at(task));
+    }
+  });
+}
+
+void Scheduler::cancel(WireReader& in) {
+  const auto key = in.get<DataKey>();
+  const bool released = in.get<std::uint8_t>() != 0;
+  Run* run = find_run(key.run);
+  if (!run || key.task >= run->tasks.size()) return;
+  auto& t = run->tasks[key.task];
+  if (t.held) {
+    t.held = false;
+    use_done(key);
+    run = find_run(key.run);
+    if (!run) return;
+  }
+  const bool has_dependents = run->dependent_begin[key.task + 1] != run->dependent_begin[key.task];
+  if (released && has_dependents) return;
+  auto& task = run->tasks[key.task];
+  if (task.state == TaskState::done || task.state == TaskState::failed ||
+      task.state == TaskState::forgotten) {
+    return;
+  }
+  task.cancelled = true;
+  Failure failure{key_of(*run, key.task), "client", "tessera::CancelledError",
+                  "task '" + key_of(*run, key.task) + "' was cancelled", true};
+  skip(*run, key.task, failure);
+  touched_.push_back(key.run);
+}
+
+void Scheduler::release(WireReader& in) {
+  const auto key = in.get<DataKey>();
+  Run* run = find_run(key.run);
+  if (!run || key.task >= run->tasks.size()) return;
+  auto& t = run->tasks[key.task];
+  if (!t.held) return;
+  t.held = false;
+  use_done(key);
+}
+
+void Scheduler::maybe_erase(std::uint64_t run_id) {
+  Run* run = find_run(run_id);
+  if (!run || run->remaining != 0 || run->holding != 0 || !run->external_waiters.empty()) return;
+  runs_.erase(run_id);
+}
+
+}  // namespace tessera::detail

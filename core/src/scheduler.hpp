@@ -1,0 +1,96 @@
+#pragma once
+// The cluster's scheduler, on rank 0's progress thread. Clients (rank 0's, and tasks on
+// workers) submit graphs; the scheduler decides which worker runs each task and tells
+// workers where the inputs of a task are, so that they fetch them from each other.
+//
+// Policy: tasks run in the graph's priority order (depth-first). Tasks without inputs are
+// queued here and handed to workers in contiguous blocks as they have room, so that
+// neighbouring tasks (and the reductions over them) land together. A task with inputs goes,
+// as soon as it is ready, to the allowed worker where it would start first: its queue
+// counted in average task durations, plus the transfers of the inputs it lacks. A worker
+// that runs dry steals half the unstarted tasks of the busiest one.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <queue>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "protocol.hpp"
+#include "task_stream.hpp"
+#include "transport.hpp"
+
+namespace tessera::detail {
+
+class Scheduler {
+ public:
+  Scheduler(Transport& transport, std::shared_ptr<TaskStream> stream);
+  ~Scheduler();
+
+  /// Handles a message meant for the scheduler; false if `kind` is not one.
+  bool on_message(int source, Kind kind, WireReader& in);
+  /// Hands out queued work; true if it did something.
+  bool on_turn();
+
+  /// Asks every worker to stop; done() once all have said goodbye.
+  void shutdown();
+  bool done() const noexcept;
+
+ private:
+  struct Run;
+  struct Worker;
+  struct Task;
+
+  bool handle(int source, Kind kind, WireReader& in);
+  void hello(int source, WireReader& in);
+  void submit(int source, WireReader& in);
+  void scatter(int source, WireReader& in);
+  void completed(int source, WireReader& in);
+  void stolen(int source, WireReader& in);
+  void cancel(WireReader& in);
+  void release(WireReader& in);
+
+  void ready(Run& run, std::uint32_t task);
+  void place(Run& run, std::uint32_t task);
+  void assign(Run& run, std::uint32_t task, int worker);
+  void finish(Run& run, std::uint32_t task, int worker, std::uint64_t bytes);
+  void fail(Run& run, std::uint32_t task, const Failure& failure);
+  void skip(Run& run, std::uint32_t task, const Failure& failure);
+  void settle(Run& run, std::uint32_t task);
+  void use_done(DataKey input);
+  void forget(Run& run, std::uint32_t task);
+  void notify_output(Run& run, std::uint32_t task);
+  void maybe_erase(std::uint64_t run_id);
+  void balance();
+
+  Run* find_run(std::uint64_t id);
+  std::string key_of(const Run& run, std::uint32_t task) const;
+  int holder_for(DataKey key, int worker) const;
+  double capacity(const Worker& worker) const;
+
+  Transport& transport_;
+  std::shared_ptr<TaskStream> stream_;
+  std::vector<Worker> workers_;  // index = rank (0 unused)
+  int hellos_ = 0;
+  int goodbyes_ = 0;
+  bool shutting_down_ = false;
+  std::unordered_map<std::uint64_t, std::unique_ptr<Run>> runs_;
+  std::uint64_t next_seq_ = 0;
+
+  struct Queued {
+    std::uint64_t priority;
+    std::uint64_t run;
+    std::uint32_t task;
+    bool operator>(const Queued& other) const noexcept { return priority > other.priority; }
+  };
+  std::priority_queue<Queued, std::vector<Queued>, std::greater<>> roots_;
+  std::vector<DataKey> unplaced_;   // ready, but every allowed worker is paused
+  double average_duration_ = 1e-4;  // seconds, moving average of task run times
+  double last_balance_ = 0.0;
+  std::vector<TaskRecord> records_;
+  std::vector<std::uint64_t> touched_;  // runs to erase if they are finished
+};
+
+}  // namespace tessera::detail

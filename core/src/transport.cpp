@@ -1,0 +1,305 @@
+#include "transport.hpp"
+
+#include <sched.h>
+
+#include <algorithm>
+#include <chrono>
+#include <climits>
+#include <cstdio>
+
+#include "tessera/errors.hpp"
+
+namespace tessera::detail {
+
+namespace {
+
+constexpr int control_tag = 0;
+// MPI counts are ints: bigger buffers go as several messages under one tag (MPI keeps their
+// order).
+constexpr std::size_t max_piece = std::size_t{1} << 30;
+
+int pieces_of(std::size_t bytes) {
+  return static_cast<int>(std::max<std::size_t>(1, (bytes + max_piece - 1) / max_piece));
+}
+
+void check(int code, const char* call) {
+  if (code == MPI_SUCCESS) return;
+  char text[MPI_MAX_ERROR_STRING];
+  int length = 0;
+  MPI_Error_string(code, text, &length);
+  throw Error(std::string("tessera: ") + call + " failed: " + std::string(text, length));
+}
+
+}  // namespace
+
+const char* kind_name(Kind kind) noexcept {
+  static constexpr const char* names[] = {"hello",       "submit", "cancel", "release", "scatter",
+                                          "completed",   "stolen", "status", "event",   "goodbye",
+                                          "output_done", "assign", "steal",  "forget",  "store",
+                                          "shutdown",    "exit",   "fetch",  "data"};
+  const auto index = static_cast<std::size_t>(kind);
+  return index < std::size(names) ? names[index] : "unknown";
+}
+
+Transport::Transport(MPI_Comm world) {
+  check(MPI_Comm_dup(world, &comm_), "MPI_Comm_dup");
+  MPI_Comm_rank(comm_, &rank_);
+  MPI_Comm_size(comm_, &size_);
+  int* upper = nullptr;
+  int found = 0;
+  MPI_Comm_get_attr(comm_, MPI_TAG_UB, &upper, &found);
+  if (found && upper) tag_limit_ = *upper;
+  batches_.resize(static_cast<std::size_t>(size_));
+}
+
+Transport::~Transport() {
+  if (comm_ != MPI_COMM_NULL) MPI_Comm_free(&comm_);
+}
+
+void Transport::send_data(int dest, DataKey key, Frames frames,
+                          std::shared_ptr<const void> keepalive) {
+  {
+    std::lock_guard lock(mutex_);
+    data_sends_.push_back(DataSend{dest, key, std::move(frames), std::move(keepalive)});
+  }
+  wake();
+}
+
+void Transport::wake() {
+  {
+    std::lock_guard lock(mutex_);
+    woken_ = true;
+  }
+  wakeup_.notify_one();
+}
+
+void Transport::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    woken_ = true;
+  }
+  wakeup_.notify_one();
+}
+
+void Transport::run(Handler& handler) {
+  int idle_turns = 0;
+  for (;;) {
+    bool busy = post_sends(handler);
+    busy = receive_control(handler) || busy;
+    busy = complete_requests(handler) || busy;
+    busy = handler.on_turn() || busy;
+    bool stopping = false;
+    {
+      std::lock_guard lock(mutex_);
+      stopping = stopping_;
+    }
+    if (stopping) {  // what was queued still goes out
+      post_sends(handler);
+      while (!sends_.empty()) {
+        complete_requests(handler);
+        sched_yield();
+      }
+      return;
+    }
+    if (busy) {
+      idle_turns = 0;
+    } else {
+      idle(idle_turns);
+    }
+  }
+}
+
+void Transport::idle(int& idle_turns) {
+  ++idle_turns;
+  // Transfers in flight need this loop to progress them: stay awake, but let others run.
+  if (!receive_requests_.empty() || !sends_.empty() || idle_turns < 64) {
+    sched_yield();
+    return;
+  }
+  const auto step = std::chrono::microseconds(std::min(1000, 10 << std::min(idle_turns - 64, 7)));
+  std::unique_lock lock(mutex_);
+  wakeup_.wait_for(lock, step, [this] { return woken_; });
+  woken_ = false;
+}
+
+bool Transport::post_sends(Handler& handler) {
+  std::vector<std::pair<int, std::vector<std::byte>>> batches;
+  std::deque<DataSend> data;
+  {
+    std::lock_guard lock(mutex_);
+    woken_ = false;
+    data.swap(data_sends_);
+    // A data header goes into the destination's batch; its buffers follow under a new tag.
+    for (auto& send : data) {
+      const int tag = next_tag_;
+      next_tag_ = next_tag_ >= tag_limit_ ? 1 : next_tag_ + 1;
+      auto& batch = batches_[static_cast<std::size_t>(send.dest)];
+      if (batch.empty()) dirty_.push_back(send.dest);
+      WireWriter out(batch);
+      out.put(Kind::data);
+      const auto length_at = batch.size();
+      out.put<std::uint64_t>(0);
+      out.put(send.key);
+      out.put(tag);
+      out.put_bytes(send.frames.header.data(), send.frames.header.size());
+      out.put<std::uint32_t>(static_cast<std::uint32_t>(send.frames.buffers.size()));
+      for (const auto& buffer : send.frames.buffers) out.put<std::uint64_t>(buffer.size());
+      const std::uint64_t length = batch.size() - length_at - sizeof(std::uint64_t);
+      std::memcpy(batch.data() + length_at, &length, sizeof length);
+      send.key.task = static_cast<std::uint32_t>(tag);  // remember the tag for posting below
+    }
+    for (int dest : dirty_) {
+      batches.emplace_back(dest, std::move(batches_[static_cast<std::size_t>(dest)]));
+      batches_[static_cast<std::size_t>(dest)].clear();
+    }
+    dirty_.clear();
+  }
+  if (batches.empty() && data.empty()) return false;
+  for (auto& [dest, bytes] : batches) {
+    if (dest == rank_) {
+      dispatch(rank_, bytes, handler);
+      continue;
+    }
+    MPI_Request request;
+    check(MPI_Isend(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, dest, control_tag,
+                    comm_, &request),
+          "MPI_Isend");
+    send_requests_.push_back(request);
+    sends_.push_back(Send{std::move(bytes), nullptr});
+  }
+  for (auto& send : data) {
+    const int tag = static_cast<int>(send.key.task);
+    auto keepalive = std::make_shared<DataSend>(std::move(send));
+    for (const auto& buffer : keepalive->frames.buffers) {
+      post_buffer_send(keepalive->dest, tag, buffer, keepalive);
+    }
+  }
+  return true;
+}
+
+void Transport::post_buffer_send(int dest, int tag, const Buffer& buffer,
+                                 const std::shared_ptr<const void>& keepalive) {
+  const int pieces = pieces_of(buffer.size());
+  for (int p = 0; p < pieces; ++p) {
+    const auto offset = static_cast<std::size_t>(p) * max_piece;
+    const auto bytes = std::min(max_piece, buffer.size() - offset);
+    MPI_Request request;
+    check(MPI_Isend(buffer.data() + offset, static_cast<int>(bytes), MPI_BYTE, dest, tag, comm_,
+                    &request),
+          "MPI_Isend");
+    send_requests_.push_back(request);
+    sends_.push_back(Send{{}, keepalive});
+  }
+}
+
+bool Transport::receive_control(Handler& handler) {
+  bool any = false;
+  for (int i = 0; i < 64; ++i) {
+    int flag = 0;
+    MPI_Message message;
+    MPI_Status status;
+    check(MPI_Improbe(MPI_ANY_SOURCE, control_tag, comm_, &flag, &message, &status), "MPI_Improbe");
+    if (!flag) break;
+    int count = 0;
+    MPI_Get_count(&status, MPI_BYTE, &count);
+    std::vector<std::byte> bytes(static_cast<std::size_t>(count));
+    check(MPI_Mrecv(bytes.data(), count, MPI_BYTE, &message, MPI_STATUS_IGNORE), "MPI_Mrecv");
+    dispatch(status.MPI_SOURCE, bytes, handler);
+    any = true;
+  }
+  return any;
+}
+
+void Transport::dispatch(int source, std::span<const std::byte> batch, Handler& handler) {
+  WireReader in(batch, "message batch from rank " + std::to_string(source));
+  while (!in.at_end()) {
+    const auto kind = in.get<Kind>();
+    auto body = in.get_bytes();
+    WireReader reader(
+        body, std::string(kind_name(kind)) + " message from rank " + std::to_string(source));
+    if (kind == Kind::data) {
+      receive_data(source, reader, handler);
+    } else {
+      handler.on_message(source, kind, reader);
+    }
+  }
+}
+
+void Transport::receive_data(int source, WireReader& body, Handler& handler) {
+  auto receive = std::make_shared<Receive>();
+  receive->source = source;
+  receive->key = body.get<DataKey>();
+  const int tag = body.get<int>();
+  auto header = body.get_bytes();
+  receive->frames.header.assign(header.begin(), header.end());
+  const auto buffers = body.get<std::uint32_t>();
+  receive->requests_left = 0;
+  for (std::uint32_t b = 0; b < buffers; ++b) {
+    auto buffer = Buffer::allocate(body.get<std::uint64_t>());
+    const int pieces = pieces_of(buffer.size());
+    for (int p = 0; p < pieces; ++p) {
+      const auto offset = static_cast<std::size_t>(p) * max_piece;
+      const auto bytes = std::min(max_piece, buffer.size() - offset);
+      MPI_Request request;
+      check(MPI_Irecv(buffer.data() + offset, static_cast<int>(bytes), MPI_BYTE, source, tag, comm_,
+                      &request),
+            "MPI_Irecv");
+      receive_requests_.push_back(request);
+      receive_owner_.push_back(receive);
+      ++receive->requests_left;
+    }
+    receive->frames.buffers.push_back(std::move(buffer));
+  }
+  if (receive->requests_left == 0) {
+    handler.on_data(source, receive->key, std::move(receive->frames));
+  }
+}
+
+bool Transport::complete_requests(Handler& handler) {
+  bool any = false;
+  std::vector<int> done;
+  auto test = [&](std::vector<MPI_Request>& requests, auto&& on_done) {
+    if (requests.empty()) return;
+    done.resize(requests.size());
+    int count = 0;
+    check(MPI_Testsome(static_cast<int>(requests.size()), requests.data(), &count, done.data(),
+                       MPI_STATUSES_IGNORE),
+          "MPI_Testsome");
+    if (count <= 0) return;
+    any = true;
+    for (int i = 0; i < count; ++i) on_done(static_cast<std::size_t>(done[i]));
+  };
+  test(send_requests_, [&](std::size_t i) { sends_[i] = Send{}; });
+  // Completed requests are MPI_REQUEST_NULL now: drop them and what they held.
+  for (std::size_t i = 0; i < send_requests_.size();) {
+    if (send_requests_[i] == MPI_REQUEST_NULL) {
+      send_requests_[i] = send_requests_.back();
+      send_requests_.pop_back();
+      sends_[i] = std::move(sends_.back());
+      sends_.pop_back();
+    } else {
+      ++i;
+    }
+  }
+  std::vector<std::shared_ptr<Receive>> finished;
+  test(receive_requests_, [&](std::size_t i) {
+    if (--receive_owner_[i]->requests_left == 0) finished.push_back(receive_owner_[i]);
+  });
+  for (std::size_t i = 0; i < receive_requests_.size();) {
+    if (receive_requests_[i] == MPI_REQUEST_NULL) {
+      receive_requests_[i] = receive_requests_.back();
+      receive_requests_.pop_back();
+      receive_owner_[i] = std::move(receive_owner_.back());
+      receive_owner_.pop_back();
+    } else {
+      ++i;
+    }
+  }
+  for (auto& receive : finished) {
+    handler.on_data(receive->source, receive->key, std::move(receive->frames));
+  }
+  return any;
+}
+
+}  // namespace tessera::detail

@@ -1,0 +1,31 @@
+#include "wire.hpp"
+
+#include "tessera/errors.hpp"
+
+namespace tessera::detail {
+
+void WireWriter::put_frames(const Frames& frames) {
+  put_bytes(frames.header.data(), frames.header.size());
+  put<std::uint32_t>(static_cast<std::uint32_t>(frames.buffers.size()));
+  for (const Buffer& buffer : frames.buffers) put_bytes(buffer.data(), buffer.size());
+}
+
+Frames WireReader::get_frames() {
+  Frames frames;
+  auto header = get_bytes();
+  frames.header.assign(header.begin(), header.end());
+  const auto count = get<std::uint32_t>();
+  for (std::uint32_t i = 0; i < count; ++i) {
+    auto bytes = get_bytes();
+    frames.buffers.push_back(Buffer::copy_of(bytes.data(), bytes.size()));
+  }
+  return frames;
+}
+
+void WireReader::fail(std::size_t wanted) const {
+  throw SerializationError("corrupt " + what_ + ": " + std::to_string(wanted) +
+                           " bytes wanted at offset " + std::to_string(offset_) + " of " +
+                           std::to_string(bytes_.size()));
+}
+
+}  // namespace tessera::detail

@@ -1,0 +1,101 @@
+#pragma once
+// The byte form of the runtime's control messages: plain values appended to a byte vector
+// and read back with bounds checks. Every rank runs the same binary, so values are copied
+// bitwise.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "tessera/serialize.hpp"
+
+namespace tessera::detail {
+
+class WireWriter {
+ public:
+  explicit WireWriter(std::vector<std::byte>& out) noexcept : out_(out) {}
+
+  template <class T>
+  requires std::is_trivially_copyable_v<T>
+  void put(const T& value) {
+    const auto offset = out_.size();
+    out_.resize(offset + sizeof(T));
+    std::memcpy(out_.data() + offset, &value, sizeof(T));
+  }
+  void put_bytes(const void* data, std::size_t size) {
+    put<std::uint64_t>(size);
+    const auto offset = out_.size();
+    out_.resize(offset + size);
+    if (size) std::memcpy(out_.data() + offset, data, size);
+  }
+  void put_string(std::string_view text) { put_bytes(text.data(), text.size()); }
+  template <class T>
+  requires std::is_trivially_copyable_v<T>
+  void put_vector(const std::vector<T>& values) {
+    put<std::uint64_t>(values.size());
+    const auto offset = out_.size();
+    out_.resize(offset + values.size() * sizeof(T));
+    if (!values.empty())
+      std::memcpy(out_.data() + offset, values.data(), values.size() * sizeof(T));
+  }
+  /// Frames inline: header and buffers copied into the message.
+  void put_frames(const Frames& frames);
+
+ private:
+  std::vector<std::byte>& out_;
+};
+
+class WireReader {
+ public:
+  /// `what` names the message in errors ("assign message from rank 2").
+  WireReader(std::span<const std::byte> bytes, std::string what) noexcept
+      : bytes_(bytes), what_(std::move(what)) {}
+
+  template <class T>
+  requires std::is_trivially_copyable_v<T> T get() {
+    T value;
+    std::memcpy(&value, take(sizeof(T)), sizeof(T));
+    return value;
+  }
+  std::span<const std::byte> get_bytes() {
+    const auto size = get<std::uint64_t>();
+    return {take(size), size};
+  }
+  std::string get_string() {
+    auto bytes = get_bytes();
+    return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+  }
+  template <class T>
+  requires std::is_trivially_copyable_v<T> std::vector<T> get_vector() {
+    const auto count = get<std::uint64_t>();
+    if (count > remaining() / (sizeof(T) ? sizeof(T) : 1)) fail(sizeof(T) * count);
+    std::vector<T> values(count);
+    if (count) std::memcpy(values.data(), take(count * sizeof(T)), count * sizeof(T));
+    return values;
+  }
+  Frames get_frames();
+
+  std::size_t remaining() const noexcept { return bytes_.size() - offset_; }
+  std::size_t offset() const noexcept { return offset_; }
+  bool at_end() const noexcept { return offset_ == bytes_.size(); }
+
+ private:
+  const std::byte* take(std::size_t size) {
+    if (size > remaining()) fail(size);
+    const auto* at = bytes_.data() + offset_;
+    offset_ += size;
+    return at;
+  }
+  [[noreturn]] void fail(std::size_t wanted) const;
+
+  std::span<const std::byte> bytes_;
+  std::size_t offset_ = 0;
+  std::string what_;
+};
+
+}  // namespace tessera::detail

@@ -1,0 +1,404 @@
+#include "worker.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <typeinfo>
+
+#include "tessera/events.hpp"
+#include "tessera/task.hpp"
+
+namespace tessera::detail {
+
+struct Worker::Job {
+  DataKey key;
+  std::uint64_t priority = 0;
+  const FunctionEntry* function = nullptr;
+  std::string name;  // the task's key
+  int retries = 0;
+  std::vector<std::pair<std::string, double>> resources;
+  std::vector<Value> literals;
+  std::vector<DataKey> input_keys;                   // task and external inputs in order
+  std::vector<std::shared_ptr<const Value>> inputs;  // filled as they arrive
+  std::vector<bool> arg_is_literal;
+  std::vector<bool> borrowed;  // per input: fetched from another worker for this task
+  std::uint32_t missing = 0;
+  std::optional<Failure> failure;  // known before running (bad literal, lost input)
+};
+
+bool Worker::ByPriority::operator()(const JobPtr& a, const JobPtr& b) const noexcept {
+  return a->priority > b->priority;  // std heap: the front is the smallest priority
+}
+
+std::map<std::string, double> parse_resources(const std::string& text) {
+  std::map<std::string, double> resources;
+  std::size_t begin = 0;
+  while (begin < text.size()) {
+    auto end = text.find(',', begin);
+    if (end == std::string::npos) end = text.size();
+    auto item = text.substr(begin, end - begin);
+    auto equals = item.find('=');
+    if (equals != std::string::npos)
+      resources[item.substr(0, equals)] = std::stod(item.substr(equals + 1));
+    begin = end + 1;
+  }
+  return resources;
+}
+
+Worker::Worker(Transport& transport, std::uint32_t threads, std::map<std::string, double> resources,
+               StoreLimits limits, std::function<void()> on_thread_start)
+    : transport_(transport),
+      store_(std::move(limits)),
+      rank_(transport.rank()),
+      resources_(std::move(resources)),
+      on_thread_start_(std::move(on_thread_start)),
+      available_(resources_) {
+  for (std::uint32_t t = 0; t < threads; ++t) {
+    threads_.emplace_back([this, t] { thread_main(t); });
+  }
+  transport_.send(0, Kind::hello, [&](WireWriter& out) {
+    out.put<std::uint32_t>(threads);
+    out.put<std::uint32_t>(static_cast<std::uint32_t>(resources_.size()));
+    for (const auto& [name, amount] : resources_) {
+      out.put_string(name);
+      out.put(amount);
+    }
+  });
+}
+
+Worker::~Worker() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  work_.notify_all();
+  for (auto& thread : threads_) {
+    if (thread.joinable()) thread.join();
+  }
+}
+
+bool Worker::on_message(int source, Kind kind, WireReader& in) {
+  switch (kind) {
+    case Kind::assign:
+      assign(in);
+      return true;
+    case Kind::fetch:
+      serve(source, in);
+      return true;
+    case Kind::steal:
+      steal(in);
+      return true;
+    case Kind::forget:
+      while (!in.at_end()) store_.erase(in.get<DataKey>());
+      report_memory();
+      return true;
+    case Kind::store: {
+      const auto key = in.get<DataKey>();
+      store_.put(key, std::make_shared<const Value>(Value::decode(literal_frames(in.get_bytes()))));
+      report_memory();
+      return true;
+    }
+    case Kind::shutdown:
+      shutdown_ = true;
+      {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+      }
+      work_.notify_all();
+      return true;
+    case Kind::exit:
+      exited_ = true;
+      return true;
+    default:
+      return false;
+  }
+}
+
+void Worker::assign(WireReader& in) {
+  auto job = std::make_shared<Job>();
+  job->key = in.get<DataKey>();
+  job->priority = in.get<std::uint64_t>();
+  TaskSpec spec;
+  auto spec_bytes = in.get_bytes();
+  WireReader spec_in(spec_bytes, "task spec");
+  read_task(spec_in, job->key.run, spec);
+  job->name = spec.key;
+  job->retries = spec.retries;
+  for (auto [name, amount] : spec.resources) job->resources.emplace_back(name, amount);
+  try {
+    job->function = &find_function(spec.function);
+  } catch (const std::exception& error) {
+    job->failure = Failure{job->name, "worker rank " + std::to_string(rank_),
+                           "tessera::RegistryError", error.what()};
+  }
+  for (const auto& arg : spec.args) {
+    job->arg_is_literal.push_back(arg.kind == ArgKind::literal);
+    if (arg.kind != ArgKind::literal) continue;
+    try {
+      job->literals.push_back(Value::decode(literal_frames(arg.literal)));
+    } catch (const std::exception& error) {
+      job->literals.emplace_back();
+      job->failure = Failure{job->name, "worker rank " + std::to_string(rank_),
+                             "tessera::SerializationError", error.what()};
+    }
+  }
+  const auto inputs = in.get<std::uint32_t>();
+  job->input_keys.resize(inputs);
+  job->inputs.resize(inputs);
+  job->borrowed.assign(inputs, false);
+  std::unordered_map<int, std::vector<DataKey>> requests;
+  for (std::uint32_t i = 0; i < inputs; ++i) {
+    const auto key = in.get<DataKey>();
+    const auto holder = in.get<std::int32_t>();
+    job->input_keys[i] = key;
+    if (auto value = store_.get(key)) {
+      job->inputs[i] = std::move(value);
+      continue;
+    }
+    ++job->missing;
+    auto& waiters = waiting_for_[key];
+    if (waiters.empty()) requests[holder].push_back(key);
+    waiters.push_back(job);
+  }
+  for (auto& [holder, keys] : requests) {
+    if (holder <= 0 || holder == rank_) {  // lost: nobody holds it
+      std::string message = "its input was lost (no worker holds it)";
+      for (auto key : keys) on_data(rank_, key, error_frames(message));
+      continue;
+    }
+    transport_.send(holder, Kind::fetch, [&](WireWriter& out) {
+      for (auto key : keys) out.put(key);
+    });
+  }
+  if (job->missing == 0) make_ready(std::move(job));
+}
+
+bool Worker::on_data(int source, DataKey key, const Frames& frames) {
+  auto found = waiting_for_.find(key);
+  if (found == waiting_for_.end()) return false;
+  auto jobs = std::move(found->second);
+  waiting_for_.erase(found);
+  std::string error;
+  std::shared_ptr<const Value> value;
+  if (!is_error_frames(frames, error)) {
+    try {
+      value = std::make_shared<const Value>(Value::decode(frames));
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  }
+  if (value) {
+    {
+      std::lock_guard lock(mutex_);
+      borrowed_[key] += static_cast<std::uint32_t>(jobs.size());
+    }
+    store_.put(key, value);
+    report_memory();
+  }
+  for (auto& job : jobs) {
+    for (std::size_t i = 0; i < job->input_keys.size(); ++i) {
+      if (!(job->input_keys[i] == key) || job->inputs[i]) continue;
+      if (value) {
+        job->inputs[i] = value;
+        job->borrowed[i] = true;
+      } else if (!job->failure) {
+        job->failure = Failure{
+            job->name, "worker rank " + std::to_string(rank_), "tessera::Error",
+            "could not fetch an input from worker rank " + std::to_string(source) + ": " + error};
+      }
+      break;
+    }
+    if (--job->missing == 0) make_ready(job);
+  }
+  return true;
+}
+
+void Worker::serve(int source, WireReader& in) {
+  while (!in.at_end()) {
+    const auto key = in.get<DataKey>();
+    auto value = store_.get(key);
+    if (!value) {
+      transport_.send_data(source, key,
+                           error_frames("worker rank " + std::to_string(rank_) +
+                                        " does not hold it (forgotten or lost)"),
+                           nullptr);
+      continue;
+    }
+    try {
+      transport_.send_data(source, key, value->serialize(), value);
+    } catch (const std::exception& error) {
+      transport_.send_data(source, key, error_frames(error.what()), nullptr);
+    }
+  }
+}
+
+void Worker::steal(WireReader& in) {
+  const auto wanted = in.get<std::uint32_t>();
+  std::vector<DataKey> taken;
+  {
+    std::lock_guard lock(mutex_);
+    // The least urgent jobs go: sort the heap by priority and take from the back.
+    std::sort_heap(ready_.begin(), ready_.end(), ByPriority{});  // ascending "greater": best last
+    std::reverse(ready_.begin(), ready_.end());                  // best first
+    while (taken.size() < wanted && ready_.size() > 1) {
+      taken.push_back(ready_.back()->key);
+      drop_borrowed(*ready_.back());
+      ready_.pop_back();
+    }
+    std::make_heap(ready_.begin(), ready_.end(), ByPriority{});
+  }
+  transport_.send(0, Kind::stolen, [&](WireWriter& out) { out.put_vector(taken); });
+}
+
+void Worker::make_ready(JobPtr job) {
+  {
+    std::lock_guard lock(mutex_);
+    ready_.push_back(std::move(job));
+    std::push_heap(ready_.begin(), ready_.end(), ByPriority{});
+  }
+  work_.notify_one();
+}
+
+void Worker::thread_main(std::uint32_t thread) {
+  set_current_worker_name("worker rank " + std::to_string(rank_) + " thread " +
+                          std::to_string(thread));
+  if (on_thread_start_) on_thread_start_();
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    work_.wait(lock, [this] { return stopping_ || !ready_.empty(); });
+    if (stopping_) return;
+    std::pop_heap(ready_.begin(), ready_.end(), ByPriority{});
+    JobPtr job = std::move(ready_.back());
+    ready_.pop_back();
+    bool fits = true;
+    for (const auto& [name, amount] : job->resources) fits = fits && available_[name] >= amount;
+    if (!fits) {
+      blocked_.push_back(std::move(job));
+      continue;
+    }
+    for (const auto& [name, amount] : job->resources) available_[name] -= amount;
+    lock.unlock();
+    run_job(*job, thread);
+    lock.lock();
+    if (!job->resources.empty()) {
+      for (const auto& [name, amount] : job->resources) available_[name] += amount;
+      for (auto& blocked : blocked_) {
+        ready_.push_back(std::move(blocked));
+        std::push_heap(ready_.begin(), ready_.end(), ByPriority{});
+      }
+      blocked_.clear();
+      work_.notify_all();
+    }
+    drop_borrowed(*job);
+  }
+}
+
+void Worker::drop_borrowed(const Job& job) {
+  // Called with mutex_ held.
+  for (std::size_t i = 0; i < job.input_keys.size(); ++i) {
+    if (!job.borrowed[i]) continue;
+    auto found = borrowed_.find(job.input_keys[i]);
+    if (found != borrowed_.end() && --found->second == 0) {
+      borrowed_.erase(found);
+      store_.erase(job.input_keys[i]);
+    }
+  }
+}
+
+void Worker::run_job(Job& job, std::uint32_t thread) {
+  const double start = wall_time();
+  if (job.failure) {
+    report_failure(job, *job.failure, start, wall_time(), thread);
+    return;
+  }
+  std::vector<const Value*> args;
+  args.reserve(job.arg_is_literal.size());
+  std::size_t literal = 0;
+  std::size_t input = 0;
+  for (bool is_literal : job.arg_is_literal) {
+    args.push_back(is_literal ? &job.literals[literal++] : job.inputs[input++].get());
+  }
+  const std::string where =
+      "worker rank " + std::to_string(rank_) + " thread " + std::to_string(thread);
+  set_running_task(job.name.c_str());
+  for (int attempt = 0;; ++attempt) {
+    try {
+      Value result = job.function->invoke(job.function->callable, args.data());
+      set_running_task(nullptr);
+      const double stop = wall_time();
+      const auto bytes = result.bytes();
+      store_.put(job.key, std::make_shared<const Value>(std::move(result)));
+      transport_.send(0, Kind::completed, [&](WireWriter& out) {
+        out.put(job.key);
+        out.put<std::uint8_t>(1);
+        out.put(start);
+        out.put(stop);
+        out.put(thread);
+        out.put<std::uint64_t>(bytes);
+      });
+      report_memory();
+      return;
+    } catch (...) {
+      set_running_task(nullptr);
+      if (attempt < job.retries) {
+        log_event("retries", "task '" + job.name + "' failed, retry " +
+                                 std::to_string(attempt + 1) + " of " +
+                                 std::to_string(job.retries));
+        continue;
+      }
+      Failure failure{job.name, where, "unknown exception", ""};
+      try {
+        throw;
+      } catch (const TaskError& error) {  // it waited on a failed task: report that one
+        failure =
+            Failure{error.key(), error.worker(), error.original_type(), error.original_message()};
+      } catch (const std::exception& error) {
+        failure.type = demangle(typeid(error).name());
+        failure.message = error.what();
+      } catch (...) {
+      }
+      report_failure(job, failure, start, wall_time(), thread);
+      return;
+    }
+  }
+}
+
+void Worker::report_failure(const Job& job, const Failure& failure, double start, double stop,
+                            std::uint32_t thread) {
+  transport_.send(0, Kind::completed, [&](WireWriter& out) {
+    out.put(job.key);
+    out.put<std::uint8_t>(0);
+    out.put(start);
+    out.put(stop);
+    out.put(thread);
+    write_failure(out, failure);
+  });
+}
+
+void Worker::report_memory() {
+  const bool paused = store_.paused();
+  {
+    std::lock_guard lock(mutex_);
+    if (paused == reported_paused_) return;
+    reported_paused_ = paused;
+  }
+  log_event("memory", std::string("worker rank ") + std::to_string(rank_) +
+                          (paused ? " paused: " : " resumed: ") +
+                          std::to_string(store_.memory_bytes()) + " bytes in memory");
+  transport_.send(0, Kind::status, [&](WireWriter& out) { out.put<std::uint8_t>(paused); });
+}
+
+bool Worker::on_turn() {
+  if (shutdown_ && !said_goodbye_) {
+    for (auto& thread : threads_) {
+      if (thread.joinable()) thread.join();
+    }
+    if (transport_.pending_sends() == 0) {
+      said_goodbye_ = true;
+      transport_.send(0, Kind::goodbye, [](WireWriter&) {});
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace tessera::detail

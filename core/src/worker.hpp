@@ -1,0 +1,86 @@
+#pragma once
+// A worker rank: runs the tasks the scheduler assigns on a pool of threads, keeps results
+// in its store, fetches missing inputs directly from the workers that hold them and serves
+// its results to whoever asks. Its communication is the rank's progress loop (transport.hpp).
+
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "protocol.hpp"
+#include "store.hpp"
+#include "transport.hpp"
+
+namespace tessera::detail {
+
+class Worker {
+ public:
+  Worker(Transport& transport, std::uint32_t threads, std::map<std::string, double> resources,
+         StoreLimits limits, std::function<void()> on_thread_start);
+  ~Worker();
+
+  Store& store() noexcept { return store_; }
+
+  /// Handles a message meant for a worker; false if `kind` is not one.
+  bool on_message(int source, Kind kind, WireReader& in);
+  /// A fetched input arrived; false if no task waits for it.
+  bool on_data(int source, DataKey key, const Frames& frames);
+  bool on_turn();
+  /// True once the scheduler said exit.
+  bool exited() const noexcept { return exited_; }
+
+ private:
+  struct Job;
+  using JobPtr = std::shared_ptr<Job>;
+  struct ByPriority {
+    bool operator()(const JobPtr& a, const JobPtr& b) const noexcept;
+  };
+
+  void assign(WireReader& in);
+  void serve(int source, WireReader& in);
+  void steal(WireReader& in);
+  void make_ready(JobPtr job);
+  void thread_main(std::uint32_t thread);
+  void run_job(Job& job, std::uint32_t thread);
+  void report_failure(const Job& job, const Failure& failure, double start, double stop,
+                      std::uint32_t thread);
+  void drop_borrowed(const Job& job);
+  void report_memory();
+
+  Transport& transport_;
+  Store store_;
+  const int rank_;
+  std::map<std::string, double> resources_;
+  std::function<void()> on_thread_start_;
+
+  // Jobs waiting for inputs, by the input they wait for (loop thread only).
+  std::unordered_map<DataKey, std::vector<JobPtr>, DataKeyHash> waiting_for_;
+
+  std::mutex mutex_;  // guards what follows
+  std::condition_variable work_;
+  std::vector<JobPtr> ready_;    // a heap, best priority at front
+  std::vector<JobPtr> blocked_;  // ready, but their resources are taken
+  std::map<std::string, double> available_;
+  std::unordered_map<DataKey, std::uint32_t, DataKeyHash> borrowed_;  // fetched inputs: uses left
+  bool stopping_ = false;
+  bool reported_paused_ = false;
+
+  std::vector<std::thread> threads_;
+  bool shutdown_ = false;
+  bool said_goodbye_ = false;
+  bool exited_ = false;
+};
+
+/// Names the task this thread runs, for the crash message of a worker (runtime.cpp).
+void set_running_task(const char* key) noexcept;
+
+/// Resources from the "resources" setting ("GPU=1,MEMORY=64e9").
+std::map<std::string, double> parse_resources(const std::string& text);
+
+}  // namespace tessera::detail

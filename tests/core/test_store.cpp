@@ -1,0 +1,383 @@
+// The worker's result store: accounting, spilling to disk and reading back, errors.
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store.hpp"  // private to tessera::core: the test reaches in
+#include "tessera/buffer.hpp"
+#include "tessera/errors.hpp"
+#include "tessera/events.hpp"
+#include "tessera/value.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using tessera::Value;
+using tessera::detail::DataKey;
+using tessera::detail::Store;
+using tessera::detail::StoreLimits;
+using tessera_test::contains;
+
+constexpr std::size_t kib = 1024;
+constexpr std::size_t mib = 1024 * kib;
+
+// A fresh directory, removed with everything in it at the end of the test.
+class TempDir {
+ public:
+  TempDir() {
+    static std::atomic<int> counter{0};
+    path_ = fs::temp_directory_path() /
+            ("tessera-store-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  const fs::path& path() const noexcept { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+// Files in the store's spill subdirectories under `parent`.
+std::vector<fs::path> spill_files(const fs::path& parent) {
+  std::vector<fs::path> files;
+  for (const auto& directory : fs::directory_iterator(parent)) {
+    for (const auto& file : fs::directory_iterator(directory.path())) files.push_back(file.path());
+  }
+  return files;
+}
+
+std::vector<double> samples(std::size_t count, double seed) {
+  std::vector<double> values(count);
+  for (std::size_t i = 0; i < count; ++i) values[i] = seed + 0.5 * static_cast<double>(i);
+  return values;
+}
+
+std::shared_ptr<const Value> shared(Value value) {
+  return std::make_shared<const Value>(std::move(value));
+}
+
+// Not serializable: a std::function cannot be written to disk.
+struct WithCallback {
+  std::function<int()> callback;
+};
+
+}  // namespace
+
+TEST_CASE("store: put, get, contains and erase") {
+  Store store({});
+  const DataKey a{1, 0};
+  const DataKey b{1, 1};
+  const DataKey other_run{2, 0};
+  CHECK(store.get(a) == nullptr);
+  CHECK_FALSE(store.contains(a));
+
+  store.put(a, shared(Value(42)));
+  store.put(b, shared(Value(std::string("forty-three"))));
+  CHECK(store.contains(a));
+  CHECK(store.contains(b));
+  CHECK_FALSE(store.contains(other_run));
+  CHECK(store.size() == 2);
+  CHECK(store.get(a)->get<int>() == 42);
+  CHECK(store.get(b)->get<std::string>() == "forty-three");
+  CHECK(store.get(a) == store.get(a));  // the same result, not a copy
+
+  store.put(a, shared(Value(7)));  // replaces
+  CHECK(store.get(a)->get<int>() == 7);
+  CHECK(store.size() == 2);
+
+  store.erase(a);
+  CHECK_FALSE(store.contains(a));
+  CHECK(store.get(a) == nullptr);
+  store.erase(a);  // absent: no-op
+  store.erase(other_run);
+  CHECK(store.size() == 1);
+  CHECK_THROWS_AS(store.put(a, nullptr), tessera::Error);
+}
+
+TEST_CASE("store: memory accounting follows puts, replacements and erases") {
+  Store store({});
+  CHECK(store.memory_bytes() == 0);
+  const auto small = shared(Value(1));
+  const auto big = shared(Value(samples(1000, 0)));
+  const auto text = shared(Value(std::string(500, 'x')));
+  store.put({1, 1}, small);
+  store.put({1, 2}, big);
+  CHECK(store.memory_bytes() == small->bytes() + big->bytes());
+  CHECK(big->bytes() >= 8000);
+  store.put({1, 2}, text);  // replacing counts the new value only
+  CHECK(store.memory_bytes() == small->bytes() + text->bytes());
+  store.erase({1, 1});
+  CHECK(store.memory_bytes() == text->bytes());
+  store.erase({1, 2});
+  CHECK(store.memory_bytes() == 0);
+  CHECK(store.spilled_bytes() == 0);
+  CHECK(store.spill_count() == 0);
+  CHECK_FALSE(store.paused());  // no limit: never paused
+}
+
+TEST_CASE("store: results beyond the memory limit spill to disk and come back identical") {
+  TempDir temp;
+  const StoreLimits limits{.memory_limit = mib, .spill_directory = temp.path().string()};
+  Store store(limits);
+  CHECK(store.limits().memory_limit == mib);
+  const std::size_t count = 64 * kib / sizeof(double);
+  for (std::uint32_t task = 0; task < 40; ++task) {
+    store.put({3, task}, shared(Value(samples(count, task))));
+    CHECK(store.memory_bytes() <= static_cast<std::size_t>(limits.spill_fraction * mib));
+  }
+  CHECK(store.size() == 40);
+  CHECK(store.spill_count() > 0);
+  CHECK(store.spilled_bytes() >= store.spill_count() * 64 * kib);
+  CHECK(spill_files(temp.path()).size() == store.spill_count());
+
+  for (std::uint32_t task = 0; task < 40; ++task) {
+    const auto value = store.get({3, task});
+    REQUIRE(value != nullptr);
+    CHECK(value->get<std::vector<double>>() == samples(count, task));
+    CHECK(store.memory_bytes() <= static_cast<std::size_t>(limits.spill_fraction * mib) +
+                                      value->bytes());  // only the value held here is over
+  }
+  CHECK(store.size() == 40);
+
+  SECTION("erasing a spilled result deletes its file") {
+    for (std::uint32_t task = 0; task < 40; ++task) store.erase({3, task});
+    CHECK(store.size() == 0);
+    CHECK(store.spilled_bytes() == 0);
+    CHECK(store.memory_bytes() == 0);
+    CHECK(spill_files(temp.path()).empty());
+  }
+  SECTION("replacing a spilled result deletes its file") {
+    const auto before = spill_files(temp.path()).size();
+    REQUIRE(before > 0);
+    for (std::uint32_t task = 0; task < 40; ++task) store.put({3, task}, shared(Value(0)));
+    CHECK(store.spilled_bytes() == 0);
+    CHECK(spill_files(temp.path()).empty());
+    CHECK(store.get({3, 0})->get<int>() == 0);
+  }
+}
+
+TEST_CASE("store: the least recently used result spills first") {
+  TempDir temp;
+  const auto value = [] { return shared(Value(samples(1000, 1))); };
+  const std::size_t bytes = value()->bytes();
+  // Room for two results below the spill threshold, not three.
+  Store store(
+      {.memory_limit = 2 * bytes, .spill_fraction = 1.0, .spill_directory = temp.path().string()});
+  store.put({1, 0}, value());
+  store.put({1, 1}, value());
+  (void)store.get({1, 0});  // now {1, 1} is the least recently used
+  store.put({1, 2}, value());
+  CHECK(store.spill_count() == 1);
+  (void)store.get({1, 0});  // in memory: nothing moves
+  CHECK(store.spill_count() == 1);
+  (void)store.get({1, 1});  // read back: pushes out the least recently used, {1, 2}
+  CHECK(store.spill_count() == 2);
+  (void)store.get({1, 0});
+  CHECK(store.spill_count() == 2);
+}
+
+TEST_CASE("store: a result in use is not spilled") {
+  TempDir temp;
+  Store store({.memory_limit = 256 * kib, .spill_directory = temp.path().string()});
+  store.put({1, 0}, shared(Value(samples(8 * kib, 0))));
+  const auto held = store.get({1, 0});
+  for (std::uint32_t task = 1; task < 20; ++task) {
+    store.put({1, task}, shared(Value(samples(8 * kib, task))));
+  }
+  CHECK(store.spill_count() == 18);  // all but the newest and the one held
+  CHECK(store.get({1, 0}) == held);  // never left memory
+  CHECK(store.memory_bytes() >= held->bytes());
+
+  SECTION("everything in use: over the limit, nothing spills") {
+    std::vector<std::shared_ptr<const Value>> users;
+    for (std::uint32_t task = 0; task < 20; ++task) users.push_back(store.get({1, task}));
+    const auto spilled = store.spill_count();
+    store.put({1, 99}, users.back());  // the same value under another key: in use
+    CHECK(store.spill_count() == spilled);
+    CHECK(store.memory_bytes() > store.limits().memory_limit);
+    CHECK(store.paused());
+  }
+}
+
+TEST_CASE("store: a result that cannot be serialized stays in memory and logs an event") {
+  TempDir temp;
+  Store store({.memory_limit = 1, .spill_directory = temp.path().string()});
+  const auto count_events = [] {
+    std::size_t found = 0;
+    for (const auto& event : tessera::get_events("memory")) {
+      if (contains(event.message, "run 77, task 5") && contains(event.message, "WithCallback")) {
+        ++found;
+      }
+    }
+    return found;
+  };
+  const auto before = count_events();
+  store.put({77, 5}, shared(Value(WithCallback{[] { return 5; }})));
+  CHECK(count_events() == before + 1);
+  store.put({77, 6}, shared(Value(6)));  // spills the int, does not log the callback again
+  store.put({77, 7}, shared(Value(7)));
+  CHECK(count_events() == before + 1);
+  CHECK(store.spill_count() == 2);
+  CHECK(store.get({77, 5})->get<WithCallback>().callback() == 5);
+  CHECK(store.get({77, 6})->get<int>() == 6);
+}
+
+TEST_CASE("store: paused() is true above pause_fraction of the limit") {
+  const auto value = shared(Value(samples(1000, 0)));
+  const std::size_t bytes = value->bytes();
+  Store store({.memory_limit = 10 * bytes, .spill_fraction = 1.0, .pause_fraction = 0.5});
+  for (std::uint32_t task = 0; task < 5; ++task) store.put({1, task}, value);
+  CHECK(store.memory_bytes() == 5 * bytes);
+  CHECK_FALSE(store.paused());  // at the threshold, not above
+  store.put({1, 5}, shared(Value(1)));
+  CHECK(store.paused());
+  store.erase({1, 0});
+  CHECK_FALSE(store.paused());
+}
+
+TEST_CASE("store: a spill directory that cannot be created is an Error naming it") {
+  TempDir temp;
+  const fs::path file = temp.path() / "a-file";
+  std::ofstream(file) << "not a directory";
+  const fs::path bad = file / "spill";
+  Store store({.memory_limit = kib, .spill_directory = bad.string()});
+  const auto expected = samples(1000, 2);
+  try {
+    store.put({1, 0}, shared(Value(expected)));
+    FAIL("no Error");
+  } catch (const tessera::Error& error) {
+    CHECK(contains(error.what(), bad.string()));
+    CHECK(contains(error.what(), "ot a directory"));
+  }
+  CHECK(store.contains({1, 0}));
+  CHECK(store.spill_count() == 0);
+  CHECK(store.memory_bytes() > 0);
+  CHECK(store.get({1, 0})->get<std::vector<double>>() == expected);
+}
+
+TEST_CASE("store: a spill file that vanished or was truncated is an Error naming it") {
+  TempDir temp;
+  Store store({.memory_limit = kib, .spill_directory = temp.path().string()});
+  store.put({1, 0}, shared(Value(samples(1000, 3))));
+  REQUIRE(store.spill_count() == 1);
+  const auto files = spill_files(temp.path());
+  REQUIRE(files.size() == 1);
+  const fs::path file = files.front();
+
+  SECTION("vanished") {
+    fs::remove(file);
+    try {
+      (void)store.get({1, 0});
+      FAIL("no Error");
+    } catch (const tessera::Error& error) {
+      CHECK(contains(error.what(), file.string()));
+      CHECK(contains(error.what(), "No such file"));
+    }
+  }
+  SECTION("truncated") {
+    fs::resize_file(file, fs::file_size(file) - 10);
+    try {
+      (void)store.get({1, 0});
+      FAIL("no Error");
+    } catch (const tessera::Error& error) {
+      CHECK(contains(error.what(), file.string()));
+      CHECK(contains(error.what(), "truncated"));
+    }
+  }
+  CHECK(store.contains({1, 0}));
+  store.erase({1, 0});
+  CHECK(store.spilled_bytes() == 0);
+}
+
+TEST_CASE("store: the destructor removes its spill files and directory") {
+  TempDir temp;
+  {
+    Store store({.memory_limit = 64 * kib, .spill_directory = temp.path().string()});
+    for (std::uint32_t task = 0; task < 10; ++task) {
+      store.put({1, task}, shared(Value(samples(4 * kib, task))));
+    }
+    REQUIRE(store.spill_count() > 0);
+    CHECK_FALSE(spill_files(temp.path()).empty());
+    for (const auto& directory : fs::directory_iterator(temp.path())) {
+      const std::string name = directory.path().filename().string();
+      CHECK(contains(name, "tessera-spill-" + std::to_string(::getpid()) + "-"));
+    }
+  }
+  CHECK(fs::is_empty(temp.path()));
+
+  SECTION("a store that never spilled creates no directory") {
+    { Store store({.memory_limit = mib, .spill_directory = temp.path().string()}); }
+    CHECK(fs::is_empty(temp.path()));
+  }
+}
+
+TEST_CASE("store: a Buffer round-trips through a spill file") {
+  TempDir temp;
+  Store store({.memory_limit = kib, .spill_directory = temp.path().string()});
+  const std::size_t size = 200 * kib + 3;
+  tessera::Buffer buffer = tessera::Buffer::allocate(size);
+  for (std::size_t i = 0; i < size; ++i) buffer.data()[i] = static_cast<std::byte>(i * 7 % 251);
+  store.put({1, 0}, shared(Value(buffer)));
+  REQUIRE(store.spill_count() == 1);
+  const auto back = store.get({1, 0});
+  const auto& read = back->get<tessera::Buffer>();
+  REQUIRE(read.size() == size);
+  CHECK(read.data() != buffer.data());
+  CHECK(std::equal(read.data(), read.data() + size, buffer.data()));
+}
+
+TEST_CASE("store: threads putting and getting at once all get their own values back") {
+  TempDir temp;
+  Store store({.memory_limit = 512 * kib, .spill_directory = temp.path().string()});
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (std::uint64_t run = 0; run < 4; ++run) {
+    threads.emplace_back([&, run] {
+      for (std::uint32_t task = 0; task < 50; ++task) {
+        store.put({run, task}, shared(Value(samples(2 * kib, run * 100.0 + task))));
+      }
+      for (std::uint32_t task = 0; task < 50; ++task) {
+        const auto value = store.get({run, task});
+        if (!value || value->get<std::vector<double>>() != samples(2 * kib, run * 100.0 + task)) {
+          ++wrong;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(wrong == 0);
+  CHECK(store.size() == 200);
+  CHECK(store.spill_count() > 0);
+}
+
+TEST_CASE("store: a million small results without a limit") {
+  Store store({});
+  const std::uint32_t count = 1'000'000;
+  const auto one = shared(Value(1));
+  for (std::uint32_t task = 0; task < count; ++task) store.put({task % 7, task}, one);
+  CHECK(store.size() == count);
+  CHECK(store.memory_bytes() == count * one->bytes());
+  CHECK(store.get({5, 5})->get<int>() == 1);
+  for (std::uint32_t task = 0; task < count; ++task) store.erase({task % 7, task});
+  CHECK(store.size() == 0);
+  CHECK(store.memory_bytes() == 0);
+}

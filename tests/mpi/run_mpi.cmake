@@ -1,0 +1,27 @@
+# Runs PROGRAM under MPIEXEC with RANKS ranks and checks how the job ended:
+#   EXPECT=success  exit 0 on every rank, and no process of the job left behind
+#   EXPECT=crash    a non-zero exit, the worker's crash message, and nothing left behind
+execute_process(
+  COMMAND ${MPIEXEC} -n ${RANKS} ${PROGRAM}
+  RESULT_VARIABLE result
+  OUTPUT_VARIABLE output
+  ERROR_VARIABLE output
+  TIMEOUT 240)
+message("${output}")
+get_filename_component(name "${PROGRAM}" NAME)
+execute_process(COMMAND pgrep -x "${name}" OUTPUT_VARIABLE leftover)
+if(leftover)
+  message(FATAL_ERROR "processes of ${name} are still running after mpirun ended: ${leftover}")
+endif()
+if(EXPECT STREQUAL "success")
+  if(NOT result EQUAL 0)
+    message(FATAL_ERROR "mpirun -n ${RANKS} ${name} ended with ${result}")
+  endif()
+elseif(EXPECT STREQUAL "crash")
+  if(result EQUAL 0)
+    message(FATAL_ERROR "the job should have failed")
+  endif()
+  if(NOT output MATCHES "tessera: worker rank [0-9]+ crashed with signal [0-9]+ \\([^)]*\\) while running task 'crash-")
+    message(FATAL_ERROR "no crash message naming the worker rank and the task")
+  endif()
+endif()
