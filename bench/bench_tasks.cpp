@@ -4,11 +4,13 @@
 //   {"workload":"task_throughput","engine":"threads","params":{...},"seconds":...,"rate":...}
 //
 //   tessera_bench_tasks --engine threads --n 1000000 [--threads 2] [--repeat 3]
+//   mpirun -n 3 tessera_bench_tasks --engine mpi --n 100000   (rank 0 + 2 workers)
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <tessera/tessera.hpp>
 #include <vector>
@@ -35,7 +37,7 @@ struct Options {
 [[noreturn]] void usage(const char* problem) {
   std::fprintf(stderr,
                "tessera_bench_tasks: %s\n"
-               "usage: tessera_bench_tasks [--engine sync|threads] [--n N] [--threads T] "
+               "usage: tessera_bench_tasks [--engine sync|threads|mpi] [--n N] [--threads T] "
                "[--repeat R]\n",
                problem);
   std::exit(2);
@@ -50,7 +52,9 @@ Options parse(int argc, char** argv) {
     char* end = nullptr;
     if (flag == "--engine") {
       options.engine = value;
-      if (value != "sync" && value != "threads") usage("--engine must be sync or threads");
+      if (value != "sync" && value != "threads" && value != "mpi") {
+        usage("--engine must be sync, threads or mpi");
+      }
     } else if (flag == "--n") {
       options.n = std::strtol(value.c_str(), &end, 10);
       if (*end || options.n < 1) usage("--n must be a positive integer");
@@ -86,7 +90,14 @@ tessera::Delayed<long> build(long n) {
 
 int main(int argc, char** argv) {
   Options options = parse(argc, argv);
-  tessera::Client client({.scheduler = options.engine, .threads = options.threads});
+  std::unique_ptr<tessera::Runtime> runtime;  // under MPI, workers stay inside its constructor
+  if (options.engine == "mpi") {
+    runtime = std::make_unique<tessera::Runtime>(argc, argv);
+    if (!runtime->distributed()) usage("--engine mpi runs under mpirun with 2 or more ranks");
+  }
+  tessera::Client client =
+      runtime ? runtime->client()
+              : tessera::Client({.scheduler = options.engine, .threads = options.threads});
   const long expected = options.n * (options.n - 1) / 2 + options.n;
   for (int r = 0; r < options.repeat; ++r) {
     auto start = std::chrono::steady_clock::now();

@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <mutex>
 #include <new>
 #include <string>
 
@@ -14,6 +16,40 @@ namespace {
 
 constexpr std::size_t cache_line = 64;
 constexpr std::size_t huge_page = std::size_t{2} << 20;
+constexpr std::size_t cache_limit = std::size_t{1} << 30;
+
+// Freed huge-page blocks, kept for the next allocation of the same size: fresh memory costs
+// a page fault and the kernel's zeroing on first touch (about as long as moving the bytes
+// over shared memory), and chunked data allocates the same sizes again and again.
+class BlockCache {
+ public:
+  void* take(std::size_t capacity) {
+    std::lock_guard lock(mutex_);
+    auto found = blocks_.find(capacity);
+    if (found == blocks_.end()) return nullptr;
+    void* block = found->second;
+    blocks_.erase(found);
+    cached_ -= capacity;
+    return block;
+  }
+  bool keep(void* block, std::size_t capacity) {
+    std::lock_guard lock(mutex_);
+    if (cached_ + capacity > cache_limit) return false;
+    blocks_.emplace(capacity, block);
+    cached_ += capacity;
+    return true;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::multimap<std::size_t, void*> blocks_;
+  std::size_t cached_ = 0;
+};
+
+BlockCache& block_cache() {
+  static auto* cache = new BlockCache;  // never destroyed: buffers may die during exit
+  return *cache;
+}
 
 }  // namespace
 
@@ -24,12 +60,16 @@ Buffer Buffer::allocate(std::size_t bytes) {
   const bool huge = bytes >= huge_page;
   const std::size_t alignment = huge ? huge_page : cache_line;
   const std::size_t capacity = (bytes + alignment - 1) / alignment * alignment;
-  void* memory = ::operator new (capacity, std::align_val_t{alignment});
-  if (huge) {
-    // Advice only: where THP is off, madvise fails and the pages are merely small.
-    (void)::madvise(memory, capacity, MADV_HUGEPAGE);
+  void* memory = huge ? block_cache().take(capacity) : nullptr;
+  if (!memory) {
+    memory = ::operator new (capacity, std::align_val_t{alignment});
+    if (huge) {
+      // Advice only: where THP is off, madvise fails and the pages are merely small.
+      (void)::madvise(memory, capacity, MADV_HUGEPAGE);
+    }
   }
-  std::shared_ptr<void> owner(memory, [alignment](void* pointer) {
+  std::shared_ptr<void> owner(memory, [alignment, capacity, huge](void* pointer) {
+    if (huge && block_cache().keep(pointer, capacity)) return;
     ::operator delete (pointer, std::align_val_t{alignment});
   });
   return Buffer(std::move(owner), static_cast<std::byte*>(memory), bytes);

@@ -256,7 +256,8 @@ void Runtime::State::work(std::uint32_t threads) {
   } catch (const std::exception& error) {
     fatal(rank, error);
   }
-  if (mpi_started_here) MPI_Finalize();
+  // Workers never return to the program, so they finalize MPI even if it started it.
+  MPI_Finalize();
   std::exit(0);
 }
 

@@ -23,7 +23,8 @@ class Buffer {
   Buffer() noexcept = default;
 
   /// `bytes` uninitialized bytes, 64-byte aligned. At 2 MiB and above the memory is aligned
-  /// to 2 MiB and advised for transparent huge pages (madvise(MADV_HUGEPAGE)).
+  /// to 2 MiB and advised for transparent huge pages (madvise(MADV_HUGEPAGE)), and freed
+  /// blocks are kept (up to 1 GiB per process) for the next allocation of the same size.
   static Buffer allocate(std::size_t bytes);
 
   /// A new Buffer holding a copy of `bytes` bytes at `data`.

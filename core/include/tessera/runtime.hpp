@@ -13,6 +13,10 @@
 // returning. Run without a launcher (or with one rank), the Runtime is a local client on
 // the "threads" scheduler, so the same program runs on a laptop.
 //
+// If the program initialized MPI itself (MPI_Init_thread with MPI_THREAD_SERIALIZED or more),
+// the Runtime uses it, and rank 0 finalizes it as usual after the Runtime ends; the workers
+// finalize it before they exit.
+//
 // Task functions must be registered (TESSERA_TASK) to run on workers. Settings for workers
 // (threads, memory limit, spill directory, resources, transport) are in config.hpp.
 
