@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 #include "plan.hpp"
@@ -387,7 +388,9 @@ void Scheduler::place(Run& run, std::uint32_t task) {
     std::string text;
     for (const auto& [name, amount] : resources) {
       if (!text.empty()) text.append(", ");
-      text.append(name).append("=").append(std::to_string(amount));
+      char number[32];
+      std::snprintf(number, sizeof number, "%g", amount);
+      text.append(name).append("=").append(number);
     }
     return text;
   };

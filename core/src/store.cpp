@@ -185,6 +185,11 @@ Store::~Store() {
   }
 }
 
+void Store::trim() {
+  std::lock_guard lock(mutex_);
+  spill_to_target();
+}
+
 void Store::put(DataKey key, std::shared_ptr<const Value> value) {
   if (!value) throw Error("store: put of a null value for " + describe(key));
   const std::size_t bytes = value->bytes();

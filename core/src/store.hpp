@@ -57,6 +57,10 @@ class Store {
   /// absent. Marks it most recently used.
   std::shared_ptr<const Value> get(DataKey key);
 
+  /// Spills down to the target again: results that were in use when they were put may be
+  /// free now.
+  void trim();
+
   bool contains(DataKey key) const;
   /// Forgets the result and deletes its spill file; no-op if absent.
   void erase(DataKey key);

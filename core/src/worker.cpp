@@ -289,6 +289,10 @@ void Worker::thread_main(std::uint32_t thread) {
       work_.notify_all();
     }
     drop_borrowed(*job);
+    job.reset();  // its inputs may spill now
+    lock.unlock();
+    report_memory();
+    lock.lock();
   }
 }
 
@@ -375,12 +379,32 @@ void Worker::report_failure(const Job& job, const Failure& failure, double start
 }
 
 void Worker::report_memory() {
+  if (store_.limits().memory_limit == 0) return;
+  if (store_.paused()) {
+    try {
+      store_.trim();
+    } catch (const std::exception& error) {
+      log_event("memory", error.what());
+    }
+  }
   const bool paused = store_.paused();
+  const auto spilled = store_.spill_count();
+  bool newly_spilled = false;
+  bool paused_unchanged = false;
   {
     std::lock_guard lock(mutex_);
-    if (paused == reported_paused_) return;
+    newly_spilled = spilled > reported_spills_;
+    reported_spills_ = spilled;
+    if (paused == reported_paused_ && !newly_spilled) return;
+    if (paused == reported_paused_) paused_unchanged = true;
     reported_paused_ = paused;
   }
+  if (newly_spilled) {
+    log_event("memory", "worker rank " + std::to_string(rank_) + " has spilled " +
+                            std::to_string(spilled) + " results to disk (" +
+                            std::to_string(store_.spilled_bytes()) + " bytes on disk now)");
+  }
+  if (paused_unchanged) return;
   log_event("memory", std::string("worker rank ") + std::to_string(rank_) +
                           (paused ? " paused: " : " resumed: ") +
                           std::to_string(store_.memory_bytes()) + " bytes in memory");

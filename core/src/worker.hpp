@@ -70,6 +70,7 @@ class Worker {
   std::unordered_map<DataKey, std::uint32_t, DataKeyHash> borrowed_;  // fetched inputs: uses left
   bool stopping_ = false;
   bool reported_paused_ = false;
+  std::size_t reported_spills_ = 0;
 
   std::vector<std::thread> threads_;
   bool shutdown_ = false;

@@ -1,8 +1,13 @@
-# Runs PROGRAM under MPIEXEC with RANKS ranks and checks how the job ended:
+# Runs PROGRAM (with ARGS) under MPIEXEC with RANKS ranks, plus GPU_RANKS more ranks that
+# offer TESSERA_RESOURCES=GPU=1 (an MPMD launch), and checks how the job ended:
 #   EXPECT=success  exit 0 on every rank, and no process of the job left behind
 #   EXPECT=crash    a non-zero exit, the worker's crash message, and nothing left behind
+set(command ${MPIEXEC} -n ${RANKS} ${PROGRAM} ${ARGS})
+if(GPU_RANKS)
+  list(APPEND command : -n ${GPU_RANKS} -x TESSERA_RESOURCES=GPU=1 ${PROGRAM} ${ARGS})
+endif()
 execute_process(
-  COMMAND ${MPIEXEC} -n ${RANKS} ${PROGRAM}
+  COMMAND ${command}
   RESULT_VARIABLE result
   OUTPUT_VARIABLE output
   ERROR_VARIABLE output
