@@ -93,10 +93,12 @@ TESSERA_TASK(summarize);
 TESSERA_TASK(merge);
 
 int main(int argc, char** argv) {
+  // Alone: a thread pool. Under mpirun: rank 0 continues here, the other ranks are workers.
+  tessera::Runtime runtime(argc, argv);
+  auto client = runtime.client();
   const long chunks = argc > 1 ? parse(argv[1], "chunks") : 64;
   const long size = argc > 2 ? parse(argv[2], "values_per_chunk") : 250000;
 
-  tessera::Client client;
   std::printf("tessera: %ld chunks of %ld values on the %s scheduler (%u threads)\n", chunks, size,
               client.scheduler(), client.threads());
 

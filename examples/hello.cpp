@@ -7,8 +7,9 @@ int add(int a, int b) { return a + b; }
 TESSERA_TASK(inc);  // a stable name, so MPI workers can run it too
 TESSERA_TASK(add);
 
-int main() {
-  tessera::Client client;  // threads scheduler on this machine
+int main(int argc, char** argv) {
+  tessera::Runtime runtime(argc, argv);  // alone: threads; under mpirun: rank 0 is the client
+  auto client = runtime.client();
   auto x = tessera::delayed(inc)(1);
   auto y = tessera::delayed(inc)(2);
   auto total = tessera::delayed(add)(x, y);  // lazy: nothing has run yet
