@@ -14,7 +14,8 @@ execute_process(
   TIMEOUT 240)
 message("${output}")
 get_filename_component(name "${PROGRAM}" NAME)
-execute_process(COMMAND pgrep -x "${name}" OUTPUT_VARIABLE leftover)
+# Full command lines: process names are cut at 15 characters.
+execute_process(COMMAND pgrep -a -f "^${PROGRAM}( |$)" OUTPUT_VARIABLE leftover)
 if(leftover)
   message(FATAL_ERROR "processes of ${name} are still running after mpirun ended: ${leftover}")
 endif()
