@@ -1,10 +1,13 @@
-// Task throughput: N tiny `inc` tasks, then a pairwise tree reduction of their results
-// (2N - 1 tasks in all). The time covers building the graph and running it, as a user
-// pays for both. Prints one JSON line per repetition:
+// Task throughput. Workload "reduction" (the default): N tiny `inc` tasks, then a pairwise
+// tree reduction of their results (2N - 1 tasks in all); the time covers building the graph
+// and running it, as a user pays for both. Workload "gather": client.map of `inc` over N
+// numbers, then client.gather of the N futures (every result comes back to the client).
+// Prints one JSON line per repetition:
 //   {"workload":"task_throughput","engine":"threads","params":{...},"seconds":...,"rate":...}
 //
 //   tessera_bench_tasks --engine threads --n 1000000 [--threads 2] [--repeat 3]
 //   mpirun -n 3 tessera_bench_tasks --engine mpi --n 100000   (rank 0 + 2 workers)
+//   mpirun -n 3 tessera_bench_tasks --engine mpi --workload gather --n 10000
 
 #include <chrono>
 #include <cstdio>
@@ -29,17 +32,19 @@ namespace {
 
 struct Options {
   std::string engine = "threads";
+  std::string workload = "reduction";
   long n = 1000000;
   unsigned threads = 0;
   int repeat = 1;
 };
 
 [[noreturn]] void usage(const char* problem) {
-  std::fprintf(stderr,
-               "tessera_bench_tasks: %s\n"
-               "usage: tessera_bench_tasks [--engine sync|threads|mpi] [--n N] [--threads T] "
-               "[--repeat R]\n",
-               problem);
+  std::fprintf(
+      stderr,
+      "tessera_bench_tasks: %s\n"
+      "usage: tessera_bench_tasks [--engine sync|threads|mpi] [--workload reduction|gather] "
+      "[--n N] [--threads T] [--repeat R]\n",
+      problem);
   std::exit(2);
 }
 
@@ -55,6 +60,10 @@ Options parse(int argc, char** argv) {
       if (value != "sync" && value != "threads" && value != "mpi") {
         usage("--engine must be sync, threads or mpi");
       }
+    } else if (flag == "--workload") {
+      options.workload = value;
+      if (value != "reduction" && value != "gather")
+        usage("--workload must be reduction or gather");
     } else if (flag == "--n") {
       options.n = std::strtol(value.c_str(), &end, 10);
       if (*end || options.n < 1) usage("--n must be a positive integer");
@@ -98,8 +107,28 @@ int main(int argc, char** argv) {
   tessera::Client client =
       runtime ? runtime->client()
               : tessera::Client({.scheduler = options.engine, .threads = options.threads});
-  const long expected = options.n * (options.n - 1) / 2 + options.n;
+  using seconds = std::chrono::duration<double>;
   for (int r = 0; r < options.repeat; ++r) {
+    if (options.workload == "gather") {
+      std::vector<long> items(static_cast<std::size_t>(options.n));
+      for (long i = 0; i < options.n; ++i) items[static_cast<std::size_t>(i)] = i;
+      auto start = std::chrono::steady_clock::now();
+      auto results = client.gather(client.map(inc, items));
+      double elapsed = seconds(std::chrono::steady_clock::now() - start).count();
+      if (results.back() != options.n) {
+        std::fprintf(stderr, "tessera_bench_tasks: wrong last result %ld (expected %ld)\n",
+                     results.back(), options.n);
+        return 1;
+      }
+      std::printf(
+          "{\"workload\":\"map_gather\",\"engine\":\"%s\",\"params\":{\"n\":%ld,"
+          "\"threads\":%u},\"seconds\":%.6f,\"rate\":%.0f}\n",
+          client.scheduler(), options.n, client.threads(), elapsed,
+          static_cast<double>(options.n) / elapsed);
+      std::fflush(stdout);
+      continue;
+    }
+    const long expected = options.n * (options.n - 1) / 2 + options.n;
     auto start = std::chrono::steady_clock::now();
     auto total = build(options.n);
     auto built = std::chrono::steady_clock::now();
@@ -110,7 +139,6 @@ int main(int argc, char** argv) {
                    expected);
       return 1;
     }
-    using seconds = std::chrono::duration<double>;
     double elapsed = seconds(stop - start).count();
     double tasks = 2.0 * static_cast<double>(options.n) - 1.0;
     std::printf(

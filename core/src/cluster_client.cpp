@@ -10,23 +10,40 @@ namespace {
 
 class ClusterResult final : public RemoteResult {
  public:
-  ClusterResult(std::weak_ptr<ClusterClient> client, DataKey key)
-      : client_(std::move(client)), key_(key) {}
+  ClusterResult(std::weak_ptr<ClusterClient> client, DataKey key, Key name)
+      : client_(std::move(client)), key_(key), name_(std::move(name)) {}
   ~ClusterResult() override {
     if (auto client = client_.lock()) client->release(key_);
   }
   Value fetch() override {
     auto client = client_.lock();
     if (!client)
-      throw Error("the result of a future is on an MPI worker, and the runtime has ended");
-    return client->fetch(key_, holder.load(std::memory_order_acquire));
+      throw Error("the result of future '" + name_ +
+                  "' is on an MPI worker, and the runtime has ended");
+    std::shared_ptr<ClusterClient::Fetch> started;
+    {
+      std::lock_guard lock(mutex_);
+      started = std::move(prefetched_);
+    }
+    return client->finish_fetch(started ? started : client->start_fetch(key_, holder()), name_);
+  }
+  void prefetch() override {
+    auto client = client_.lock();
+    if (!client) return;
+    std::lock_guard lock(mutex_);
+    if (!prefetched_) prefetched_ = client->start_fetch(key_, holder());
   }
   DataKey key() const noexcept { return key_; }
-  std::atomic<int> holder{-1};
+  int holder() const noexcept { return holder_.load(std::memory_order_acquire); }
+  void set_holder(int rank) noexcept { holder_.store(rank, std::memory_order_release); }
 
  private:
   std::weak_ptr<ClusterClient> client_;
   DataKey key_;
+  Key name_;
+  std::atomic<int> holder_{-1};
+  std::mutex mutex_;
+  std::shared_ptr<ClusterClient::Fetch> prefetched_;
 };
 
 std::vector<std::byte> encode_literal(const Value& value) {
@@ -54,11 +71,14 @@ struct ClusterClient::ClientRun final : TaskCanceller {
   }
 };
 
-struct ClusterClient::PendingFetch {
+struct ClusterClient::Fetch {
+  DataKey key;
+  int holder = -1;
   std::mutex mutex;
   bool done = false;
   Frames frames;
-  std::shared_ptr<Signal> signal;
+  std::shared_ptr<const Value> local;  // held by this rank itself
+  std::vector<std::shared_ptr<Signal>> waiters;
 };
 
 ClusterClient::ClusterClient(Transport& transport,
@@ -150,7 +170,8 @@ std::vector<FutureStatePtr> ClusterClient::submit(Plan plan) {
   states.reserve(plan.outputs.size());
   for (auto t : plan.outputs) {
     auto state = std::make_shared<FutureState>(*plan.keys[t]);
-    state->set_remote(std::make_shared<ClusterResult>(weak_from_this(), DataKey{run->id, t}));
+    state->set_remote(
+        std::make_shared<ClusterResult>(weak_from_this(), DataKey{run->id, t}, *plan.keys[t]));
     state->attach(run, t);
     run->outputs.emplace(t, state);
     states.push_back(std::move(state));
@@ -164,21 +185,15 @@ std::vector<FutureStatePtr> ClusterClient::submit(Plan plan) {
   return states;
 }
 
+// The future is finished at once and reads the value here; tasks read it on the workers.
 FutureStatePtr ClusterClient::scatter(const Value& value, bool broadcast) {
-  auto run = std::make_shared<ClientRun>();
-  run->client = weak_from_this();
-  run->id = next_run_id();
+  const DataKey key{next_run_id(), 0};
   const auto bytes = encode_literal(value);
   auto state = std::make_shared<FutureState>(unique_key("scatter"));
-  state->set_remote(std::make_shared<ClusterResult>(weak_from_this(), DataKey{run->id, 0}));
-  state->attach(run, 0);
-  run->outputs.emplace(0, state);
-  {
-    std::lock_guard lock(mutex_);
-    runs_.emplace(run->id, run);
-  }
+  state->set_remote(std::make_shared<ClusterResult>(weak_from_this(), key, state->key()));
+  state->finish(value);
   transport_.send(0, Kind::scatter, [&](WireWriter& out) {
-    out.put(DataKey{run->id, 0});
+    out.put(key);
     out.put<std::uint8_t>(broadcast ? 1 : 0);
     out.put_bytes(bytes.data(), bytes.size());
   });
@@ -212,7 +227,7 @@ bool ClusterClient::on_message(int, Kind kind, WireReader& in) {
   }
   if (!state) return true;
   if (ok) {
-    static_cast<ClusterResult*>(state->remote())->holder.store(holder, std::memory_order_release);
+    static_cast<ClusterResult*>(state->remote())->set_holder(holder);
     state->finish_remote();
   } else if (failure.cancelled) {
     state->fail(std::make_exception_ptr(CancelledError(failure.message)),
@@ -225,49 +240,74 @@ bool ClusterClient::on_message(int, Kind kind, WireReader& in) {
 }
 
 bool ClusterClient::on_data(int, DataKey key, const Frames& frames) {
-  std::vector<std::shared_ptr<PendingFetch>> waiting;
+  std::vector<std::shared_ptr<Fetch>> arrived;
   {
     std::lock_guard lock(mutex_);
     auto found = fetches_.find(key);
     if (found == fetches_.end()) return false;
-    waiting = std::move(found->second);
+    arrived = std::move(found->second);
     fetches_.erase(found);
   }
-  for (auto& pending : waiting) {
+  for (auto& fetch : arrived) {
+    std::vector<std::shared_ptr<Signal>> waiters;
     {
-      std::lock_guard lock(pending->mutex);
-      pending->frames = frames;
-      pending->done = true;
+      std::lock_guard lock(fetch->mutex);
+      fetch->frames = frames;
+      fetch->done = true;
+      waiters.swap(fetch->waiters);
     }
-    pending->signal->notify();
+    for (auto& signal : waiters) signal->notify();
   }
   return true;
 }
 
-Value ClusterClient::fetch(DataKey key, int holder) {
-  if (local_) {
-    if (auto value = local_(key)) return *value;
+std::shared_ptr<ClusterClient::Fetch> ClusterClient::start_fetch(DataKey key, int holder) {
+  auto fetch = std::make_shared<Fetch>();
+  fetch->key = key;
+  fetch->holder = holder;
+  if (local_) fetch->local = local_(key);
+  if (fetch->local || holder <= 0) {
+    fetch->done = true;
+    return fetch;
   }
-  if (holder <= 0) throw Error("fetch: no worker holds this result");
-  auto pending = std::make_shared<PendingFetch>();
-  pending->signal = std::make_shared<Signal>(current_helper());
   {
     std::lock_guard lock(mutex_);
-    fetches_[key].push_back(pending);
+    fetches_[key].push_back(fetch);
   }
   transport_.send(holder, Kind::fetch, [&](WireWriter& out) { out.put(key); });
+  return fetch;
+}
+
+Value ClusterClient::finish_fetch(const std::shared_ptr<Fetch>& fetch, const Key& name) {
+  if (fetch->local) return *fetch->local;
+  const std::string where = "worker rank " + std::to_string(fetch->holder);
+  if (fetch->holder <= 0) {
+    throw TaskError(name, "scheduler", "tessera::Error",
+                    "no worker holds this result (it was lost)");
+  }
+  auto signal = std::make_shared<Signal>(current_helper());
+  {
+    std::lock_guard lock(fetch->mutex);
+    if (!fetch->done) fetch->waiters.push_back(signal);
+  }
   wait_until(
       [&] {
-        std::lock_guard lock(pending->mutex);
-        return pending->done;
+        std::lock_guard lock(fetch->mutex);
+        return fetch->done;
       },
-      Clock::time_point::max(), *pending->signal);
+      Clock::time_point::max(), *signal);
   std::string error;
-  if (is_error_frames(pending->frames, error)) {
-    throw Error("could not fetch a result from worker rank " + std::to_string(holder) + ": " +
-                error);
+  if (is_error_frames(fetch->frames, error)) {
+    throw TaskError(name, where, "tessera::Error",
+                    "the result could not be brought here from " + where + ": " + error);
   }
-  return Value::decode(pending->frames);
+  try {
+    return Value::decode(fetch->frames);
+  } catch (const std::exception& decode_error) {
+    throw TaskError(name, where, "tessera::SerializationError",
+                    std::string("the result came from ") + where +
+                        " but cannot be read here: " + decode_error.what());
+  }
 }
 
 void ClusterClient::release(DataKey key) {

@@ -34,8 +34,13 @@ class ClusterClient : public std::enable_shared_from_this<ClusterClient> {
   /// A fetched result arrived; false if nobody here waits for it.
   bool on_data(int source, DataKey key, const Frames& frames);
 
-  /// The result `key` held by worker `holder`, brought here (waits; helps on pool threads).
-  Value fetch(DataKey key, int holder);
+  /// A result being brought here from the worker that holds it.
+  struct Fetch;
+  /// Asks worker `holder` for the result `key` (or finds it on this rank); does not wait.
+  std::shared_ptr<Fetch> start_fetch(DataKey key, int holder);
+  /// Waits for a fetch (helping on pool threads) and reads the value; a TaskError naming
+  /// the future `name` if the result cannot be brought here.
+  Value finish_fetch(const std::shared_ptr<Fetch>& fetch, const Key& name);
   void release(DataKey key);
   void cancel(DataKey key, bool released);
 
@@ -44,7 +49,6 @@ class ClusterClient : public std::enable_shared_from_this<ClusterClient> {
 
  private:
   struct ClientRun;
-  struct PendingFetch;
   std::uint64_t next_run_id();
 
   Transport& transport_;
@@ -52,7 +56,7 @@ class ClusterClient : public std::enable_shared_from_this<ClusterClient> {
   std::atomic<std::uint64_t> runs_made_{0};
   std::mutex mutex_;
   std::unordered_map<std::uint64_t, std::shared_ptr<ClientRun>> runs_;
-  std::unordered_map<DataKey, std::vector<std::shared_ptr<PendingFetch>>, DataKeyHash> fetches_;
+  std::unordered_map<DataKey, std::vector<std::shared_ptr<Fetch>>, DataKeyHash> fetches_;
 };
 
 }  // namespace tessera::detail

@@ -27,7 +27,18 @@ bool wait_until(const std::function<bool()>& pred, Clock::time_point deadline, S
 void FutureState::finish(Value value) {
   if (claimed_.exchange(true, std::memory_order_acq_rel)) return;
   value_ = std::move(value);
+  fetched_.store(true, std::memory_order_release);
   complete(Status::finished);
+}
+
+void FutureState::prefetch() {
+  if (!remote_ || fetched_.load(std::memory_order_acquire)) return;
+  // The callback lives in this state, so `this` outlives it.
+  on_done([this] {
+    if (status() == Status::finished && !fetched_.load(std::memory_order_acquire)) {
+      remote_->prefetch();
+    }
+  });
 }
 
 void FutureState::finish_remote() {

@@ -10,6 +10,54 @@ std::string_view as_view(std::span<const std::byte> bytes) {
 }
 }  // namespace
 
+const char* kind_name(Kind kind) noexcept {
+  switch (kind) {
+    case Kind::hello:
+      return "hello";
+    case Kind::submit:
+      return "submit";
+    case Kind::cancel:
+      return "cancel";
+    case Kind::release:
+      return "release";
+    case Kind::scatter:
+      return "scatter";
+    case Kind::completed:
+      return "completed";
+    case Kind::stolen:
+      return "stolen";
+    case Kind::status:
+      return "status";
+    case Kind::event:
+      return "event";
+    case Kind::goodbye:
+      return "goodbye";
+    case Kind::stored:
+      return "stored";
+    case Kind::output_done:
+      return "output_done";
+    case Kind::assign:
+      return "assign";
+    case Kind::steal:
+      return "steal";
+    case Kind::drop:
+      return "drop";
+    case Kind::forget:
+      return "forget";
+    case Kind::store:
+      return "store";
+    case Kind::shutdown:
+      return "shutdown";
+    case Kind::exit:
+      return "exit";
+    case Kind::fetch:
+      return "fetch";
+    case Kind::data:
+      return "data";
+  }
+  return "unknown";
+}
+
 void read_task(WireReader& in, std::uint64_t run, TaskSpec& task) {
   task.function = as_view(in.get_bytes());
   task.key = as_view(in.get_bytes());

@@ -28,11 +28,13 @@ enum class Kind : std::uint8_t {
   status,     ///< a worker's memory state (paused or not)
   event,      ///< an event logged on a worker
   goodbye,    ///< a worker has stopped (after shutdown)
+  stored,     ///< a worker keeps scattered data now
   // to a client (any rank)
   output_done,  ///< an output of one of its runs is finished, failed or cancelled
   // to a worker
   assign,    ///< tasks to run
   steal,     ///< give back up to n tasks not yet started
+  drop,      ///< do not start these tasks (cancelled, or an input failed)
   forget,    ///< drop these results
   store,     ///< keep this data (scattered by a client)
   shutdown,  ///< stop running tasks, say goodbye

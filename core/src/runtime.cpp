@@ -62,12 +62,12 @@ std::uint32_t worker_threads() {
 }
 
 // What a crashing worker says before it dies (mpirun then ends the job).
-thread_local const char* running_task = nullptr;
+thread_local const char* running_task_key = nullptr;
 int crash_rank = -1;
 
 void on_crash(int signal) {
   char text[512];
-  const char* task = running_task ? running_task : "(none)";
+  const char* task = running_task_key ? running_task_key : "(none)";
   const int length =
       std::snprintf(text, sizeof text,
                     "tessera: worker rank %d crashed with signal %d (%s) while running task '%s'; "
@@ -88,7 +88,8 @@ void on_crash(int signal) {
 }  // namespace
 
 namespace detail {
-void set_running_task(const char* key) noexcept { running_task = key; }
+void set_running_task(const char* key) noexcept { running_task_key = key; }
+const char* running_task() noexcept { return running_task_key; }
 }  // namespace detail
 
 struct Runtime::State {

@@ -48,8 +48,9 @@ struct Scheduler::Run {
   std::unordered_map<std::uint32_t, std::vector<DataKey>> external_waiters;
   std::unordered_map<std::uint32_t, Failure> failures;           // failed or skipped tasks
   std::unordered_map<std::uint32_t, std::vector<int>> replicas;  // extra holders (broadcast)
-  std::uint32_t remaining = 0;  // tasks not yet done, failed or skipped
-  std::uint32_t holding = 0;    // results held on workers
+  std::uint32_t remaining = 0;     // tasks not yet done, failed or skipped
+  std::uint32_t holding = 0;       // results held on workers
+  std::uint32_t held_outputs = 0;  // outputs the client still holds (failed ones too)
 
   const Requirement* requirement(std::uint32_t task) const {
     if (placement_of.empty() || placement_of[task] == no_task) return nullptr;
@@ -130,6 +131,9 @@ bool Scheduler::handle(int source, Kind kind, WireReader& in) {
       record_event(std::move(event));
       return true;
     }
+    case Kind::stored:
+      stored(source, in);
+      return true;
     case Kind::goodbye:
       ++goodbyes_;
       if (done()) {
@@ -161,6 +165,7 @@ Scheduler::Run* Scheduler::find_run(std::uint64_t id) {
 }
 
 std::string Scheduler::key_of(const Run& run, std::uint32_t task) const {
+  if (run.body.empty()) return "scattered data";
   WireReader in(std::span(run.body).subspan(run.spec_begin[task]), "task spec");
   in.get_bytes();  // the function
   return in.get_string();
@@ -225,9 +230,11 @@ void Scheduler::submit(int source, WireReader& in) {
   }
   for (auto t : outputs) {
     if (t >= n) throw SerializationError("submit message: output beyond the tasks");
+    if (run.tasks[t].held) continue;
     run.tasks[t].output = true;
     run.tasks[t].held = true;
     ++run.tasks[t].uses;
+    ++run.held_outputs;
   }
   const auto id = run.id;
   runs_.emplace(id, std::move(owned));
@@ -269,6 +276,8 @@ void Scheduler::submit(int source, WireReader& in) {
   touched_.push_back(id);
 }
 
+// The data is done once a worker says it keeps it: a reader placed elsewhere must not ask
+// that worker for it before the store message has reached it.
 void Scheduler::scatter(int source, WireReader& in) {
   const auto key = in.get<DataKey>();
   const bool broadcast = in.get<std::uint8_t>() != 0;
@@ -279,10 +288,15 @@ void Scheduler::scatter(int source, WireReader& in) {
   run.owner = source;
   run.seq = next_seq_++;
   run.tasks.resize(1);
+  run.input_begin.assign(2, 0);
+  run.dependent_begin.assign(2, 0);
+  run.remaining = 1;
+  run.held_outputs = 1;
   auto& task = run.tasks[0];
   task.output = task.held = true;
   task.uses = 1;
   task.bytes = literal.size();
+  task.state = TaskState::assigned;
   std::vector<int> targets;
   for (int rank = 1; rank < transport_.size(); ++rank) {
     if (!workers_[static_cast<std::size_t>(rank)].joined) continue;
@@ -300,12 +314,21 @@ void Scheduler::scatter(int source, WireReader& in) {
       out.put_bytes(literal.data(), literal.size());
     });
   }
-  task.worker = targets.front();
-  if (targets.size() > 1) run.replicas[0].assign(targets.begin() + 1, targets.end());
-  task.state = TaskState::done;
-  run.holding = 1;
   runs_.emplace(run.id, std::move(owned));
-  notify_output(run, 0);
+}
+
+void Scheduler::stored(int source, WireReader& in) {
+  const auto key = in.get<DataKey>();
+  Run* run = find_run(key.run);
+  const auto state = run ? run->tasks[key.task].state : TaskState::forgotten;
+  if (state == TaskState::assigned) {
+    finish(*run, key.task, source, run->tasks[key.task].bytes);
+    touched_.push_back(key.run);
+  } else if (state == TaskState::done) {
+    run->replicas[key.task].push_back(source);  // a broadcast copy
+  } else {
+    transport_.send(source, Kind::forget, [&](WireWriter& out) { out.put(key); });
+  }
 }
 
 void Scheduler::ready(Run& run, std::uint32_t task) {
@@ -535,14 +558,14 @@ void Scheduler::completed(int source, WireReader& in) {
       if (ok) transport_.send(source, Kind::forget, [&](WireWriter& out) { out.put(key); });
       continue;
     }
+    auto& task = run->tasks[key.task];
+    if (task.state != TaskState::assigned) {  // cancelled meanwhile (or dropped unstarted)
+      if (ok) transport_.send(source, Kind::forget, [&](WireWriter& out) { out.put(key); });
+      continue;
+    }
     if (stream_ && stream_->limit() > 0 && run->owner == 0) {
       records_.push_back(TaskRecord{
           key_of(*run, key.task), worker_name + " thread " + std::to_string(thread), start, stop});
-    }
-    auto& task = run->tasks[key.task];
-    if (task.state != TaskState::assigned) {  // cancelled meanwhile
-      if (ok) transport_.send(source, Kind::forget, [&](WireWriter& out) { out.put(key); });
-      continue;
     }
     if (ok) {
       finish(*run, key.task, source, bytes);
@@ -602,7 +625,11 @@ void Scheduler::skip(Run& run, std::uint32_t task, const Failure& failure) {
         t.state == TaskState::forgotten) {
       continue;
     }
-    // An assigned task may still run; the scheduler drops its result when it reports.
+    // An assigned task may have started: its worker drops it if not, and the scheduler
+    // drops its result if it reports one.
+    if (t.state == TaskState::assigned && t.worker > 0) {
+      transport_.send(t.worker, Kind::drop, [&](WireWriter& out) { out.put(key); });
+    }
     t.state = TaskState::failed;
     r->failures.emplace(key.task, failure);
     --r->remaining;
@@ -663,16 +690,13 @@ void Scheduler::cancel(WireReader& in) {
   const bool released = in.get<std::uint8_t>() != 0;
   Run* run = find_run(key.run);
   if (!run || key.task >= run->tasks.size()) return;
-  auto& t = run->tasks[key.task];
-  if (t.held) {
-    t.held = false;
+  if (run->tasks[key.task].held) {
+    run->tasks[key.task].held = false;
+    --run->held_outputs;
     use_done(key);
-    run = find_run(key.run);
-    if (!run) return;
   }
-  const bool has_dependents = run->dependent_begin[key.task + 1] != run->dependent_begin[key.task];
-  if (released && has_dependents) return;
   auto& task = run->tasks[key.task];
+  if (released && task.uses > 0) return;  // other tasks read it: it runs for them
   if (task.state == TaskState::done || task.state == TaskState::failed ||
       task.state == TaskState::forgotten) {
     return;
@@ -691,12 +715,16 @@ void Scheduler::release(WireReader& in) {
   auto& t = run->tasks[key.task];
   if (!t.held) return;
   t.held = false;
+  --run->held_outputs;
   use_done(key);
 }
 
 void Scheduler::maybe_erase(std::uint64_t run_id) {
   Run* run = find_run(run_id);
-  if (!run || run->remaining != 0 || run->holding != 0 || !run->external_waiters.empty()) return;
+  if (!run || run->remaining != 0 || run->holding != 0 || run->held_outputs != 0 ||
+      !run->external_waiters.empty()) {
+    return;
+  }
   runs_.erase(run_id);
 }
 

@@ -47,6 +47,7 @@ class Scheduler {
   void hello(int source, WireReader& in);
   void submit(int source, WireReader& in);
   void scatter(int source, WireReader& in);
+  void stored(int source, WireReader& in);
   void completed(int source, WireReader& in);
   void stolen(int source, WireReader& in);
   void cancel(WireReader& in);

@@ -32,15 +32,6 @@ void check(int code, const char* call) {
 
 }  // namespace
 
-const char* kind_name(Kind kind) noexcept {
-  static constexpr const char* names[] = {"hello",       "submit", "cancel", "release", "scatter",
-                                          "completed",   "stolen", "status", "event",   "goodbye",
-                                          "output_done", "assign", "steal",  "forget",  "store",
-                                          "shutdown",    "exit",   "fetch",  "data"};
-  const auto index = static_cast<std::size_t>(kind);
-  return index < std::size(names) ? names[index] : "unknown";
-}
-
 Transport::Transport(MPI_Comm world) {
   check(MPI_Comm_dup(world, &comm_), "MPI_Comm_dup");
   MPI_Comm_rank(comm_, &rank_);

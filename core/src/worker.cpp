@@ -23,6 +23,22 @@ struct Worker::Job {
   std::vector<bool> borrowed;  // per input: fetched from another worker for this task
   std::uint32_t missing = 0;
   std::optional<Failure> failure;  // known before running (bad literal, lost input)
+  bool dropped = false;            // the scheduler no longer wants it (guarded by mutex_)
+};
+
+// A task thread that waits on a future runs other ready tasks meanwhile, so that a task
+// waiting on tasks it submitted never stalls its worker.
+struct Worker::ThreadHelper final : Helper {
+  ThreadHelper(Worker& w, std::uint32_t t) : worker(w), thread(t) {}
+  bool help_until(const std::function<bool()>& pred, Clock::time_point deadline) override {
+    return worker.help_until(pred, deadline, thread);
+  }
+  void wake_all() override {
+    { std::lock_guard lock(worker.mutex_); }
+    worker.work_.notify_all();
+  }
+  Worker& worker;
+  std::uint32_t thread;
 };
 
 bool Worker::ByPriority::operator()(const JobPtr& a, const JobPtr& b) const noexcept {
@@ -87,6 +103,9 @@ bool Worker::on_message(int source, Kind kind, WireReader& in) {
     case Kind::steal:
       steal(in);
       return true;
+    case Kind::drop:
+      while (!in.at_end()) drop(in.get<DataKey>());
+      return true;
     case Kind::forget:
       while (!in.at_end()) store_.erase(in.get<DataKey>());
       report_memory();
@@ -94,6 +113,7 @@ bool Worker::on_message(int source, Kind kind, WireReader& in) {
     case Kind::store: {
       const auto key = in.get<DataKey>();
       store_.put(key, std::make_shared<const Value>(Value::decode(literal_frames(in.get_bytes()))));
+      transport_.send(0, Kind::stored, [&](WireWriter& out) { out.put(key); });
       report_memory();
       return true;
     }
@@ -169,7 +189,17 @@ void Worker::assign(WireReader& in) {
       for (auto key : keys) out.put(key);
     });
   }
+  {
+    std::lock_guard lock(mutex_);
+    unstarted_.emplace(job->key, job.get());
+  }
   if (job->missing == 0) make_ready(std::move(job));
+}
+
+void Worker::drop(DataKey key) {
+  std::lock_guard lock(mutex_);
+  auto found = unstarted_.find(key);
+  if (found != unstarted_.end()) found->second->dropped = true;
 }
 
 bool Worker::on_data(int source, DataKey key, const Frames& frames) {
@@ -241,6 +271,7 @@ void Worker::steal(WireReader& in) {
     std::reverse(ready_.begin(), ready_.end());                  // best first
     while (taken.size() < wanted && ready_.size() > 1) {
       taken.push_back(ready_.back()->key);
+      unstarted_.erase(ready_.back()->key);
       drop_borrowed(*ready_.back());
       ready_.pop_back();
     }
@@ -261,39 +292,84 @@ void Worker::make_ready(JobPtr job) {
 void Worker::thread_main(std::uint32_t thread) {
   set_current_worker_name("worker rank " + std::to_string(rank_) + " thread " +
                           std::to_string(thread));
+  ThreadHelper helper(*this, thread);
+  current_helper() = &helper;
   if (on_thread_start_) on_thread_start_();
   std::unique_lock lock(mutex_);
   for (;;) {
     work_.wait(lock, [this] { return stopping_ || !ready_.empty(); });
     if (stopping_) return;
-    std::pop_heap(ready_.begin(), ready_.end(), ByPriority{});
-    JobPtr job = std::move(ready_.back());
-    ready_.pop_back();
-    bool fits = true;
-    for (const auto& [name, amount] : job->resources) fits = fits && available_[name] >= amount;
-    if (!fits) {
-      blocked_.push_back(std::move(job));
+    run_next(lock, thread);
+  }
+}
+
+bool Worker::help_until(const std::function<bool()>& pred, Clock::time_point deadline,
+                        std::uint32_t thread) {
+  const char* waiting_task = running_task();
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    lock.unlock();
+    const bool reached = pred();
+    lock.lock();
+    if (reached) break;
+    if (!ready_.empty() && !stopping_) {
+      run_next(lock, thread);
       continue;
     }
-    for (const auto& [name, amount] : job->resources) available_[name] -= amount;
-    lock.unlock();
-    run_job(*job, thread);
-    lock.lock();
-    if (!job->resources.empty()) {
-      for (const auto& [name, amount] : job->resources) available_[name] += amount;
-      for (auto& blocked : blocked_) {
-        ready_.push_back(std::move(blocked));
-        std::push_heap(ready_.begin(), ready_.end(), ByPriority{});
-      }
-      blocked_.clear();
-      work_.notify_all();
+    // Woken by wake_all() when what pred() waits for happens; the timeout is a safety net.
+    const auto until = std::min(deadline, Clock::now() + std::chrono::milliseconds(10));
+    if (work_.wait_until(lock, until) == std::cv_status::timeout && Clock::now() >= deadline) {
+      lock.unlock();
+      set_running_task(waiting_task);
+      return pred();
     }
-    drop_borrowed(*job);
-    job.reset();  // its inputs may spill now
-    lock.unlock();
-    report_memory();
-    lock.lock();
   }
+  lock.unlock();
+  set_running_task(waiting_task);
+  return true;
+}
+
+// Takes the most urgent ready job and runs it; called with mutex_ held, returns with it held.
+void Worker::run_next(std::unique_lock<std::mutex>& lock, std::uint32_t thread) {
+  std::pop_heap(ready_.begin(), ready_.end(), ByPriority{});
+  JobPtr job = std::move(ready_.back());
+  ready_.pop_back();
+  if (job->dropped) {
+    unstarted_.erase(job->key);
+    drop_borrowed(*job);
+    lock.unlock();
+    report_failure(*job,
+                   Failure{job->name, "worker rank " + std::to_string(rank_),
+                           "tessera::CancelledError", "dropped before it started", true},
+                   0.0, 0.0, thread);
+    lock.lock();
+    return;
+  }
+  bool fits = true;
+  for (const auto& [name, amount] : job->resources) fits = fits && available_[name] >= amount;
+  if (!fits) {
+    blocked_.push_back(std::move(job));
+    return;
+  }
+  unstarted_.erase(job->key);
+  for (const auto& [name, amount] : job->resources) available_[name] -= amount;
+  lock.unlock();
+  run_job(*job, thread);
+  lock.lock();
+  if (!job->resources.empty()) {
+    for (const auto& [name, amount] : job->resources) available_[name] += amount;
+    for (auto& blocked : blocked_) {
+      ready_.push_back(std::move(blocked));
+      std::push_heap(ready_.begin(), ready_.end(), ByPriority{});
+    }
+    blocked_.clear();
+    work_.notify_all();
+  }
+  drop_borrowed(*job);
+  job.reset();  // its inputs may spill now
+  lock.unlock();
+  report_memory();
+  lock.lock();
 }
 
 void Worker::drop_borrowed(const Job& job) {

@@ -15,6 +15,7 @@
 
 #include "protocol.hpp"
 #include "store.hpp"
+#include "tessera/future.hpp"
 #include "transport.hpp"
 
 namespace tessera::detail {
@@ -37,6 +38,7 @@ class Worker {
 
  private:
   struct Job;
+  struct ThreadHelper;
   using JobPtr = std::shared_ptr<Job>;
   struct ByPriority {
     bool operator()(const JobPtr& a, const JobPtr& b) const noexcept;
@@ -45,8 +47,12 @@ class Worker {
   void assign(WireReader& in);
   void serve(int source, WireReader& in);
   void steal(WireReader& in);
+  void drop(DataKey key);
   void make_ready(JobPtr job);
   void thread_main(std::uint32_t thread);
+  bool help_until(const std::function<bool()>& pred, Clock::time_point deadline,
+                  std::uint32_t thread);
+  void run_next(std::unique_lock<std::mutex>& lock, std::uint32_t thread);
   void run_job(Job& job, std::uint32_t thread);
   void report_failure(const Job& job, const Failure& failure, double start, double stop,
                       std::uint32_t thread);
@@ -68,6 +74,7 @@ class Worker {
   std::vector<JobPtr> blocked_;  // ready, but their resources are taken
   std::map<std::string, double> available_;
   std::unordered_map<DataKey, std::uint32_t, DataKeyHash> borrowed_;  // fetched inputs: uses left
+  std::unordered_map<DataKey, Job*, DataKeyHash> unstarted_;  // assigned jobs not yet started
   bool stopping_ = false;
   bool reported_paused_ = false;
   std::size_t reported_spills_ = 0;
@@ -80,6 +87,7 @@ class Worker {
 
 /// Names the task this thread runs, for the crash message of a worker (runtime.cpp).
 void set_running_task(const char* key) noexcept;
+const char* running_task() noexcept;
 
 /// Resources from the "resources" setting ("GPU=1,MEMORY=64e9").
 std::map<std::string, double> parse_resources(const std::string& text);

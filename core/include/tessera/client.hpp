@@ -86,6 +86,9 @@ class Client {
   /// Waits for all futures and returns their results in order (rethrows the first error).
   template <class T>
   std::vector<T> gather(const std::vector<Future<T>>& futures) {
+    for (const auto& f : futures) {
+      if (f.valid()) f.state()->prefetch();
+    }
     std::vector<T> results;
     results.reserve(futures.size());
     for (const auto& f : futures) results.push_back(f.result());

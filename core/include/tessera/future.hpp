@@ -66,6 +66,8 @@ class RemoteResult {
   virtual ~RemoteResult() = default;
   /// Brings the value here; throws (TaskError naming the key) if it cannot.
   virtual Value fetch() = 0;
+  /// Starts bringing the value here without waiting, so that fetch() then waits less.
+  virtual void prefetch() {}
 };
 
 /// The shared state behind Future handles.
@@ -86,6 +88,9 @@ class FutureState {
     if (remote_ && !fetched_.load(std::memory_order_acquire)) fetch_remote();
     return value_;
   }
+  /// Starts bringing a remote result here as soon as it is finished (no wait); gathering
+  /// many results then costs one round trip, not one per result.
+  void prefetch();
   /// Where the result is (or will be) stored here, without fetching it.
   const Value* value_address() const noexcept { return &value_; }
 
