@@ -136,10 +136,10 @@ int main(int argc, char** argv) {
           "{\"workload\":\"worker_transfer\",\"engine\":\"mpi\",\"params\":{\"bytes\":%llu,"
           "\"ranks\":%d,\"repetition\":%d},\"seconds\":%.6f,\"rate\":%.0f,"
           "\"raw_seconds\":%.6f,\"raw_rate\":%.0f,\"raw_first_seconds\":%.6f,"
-          "\"fraction_of_raw\":%.3f}\n",
+          "\"fraction_of_raw\":%.3f,\"fraction_of_raw_first\":%.3f}\n",
           static_cast<unsigned long long>(bytes), size, r, elapsed,
           static_cast<double>(bytes) / elapsed, raw.best, static_cast<double>(bytes) / raw.best,
-          raw.first, raw.best / elapsed);
+          raw.first, raw.best / elapsed, raw.first / elapsed);
       std::fflush(stdout);
     }
   }

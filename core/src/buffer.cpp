@@ -1,7 +1,5 @@
 #include "tessera/buffer.hpp"
 
-#include <sys/mman.h>
-
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -55,19 +53,15 @@ BlockCache& block_cache() {
 
 Buffer Buffer::allocate(std::size_t bytes) {
   if (bytes == 0) return Buffer();
-  // Large buffers get whole, aligned huge pages: transparent huge pages need 2 MiB aligned
-  // ranges, and one fault per 2 MiB instead of per 4 KiB is most of the first-touch cost.
+  // Large buffers are 2 MiB aligned, so that where transparent huge pages are on for all
+  // memory the kernel can back them with huge pages. They are not madvise()d for huge pages:
+  // with the usual defrag setting that makes the first touch compact memory synchronously,
+  // measured here at 0.4-0.7 s for 256 MiB against 0.06 s for small pages.
   const bool huge = bytes >= huge_page;
   const std::size_t alignment = huge ? huge_page : cache_line;
   const std::size_t capacity = (bytes + alignment - 1) / alignment * alignment;
   void* memory = huge ? block_cache().take(capacity) : nullptr;
-  if (!memory) {
-    memory = ::operator new (capacity, std::align_val_t{alignment});
-    if (huge) {
-      // Advice only: where THP is off, madvise fails and the pages are merely small.
-      (void)::madvise(memory, capacity, MADV_HUGEPAGE);
-    }
-  }
+  if (!memory) memory = ::operator new (capacity, std::align_val_t{alignment});
   std::shared_ptr<void> owner(memory, [alignment, capacity, huge](void* pointer) {
     if (huge && block_cache().keep(pointer, capacity)) return;
     ::operator delete (pointer, std::align_val_t{alignment});

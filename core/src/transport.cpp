@@ -75,6 +75,7 @@ void Transport::stop() {
 
 void Transport::run(Handler& handler) {
   int idle_turns = 0;
+  std::chrono::steady_clock::time_point idle_since;
   for (;;) {
     bool busy = post_sends(handler);
     busy = receive_control(handler) || busy;
@@ -96,19 +97,24 @@ void Transport::run(Handler& handler) {
     if (busy) {
       idle_turns = 0;
     } else {
-      idle(idle_turns);
+      idle(idle_turns, idle_since);
     }
   }
 }
 
-void Transport::idle(int& idle_turns) {
-  ++idle_turns;
+void Transport::idle(int& idle_turns, std::chrono::steady_clock::time_point& idle_since) {
+  if (idle_turns++ == 0) idle_since = std::chrono::steady_clock::now();
   // Transfers in flight need this loop to progress them: stay awake, but let others run.
   if (!receive_requests_.empty() || !sends_.empty() || idle_turns < 64) {
     sched_yield();
     return;
   }
-  const auto step = std::chrono::microseconds(std::min(1000, 10 << std::min(idle_turns - 64, 7)));
+  constexpr double short_steps_for = 20e-3;  // seconds
+  const double idle_for =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - idle_since).count();
+  const int micros =
+      idle_for < short_steps_for ? 50 : std::min(1000, 50 + static_cast<int>(idle_for * 1e4));
+  const auto step = std::chrono::microseconds(micros);
   std::unique_lock lock(mutex_);
   wakeup_.wait_for(lock, step, [this] { return woken_; });
   woken_ = false;
