@@ -11,8 +11,12 @@ endif()
 
 # Sanitizers apply to everything built in this tree (libraries, tests, examples, benchmarks),
 # compile and link alike, so that no uninstrumented code hides an error.
-set(TESSERA_SANITIZE_FLAGS
-    -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+if(TESSERA_SANITIZE STREQUAL "thread")
+  set(TESSERA_SANITIZE_FLAGS -fsanitize=thread -fno-omit-frame-pointer)
+else()
+  set(TESSERA_SANITIZE_FLAGS
+      -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+endif()
 if(TESSERA_SANITIZE)
   add_compile_options(${TESSERA_SANITIZE_FLAGS})
   add_link_options(${TESSERA_SANITIZE_FLAGS})

@@ -2,6 +2,7 @@
 # Installs the Debian packages tessera needs (only those missing), then configures and builds.
 #   scripts/setup.sh          -> build/release  (Release)
 #   scripts/setup.sh --asan   -> build/asan     (RelWithDebInfo, ASan + UBSan)
+#   scripts/setup.sh --tsan   -> build/tsan     (RelWithDebInfo, ThreadSanitizer)
 # TESSERA_JOBS=N limits the build to N parallel jobs (default: all cores).
 set -euo pipefail
 
@@ -20,12 +21,13 @@ PACKAGES=(
   nlohmann-json3-dev
 )
 
-usage() { echo "usage: $0 [--asan]" >&2; exit 2; }
+usage() { echo "usage: $0 [--asan|--tsan]" >&2; exit 2; }
 
 preset=release
 for arg in "$@"; do
   case "$arg" in
     --asan) preset=asan ;;
+    --tsan) preset=tsan ;;
     -h|--help) usage ;;
     *) echo "setup: unknown argument '$arg'" >&2; usage ;;
   esac
@@ -63,7 +65,8 @@ fi
 # 2. Configure and build.
 case "$preset" in
   release) build_dir=build/release; cmake_args=(-DCMAKE_BUILD_TYPE=Release -DTESSERA_SANITIZE=OFF) ;;
-  asan)    build_dir=build/asan;    cmake_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DTESSERA_SANITIZE=ON) ;;
+  asan)    build_dir=build/asan;    cmake_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DTESSERA_SANITIZE=address) ;;
+  tsan)    build_dir=build/tsan;    cmake_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DTESSERA_SANITIZE=thread) ;;
 esac
 if [[ ! -f "$build_dir/CMakeCache.txt" ]] && command -v ninja >/dev/null; then
   cmake_args+=(-G Ninja)  # an existing build directory keeps the generator it was made with

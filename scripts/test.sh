@@ -2,6 +2,7 @@
 # Builds (through setup.sh) and runs the test suite.
 #   scripts/test.sh                 release build, all tests
 #   scripts/test.sh --asan          the same under AddressSanitizer + UBSan
+#   scripts/test.sh --tsan          the same under ThreadSanitizer (not in CI: slow)
 # Other arguments go to ctest, e.g. scripts/test.sh -L install, scripts/test.sh -R "core: ".
 set -euo pipefail
 
@@ -14,12 +15,16 @@ build_dir=build/release
 for arg in "$@"; do
   case "$arg" in
     --asan) setup_args+=(--asan); build_dir=build/asan ;;
+    --tsan) setup_args+=(--tsan); build_dir=build/tsan ;;
     *) ctest_args+=("$arg") ;;
   esac
 done
 
 bash scripts/setup.sh "${setup_args[@]}"
 
+if [[ "$build_dir" == build/tsan ]]; then
+  export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:suppressions=$root/tests/mpi/tsan.supp}"
+fi
 if [[ "$build_dir" == build/asan ]]; then
   export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
   export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
