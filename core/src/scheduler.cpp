@@ -13,6 +13,7 @@ namespace tessera::detail {
 namespace {
 constexpr double transfer_latency = 50e-6;  // seconds per fetched input
 constexpr double transfer_bandwidth = 2e9;  // bytes per second between workers
+constexpr int placement_window = 8;         // workers besides the input holders per placement
 }  // namespace
 
 enum class TaskState : std::uint8_t { waiting, queued, assigned, done, failed, forgotten };
@@ -380,11 +381,11 @@ void Scheduler::place(Run& run, std::uint32_t task) {
   int best = -1;
   double best_cost = std::numeric_limits<double>::infinity();
   bool any_allowed = false;
-  for (int rank = 1; rank < transport_.size(); ++rank) {
-    if (!allowed(rank)) continue;
+  auto consider = [&](int rank) {
+    if (!allowed(rank)) return;
     any_allowed = true;
     const auto& worker = workers_[static_cast<std::size_t>(rank)];
-    if (worker.paused) continue;
+    if (worker.paused) return;
     double cost = worker.in_flight * average_duration_ / worker.threads;
     for (auto i = run.input_begin[task]; i < run.input_begin[task + 1]; ++i) {
       const auto input = run.inputs[i];
@@ -397,6 +398,22 @@ void Scheduler::place(Run& run, std::uint32_t task) {
       best_cost = cost;
       best = rank;
     }
+  };
+  const int workers = transport_.size() - 1;
+  if (!requirement) {
+    // The workers that hold its inputs, and a window of the others taken in turn: a few
+    // candidates however many ranks there are (with few workers, the window is all of them).
+    for (auto i = run.input_begin[task]; i < run.input_begin[task + 1]; ++i) {
+      const int holder = holder_for(run.inputs[i], -1);
+      if (holder >= 1 && holder <= workers) consider(holder);
+    }
+    for (int k = 0; k < std::min(workers, placement_window); ++k) {
+      next_candidate_ = next_candidate_ % workers + 1;
+      consider(next_candidate_);
+    }
+  }
+  if (best < 0) {
+    for (int rank = 1; rank <= workers; ++rank) consider(rank);
   }
   if (best >= 0) {
     assign(run, task, best);

@@ -7,8 +7,10 @@
 // queued here and handed to workers in contiguous blocks as they have room, so that
 // neighbouring tasks (and the reductions over them) land together. A task with inputs goes,
 // as soon as it is ready, to the allowed worker where it would start first: its queue
-// counted in average task durations, plus the transfers of the inputs it lacks. A worker
-// that runs dry steals half the unstarted tasks of the busiest one.
+// counted in average task durations, plus the transfers of the inputs it lacks. The
+// candidates are the workers holding its inputs and a window of 8 others taken in turn, so
+// that placing costs the same on 3 ranks and on 3000. A worker that runs dry steals half
+// the unstarted tasks of the busiest one.
 
 #include <cstdint>
 #include <map>
@@ -88,6 +90,7 @@ class Scheduler {
   };
   std::priority_queue<Queued, std::vector<Queued>, std::greater<>> roots_;
   std::vector<DataKey> unplaced_;   // ready, but every allowed worker is paused
+  int next_candidate_ = 0;          // where the next placement window starts
   double average_duration_ = 1e-4;  // seconds, moving average of task run times
   double last_balance_ = 0.0;
   std::vector<TaskRecord> records_;
