@@ -37,30 +37,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 # 1. Packages.
-missing=()
-for package in "${PACKAGES[@]}"; do
-  status="$(dpkg-query -W -f='${db:Status-Abbrev}' "$package" 2>/dev/null || true)"
-  [[ "$status" == ii* ]] || missing+=("$package")
-done
-if (( ${#missing[@]} > 0 )); then
-  if (( EUID != 0 )); then
-    echo "setup: missing Debian packages: ${missing[*]}" >&2
-    echo "setup: install them as root, then run this script again:" >&2
-    echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
-    exit 1
-  fi
-  echo "setup: installing ${missing[*]}"
-  apt_log="$(mktemp -t tessera-apt.XXXXXX)"
-  if ! { apt-get update -qq &&
-         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-           "${missing[@]}"; } >"$apt_log" 2>&1; then
-    echo "setup: apt-get failed:" >&2
-    tail -n 40 "$apt_log" >&2
-    rm -f "$apt_log"
-    exit 1
-  fi
-  rm -f "$apt_log"
-fi
+source scripts/packages.sh
+ensure_packages "${PACKAGES[@]}"
 
 # 2. Configure and build.
 case "$preset" in

@@ -94,7 +94,7 @@ constexpr Setting settings[] = {
     {"task_stream_limit", "100000", "a non-negative integer", is_non_negative_integer},
     {"events_limit", "100000", "a non-negative integer", is_non_negative_integer},
     {"worker_threads", "0",
-     "a non-negative integer (0 = the node's cores shared among its ranks, at least 1)",
+     "a non-negative integer (0 = the node's cores shared among its worker ranks, at least 1)",
      is_non_negative_integer},
     {"worker_memory_limit", "0", "a size such as 4GiB, 512MB or 1048576 (0 = no limit)", is_bytes},
     {"worker_memory_spill", "0.6", "a fraction in (0, 1]", is_fraction},

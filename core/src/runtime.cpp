@@ -45,21 +45,30 @@ void select_transport() {
   }
 }
 
-std::uint32_t worker_threads() {
+// Threads per worker: the "worker_threads" setting, else the node's cores shared among the
+// workers on it.
+std::uint32_t worker_threads(int workers_on_node) {
   auto threads = static_cast<std::uint32_t>(config::get_int("worker_threads"));
   if (threads > 0) return threads;
-  std::uint32_t local_ranks = 1;
-  for (const char* name :
-       {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "SLURM_NTASKS_PER_NODE"}) {
-    if (const char* value = std::getenv(name)) {
-      local_ranks = static_cast<std::uint32_t>(std::max(1, std::atoi(value)));
-      break;
-    }
-  }
   const auto cores = std::max(1u, std::thread::hardware_concurrency());
-  // Rank 0 (client and scheduler) shares the node with the workers.
-  return std::max(1u, cores / std::max(1u, local_ranks > 1 ? local_ranks - 1 : 1));
+  return std::max(1u, cores / static_cast<std::uint32_t>(std::max(1, workers_on_node)));
 }
+
+// Worker ranks on this process's node, whatever launched them (mpirun, srun, hydra).
+int workers_on_this_node(int rank) {
+  MPI_Comm node;
+  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+  int ranks_here = 1;
+  MPI_Comm_size(node, &ranks_here);
+  int client_here = rank == 0 ? 1 : 0;
+  MPI_Allreduce(MPI_IN_PLACE, &client_here, 1, MPI_INT, MPI_MAX, node);
+  MPI_Comm_free(&node);
+  return ranks_here - client_here;
+}
+
+// This process's place in the job, for this_rank() and job_size().
+int process_rank = 0;
+int process_count = 1;
 
 // What a crashing worker says before it dies (mpirun then ends the job).
 thread_local const char* running_task_key = nullptr;
@@ -144,7 +153,10 @@ void Runtime::State::start(int* argc, char*** argv) {
     client = Client();
     return;
   }
-  const std::uint32_t mine = rank == 0 ? 0 : worker_threads();
+  process_rank = rank;
+  process_count = size;
+  const int workers_here = workers_on_this_node(rank);
+  const std::uint32_t mine = rank == 0 ? 0 : worker_threads(workers_here);
   std::uint32_t total = 0;
   MPI_Reduce(&mine, &total, 1, MPI_UINT32_T, MPI_SUM, 0, MPI_COMM_WORLD);
   if (rank == 0) {
@@ -289,5 +301,9 @@ Client Runtime::client() const { return state_->client; }
 bool Runtime::distributed() const noexcept { return state_->scheduler != nullptr; }
 
 int Runtime::ranks() const noexcept { return state_->size; }
+
+int this_rank() noexcept { return process_rank; }
+
+int job_size() noexcept { return process_count; }
 
 }  // namespace tessera

@@ -15,6 +15,7 @@
 #include "tessera/delayed.hpp"
 #include "tessera/errors.hpp"
 #include "tessera/events.hpp"
+#include "tessera/runtime.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -330,4 +331,15 @@ TEST_CASE("computes from several threads on one client whose inputs arrive later
     for (auto& thread : s->threads) thread.join();
     delete s;
   }
+}
+
+TEST_CASE("a Runtime started without a launcher is a local threads client on rank 0 of 1") {
+  tessera::Runtime runtime;
+  CHECK_FALSE(runtime.distributed());
+  CHECK(runtime.ranks() == 1);
+  CHECK(tessera::this_rank() == 0);
+  CHECK(tessera::job_size() == 1);
+  auto future = runtime.client().submit(sched_inc, 41L);
+  CHECK(future.result() == 42);
+  CHECK(runtime.client().submit([] { return tessera::this_rank(); }).result() == 0);
 }

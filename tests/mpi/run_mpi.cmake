@@ -1,8 +1,22 @@
 # Runs PROGRAM (with ARGS) under MPIEXEC with RANKS ranks, plus GPU_RANKS more ranks that
-# offer TESSERA_RESOURCES=GPU=1 (an MPMD launch), and checks how the job ended:
+# offer TESSERA_RESOURCES=GPU=1 (an MPMD launch), and checks how the job ended. With SRUN
+# set, Slurm's srun launches it instead (through PMIx), and the test is skipped when no
+# Slurm cluster answers unless TESSERA_REQUIRE_SLURM is set (as in CI).
 #   EXPECT=success  exit 0 on every rank, and no process of the job left behind
 #   EXPECT=crash    a non-zero exit, the worker's crash message, and nothing left behind
-set(command ${MPIEXEC} -n ${RANKS} ${PROGRAM} ${ARGS})
+if(SRUN)
+  execute_process(COMMAND scontrol ping OUTPUT_VARIABLE ping ERROR_QUIET TIMEOUT 20)
+  if(NOT ping MATCHES "is UP")
+    if(DEFINED ENV{TESSERA_REQUIRE_SLURM})
+      message(FATAL_ERROR "no Slurm cluster answers; start one with scripts/slurm-local.sh up")
+    endif()
+    message("skipped: no Slurm cluster answers (scripts/slurm-local.sh up starts one)")
+    return()
+  endif()
+  set(command ${SRUN} --mpi=pmix -n ${RANKS} --overcommit ${PROGRAM} ${ARGS})
+else()
+  set(command ${MPIEXEC} -n ${RANKS} ${PROGRAM} ${ARGS})
+endif()
 if(GPU_RANKS)
   list(APPEND command : -n ${GPU_RANKS} -x TESSERA_RESOURCES=GPU=1 ${PROGRAM} ${ARGS})
 endif()
@@ -21,7 +35,7 @@ if(leftover)
 endif()
 if(EXPECT STREQUAL "success")
   if(NOT result EQUAL 0)
-    message(FATAL_ERROR "mpirun -n ${RANKS} ${name} ended with ${result}")
+    message(FATAL_ERROR "${command} ended with ${result}")
   endif()
 elseif(EXPECT STREQUAL "crash")
   if(result EQUAL 0)

@@ -1,7 +1,6 @@
 #pragma once
 // What the MPI test files share: the job's size, scratch files, events and task errors.
 
-#include <mpi.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -18,11 +17,7 @@
 namespace mpi_test {
 
 /// Ranks in the job (rank 0 and the workers).
-inline int ranks() {
-  int size = 0;
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
-  return size;
-}
+inline int ranks() { return tessera::job_size(); }
 
 /// Paths the tests made, removed when rank 0 ends: not before, because a task may wait on a
 /// gate file after its test is over (cancelled tasks that started still run to the end).

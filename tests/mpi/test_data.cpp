@@ -15,7 +15,7 @@ using namespace mpi_test;
 
 namespace {
 
-int data_rank() { return std::atoi(std::getenv("OMPI_COMM_WORLD_RANK")); }
+int data_rank() { return tessera::this_rank(); }
 
 // {rank that ran it, sum of the values}.
 std::vector<std::int64_t> data_sum_ints(const std::vector<int>& values) {

@@ -9,7 +9,7 @@
 
 namespace {
 
-int gpu_rank_of_worker(int) { return std::atoi(std::getenv("OMPI_COMM_WORLD_RANK")); }
+int gpu_rank_of_worker(int) { return tessera::this_rank(); }
 TESSERA_TASK(gpu_rank_of_worker);
 
 }  // namespace

@@ -19,8 +19,8 @@ using namespace std::chrono_literals;
 namespace {
 
 void events_log(std::string topic, int x) {
-  tessera::log_event(
-      topic, "from " + std::string(std::getenv("OMPI_COMM_WORLD_RANK")) + ": " + std::to_string(x));
+  tessera::log_event(topic,
+                     "from " + std::to_string(tessera::this_rank()) + ": " + std::to_string(x));
 }
 TESSERA_TASK(events_log);
 

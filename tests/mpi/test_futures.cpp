@@ -29,8 +29,8 @@ int futures_square(int x) { return x * x; }
 TESSERA_TASK(futures_square);
 // One count at the index of the rank that ran it.
 std::vector<int> futures_rank_count(int) {
-  std::vector<int> counts(static_cast<std::size_t>(std::atoi(std::getenv("OMPI_COMM_WORLD_SIZE"))));
-  counts[static_cast<std::size_t>(std::atoi(std::getenv("OMPI_COMM_WORLD_RANK")))] = 1;
+  std::vector<int> counts(static_cast<std::size_t>(tessera::job_size()));
+  counts[static_cast<std::size_t>(tessera::this_rank())] = 1;
   return counts;
 }
 TESSERA_TASK(futures_rank_count);

@@ -33,7 +33,7 @@ std::vector<double> shapes_add_chunks(const std::vector<double>& a, const std::v
   return sum;
 }
 TESSERA_TASK(shapes_add_chunks);
-int shapes_rank() { return std::atoi(std::getenv("OMPI_COMM_WORLD_RANK")); }
+int shapes_rank() { return tessera::this_rank(); }
 TESSERA_TASK(shapes_rank);
 
 // How many times the task stream of rank 0 saw `key` run.
@@ -147,5 +147,5 @@ TEST_CASE("mpi: compute of several Delayeds of different types returns a tuple")
   CHECK(number == 42);
   CHECK(text == "x=7");
   CHECK(rank >= 1);
-  CHECK(rank < std::atoi(std::getenv("OMPI_COMM_WORLD_SIZE")));
+  CHECK(rank < tessera::job_size());
 }

@@ -19,7 +19,7 @@ namespace {
 // instead of hanging the job.
 constexpr auto nested_wait = 2s;
 
-int nested_rank() { return std::atoi(std::getenv("OMPI_COMM_WORLD_RANK")); }
+int nested_rank() { return tessera::this_rank(); }
 
 int nested_square(int x) { return x * x; }
 TESSERA_TASK(nested_square);

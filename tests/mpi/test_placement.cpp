@@ -20,7 +20,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-int placement_rank(int) { return std::atoi(std::getenv("OMPI_COMM_WORLD_RANK")); }
+int placement_rank(int) { return tessera::this_rank(); }
 TESSERA_TASK(placement_rank);
 
 int placement_inc(int x) { return x + 1; }
@@ -36,8 +36,7 @@ TESSERA_TASK(placement_offers);
 std::vector<double> placement_hold(int milliseconds) {
   const double start = tessera::wall_time();
   std::this_thread::sleep_for(std::chrono::milliseconds(milliseconds));
-  return {static_cast<double>(std::atoi(std::getenv("OMPI_COMM_WORLD_RANK"))), start,
-          tessera::wall_time()};
+  return {static_cast<double>(tessera::this_rank()), start, tessera::wall_time()};
 }
 TESSERA_TASK(placement_hold);
 

@@ -9,7 +9,7 @@
 //
 // Under MPI (see runtime.hpp), read by each rank for itself:
 //   worker_threads       task threads per worker rank; 0 (default) = the node's cores shared
-//                        among the ranks on it, at least 1
+//                        among the worker ranks on it, at least 1
 //   worker_memory_limit  memory for results per worker, e.g. 4GiB; 0 (default) = no limit
 //   worker_memory_spill  fraction of the limit above which results spill to disk (0.6)
 //   worker_memory_pause  fraction above which the worker takes no new tasks (0.8)

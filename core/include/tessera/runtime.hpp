@@ -47,4 +47,10 @@ class Runtime {
   std::unique_ptr<State> state_;
 };
 
+/// This process's rank in the job: 0 for the client, 1..N-1 on the workers (so a task can
+/// tell where it runs, e.g. to name per-rank scratch files); 0 without a distributed Runtime.
+int this_rank() noexcept;
+/// Ranks in the job, client included: 1 without a distributed Runtime.
+int job_size() noexcept;
+
 }  // namespace tessera
