@@ -2,13 +2,17 @@
 // tree reduction of their results (2N - 1 tasks in all); the time covers building the graph
 // and running it, as a user pays for both. Workload "gather": client.map of `inc` over N
 // numbers, then client.gather of the N futures (every result comes back to the client).
+// With --work-us U, each leaf task instead keeps its thread busy for U microseconds, and the
+// line adds "efficiency": the leaves' work over (elapsed time x task threads), 1.0 ideal.
 // Prints one JSON line per repetition:
 //   {"workload":"task_throughput","engine":"threads","params":{...},"seconds":...,"rate":...}
 //
 //   tessera_bench_tasks --engine threads --n 1000000 [--threads 2] [--repeat 3]
 //   mpirun -n 3 tessera_bench_tasks --engine mpi --n 100000   (rank 0 + 2 workers)
 //   mpirun -n 3 tessera_bench_tasks --engine mpi --workload gather --n 10000
+//   mpirun -n 9 tessera_bench_tasks --engine mpi --n 20000 --work-us 1000   (scaling)
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -23,10 +27,19 @@ namespace {
 long inc(long x) { return x + 1; }
 long add(long a, long b) { return a + b; }
 
+// inc after `work_us` microseconds of keeping this thread busy.
+long busy_inc(long x, long work_us) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(work_us);
+  while (std::chrono::steady_clock::now() < until) {
+  }
+  return x + 1;
+}
+
 }  // namespace
 
 TESSERA_TASK(inc);
 TESSERA_TASK(add);
+TESSERA_TASK(busy_inc);
 
 namespace {
 
@@ -36,22 +49,23 @@ struct Options {
   long n = 1000000;
   unsigned threads = 0;
   int repeat = 1;
+  long work_us = 0;
 };
 
 [[noreturn]] void usage(const char* problem) {
-  std::fprintf(
-      stderr,
-      "tessera_bench_tasks: %s\n"
-      "usage: tessera_bench_tasks [--engine sync|threads|mpi] [--workload reduction|gather] "
-      "[--n N] [--threads T] [--repeat R]\n",
-      problem);
-  std::exit(2);
+  if (problem) std::fprintf(stderr, "tessera_bench_tasks: %s\n", problem);
+  std::fprintf(problem ? stderr : stdout,
+               "usage: tessera_bench_tasks [--engine sync|threads|mpi] "
+               "[--workload reduction|gather] [--n N] [--threads T] [--repeat R] "
+               "[--work-us U]\n");
+  std::exit(problem ? 2 : 0);
 }
 
 Options parse(int argc, char** argv) {
   Options options;
   for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") usage(nullptr);
     if (i + 1 >= argc) usage(("missing value after " + flag).c_str());
     std::string value = argv[++i];
     char* end = nullptr;
@@ -73,6 +87,9 @@ Options parse(int argc, char** argv) {
     } else if (flag == "--repeat") {
       options.repeat = static_cast<int>(std::strtol(value.c_str(), &end, 10));
       if (*end || options.repeat < 1) usage("--repeat must be a positive integer");
+    } else if (flag == "--work-us") {
+      options.work_us = std::strtol(value.c_str(), &end, 10);
+      if (*end || options.work_us < 0) usage("--work-us must be a non-negative integer");
     } else {
       usage(("unknown option " + flag).c_str());
     }
@@ -80,12 +97,13 @@ Options parse(int argc, char** argv) {
   return options;
 }
 
-tessera::Delayed<long> build(long n) {
+tessera::Delayed<long> build(long n, long work_us) {
   auto d_inc = tessera::delayed(inc);
+  auto d_busy_inc = tessera::delayed(busy_inc);
   auto d_add = tessera::delayed(add);
   std::vector<tessera::Delayed<long>> level;
   level.reserve(static_cast<std::size_t>(n));
-  for (long i = 0; i < n; ++i) level.push_back(d_inc(i));
+  for (long i = 0; i < n; ++i) level.push_back(work_us > 0 ? d_busy_inc(i, work_us) : d_inc(i));
   while (level.size() > 1) {
     std::size_t half = level.size() / 2;
     for (std::size_t i = 0; i < half; ++i) level[i] = d_add(level[2 * i], level[2 * i + 1]);
@@ -130,7 +148,7 @@ int main(int argc, char** argv) {
     }
     const long expected = options.n * (options.n - 1) / 2 + options.n;
     auto start = std::chrono::steady_clock::now();
-    auto total = build(options.n);
+    auto total = build(options.n, options.work_us);
     auto built = std::chrono::steady_clock::now();
     long result = client.compute(total).result();
     auto stop = std::chrono::steady_clock::now();
@@ -141,12 +159,15 @@ int main(int argc, char** argv) {
     }
     double elapsed = seconds(stop - start).count();
     double tasks = 2.0 * static_cast<double>(options.n) - 1.0;
+    const double work =
+        static_cast<double>(options.n) * static_cast<double>(options.work_us) * 1e-6;
     std::printf(
         "{\"workload\":\"task_throughput\",\"engine\":\"%s\",\"params\":{\"n\":%ld,\"tasks\":%.0f,"
-        "\"threads\":%u},\"seconds\":%.6f,\"rate\":%.0f,\"build_seconds\":%.6f,"
-        "\"run_seconds\":%.6f}\n",
-        client.scheduler(), options.n, tasks, client.threads(), elapsed, tasks / elapsed,
-        seconds(built - start).count(), seconds(stop - built).count());
+        "\"threads\":%u,\"work_us\":%ld},\"seconds\":%.6f,\"rate\":%.0f,\"build_seconds\":%.6f,"
+        "\"run_seconds\":%.6f,\"efficiency\":%.3f}\n",
+        client.scheduler(), options.n, tasks, client.threads(), options.work_us, elapsed,
+        tasks / elapsed, seconds(built - start).count(), seconds(stop - built).count(),
+        work / (elapsed * std::max(1u, client.threads())));
     std::fflush(stdout);
   }
 }

@@ -40,11 +40,10 @@ std::uint64_t check_payload(const tessera::Buffer& buffer, int seed) {
 TESSERA_TASK(check_payload);
 
 [[noreturn]] void usage(const char* problem) {
-  std::fprintf(stderr,
-               "tessera_bench_transfer: %s\nusage: mpirun -n 3 tessera_bench_transfer [--mib M] "
-               "[--repeat R]\n",
-               problem);
-  std::exit(2);
+  if (problem) std::fprintf(stderr, "tessera_bench_transfer: %s\n", problem);
+  std::fprintf(problem ? stderr : stdout,
+               "usage: mpirun -n 3 tessera_bench_transfer [--mib M] [--repeat R]\n");
+  std::exit(problem ? 2 : 0);
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -95,6 +94,7 @@ int main(int argc, char** argv) {
   int repeat = 3;
   for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") usage(nullptr);
     if (i + 1 >= argc) usage(("missing value after " + flag).c_str());
     char* end = nullptr;
     if (flag == "--mib") {

@@ -1,13 +1,17 @@
 #include "tessera/runtime.hpp"
 
 #include <mpi.h>
+#include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 #include "client_impl.hpp"
 #include "cluster_client.hpp"
@@ -45,25 +49,34 @@ void select_transport() {
   }
 }
 
-// Threads per worker: the "worker_threads" setting, else the node's cores shared among the
-// workers on it.
-std::uint32_t worker_threads(int workers_on_node) {
-  auto threads = static_cast<std::uint32_t>(config::get_int("worker_threads"));
-  if (threads > 0) return threads;
-  const auto cores = std::max(1u, std::thread::hardware_concurrency());
-  return std::max(1u, cores / static_cast<std::uint32_t>(std::max(1, workers_on_node)));
-}
-
-// Worker ranks on this process's node, whatever launched them (mpirun, srun, hydra).
-int workers_on_this_node(int rank) {
+// Threads per worker: the "worker_threads" setting, else the CPUs this rank may run on shared
+// among the workers on its node that may run on the same CPUs. Launchers bind ranks (Open
+// MPI binds each of two ranks to one core, more to a socket; srun --cpu-bind), so counting
+// the node's cores would put many threads on one core.
+std::uint32_t worker_threads(int rank) {
+  cpu_set_t mask;
+  CPU_ZERO(&mask);
+  int cpus = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::uint64_t mask_hash = 0;
+  if (sched_getaffinity(0, sizeof mask, &mask) == 0) {
+    cpus = std::max(1, CPU_COUNT(&mask));
+    mask_hash = std::hash<std::string_view>{}(
+        std::string_view(reinterpret_cast<const char*>(&mask), sizeof mask));
+  }
+  // Every rank on the node says which CPUs it has; rank 0 (client, scheduler) says none.
   MPI_Comm node;
   MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
   int ranks_here = 1;
   MPI_Comm_size(node, &ranks_here);
-  int client_here = rank == 0 ? 1 : 0;
-  MPI_Allreduce(MPI_IN_PLACE, &client_here, 1, MPI_INT, MPI_MAX, node);
+  const std::uint64_t mine = rank == 0 ? 0 : mask_hash | 1;
+  std::vector<std::uint64_t> all(static_cast<std::size_t>(ranks_here));
+  MPI_Allgather(&mine, 1, MPI_UINT64_T, all.data(), 1, MPI_UINT64_T, node);
   MPI_Comm_free(&node);
-  return ranks_here - client_here;
+  if (rank == 0) return 0;
+  auto threads = static_cast<std::uint32_t>(config::get_int("worker_threads"));
+  if (threads > 0) return threads;
+  const auto sharing = std::count(all.begin(), all.end(), mine);
+  return static_cast<std::uint32_t>(std::max<long>(1, cpus / std::max<long>(1, sharing)));
 }
 
 // This process's place in the job, for this_rank() and job_size().
@@ -155,8 +168,7 @@ void Runtime::State::start(int* argc, char*** argv) {
   }
   process_rank = rank;
   process_count = size;
-  const int workers_here = workers_on_this_node(rank);
-  const std::uint32_t mine = rank == 0 ? 0 : worker_threads(workers_here);
+  const std::uint32_t mine = worker_threads(rank);  // collective on each node
   std::uint32_t total = 0;
   MPI_Reduce(&mine, &total, 1, MPI_UINT32_T, MPI_SUM, 0, MPI_COMM_WORLD);
   if (rank == 0) {
