@@ -1,6 +1,8 @@
 // Where tasks run under mpirun: TaskOptions::workers pins tasks to ranks, and
 // TaskOptions::resources sends them to workers that offer the resource (TESSERA_RESOURCES),
 // or fails them with a message naming the resource when none does.
+#include <sched.h>
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -39,6 +41,14 @@ std::vector<double> placement_hold(int milliseconds) {
   return {static_cast<double>(tessera::this_rank()), start, tessera::wall_time()};
 }
 TESSERA_TASK(placement_hold);
+
+// The CPUs the worker running it may use (its binding by the launcher).
+int placement_cpus(int) {
+  cpu_set_t mask;
+  CPU_ZERO(&mask);
+  return sched_getaffinity(0, sizeof mask, &mask) == 0 ? CPU_COUNT(&mask) : -1;
+}
+TESSERA_TASK(placement_cpus);
 
 std::vector<int> items(int n) {
   std::vector<int> all(static_cast<std::size_t>(n));
@@ -148,4 +158,19 @@ TEST_CASE("mpi: GPU tasks run only where a GPU is offered, one at a time per GPU
   auto error = task_error_of(
       client.submit(tessera::TaskOptions{.resources = {{"GPU", 1000}}}, placement_inc, 1));
   CHECK_THAT(error.original_message(), Catch::Contains("GPU"));
+}
+
+TEST_CASE("mpi: workers take no more threads than the CPUs they are bound to") {
+  auto client = tessera::get_client();
+  int cpus = 0;
+  for (int rank = 1; rank < ranks(); ++rank) {
+    const int mine =
+        client.submit(tessera::TaskOptions{.workers = {rank}}, placement_cpus, rank).result();
+    INFO("rank " << rank);
+    REQUIRE(mine >= 1);
+    cpus += mine;
+  }
+  // Oversubscribed workers share their CPUs but each keeps one thread.
+  CHECK(client.threads() >= static_cast<std::uint32_t>(ranks() - 1));
+  CHECK(client.threads() <= static_cast<std::uint32_t>(std::max(cpus, ranks() - 1)));
 }
