@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -32,6 +33,19 @@ bool launched_by_mpi() {
     if (std::getenv(name)) return true;
   }
   return false;
+}
+
+// Called when the job is one rank: srun without PMI (no --mpi=pmix, MpiDefault=none) starts
+// separate copies that each see a job of one rank and would each run the whole program alone.
+void check_not_split_by_srun() {
+  const char* step_tasks = std::getenv("SLURM_STEP_NUM_TASKS");
+  const int tasks = step_tasks ? std::atoi(step_tasks) : 0;
+  if (tasks > 1) {
+    throw Error("tessera::Runtime: srun started " + std::to_string(tasks) +
+                " tasks, but MPI sees a job of one rank in each, so every task would run the "
+                "whole program alone; launch with `srun --mpi=pmix` (or set MpiDefault=pmix in "
+                "slurm.conf; `srun --mpi=list` shows what this Slurm offers)");
+  }
 }
 
 // The "transport" setting, as Open MPI's own settings; those the user set win.
@@ -138,6 +152,7 @@ void Runtime::State::start(int* argc, char*** argv) {
   int initialized = 0;
   MPI_Initialized(&initialized);
   if (!initialized && !launched_by_mpi()) {
+    check_not_split_by_srun();
     client = Client();
     return;
   }
@@ -163,6 +178,7 @@ void Runtime::State::start(int* argc, char*** argv) {
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   if (size == 1) {
+    check_not_split_by_srun();
     client = Client();
     return;
   }

@@ -3,7 +3,14 @@
 # set, Slurm's srun launches it instead (through PMIx), and the test is skipped when no
 # Slurm cluster answers unless TESSERA_REQUIRE_SLURM is set (as in CI).
 #   EXPECT=success  exit 0 on every rank, and no process of the job left behind
-#   EXPECT=crash    a non-zero exit, the worker's crash message, and nothing left behind
+#   EXPECT=failure  a non-zero exit, output matching MESSAGE (a regular expression), and
+#                   nothing left behind
+#   EXPECT=crash    a failure with the crash message naming the worker rank and the task
+# SRUN_MPI picks srun's --mpi plugin (pmix unless set).
+if(EXPECT STREQUAL "crash")
+  set(EXPECT failure)
+  set(MESSAGE "tessera: worker rank [0-9]+ crashed with signal [0-9]+ \\([^)]*\\) while running task 'crash-")
+endif()
 if(SRUN)
   execute_process(COMMAND scontrol ping OUTPUT_VARIABLE ping ERROR_QUIET TIMEOUT 20)
   if(NOT ping MATCHES "is UP")
@@ -13,7 +20,10 @@ if(SRUN)
     message("skipped: no Slurm cluster answers (scripts/slurm-local.sh up starts one)")
     return()
   endif()
-  set(command ${SRUN} --mpi=pmix -n ${RANKS} --overcommit ${PROGRAM} ${ARGS})
+  if(NOT SRUN_MPI)
+    set(SRUN_MPI pmix)
+  endif()
+  set(command ${SRUN} --mpi=${SRUN_MPI} -n ${RANKS} --overcommit ${PROGRAM} ${ARGS})
 else()
   set(command ${MPIEXEC} -n ${RANKS} ${PROGRAM} ${ARGS})
 endif()
@@ -31,17 +41,17 @@ get_filename_component(name "${PROGRAM}" NAME)
 # Full command lines: process names are cut at 15 characters.
 execute_process(COMMAND pgrep -a -f "^${PROGRAM}( |$)" OUTPUT_VARIABLE leftover)
 if(leftover)
-  message(FATAL_ERROR "processes of ${name} are still running after mpirun ended: ${leftover}")
+  message(FATAL_ERROR "processes of ${name} are still running after the launcher ended: ${leftover}")
 endif()
 if(EXPECT STREQUAL "success")
   if(NOT result EQUAL 0)
     message(FATAL_ERROR "${command} ended with ${result}")
   endif()
-elseif(EXPECT STREQUAL "crash")
+elseif(EXPECT STREQUAL "failure")
   if(result EQUAL 0)
     message(FATAL_ERROR "the job should have failed")
   endif()
-  if(NOT output MATCHES "tessera: worker rank [0-9]+ crashed with signal [0-9]+ \\([^)]*\\) while running task 'crash-")
-    message(FATAL_ERROR "no crash message naming the worker rank and the task")
+  if(NOT output MATCHES "${MESSAGE}")
+    message(FATAL_ERROR "no message matching: ${MESSAGE}")
   endif()
 endif()

@@ -11,7 +11,9 @@
 // the client, with the cluster's scheduler running on a thread of its own; ranks 1..N-1
 // become workers that run tasks until rank 0's Runtime ends, and then exit(0) without
 // returning. Run without a launcher (or with one rank), the Runtime is a local client on
-// the "threads" scheduler, so the same program runs on a laptop.
+// the "threads" scheduler, so the same program runs on a laptop. Started by srun without PMI
+// (each task alone in a job of one rank), it throws tessera::Error rather than run the program
+// once per task: launch with `srun --mpi=pmix`.
 //
 // If the program initialized MPI itself (MPI_Init_thread with MPI_THREAD_SERIALIZED or more),
 // the Runtime uses it, and rank 0 finalizes it as usual after the Runtime ends; the workers
