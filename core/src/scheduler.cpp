@@ -485,11 +485,21 @@ bool Scheduler::on_turn() {
     }
     busy = unplaced_.size() < waiting.size();
   }
-  // Roots go in blocks, in priority order, to workers with room.
+  // Roots go in blocks, in priority order, to workers with room; each worker's block is at
+  // most its share by threads, so a few thousand tiny tasks still spread over all workers.
+  std::uint64_t open_threads = 0;
+  if (!roots_.empty()) {
+    for (int rank = 1; rank < transport_.size(); ++rank) {
+      const auto& worker = workers_[static_cast<std::size_t>(rank)];
+      if (worker.joined && !worker.paused) open_threads += worker.threads;
+    }
+  }
+  const double roots = static_cast<double>(roots_.size());
   for (int rank = 1; rank < transport_.size() && !roots_.empty(); ++rank) {
     auto& worker = workers_[static_cast<std::size_t>(rank)];
     if (!worker.joined || worker.paused) continue;
-    const double room = capacity(worker) - worker.in_flight;
+    const double share = std::ceil(roots * worker.threads / static_cast<double>(open_threads));
+    const double room = std::min(share, capacity(worker) - worker.in_flight);
     for (double given = 0; given < room && !roots_.empty();) {
       auto next = roots_.top();
       roots_.pop();

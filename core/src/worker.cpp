@@ -69,7 +69,7 @@ Worker::Worker(Transport& transport, std::uint32_t threads, std::map<std::string
       on_thread_start_(std::move(on_thread_start)),
       available_(resources_) {
   for (std::uint32_t t = 0; t < threads; ++t) {
-    threads_.emplace_back([this, t] { thread_main(t); });
+    threads_.emplace_back([this, t, alone = threads == 1] { thread_main(t, alone); });
   }
   transport_.send(0, Kind::hello, [&](WireWriter& out) {
     out.put<std::uint32_t>(threads);
@@ -276,30 +276,64 @@ void Worker::steal(WireReader& in) {
       ready_.pop_back();
     }
     std::make_heap(ready_.begin(), ready_.end(), ByPriority{});
+    publish_ready();
   }
   transport_.send(0, Kind::stolen, [&](WireWriter& out) { out.put_vector(taken); });
 }
 
 void Worker::make_ready(JobPtr job) {
+  bool sleeping = false;
   {
     std::lock_guard lock(mutex_);
     ready_.push_back(std::move(job));
     std::push_heap(ready_.begin(), ready_.end(), ByPriority{});
+    publish_ready();
+    sleeping = sleepers_ > 0;
   }
-  work_.notify_one();
+  if (sleeping) work_.notify_one();  // a spinning thread finds it without a wake-up
 }
 
-void Worker::thread_main(std::uint32_t thread) {
+// Waits on work_ until notified or `until`; false on timeout. Called with mutex_ held.
+bool Worker::sleep_until(std::unique_lock<std::mutex>& lock, Clock::time_point until) {
+  ++sleepers_;
+  bool woken = true;
+  if (until == Clock::time_point::max()) {
+    work_.wait(lock);
+  } else {
+    woken = work_.wait_until(lock, until) == std::cv_status::no_timeout;
+  }
+  --sleepers_;
+  return woken;
+}
+
+void Worker::thread_main(std::uint32_t thread, bool alone) {
   set_current_worker_name("worker rank " + std::to_string(rank_) + " thread " +
                           std::to_string(thread));
   ThreadHelper helper(*this, thread);
   current_helper() = &helper;
   if (on_thread_start_) on_thread_start_();
+  // Between tiny tasks a thread looks again a few times, yielding, before it sleeps: a
+  // wake-up per task (a futex call and a context switch) would cost more than the task. It
+  // looks without the lock, which stays free for the loop thread that adds jobs. A worker's
+  // only thread does not: it would take turns from that loop thread, often on the same core.
+  const int looks_before_sleep = alone ? 0 : 64;
+  int idle = 0;
   std::unique_lock lock(mutex_);
   for (;;) {
-    work_.wait(lock, [this] { return stopping_ || !ready_.empty(); });
     if (stopping_) return;
-    run_next(lock, thread);
+    if (!ready_.empty()) {
+      run_next(lock, thread);
+      idle = 0;
+    } else if (idle < looks_before_sleep) {
+      lock.unlock();
+      while (++idle < looks_before_sleep && ready_count_.load(std::memory_order_relaxed) == 0) {
+        std::this_thread::yield();
+      }
+      lock.lock();
+    } else {
+      sleep_until(lock, Clock::time_point::max());
+      idle = 0;
+    }
   }
 }
 
@@ -318,7 +352,7 @@ bool Worker::help_until(const std::function<bool()>& pred, Clock::time_point dea
     }
     // Woken by wake_all() when what pred() waits for happens; the timeout is a safety net.
     const auto until = std::min(deadline, Clock::now() + std::chrono::milliseconds(10));
-    if (work_.wait_until(lock, until) == std::cv_status::timeout && Clock::now() >= deadline) {
+    if (!sleep_until(lock, until) && Clock::now() >= deadline) {
       lock.unlock();
       set_running_task(waiting_task);
       return pred();
@@ -334,6 +368,7 @@ void Worker::run_next(std::unique_lock<std::mutex>& lock, std::uint32_t thread) 
   std::pop_heap(ready_.begin(), ready_.end(), ByPriority{});
   JobPtr job = std::move(ready_.back());
   ready_.pop_back();
+  publish_ready();
   if (job->dropped) {
     unstarted_.erase(job->key);
     drop_borrowed(*job);
@@ -363,6 +398,7 @@ void Worker::run_next(std::unique_lock<std::mutex>& lock, std::uint32_t thread) 
       std::push_heap(ready_.begin(), ready_.end(), ByPriority{});
     }
     blocked_.clear();
+    publish_ready();
     work_.notify_all();
   }
   drop_borrowed(*job);

@@ -3,6 +3,7 @@
 // in its store, fetches missing inputs directly from the workers that hold them and serves
 // its results to whoever asks. Its communication is the rank's progress loop (transport.hpp).
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
@@ -49,10 +50,11 @@ class Worker {
   void steal(WireReader& in);
   void drop(DataKey key);
   void make_ready(JobPtr job);
-  void thread_main(std::uint32_t thread);
+  void thread_main(std::uint32_t thread, bool alone);
   bool help_until(const std::function<bool()>& pred, Clock::time_point deadline,
                   std::uint32_t thread);
   void run_next(std::unique_lock<std::mutex>& lock, std::uint32_t thread);
+  bool sleep_until(std::unique_lock<std::mutex>& lock, Clock::time_point until);
   void run_job(Job& job, std::uint32_t thread);
   void report_failure(const Job& job, const Failure& failure, double start, double stop,
                       std::uint32_t thread);
@@ -70,7 +72,10 @@ class Worker {
 
   std::mutex mutex_;  // guards what follows
   std::condition_variable work_;
-  std::vector<JobPtr> ready_;    // a heap, best priority at front
+  std::uint32_t sleepers_ = 0;               // task threads waiting on work_
+  std::vector<JobPtr> ready_;                // a heap, best priority at front
+  std::atomic<std::size_t> ready_count_{0};  // ready_.size(), for threads looking unlocked
+  void publish_ready() { ready_count_.store(ready_.size(), std::memory_order_relaxed); }
   std::vector<JobPtr> blocked_;  // ready, but their resources are taken
   std::map<std::string, double> available_;
   std::unordered_map<DataKey, std::uint32_t, DataKeyHash> borrowed_;  // fetched inputs: uses left
