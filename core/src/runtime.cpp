@@ -184,7 +184,12 @@ void Runtime::State::start(int* argc, char*** argv) {
   }
   process_rank = rank;
   process_count = size;
-  const std::uint32_t mine = worker_threads(rank);  // collective on each node
+  std::uint32_t mine = 0;
+  try {
+    mine = worker_threads(rank);  // collective on each node
+  } catch (const std::exception& error) {  // a bad setting on this worker
+    fatal(rank, error);
+  }
   std::uint32_t total = 0;
   MPI_Reduce(&mine, &total, 1, MPI_UINT32_T, MPI_SUM, 0, MPI_COMM_WORLD);
   if (rank == 0) {
