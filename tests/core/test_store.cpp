@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "store.hpp"  // private to tessera::core: the test reaches in
+#include "cluster/store.hpp"  // private to tessera::core: the test reaches in
 #include "tessera/buffer.hpp"
 #include "tessera/errors.hpp"
 #include "tessera/events.hpp"

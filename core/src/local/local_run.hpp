@@ -11,18 +11,18 @@
 #include <unordered_map>
 #include <vector>
 
-#include "executor.hpp"
-#include "plan.hpp"
-#include "task_stream.hpp"
+#include "graph/plan.hpp"
+#include "local/executor.hpp"
+#include "support/task_stream.hpp"
 
 namespace tessera::detail {
 
-class Run final : public TaskCanceller, public std::enable_shared_from_this<Run> {
+class LocalRun final : public TaskCanceller, public std::enable_shared_from_this<LocalRun> {
  public:
   /// `outputs` holds one future per plan output (same order as plan.outputs).
-  Run(Plan plan, std::vector<FutureStatePtr> outputs, std::shared_ptr<TaskStream> stream,
-      std::uint32_t workers);
-  ~Run() override;
+  LocalRun(Plan plan, std::vector<FutureStatePtr> outputs, std::shared_ptr<TaskStream> stream,
+           std::uint32_t workers);
+  ~LocalRun() override;
 
   const Plan& plan() const noexcept { return plan_; }
 
@@ -77,11 +77,11 @@ class Run final : public TaskCanceller, public std::enable_shared_from_this<Run>
   std::vector<std::size_t> recorded_;            // per worker, records ever made
 
   Executor* executor_ = nullptr;
-  std::shared_ptr<Run> self_;
+  std::shared_ptr<LocalRun> self_;
 };
 
 template <class Push>
-std::uint32_t Run::execute(std::uint32_t task, std::uint32_t worker, Push&& push) {
+std::uint32_t LocalRun::execute(std::uint32_t task, std::uint32_t worker, Push&& push) {
   if (failed_[task].load(std::memory_order_acquire) == no_task &&
       !abandoned_.load(std::memory_order_relaxed)) {
     invoke(task, worker);

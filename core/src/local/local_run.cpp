@@ -1,4 +1,4 @@
-#include "run.hpp"
+#include "local/local_run.hpp"
 
 #include <algorithm>
 #include <typeinfo>
@@ -7,8 +7,8 @@
 
 namespace tessera::detail {
 
-Run::Run(Plan plan, std::vector<FutureStatePtr> outputs, std::shared_ptr<TaskStream> stream,
-         std::uint32_t workers)
+LocalRun::LocalRun(Plan plan, std::vector<FutureStatePtr> outputs,
+                   std::shared_ptr<TaskStream> stream, std::uint32_t workers)
     : plan_(std::move(plan)),
       outputs_(std::move(outputs)),
       remaining_(plan_.size()),
@@ -42,9 +42,9 @@ Run::Run(Plan plan, std::vector<FutureStatePtr> outputs, std::shared_ptr<TaskStr
   }
 }
 
-Run::~Run() = default;
+LocalRun::~LocalRun() = default;
 
-void Run::begin(Executor& executor) {
+void LocalRun::begin(Executor& executor) {
   executor_ = &executor;
   self_ = shared_from_this();
   for (std::uint32_t i = 0; i < outputs_.size(); ++i) {
@@ -61,7 +61,7 @@ void Run::begin(Executor& executor) {
   }
 }
 
-void Run::invoke(std::uint32_t task, std::uint32_t worker) {
+void LocalRun::invoke(std::uint32_t task, std::uint32_t worker) {
   const TaskCode& code = *plan_.code[task];
   const Value* const* args = argv_.data() + plan_.arg_begin[task];
   const int retries = plan_.retries.empty() ? 0 : plan_.retries[task];
@@ -108,7 +108,7 @@ void Run::invoke(std::uint32_t task, std::uint32_t worker) {
   }
 }
 
-void Run::fail(std::uint32_t task, std::exception_ptr error) {
+void LocalRun::fail(std::uint32_t task, std::exception_ptr error) {
   {
     std::lock_guard lock(failures_mutex_);
     failures_.emplace(task, std::move(error));
@@ -116,7 +116,7 @@ void Run::fail(std::uint32_t task, std::exception_ptr error) {
   failed_[task].store(task, std::memory_order_release);
 }
 
-void Run::mark_failed(std::uint32_t task, std::exception_ptr error) {
+void LocalRun::mark_failed(std::uint32_t task, std::exception_ptr error) {
   {
     std::lock_guard lock(failures_mutex_);
     failures_.emplace(task, std::move(error));
@@ -125,7 +125,7 @@ void Run::mark_failed(std::uint32_t task, std::exception_ptr error) {
   failed_[task].compare_exchange_strong(expected, task, std::memory_order_acq_rel);
 }
 
-void Run::deliver(std::uint32_t task) {
+void LocalRun::deliver(std::uint32_t task) {
   auto& state = *outputs_[output_slot_[task]];
   // Every task feeds an output, so before the last one is delivered all tasks have run: the
   // task stream is complete, and the run lets go of the graph. A big graph is then freed by
@@ -159,7 +159,7 @@ void Run::deliver(std::uint32_t task) {
   }
 }
 
-void Run::cancel_task(std::uint32_t task, bool released) noexcept {
+void LocalRun::cancel_task(std::uint32_t task, bool released) noexcept {
   if (released && plan_.dependent_begin[task + 1] != plan_.dependent_begin[task]) return;
   try {
     // The graph (and so the task's key) may already be released: name the output instead.
@@ -197,7 +197,7 @@ void Run::cancel_task(std::uint32_t task, bool released) noexcept {
   }
 }
 
-void Run::flush_records() {
+void LocalRun::flush_records() {
   if (records_.empty()) return;
   struct Stamped {
     RawRecord raw;
@@ -227,9 +227,9 @@ void Run::flush_records() {
   stream_->add(std::move(records));
 }
 
-void Run::release_graph() noexcept { plan_.keep_alive.clear(); }
+void LocalRun::release_graph() noexcept { plan_.keep_alive.clear(); }
 
-void Run::complete() {
+void LocalRun::complete() {
   for (const auto& external : plan_.externals) external.state->drop_handle();
   auto keep = std::move(self_);  // the run may end here, when nobody else holds it
 }

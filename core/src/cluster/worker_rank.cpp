@@ -1,4 +1,4 @@
-#include "worker.hpp"
+#include "cluster/worker_rank.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -9,7 +9,7 @@
 
 namespace tessera::detail {
 
-struct Worker::Job {
+struct WorkerRank::Job {
   DataKey key;
   std::uint64_t priority = 0;
   const FunctionEntry* function = nullptr;
@@ -28,8 +28,8 @@ struct Worker::Job {
 
 // A task thread that waits on a future runs other ready tasks meanwhile, so that a task
 // waiting on tasks it submitted never stalls its worker.
-struct Worker::ThreadHelper final : Helper {
-  ThreadHelper(Worker& w, std::uint32_t t) : worker(w), thread(t) {}
+struct WorkerRank::ThreadHelper final : Helper {
+  ThreadHelper(WorkerRank& w, std::uint32_t t) : worker(w), thread(t) {}
   bool help_until(const std::function<bool()>& pred, Clock::time_point deadline) override {
     return worker.help_until(pred, deadline, thread);
   }
@@ -37,11 +37,11 @@ struct Worker::ThreadHelper final : Helper {
     { std::lock_guard lock(worker.mutex_); }
     worker.work_.notify_all();
   }
-  Worker& worker;
+  WorkerRank& worker;
   std::uint32_t thread;
 };
 
-bool Worker::ByPriority::operator()(const JobPtr& a, const JobPtr& b) const noexcept {
+bool WorkerRank::ByPriority::operator()(const JobPtr& a, const JobPtr& b) const noexcept {
   return a->priority > b->priority;  // std heap: the front is the smallest priority
 }
 
@@ -60,8 +60,9 @@ std::map<std::string, double> parse_resources(const std::string& text) {
   return resources;
 }
 
-Worker::Worker(Transport& transport, std::uint32_t threads, std::map<std::string, double> resources,
-               StoreLimits limits, std::function<void()> on_thread_start)
+WorkerRank::WorkerRank(Transport& transport, std::uint32_t threads,
+                       std::map<std::string, double> resources, StoreLimits limits,
+                       std::function<void()> on_thread_start)
     : transport_(transport),
       store_(std::move(limits)),
       rank_(transport.rank()),
@@ -81,7 +82,7 @@ Worker::Worker(Transport& transport, std::uint32_t threads, std::map<std::string
   });
 }
 
-Worker::~Worker() {
+WorkerRank::~WorkerRank() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -92,7 +93,7 @@ Worker::~Worker() {
   }
 }
 
-bool Worker::on_message(int source, Kind kind, WireReader& in) {
+bool WorkerRank::on_message(int source, Kind kind, WireReader& in) {
   switch (kind) {
     case Kind::assign:
       assign(in);
@@ -133,7 +134,7 @@ bool Worker::on_message(int source, Kind kind, WireReader& in) {
   }
 }
 
-void Worker::assign(WireReader& in) {
+void WorkerRank::assign(WireReader& in) {
   auto job = std::make_shared<Job>();
   job->key = in.get<DataKey>();
   job->priority = in.get<std::uint64_t>();
@@ -196,13 +197,13 @@ void Worker::assign(WireReader& in) {
   if (job->missing == 0) make_ready(std::move(job));
 }
 
-void Worker::drop(DataKey key) {
+void WorkerRank::drop(DataKey key) {
   std::lock_guard lock(mutex_);
   auto found = unstarted_.find(key);
   if (found != unstarted_.end()) found->second->dropped = true;
 }
 
-bool Worker::on_data(int source, DataKey key, const Frames& frames) {
+bool WorkerRank::on_data(int source, DataKey key, const Frames& frames) {
   auto found = waiting_for_.find(key);
   if (found == waiting_for_.end()) return false;
   auto jobs = std::move(found->second);
@@ -242,7 +243,7 @@ bool Worker::on_data(int source, DataKey key, const Frames& frames) {
   return true;
 }
 
-void Worker::serve(int source, WireReader& in) {
+void WorkerRank::serve(int source, WireReader& in) {
   while (!in.at_end()) {
     const auto key = in.get<DataKey>();
     auto value = store_.get(key);
@@ -261,7 +262,7 @@ void Worker::serve(int source, WireReader& in) {
   }
 }
 
-void Worker::steal(WireReader& in) {
+void WorkerRank::steal(WireReader& in) {
   const auto wanted = in.get<std::uint32_t>();
   std::vector<DataKey> taken;
   {
@@ -281,7 +282,7 @@ void Worker::steal(WireReader& in) {
   transport_.send(0, Kind::stolen, [&](WireWriter& out) { out.put_vector(taken); });
 }
 
-void Worker::make_ready(JobPtr job) {
+void WorkerRank::make_ready(JobPtr job) {
   bool sleeping = false;
   {
     std::lock_guard lock(mutex_);
@@ -294,7 +295,7 @@ void Worker::make_ready(JobPtr job) {
 }
 
 // Waits on work_ until notified or `until`; false on timeout. Called with mutex_ held.
-bool Worker::sleep_until(std::unique_lock<std::mutex>& lock, Clock::time_point until) {
+bool WorkerRank::sleep_until(std::unique_lock<std::mutex>& lock, Clock::time_point until) {
   ++sleepers_;
   bool woken = true;
   if (until == Clock::time_point::max()) {
@@ -306,7 +307,7 @@ bool Worker::sleep_until(std::unique_lock<std::mutex>& lock, Clock::time_point u
   return woken;
 }
 
-void Worker::thread_main(std::uint32_t thread, bool alone) {
+void WorkerRank::thread_main(std::uint32_t thread, bool alone) {
   set_current_worker_name("worker rank " + std::to_string(rank_) + " thread " +
                           std::to_string(thread));
   ThreadHelper helper(*this, thread);
@@ -337,8 +338,8 @@ void Worker::thread_main(std::uint32_t thread, bool alone) {
   }
 }
 
-bool Worker::help_until(const std::function<bool()>& pred, Clock::time_point deadline,
-                        std::uint32_t thread) {
+bool WorkerRank::help_until(const std::function<bool()>& pred, Clock::time_point deadline,
+                            std::uint32_t thread) {
   const char* waiting_task = running_task();
   std::unique_lock lock(mutex_);
   for (;;) {
@@ -364,7 +365,7 @@ bool Worker::help_until(const std::function<bool()>& pred, Clock::time_point dea
 }
 
 // Takes the most urgent ready job and runs it; called with mutex_ held, returns with it held.
-void Worker::run_next(std::unique_lock<std::mutex>& lock, std::uint32_t thread) {
+void WorkerRank::run_next(std::unique_lock<std::mutex>& lock, std::uint32_t thread) {
   std::pop_heap(ready_.begin(), ready_.end(), ByPriority{});
   JobPtr job = std::move(ready_.back());
   ready_.pop_back();
@@ -408,7 +409,7 @@ void Worker::run_next(std::unique_lock<std::mutex>& lock, std::uint32_t thread) 
   lock.lock();
 }
 
-void Worker::drop_borrowed(const Job& job) {
+void WorkerRank::drop_borrowed(const Job& job) {
   // Called with mutex_ held.
   for (std::size_t i = 0; i < job.input_keys.size(); ++i) {
     if (!job.borrowed[i]) continue;
@@ -420,7 +421,7 @@ void Worker::drop_borrowed(const Job& job) {
   }
 }
 
-void Worker::run_job(Job& job, std::uint32_t thread) {
+void WorkerRank::run_job(Job& job, std::uint32_t thread) {
   const double start = wall_time();
   if (job.failure) {
     report_failure(job, *job.failure, start, wall_time(), thread);
@@ -478,8 +479,8 @@ void Worker::run_job(Job& job, std::uint32_t thread) {
   }
 }
 
-void Worker::report_failure(const Job& job, const Failure& failure, double start, double stop,
-                            std::uint32_t thread) {
+void WorkerRank::report_failure(const Job& job, const Failure& failure, double start, double stop,
+                                std::uint32_t thread) {
   transport_.send(0, Kind::completed, [&](WireWriter& out) {
     out.put(job.key);
     out.put<std::uint8_t>(0);
@@ -490,7 +491,7 @@ void Worker::report_failure(const Job& job, const Failure& failure, double start
   });
 }
 
-void Worker::report_memory() {
+void WorkerRank::report_memory() {
   if (store_.limits().memory_limit == 0) return;
   if (store_.paused()) {
     try {
@@ -523,7 +524,7 @@ void Worker::report_memory() {
   transport_.send(0, Kind::status, [&](WireWriter& out) { out.put<std::uint8_t>(paused); });
 }
 
-bool Worker::on_turn() {
+bool WorkerRank::on_turn() {
   if (shutdown_ && !said_goodbye_) {
     for (auto& thread : threads_) {
       if (thread.joinable()) thread.join();

@@ -1,11 +1,11 @@
-#include "scheduler.hpp"
+#include "cluster/scheduler.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
 
-#include "plan.hpp"
+#include "graph/plan.hpp"
 #include "tessera/events.hpp"
 
 namespace tessera::detail {
@@ -29,7 +29,7 @@ struct Scheduler::Task {
   bool cancelled = false;
 };
 
-struct Scheduler::Run {
+struct Scheduler::Submission {
   std::uint64_t id = 0;
   std::uint64_t seq = 0;
   int owner = 0;
@@ -59,7 +59,7 @@ struct Scheduler::Run {
   }
 };
 
-struct Scheduler::Worker {
+struct Scheduler::WorkerInfo {
   bool joined = false;
   bool paused = false;
   bool steal_pending = false;
@@ -160,12 +160,12 @@ void Scheduler::hello(int source, WireReader& in) {
   ++hellos_;
 }
 
-Scheduler::Run* Scheduler::find_run(std::uint64_t id) {
+Scheduler::Submission* Scheduler::find_run(std::uint64_t id) {
   auto found = runs_.find(id);
   return found == runs_.end() ? nullptr : found->second.get();
 }
 
-std::string Scheduler::key_of(const Run& run, std::uint32_t task) const {
+std::string Scheduler::key_of(const Submission& run, std::uint32_t task) const {
   if (run.body.empty()) return "scattered data";
   WireReader in(std::span(run.body).subspan(run.spec_begin[task]), "task spec");
   in.get_bytes();  // the function
@@ -173,8 +173,8 @@ std::string Scheduler::key_of(const Run& run, std::uint32_t task) const {
 }
 
 void Scheduler::submit(int source, WireReader& in) {
-  auto owned = std::make_unique<Run>();
-  Run& run = *owned;
+  auto owned = std::make_unique<Submission>();
+  Submission& run = *owned;
   run.owner = source;
   run.seq = next_seq_++;
   // The message is kept: assignments forward each task's spec from it as it is.
@@ -206,7 +206,7 @@ void Scheduler::submit(int source, WireReader& in) {
     }
     run.input_begin.push_back(static_cast<std::uint32_t>(run.inputs.size()));
     if (!spec.resources.empty() || !spec.workers.empty()) {
-      Run::Requirement requirement;
+      Submission::Requirement requirement;
       for (auto [name, amount] : spec.resources) requirement.resources.emplace_back(name, amount);
       requirement.workers = spec.workers;
       run.placement_of.resize(n, no_task);
@@ -250,7 +250,7 @@ void Scheduler::submit(int source, WireReader& in) {
         ++task.waiting;
         continue;
       }
-      Run* other = find_run(input.run);
+      Submission* other = find_run(input.run);
       if (!other || input.task >= other->tasks.size() ||
           other->tasks[input.task].state == TaskState::forgotten) {
         failed_input = Failure{key_of(run, t), "scheduler", "tessera::Error",
@@ -283,8 +283,8 @@ void Scheduler::scatter(int source, WireReader& in) {
   const auto key = in.get<DataKey>();
   const bool broadcast = in.get<std::uint8_t>() != 0;
   auto literal = in.get_bytes();
-  auto owned = std::make_unique<Run>();
-  Run& run = *owned;
+  auto owned = std::make_unique<Submission>();
+  Submission& run = *owned;
   run.id = key.run;
   run.owner = source;
   run.seq = next_seq_++;
@@ -320,7 +320,7 @@ void Scheduler::scatter(int source, WireReader& in) {
 
 void Scheduler::stored(int source, WireReader& in) {
   const auto key = in.get<DataKey>();
-  Run* run = find_run(key.run);
+  Submission* run = find_run(key.run);
   const auto state = run ? run->tasks[key.task].state : TaskState::forgotten;
   if (state == TaskState::assigned) {
     finish(*run, key.task, source, run->tasks[key.task].bytes);
@@ -332,7 +332,7 @@ void Scheduler::stored(int source, WireReader& in) {
   }
 }
 
-void Scheduler::ready(Run& run, std::uint32_t task) {
+void Scheduler::ready(Submission& run, std::uint32_t task) {
   const bool root = run.input_begin[task] == run.input_begin[task + 1];
   if (root && !run.requirement(task)) {
     run.tasks[task].state = TaskState::queued;
@@ -345,7 +345,7 @@ void Scheduler::ready(Run& run, std::uint32_t task) {
 int Scheduler::holder_for(DataKey key, int worker) const {
   auto found = runs_.find(key.run);
   if (found == runs_.end()) return -1;
-  const Run& run = *found->second;
+  const Submission& run = *found->second;
   if (auto replicas = run.replicas.find(key.task); replicas != run.replicas.end()) {
     for (int rank : replicas->second) {
       if (rank == worker) return rank;
@@ -354,13 +354,13 @@ int Scheduler::holder_for(DataKey key, int worker) const {
   return run.tasks[key.task].worker;
 }
 
-double Scheduler::capacity(const Worker& worker) const {
+double Scheduler::capacity(const WorkerInfo& worker) const {
   // Enough queued work to cover ~2 ms of scheduling latency, at least two per thread.
   const double per_thread = std::clamp(2e-3 / std::max(average_duration_, 1e-7), 2.0, 1024.0);
   return per_thread * worker.threads;
 }
 
-void Scheduler::place(Run& run, std::uint32_t task) {
+void Scheduler::place(Submission& run, std::uint32_t task) {
   const auto* requirement = run.requirement(task);
   auto allowed = [&](int rank) {
     const auto& worker = workers_[static_cast<std::size_t>(rank)];
@@ -390,7 +390,7 @@ void Scheduler::place(Run& run, std::uint32_t task) {
     for (auto i = run.input_begin[task]; i < run.input_begin[task + 1]; ++i) {
       const auto input = run.inputs[i];
       if (holder_for(input, rank) == rank) continue;
-      const Run* other = input.run == run.id ? &run : find_run(input.run);
+      const Submission* other = input.run == run.id ? &run : find_run(input.run);
       const double bytes = other ? static_cast<double>(other->tasks[input.task].bytes) : 0.0;
       cost += transfer_latency + bytes / transfer_bandwidth;
     }
@@ -456,7 +456,7 @@ void Scheduler::place(Run& run, std::uint32_t task) {
                    "that have them)"});
 }
 
-void Scheduler::assign(Run& run, std::uint32_t task, int rank) {
+void Scheduler::assign(Submission& run, std::uint32_t task, int rank) {
   auto& t = run.tasks[task];
   t.state = TaskState::assigned;
   t.worker = rank;
@@ -480,7 +480,7 @@ bool Scheduler::on_turn() {
     auto waiting = std::move(unplaced_);
     unplaced_.clear();
     for (auto key : waiting) {
-      Run* run = find_run(key.run);
+      Submission* run = find_run(key.run);
       if (run && run->tasks[key.task].state == TaskState::queued) place(*run, key.task);
     }
     busy = unplaced_.size() < waiting.size();
@@ -503,7 +503,7 @@ bool Scheduler::on_turn() {
     for (double given = 0; given < room && !roots_.empty();) {
       auto next = roots_.top();
       roots_.pop();
-      Run* run = find_run(next.run);
+      Submission* run = find_run(next.run);
       if (!run || run->tasks[next.task].state != TaskState::queued) continue;
       assign(*run, next.task, rank);
       given += 1;
@@ -546,7 +546,7 @@ void Scheduler::stolen(int source, WireReader& in) {
     log_event("stealing",
               std::to_string(keys.size()) + " tasks taken from rank " + std::to_string(source));
   for (auto key : keys) {
-    Run* run = find_run(key.run);
+    Submission* run = find_run(key.run);
     --victim.in_flight;
     if (!run) continue;
     auto& task = run->tasks[key.task];
@@ -580,7 +580,7 @@ void Scheduler::completed(int source, WireReader& in) {
     }
     if (worker.in_flight > 0) --worker.in_flight;
     average_duration_ = 0.95 * average_duration_ + 0.05 * std::max(stop - start, 0.0);
-    Run* run = find_run(key.run);
+    Submission* run = find_run(key.run);
     if (!run) {  // a cancelled run already gone: drop what it made
       if (ok) transport_.send(source, Kind::forget, [&](WireWriter& out) { out.put(key); });
       continue;
@@ -607,7 +607,7 @@ void Scheduler::completed(int source, WireReader& in) {
   }
 }
 
-void Scheduler::finish(Run& run, std::uint32_t task, int worker, std::uint64_t bytes) {
+void Scheduler::finish(Submission& run, std::uint32_t task, int worker, std::uint64_t bytes) {
   auto& t = run.tasks[task];
   t.state = TaskState::done;
   t.worker = worker;
@@ -625,7 +625,7 @@ void Scheduler::finish(Run& run, std::uint32_t task, int worker, std::uint64_t b
     auto keys = std::move(waiters->second);
     run.external_waiters.erase(waiters);
     for (auto key : keys) {
-      Run* other = find_run(key.run);
+      Submission* other = find_run(key.run);
       if (!other) continue;
       auto& ot = other->tasks[key.task];
       if (ot.state == TaskState::waiting && --ot.waiting == 0) ready(*other, key.task);
@@ -634,18 +634,18 @@ void Scheduler::finish(Run& run, std::uint32_t task, int worker, std::uint64_t b
   if (t.uses == 0) forget(run, task);
 }
 
-void Scheduler::fail(Run& run, std::uint32_t task, const Failure& failure) {
+void Scheduler::fail(Submission& run, std::uint32_t task, const Failure& failure) {
   skip(run, task, failure);
 }
 
 // The task will not run (it failed, an input failed, or it was cancelled), and neither will
 // anything downstream of it.
-void Scheduler::skip(Run& run, std::uint32_t task, const Failure& failure) {
+void Scheduler::skip(Submission& run, std::uint32_t task, const Failure& failure) {
   std::vector<DataKey> downstream{DataKey{run.id, task}};
   while (!downstream.empty()) {
     const auto key = downstream.back();
     downstream.pop_back();
-    Run* r = key.run == run.id ? &run : find_run(key.run);
+    Submission* r = key.run == run.id ? &run : find_run(key.run);
     if (!r) continue;
     auto& t = r->tasks[key.task];
     if (t.state == TaskState::done || t.state == TaskState::failed ||
@@ -676,14 +676,14 @@ void Scheduler::skip(Run& run, std::uint32_t task, const Failure& failure) {
 }
 
 void Scheduler::use_done(DataKey input) {
-  Run* run = find_run(input.run);
+  Submission* run = find_run(input.run);
   if (!run) return;
   auto& t = run->tasks[input.task];
   if (t.uses > 0 && --t.uses == 0 && t.state == TaskState::done) forget(*run, input.task);
   touched_.push_back(input.run);
 }
 
-void Scheduler::forget(Run& run, std::uint32_t task) {
+void Scheduler::forget(Submission& run, std::uint32_t task) {
   auto& t = run.tasks[task];
   t.state = TaskState::forgotten;
   --run.holding;
@@ -697,7 +697,7 @@ void Scheduler::forget(Run& run, std::uint32_t task) {
   }
 }
 
-void Scheduler::notify_output(Run& run, std::uint32_t task) {
+void Scheduler::notify_output(Submission& run, std::uint32_t task) {
   const auto& t = run.tasks[task];
   transport_.send(run.owner, Kind::output_done, [&](WireWriter& out) {
     out.put(DataKey{run.id, task});
@@ -715,7 +715,7 @@ void Scheduler::notify_output(Run& run, std::uint32_t task) {
 void Scheduler::cancel(WireReader& in) {
   const auto key = in.get<DataKey>();
   const bool released = in.get<std::uint8_t>() != 0;
-  Run* run = find_run(key.run);
+  Submission* run = find_run(key.run);
   if (!run || key.task >= run->tasks.size()) return;
   if (run->tasks[key.task].held) {
     run->tasks[key.task].held = false;
@@ -737,7 +737,7 @@ void Scheduler::cancel(WireReader& in) {
 
 void Scheduler::release(WireReader& in) {
   const auto key = in.get<DataKey>();
-  Run* run = find_run(key.run);
+  Submission* run = find_run(key.run);
   if (!run || key.task >= run->tasks.size()) return;
   auto& t = run->tasks[key.task];
   if (!t.held) return;
@@ -747,7 +747,7 @@ void Scheduler::release(WireReader& in) {
 }
 
 void Scheduler::maybe_erase(std::uint64_t run_id) {
-  Run* run = find_run(run_id);
+  Submission* run = find_run(run_id);
   if (!run || run->remaining != 0 || run->holding != 0 || run->held_outputs != 0 ||
       !run->external_waiters.empty()) {
     return;

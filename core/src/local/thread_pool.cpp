@@ -5,8 +5,8 @@
 #include <mutex>
 #include <thread>
 
-#include "executor.hpp"
-#include "run.hpp"
+#include "local/executor.hpp"
+#include "local/local_run.hpp"
 #include "tessera/events.hpp"
 
 namespace tessera::detail {
@@ -22,7 +22,7 @@ class ThreadPool final : public Executor {
       : on_thread_start_(std::move(on_thread_start)), queues_(threads) {
     workers_.reserve(threads);
     for (std::uint32_t i = 0; i < threads; ++i)
-      workers_.push_back(std::make_unique<Worker>(*this, i));
+      workers_.push_back(std::make_unique<PoolThread>(*this, i));
     for (auto& worker : workers_) {
       worker->thread = std::thread([this, w = worker.get()] { work(*w); });
     }
@@ -34,11 +34,11 @@ class ThreadPool final : public Executor {
     for (auto& worker : workers_) worker->thread.join();
   }
 
-  void start(const std::shared_ptr<Run>& run) override {
+  void start(const std::shared_ptr<LocalRun>& run) override {
     run->begin(*this);
     const auto& roots = run->roots();
     if (roots.empty()) return;
-    Worker* self = current_worker();
+    PoolThread* self = current_thread();
     if (self && roots.size() <= batch) {
       for (auto it = roots.rbegin(); it != roots.rend(); ++it) push(self->index, {run.get(), *it});
       return;
@@ -51,8 +51,8 @@ class ThreadPool final : public Executor {
     wake(static_cast<std::uint32_t>(std::min<std::size_t>(roots.size(), workers_.size())));
   }
 
-  void schedule(Run& run, std::uint32_t task) override {
-    if (Worker* self = current_worker()) {
+  void schedule(LocalRun& run, std::uint32_t task) override {
+    if (PoolThread* self = current_thread()) {
       push(self->index, {&run, task});
       return;
     }
@@ -77,7 +77,7 @@ class ThreadPool final : public Executor {
   static constexpr int spins = 64;          // looks for work before parking
 
   struct Item {
-    Run* run;
+    LocalRun* run;
     std::uint32_t task;
   };
 
@@ -87,12 +87,12 @@ class ThreadPool final : public Executor {
   };
 
   struct Feed {
-    std::shared_ptr<Run> run;
+    std::shared_ptr<LocalRun> run;
     std::size_t next_root;
   };
 
-  struct Worker final : Helper {
-    Worker(ThreadPool& p, std::uint32_t i) : pool(p), index(i) {}
+  struct PoolThread final : Helper {
+    PoolThread(ThreadPool& p, std::uint32_t i) : pool(p), index(i) {}
     bool help_until(const std::function<bool()>& pred, Clock::time_point deadline) override {
       return pool.help_until(*this, pred, deadline);
     }
@@ -102,8 +102,8 @@ class ThreadPool final : public Executor {
     std::thread thread;
   };
 
-  Worker* current_worker() const noexcept {
-    auto* helper = dynamic_cast<Worker*>(current_helper());
+  PoolThread* current_thread() const noexcept {
+    auto* helper = dynamic_cast<PoolThread*>(current_helper());
     return helper && &helper->pool == this ? helper : nullptr;
   }
 
@@ -136,7 +136,7 @@ class ThreadPool final : public Executor {
 
   // Takes up to `batch` roots of the oldest run still feeding: the first is returned, the
   // rest go to this thread's deque so that it pops them in priority order.
-  bool take_roots(Worker& self, Item& item) {
+  bool take_roots(PoolThread& self, Item& item) {
     if (feeding_count_.load(std::memory_order_seq_cst) == 0) return false;
     Item taken[batch];
     std::size_t count = 0;
@@ -145,7 +145,7 @@ class ThreadPool final : public Executor {
       if (feeding_.empty()) return false;
       auto& feed = feeding_.front();
       const auto& roots = feed.run->roots();
-      Run* run = feed.run.get();
+      LocalRun* run = feed.run.get();
       while (count < batch && feed.next_root < roots.size()) {
         taken[count++] = {run, roots[feed.next_root++]};
       }
@@ -168,7 +168,7 @@ class ThreadPool final : public Executor {
     return true;
   }
 
-  bool find_work(Worker& self, Item& item) {
+  bool find_work(PoolThread& self, Item& item) {
     if (pop_back(queues_[self.index], item)) return true;
     if (queued_.load(std::memory_order_relaxed) > 0 && pop_front(injected_, item)) return true;
     if (take_roots(self, item)) return true;
@@ -181,7 +181,7 @@ class ThreadPool final : public Executor {
     return false;
   }
 
-  void run_item(Worker& self, Item item) {
+  void run_item(PoolThread& self, Item item) {
     auto queue_ready = [this, &self, run = item.run](std::uint32_t task) {
       push(self.index, {run, task});
     };
@@ -222,7 +222,7 @@ class ThreadPool final : public Executor {
 
   void wake_all() { wake(static_cast<std::uint32_t>(workers_.size())); }
 
-  void work(Worker& self) {
+  void work(PoolThread& self) {
     current_helper() = &self;
     set_current_worker_name(worker_name(self.index));
     if (on_thread_start_) on_thread_start_();
@@ -242,7 +242,7 @@ class ThreadPool final : public Executor {
     }
   }
 
-  bool help_until(Worker& self, const std::function<bool()>& done, Clock::time_point deadline) {
+  bool help_until(PoolThread& self, const std::function<bool()>& done, Clock::time_point deadline) {
     Item item{};
     for (;;) {
       if (done()) return true;
@@ -256,7 +256,7 @@ class ThreadPool final : public Executor {
   }
 
   std::function<void()> on_thread_start_;
-  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::unique_ptr<PoolThread>> workers_;
   std::vector<Queue> queues_;
   Queue injected_;
   std::atomic<std::int64_t> queued_{0};

@@ -4,11 +4,11 @@
 #include <mutex>
 #include <thread>
 
-#include "client_impl.hpp"
-#include "cluster_client.hpp"
-#include "executor.hpp"
-#include "run.hpp"
-#include "task_stream.hpp"
+#include "client/client_impl.hpp"
+#include "cluster/cluster_client.hpp"
+#include "local/executor.hpp"
+#include "local/local_run.hpp"
+#include "support/task_stream.hpp"
 #include "tessera/config.hpp"
 #include "tessera/graph.hpp"
 
@@ -135,8 +135,8 @@ std::vector<detail::FutureStatePtr> Client::run(const std::vector<detail::NodePt
     plan_outputs.push_back(std::make_shared<detail::FutureState>(*plan.keys[t]));
   }
   fill_states(plan_outputs);
-  auto run = std::make_shared<detail::Run>(std::move(plan), std::move(plan_outputs), impl_->stream,
-                                           impl_->executor->worker_count());
+  auto run = std::make_shared<detail::LocalRun>(std::move(plan), std::move(plan_outputs),
+                                                impl_->stream, impl_->executor->worker_count());
   auto* previous = running_client;
   running_client = impl_.get();
   try {

@@ -11,20 +11,10 @@
 #include <string>
 #include <unordered_map>
 
+#include "mpi/data_key.hpp"
 #include "tessera/value.hpp"
 
 namespace tessera::detail {
-
-/// Names one result in the cluster: a run (graph submission) and a task in it.
-struct DataKey {
-  std::uint64_t run = 0;
-  std::uint32_t task = 0;
-  friend bool operator==(const DataKey&, const DataKey&) = default;
-};
-
-struct DataKeyHash {
-  std::size_t operator()(const DataKey& key) const noexcept;
-};
 
 struct StoreLimits {
   std::size_t memory_limit = 0;   ///< bytes; 0 = no limit (never spills, never pauses)

@@ -11,9 +11,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "plan.hpp"
-#include "protocol.hpp"
-#include "transport.hpp"
+#include "graph/plan.hpp"
+#include "mpi/protocol.hpp"
+#include "mpi/transport.hpp"
 
 namespace tessera::detail {
 

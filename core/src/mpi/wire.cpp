@@ -1,4 +1,4 @@
-#include "wire.hpp"
+#include "mpi/wire.hpp"
 
 #include "tessera/errors.hpp"
 

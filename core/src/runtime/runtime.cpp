@@ -14,14 +14,14 @@
 #include <thread>
 #include <vector>
 
-#include "client_impl.hpp"
-#include "cluster_client.hpp"
-#include "scheduler.hpp"
+#include "client/client_impl.hpp"
+#include "cluster/cluster_client.hpp"
+#include "cluster/scheduler.hpp"
+#include "cluster/worker_rank.hpp"
+#include "mpi/transport.hpp"
 #include "tessera/config.hpp"
 #include "tessera/errors.hpp"
 #include "tessera/events.hpp"
-#include "transport.hpp"
-#include "worker.hpp"
 
 namespace tessera {
 
@@ -186,7 +186,7 @@ void Runtime::State::start(int* argc, char*** argv) {
   process_count = size;
   std::uint32_t mine = 0;
   try {
-    mine = worker_threads(rank);  // collective on each node
+    mine = worker_threads(rank);           // collective on each node
   } catch (const std::exception& error) {  // a bad setting on this worker
     fatal(rank, error);
   }
@@ -254,12 +254,12 @@ void Runtime::State::work(std::uint32_t threads) {
     limits.spill_fraction = config::get_double("worker_memory_spill");
     limits.pause_fraction = config::get_double("worker_memory_pause");
     limits.spill_directory = config::get("spill_directory");
-    std::unique_ptr<detail::Worker> worker;
+    std::unique_ptr<detail::WorkerRank> worker;
     auto cluster = std::make_shared<detail::ClusterClient>(
         transport, [&worker](detail::DataKey key) { return worker->store().get(key); });
     auto worker_impl = detail::make_cluster_impl(cluster, nullptr, threads);
     detail::make_default(worker_impl);
-    worker = std::make_unique<detail::Worker>(
+    worker = std::make_unique<detail::WorkerRank>(
         transport, threads, detail::parse_resources(config::get("resources")), limits,
         [raw = worker_impl.get()] { detail::set_running_client(raw); });
     detail::set_event_forwarder([&transport](const Event& event) {
@@ -273,9 +273,9 @@ void Runtime::State::work(std::uint32_t threads) {
 
     struct Handler final : detail::Transport::Handler {
       detail::Transport& transport;
-      detail::Worker& worker;
+      detail::WorkerRank& worker;
       detail::ClusterClient& cluster;
-      Handler(detail::Transport& t, detail::Worker& w, detail::ClusterClient& c)
+      Handler(detail::Transport& t, detail::WorkerRank& w, detail::ClusterClient& c)
           : transport(t), worker(w), cluster(c) {}
       void on_message(int source, detail::Kind kind, detail::WireReader& in) override {
         if (worker.on_message(source, kind, in)) return;

@@ -14,18 +14,18 @@
 #include <unordered_map>
 #include <vector>
 
-#include "protocol.hpp"
-#include "store.hpp"
+#include "cluster/store.hpp"
+#include "mpi/protocol.hpp"
+#include "mpi/transport.hpp"
 #include "tessera/future.hpp"
-#include "transport.hpp"
 
 namespace tessera::detail {
 
-class Worker {
+class WorkerRank {
  public:
-  Worker(Transport& transport, std::uint32_t threads, std::map<std::string, double> resources,
-         StoreLimits limits, std::function<void()> on_thread_start);
-  ~Worker();
+  WorkerRank(Transport& transport, std::uint32_t threads, std::map<std::string, double> resources,
+             StoreLimits limits, std::function<void()> on_thread_start);
+  ~WorkerRank();
 
   Store& store() noexcept { return store_; }
 

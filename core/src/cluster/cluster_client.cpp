@@ -1,4 +1,4 @@
-#include "cluster_client.hpp"
+#include "cluster/cluster_client.hpp"
 
 #include <unordered_map>
 

@@ -20,9 +20,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "protocol.hpp"
-#include "task_stream.hpp"
-#include "transport.hpp"
+#include "mpi/protocol.hpp"
+#include "mpi/transport.hpp"
+#include "support/task_stream.hpp"
 
 namespace tessera::detail {
 
@@ -41,8 +41,8 @@ class Scheduler {
   bool done() const noexcept;
 
  private:
-  struct Run;
-  struct Worker;
+  struct Submission;
+  struct WorkerInfo;
   struct Task;
 
   bool handle(int source, Kind kind, WireReader& in);
@@ -55,31 +55,31 @@ class Scheduler {
   void cancel(WireReader& in);
   void release(WireReader& in);
 
-  void ready(Run& run, std::uint32_t task);
-  void place(Run& run, std::uint32_t task);
-  void assign(Run& run, std::uint32_t task, int worker);
-  void finish(Run& run, std::uint32_t task, int worker, std::uint64_t bytes);
-  void fail(Run& run, std::uint32_t task, const Failure& failure);
-  void skip(Run& run, std::uint32_t task, const Failure& failure);
-  void settle(Run& run, std::uint32_t task);
+  void ready(Submission& run, std::uint32_t task);
+  void place(Submission& run, std::uint32_t task);
+  void assign(Submission& run, std::uint32_t task, int worker);
+  void finish(Submission& run, std::uint32_t task, int worker, std::uint64_t bytes);
+  void fail(Submission& run, std::uint32_t task, const Failure& failure);
+  void skip(Submission& run, std::uint32_t task, const Failure& failure);
+  void settle(Submission& run, std::uint32_t task);
   void use_done(DataKey input);
-  void forget(Run& run, std::uint32_t task);
-  void notify_output(Run& run, std::uint32_t task);
+  void forget(Submission& run, std::uint32_t task);
+  void notify_output(Submission& run, std::uint32_t task);
   void maybe_erase(std::uint64_t run_id);
   void balance();
 
-  Run* find_run(std::uint64_t id);
-  std::string key_of(const Run& run, std::uint32_t task) const;
+  Submission* find_run(std::uint64_t id);
+  std::string key_of(const Submission& run, std::uint32_t task) const;
   int holder_for(DataKey key, int worker) const;
-  double capacity(const Worker& worker) const;
+  double capacity(const WorkerInfo& worker) const;
 
   Transport& transport_;
   std::shared_ptr<TaskStream> stream_;
-  std::vector<Worker> workers_;  // index = rank (0 unused)
+  std::vector<WorkerInfo> workers_;  // index = rank (0 unused)
   int hellos_ = 0;
   int goodbyes_ = 0;
   bool shutting_down_ = false;
-  std::unordered_map<std::uint64_t, std::unique_ptr<Run>> runs_;
+  std::unordered_map<std::uint64_t, std::unique_ptr<Submission>> runs_;
   std::uint64_t next_seq_ = 0;
 
   struct Queued {

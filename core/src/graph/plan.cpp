@@ -1,4 +1,4 @@
-#include "plan.hpp"
+#include "graph/plan.hpp"
 
 #include <algorithm>
 #include <mutex>

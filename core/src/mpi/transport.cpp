@@ -1,4 +1,4 @@
-#include "transport.hpp"
+#include "mpi/transport.hpp"
 
 #include <sched.h>
 

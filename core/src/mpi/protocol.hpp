@@ -11,8 +11,8 @@
 #include <utility>
 #include <vector>
 
-#include "store.hpp"  // DataKey
-#include "wire.hpp"
+#include "mpi/data_key.hpp"
+#include "mpi/wire.hpp"
 
 namespace tessera::detail {
 

@@ -1,4 +1,4 @@
-#include "store.hpp"
+#include "cluster/store.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -161,14 +161,6 @@ class SpillReader {
 };
 
 }  // namespace
-
-std::size_t DataKeyHash::operator()(const DataKey& key) const noexcept {
-  // Runs and tasks are small consecutive numbers: mix them (splitmix64's finalizer).
-  std::uint64_t x = key.run * 0x9e3779b97f4a7c15ULL + key.task;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return static_cast<std::size_t>(x ^ (x >> 31));
-}
 
 Store::Store(StoreLimits limits) : limits_(std::move(limits)) {}
 

@@ -1,4 +1,4 @@
-#include "task_stream.hpp"
+#include "support/task_stream.hpp"
 
 namespace tessera::detail {
 

@@ -1,4 +1,4 @@
-#include "protocol.hpp"
+#include "mpi/protocol.hpp"
 
 #include <cstring>
 

@@ -1,6 +1,6 @@
 #include "tessera/graph.hpp"
 
-#include "plan.hpp"
+#include "graph/plan.hpp"
 
 namespace tessera {
 

@@ -9,15 +9,15 @@
 
 namespace tessera::detail {
 
-class Run;
+class LocalRun;
 
 class Executor {
  public:
   virtual ~Executor() = default;
   /// Starts executing a run whose roots are ready (returns at once, or, for sync, when done).
-  virtual void start(const std::shared_ptr<Run>& run) = 0;
+  virtual void start(const std::shared_ptr<LocalRun>& run) = 0;
   /// A task became ready outside the executor's own threads (a future it waited for).
-  virtual void schedule(Run& run, std::uint32_t task) = 0;
+  virtual void schedule(LocalRun& run, std::uint32_t task) = 0;
   /// Threads that run tasks; worker ids are 0 .. worker_count() - 1.
   virtual std::uint32_t worker_count() const noexcept = 0;
   virtual std::string worker_name(std::uint32_t worker) const = 0;

@@ -21,9 +21,9 @@
 #include <string>
 #include <vector>
 
-#include "protocol.hpp"
+#include "mpi/protocol.hpp"
+#include "mpi/wire.hpp"
 #include "tessera/serialize.hpp"
-#include "wire.hpp"
 
 namespace tessera::detail {
 

@@ -3,8 +3,8 @@
 #include <deque>
 #include <mutex>
 
-#include "executor.hpp"
-#include "run.hpp"
+#include "local/executor.hpp"
+#include "local/local_run.hpp"
 #include "tessera/events.hpp"
 
 namespace tessera::detail {
@@ -14,7 +14,7 @@ namespace {
 // the place to debug a task with a debugger or printf.
 class SyncExecutor final : public Executor {
  public:
-  void start(const std::shared_ptr<Run>& run) override {
+  void start(const std::shared_ptr<LocalRun>& run) override {
     run->begin(*this);
     WorkerName as_worker(worker_name(0));
     for (auto root : run->roots()) run_from(*run, root);
@@ -35,7 +35,7 @@ class SyncExecutor final : public Executor {
     }
   }
 
-  void schedule(Run& run, std::uint32_t task) override {
+  void schedule(LocalRun& run, std::uint32_t task) override {
     {
       std::lock_guard lock(mutex_);
       scheduled_.emplace_back(&run, task);
@@ -58,7 +58,7 @@ class SyncExecutor final : public Executor {
   };
 
   // Runs `task` and, depth first, every task it makes ready.
-  static void run_from(Run& run, std::uint32_t task) {
+  static void run_from(LocalRun& run, std::uint32_t task) {
     std::vector<std::uint32_t> ready;
     auto push = [&ready](std::uint32_t t) { ready.push_back(t); };
     for (;;) {
@@ -71,7 +71,7 @@ class SyncExecutor final : public Executor {
 
   std::mutex mutex_;
   std::condition_variable cv_;
-  std::deque<std::pair<Run*, std::uint32_t>> scheduled_;
+  std::deque<std::pair<LocalRun*, std::uint32_t>> scheduled_;
 };
 
 }  // namespace

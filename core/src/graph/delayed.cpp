@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-#include "plan.hpp"
+#include "graph/plan.hpp"
 
 namespace tessera::detail {
 namespace {
