@@ -20,7 +20,7 @@ class ClusterResult final : public RemoteResult {
     if (!client)
       throw Error("the result of future '" + name_ +
                   "' is on an MPI worker, and the runtime has ended");
-    std::shared_ptr<ClusterClient::Fetch> started;
+    std::shared_ptr<ClusterClient::Retrieval> started;
     {
       std::lock_guard lock(mutex_);
       started = std::move(prefetched_);
@@ -43,7 +43,7 @@ class ClusterResult final : public RemoteResult {
   Key name_;
   std::atomic<int> holder_{-1};
   std::mutex mutex_;
-  std::shared_ptr<ClusterClient::Fetch> prefetched_;
+  std::shared_ptr<ClusterClient::Retrieval> prefetched_;
 };
 
 std::vector<std::byte> encode_literal(const Value& value) {
@@ -71,7 +71,7 @@ struct ClusterClient::ClientRun final : TaskCanceller {
   }
 };
 
-struct ClusterClient::Fetch {
+struct ClusterClient::Retrieval {
   DataKey key;
   int holder = -1;
   std::mutex mutex;
@@ -102,11 +102,11 @@ std::vector<FutureStatePtr> ClusterClient::submit(Plan plan) {
     external_of.emplace(external.state->value_address(), external.state);
   }
 
-  std::vector<std::byte> body;
-  WireWriter out(body);
+  std::vector<std::byte> specs;
+  WireWriter out(specs);
   const auto n = plan.size();
-  out.put(run->id);
-  out.put(n);
+  TaskSpec spec;
+  std::vector<std::vector<std::byte>> literals;  // what spec.args' literals point into
   for (std::uint32_t t = 0; t < n; ++t) {
     const TaskCode& code = *plan.code[t];
     const Key& key = *plan.keys[t];
@@ -116,23 +116,22 @@ std::vector<FutureStatePtr> ClusterClient::submit(Plan plan) {
                   "by name, so register it with TESSERA_TASK(function) (lambdas cannot run on "
                   "workers)");
     }
-    out.put_string(code.registered->name);
-    out.put_string(key);
-    out.put<std::uint8_t>(plan.retries.empty() ? 0 : plan.retries[t]);
-    out.put<std::uint32_t>(plan.arg_begin[t + 1] - plan.arg_begin[t]);
+    spec.function = code.registered->name;
+    spec.key = key;
+    spec.retries = plan.retries.empty() ? 0 : plan.retries[t];
+    spec.args.clear();
+    literals.clear();
     for (auto a = plan.arg_begin[t]; a < plan.arg_begin[t + 1]; ++a) {
       const auto& arg = plan.args[a];
       if (!arg.value) {
-        out.put(ArgKind::task);
-        out.put(arg.task);
+        spec.args.push_back({ArgKind::task, {}, DataKey{run->id, arg.task}});
         continue;
       }
       const Value* literal = arg.value;
       if (auto found = external_of.find(arg.value); found != external_of.end()) {
         const auto& state = found->second;
         if (auto* remote = dynamic_cast<ClusterResult*>(state->remote())) {
-          out.put(ArgKind::external);
-          out.put(remote->key());
+          spec.args.push_back({ArgKind::external, {}, remote->key()});
           run->inputs.push_back(state);
           continue;
         }
@@ -143,28 +142,30 @@ std::vector<FutureStatePtr> ClusterClient::submit(Plan plan) {
         if (state->status() != FutureState::Status::finished)
           std::rethrow_exception(state->error());
       }
-      std::vector<std::byte> bytes;
       try {
-        bytes = encode_literal(*literal);
+        literals.push_back(encode_literal(*literal));
       } catch (const std::exception& error) {
         throw SerializationError("task '" + key + "': argument " +
                                  std::to_string(a - plan.arg_begin[t] + 1) +
                                  " cannot be sent to MPI workers: " + error.what());
       }
-      out.put(ArgKind::literal);
-      out.put_bytes(bytes.data(), bytes.size());
+      spec.args.push_back({ArgKind::literal, {}, {}});
+    }
+    // Literals are pointed to once all are made: `literals` no longer moves.
+    std::size_t next_literal = 0;
+    for (auto& arg : spec.args) {
+      if (arg.kind == ArgKind::literal) arg.literal = literals[next_literal++];
     }
     const Placement* placement = t < plan.placement.size() ? plan.placement[t] : nullptr;
-    out.put<std::uint32_t>(placement ? static_cast<std::uint32_t>(placement->resources.size()) : 0);
+    spec.resources.clear();
+    spec.workers.clear();
     if (placement) {
-      for (const auto& [name, amount] : placement->resources) {
-        out.put_string(name);
-        out.put(amount);
-      }
+      for (const auto& [name, amount] : placement->resources)
+        spec.resources.emplace_back(name, amount);
+      spec.workers = placement->workers;
     }
-    out.put_vector(placement ? placement->workers : std::vector<int>{});
+    write_task(out, spec);
   }
-  out.put_vector(plan.outputs);
 
   std::vector<FutureStatePtr> states;
   states.reserve(plan.outputs.size());
@@ -180,8 +181,7 @@ std::vector<FutureStatePtr> ClusterClient::submit(Plan plan) {
     std::lock_guard lock(mutex_);
     runs_.emplace(run->id, run);
   }
-  transport_.send(0, Kind::submit,
-                  [&](WireWriter& message) { message.put_bytes(body.data(), body.size()); });
+  post(transport_, 0, Submit{run->id, n, specs, plan.outputs});
   return states;
 }
 
@@ -192,26 +192,16 @@ FutureStatePtr ClusterClient::scatter(const Value& value, bool broadcast) {
   auto state = std::make_shared<FutureState>(unique_key("scatter"));
   state->set_remote(std::make_shared<ClusterResult>(weak_from_this(), key, state->key()));
   state->finish(value);
-  transport_.send(0, Kind::scatter, [&](WireWriter& out) {
-    out.put(key);
-    out.put<std::uint8_t>(broadcast ? 1 : 0);
-    out.put_bytes(bytes.data(), bytes.size());
-  });
+  post(transport_, 0, Scatter{key, broadcast, bytes});
   return state;
 }
 
 bool ClusterClient::on_message(int, Kind kind, WireReader& in) {
   if (kind != Kind::output_done) return false;
-  const auto key = in.get<DataKey>();
-  const bool ok = in.get<std::uint8_t>() == 0;
-  int holder = -1;
-  Failure failure;
-  if (ok) {
-    holder = in.get<std::int32_t>();
-    in.get<std::uint64_t>();  // bytes
-  } else {
-    failure = read_failure(in);
-  }
+  const auto message = OutputDone::read(in);
+  const auto key = message.key;
+  const bool ok = !message.failure;
+  const int holder = message.holder;
   std::shared_ptr<ClientRun> run;
   FutureStatePtr state;
   {
@@ -229,7 +219,7 @@ bool ClusterClient::on_message(int, Kind kind, WireReader& in) {
   if (ok) {
     static_cast<ClusterResult*>(state->remote())->set_holder(holder);
     state->finish_remote();
-  } else if (failure.cancelled) {
+  } else if (const Failure& failure = *message.failure; failure.cancelled) {
     state->fail(std::make_exception_ptr(CancelledError(failure.message)),
                 FutureState::Status::cancelled);
   } else {
@@ -240,7 +230,7 @@ bool ClusterClient::on_message(int, Kind kind, WireReader& in) {
 }
 
 bool ClusterClient::on_data(int, DataKey key, const Frames& frames) {
-  std::vector<std::shared_ptr<Fetch>> arrived;
+  std::vector<std::shared_ptr<Retrieval>> arrived;
   {
     std::lock_guard lock(mutex_);
     auto found = fetches_.find(key);
@@ -261,8 +251,8 @@ bool ClusterClient::on_data(int, DataKey key, const Frames& frames) {
   return true;
 }
 
-std::shared_ptr<ClusterClient::Fetch> ClusterClient::start_fetch(DataKey key, int holder) {
-  auto fetch = std::make_shared<Fetch>();
+std::shared_ptr<ClusterClient::Retrieval> ClusterClient::start_fetch(DataKey key, int holder) {
+  auto fetch = std::make_shared<Retrieval>();
   fetch->key = key;
   fetch->holder = holder;
   if (local_) fetch->local = local_(key);
@@ -274,11 +264,11 @@ std::shared_ptr<ClusterClient::Fetch> ClusterClient::start_fetch(DataKey key, in
     std::lock_guard lock(mutex_);
     fetches_[key].push_back(fetch);
   }
-  transport_.send(holder, Kind::fetch, [&](WireWriter& out) { out.put(key); });
+  post(transport_, holder, Fetch{{key}});
   return fetch;
 }
 
-Value ClusterClient::finish_fetch(const std::shared_ptr<Fetch>& fetch, const Key& name) {
+Value ClusterClient::finish_fetch(const std::shared_ptr<Retrieval>& fetch, const Key& name) {
   if (fetch->local) return *fetch->local;
   const std::string where = "worker rank " + std::to_string(fetch->holder);
   if (fetch->holder <= 0) {
@@ -310,15 +300,10 @@ Value ClusterClient::finish_fetch(const std::shared_ptr<Fetch>& fetch, const Key
   }
 }
 
-void ClusterClient::release(DataKey key) {
-  transport_.send(0, Kind::release, [&](WireWriter& out) { out.put(key); });
-}
+void ClusterClient::release(DataKey key) { post(transport_, 0, Release{key}); }
 
 void ClusterClient::cancel(DataKey key, bool released) {
-  transport_.send(0, Kind::cancel, [&](WireWriter& out) {
-    out.put(key);
-    out.put<std::uint8_t>(released ? 1 : 0);
-  });
+  post(transport_, 0, Cancel{key, released});
 }
 
 }  // namespace tessera::detail

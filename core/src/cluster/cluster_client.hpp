@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "graph/plan.hpp"
+#include "mpi/messages.hpp"
 #include "mpi/protocol.hpp"
 #include "mpi/transport.hpp"
 
@@ -35,12 +36,12 @@ class ClusterClient : public std::enable_shared_from_this<ClusterClient> {
   bool on_data(int source, DataKey key, const Frames& frames);
 
   /// A result being brought here from the worker that holds it.
-  struct Fetch;
+  struct Retrieval;
   /// Asks worker `holder` for the result `key` (or finds it on this rank); does not wait.
-  std::shared_ptr<Fetch> start_fetch(DataKey key, int holder);
+  std::shared_ptr<Retrieval> start_fetch(DataKey key, int holder);
   /// Waits for a fetch (helping on pool threads) and reads the value; a TaskError naming
   /// the future `name` if the result cannot be brought here.
-  Value finish_fetch(const std::shared_ptr<Fetch>& fetch, const Key& name);
+  Value finish_fetch(const std::shared_ptr<Retrieval>& fetch, const Key& name);
   void release(DataKey key);
   void cancel(DataKey key, bool released);
 
@@ -56,7 +57,7 @@ class ClusterClient : public std::enable_shared_from_this<ClusterClient> {
   std::atomic<std::uint64_t> runs_made_{0};
   std::mutex mutex_;
   std::unordered_map<std::uint64_t, std::shared_ptr<ClientRun>> runs_;
-  std::unordered_map<DataKey, std::vector<std::shared_ptr<Fetch>>, DataKeyHash> fetches_;
+  std::unordered_map<DataKey, std::vector<std::shared_ptr<Retrieval>>, DataKeyHash> fetches_;
 };
 
 }  // namespace tessera::detail

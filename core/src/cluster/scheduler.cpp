@@ -68,21 +68,19 @@ struct Scheduler::WorkerInfo {
   std::uint32_t in_flight = 0;  // assigned, not yet completed
 };
 
-Scheduler::Scheduler(Transport& transport, std::shared_ptr<TaskStream> stream)
-    : transport_(transport), stream_(std::move(stream)) {
-  workers_.resize(static_cast<std::size_t>(transport_.size()));
+Scheduler::Scheduler(Outbox& outbox, std::shared_ptr<TaskStream> stream)
+    : outbox_(outbox), stream_(std::move(stream)) {
+  workers_.resize(static_cast<std::size_t>(outbox_.ranks()));
 }
 
 Scheduler::~Scheduler() = default;
 
-bool Scheduler::done() const noexcept {
-  return shutting_down_ && goodbyes_ == transport_.size() - 1;
-}
+bool Scheduler::done() const noexcept { return shutting_down_ && goodbyes_ == outbox_.ranks() - 1; }
 
 void Scheduler::shutdown() {
   shutting_down_ = true;
-  for (int rank = 1; rank < transport_.size(); ++rank) {
-    transport_.send(rank, Kind::shutdown, [](WireWriter&) {});
+  for (int rank = 1; rank < outbox_.ranks(); ++rank) {
+    post(outbox_, rank, Shutdown{});
   }
 }
 
@@ -100,47 +98,43 @@ bool Scheduler::on_message(int source, Kind kind, WireReader& in) {
 bool Scheduler::handle(int source, Kind kind, WireReader& in) {
   switch (kind) {
     case Kind::hello:
-      hello(source, in);
+      hello(source, Hello::read(in));
       return true;
     case Kind::submit:
-      submit(source, in);
+      submit(source, Submit::read(in));
       return true;
     case Kind::scatter:
-      scatter(source, in);
+      scatter(source, Scatter::read(in));
       return true;
     case Kind::completed:
-      completed(source, in);
+      completed(source, Completed::read(in));
       return true;
     case Kind::stolen:
-      stolen(source, in);
+      stolen(source, Stolen::read(in));
       return true;
     case Kind::cancel:
-      cancel(in);
+      cancel(Cancel::read(in));
       return true;
     case Kind::release:
-      release(in);
+      release(Release::read(in));
       return true;
     case Kind::status:
-      workers_[static_cast<std::size_t>(source)].paused = in.get<std::uint8_t>() != 0;
+      workers_[static_cast<std::size_t>(source)].paused = Status::read(in).paused;
       return true;
     case Kind::event: {
-      Event event;
-      event.time = in.get<double>();
-      event.topic = in.get_string();
-      event.message = in.get_string();
-      event.source = in.get_string();
-      record_event(std::move(event));
+      const auto logged = EventLogged::read(in);
+      record_event(Event{logged.time, std::string(logged.topic), std::string(logged.message),
+                         std::string(logged.source)});
       return true;
     }
     case Kind::stored:
-      stored(source, in);
+      stored(source, Stored::read(in));
       return true;
     case Kind::goodbye:
+      Goodbye::read(in);
       ++goodbyes_;
       if (done()) {
-        for (int rank = 1; rank < transport_.size(); ++rank) {
-          transport_.send(rank, Kind::exit, [](WireWriter&) {});
-        }
+        for (int rank = 1; rank < outbox_.ranks(); ++rank) post(outbox_, rank, Exit{});
       }
       return true;
     default:
@@ -148,15 +142,11 @@ bool Scheduler::handle(int source, Kind kind, WireReader& in) {
   }
 }
 
-void Scheduler::hello(int source, WireReader& in) {
+void Scheduler::hello(int source, const Hello& message) {
   auto& worker = workers_[static_cast<std::size_t>(source)];
   worker.joined = true;
-  worker.threads = std::max<std::uint32_t>(1, in.get<std::uint32_t>());
-  const auto resources = in.get<std::uint32_t>();
-  for (std::uint32_t r = 0; r < resources; ++r) {
-    auto name = in.get_string();
-    worker.resources[name] = in.get<double>();
-  }
+  worker.threads = std::max<std::uint32_t>(1, message.threads);
+  for (const auto& [name, amount] : message.resources) worker.resources[name] = amount;
   ++hellos_;
 }
 
@@ -172,17 +162,16 @@ std::string Scheduler::key_of(const Submission& run, std::uint32_t task) const {
   return in.get_string();
 }
 
-void Scheduler::submit(int source, WireReader& in) {
+void Scheduler::submit(int source, const Submit& message) {
   auto owned = std::make_unique<Submission>();
   Submission& run = *owned;
   run.owner = source;
   run.seq = next_seq_++;
-  // The message is kept: assignments forward each task's spec from it as it is.
-  auto rest = in.get_bytes();
-  run.body.assign(rest.begin(), rest.end());
+  // The specs are kept: assignments forward each task's spec from them as it is.
+  run.body.assign(message.specs.begin(), message.specs.end());
   WireReader body(run.body, "submit message from rank " + std::to_string(source));
-  run.id = body.get<std::uint64_t>();
-  const auto n = body.get<std::uint32_t>();
+  run.id = message.run;
+  const auto n = message.tasks;
   run.tasks.resize(n);
   run.remaining = n;
   run.spec_begin.reserve(n + 1);
@@ -215,7 +204,12 @@ void Scheduler::submit(int source, WireReader& in) {
     }
   }
   run.spec_begin.push_back(body.offset());
-  const auto outputs = body.get_vector<std::uint32_t>();
+  if (!body.at_end()) {
+    throw SerializationError("submit message from rank " + std::to_string(source) + ": " +
+                             std::to_string(body.remaining()) + " bytes after its " +
+                             std::to_string(n) + " tasks");
+  }
+  const auto& outputs = message.outputs;
 
   run.dependent_begin.assign(n + 1, 0);
   for (std::uint32_t t = 0; t < n; ++t) {
@@ -279,10 +273,10 @@ void Scheduler::submit(int source, WireReader& in) {
 
 // The data is done once a worker says it keeps it: a reader placed elsewhere must not ask
 // that worker for it before the store message has reached it.
-void Scheduler::scatter(int source, WireReader& in) {
-  const auto key = in.get<DataKey>();
-  const bool broadcast = in.get<std::uint8_t>() != 0;
-  auto literal = in.get_bytes();
+void Scheduler::scatter(int source, const Scatter& message) {
+  const auto key = message.key;
+  const bool broadcast = message.broadcast;
+  const auto literal = message.literal;
   auto owned = std::make_unique<Submission>();
   Submission& run = *owned;
   run.id = key.run;
@@ -299,7 +293,7 @@ void Scheduler::scatter(int source, WireReader& in) {
   task.bytes = literal.size();
   task.state = TaskState::assigned;
   std::vector<int> targets;
-  for (int rank = 1; rank < transport_.size(); ++rank) {
+  for (int rank = 1; rank < outbox_.ranks(); ++rank) {
     if (!workers_[static_cast<std::size_t>(rank)].joined) continue;
     if (broadcast) {
       targets.push_back(rank);
@@ -308,27 +302,25 @@ void Scheduler::scatter(int source, WireReader& in) {
       targets.assign(1, rank);
     }
   }
-  if (targets.empty()) targets.push_back(1 + static_cast<int>(key.run % (transport_.size() - 1)));
+  if (targets.empty()) targets.push_back(1 + static_cast<int>(key.run % (outbox_.ranks() - 1)));
   for (int rank : targets) {
-    transport_.send(rank, Kind::store, [&](WireWriter& out) {
-      out.put(DataKey{run.id, 0});
-      out.put_bytes(literal.data(), literal.size());
-    });
+    post(outbox_, rank, StoreData{DataKey{run.id, 0}, literal});
   }
   runs_.emplace(run.id, std::move(owned));
 }
 
-void Scheduler::stored(int source, WireReader& in) {
-  const auto key = in.get<DataKey>();
+void Scheduler::stored(int source, const Stored& message) {
+  const auto key = message.key;
   Submission* run = find_run(key.run);
-  const auto state = run ? run->tasks[key.task].state : TaskState::forgotten;
+  const auto state =
+      run && key.task < run->tasks.size() ? run->tasks[key.task].state : TaskState::forgotten;
   if (state == TaskState::assigned) {
     finish(*run, key.task, source, run->tasks[key.task].bytes);
     touched_.push_back(key.run);
   } else if (state == TaskState::done) {
     run->replicas[key.task].push_back(source);  // a broadcast copy
   } else {
-    transport_.send(source, Kind::forget, [&](WireWriter& out) { out.put(key); });
+    post(outbox_, source, Forget{{key}});
   }
 }
 
@@ -399,7 +391,7 @@ void Scheduler::place(Submission& run, std::uint32_t task) {
       best = rank;
     }
   };
-  const int workers = transport_.size() - 1;
+  const int workers = outbox_.ranks() - 1;
   if (!requirement) {
     // The workers that hold its inputs, and a window of the others taken in turn: a few
     // candidates however many ranks there are (with few workers, the window is all of them).
@@ -419,7 +411,7 @@ void Scheduler::place(Submission& run, std::uint32_t task) {
     assign(run, task, best);
     return;
   }
-  if (any_allowed || hellos_ < transport_.size() - 1) {  // wait for a worker to unpause/join
+  if (any_allowed || hellos_ < outbox_.ranks() - 1) {  // wait for a worker to unpause/join
     run.tasks[task].state = TaskState::queued;
     unplaced_.push_back(DataKey{run.id, task});
     return;
@@ -443,7 +435,7 @@ void Scheduler::place(Submission& run, std::uint32_t task) {
     }
   }
   std::string offered;
-  for (int rank = 1; rank < transport_.size(); ++rank) {
+  for (int rank = 1; rank < outbox_.ranks(); ++rank) {
     if (!offered.empty()) offered.append("; ");
     offered.append("rank ").append(std::to_string(rank)).append(" {");
     offered.append(amounts(workers_[static_cast<std::size_t>(rank)].resources)).append("}");
@@ -461,17 +453,15 @@ void Scheduler::assign(Submission& run, std::uint32_t task, int rank) {
   t.state = TaskState::assigned;
   t.worker = rank;
   ++workers_[static_cast<std::size_t>(rank)].in_flight;
-  transport_.send(rank, Kind::assign, [&](WireWriter& out) {
-    out.put(DataKey{run.id, task});
-    out.put<std::uint64_t>((run.seq << 32) | task);
-    const auto begin = run.spec_begin[task];
-    out.put_bytes(run.body.data() + begin, run.spec_begin[task + 1] - begin);
-    out.put<std::uint32_t>(run.input_begin[task + 1] - run.input_begin[task]);
-    for (auto i = run.input_begin[task]; i < run.input_begin[task + 1]; ++i) {
-      out.put(run.inputs[i]);
-      out.put<std::int32_t>(holder_for(run.inputs[i], rank));
-    }
-  });
+  assign_.key = DataKey{run.id, task};
+  assign_.priority = (run.seq << 32) | task;
+  const auto begin = run.spec_begin[task];
+  assign_.spec = std::span(run.body).subspan(begin, run.spec_begin[task + 1] - begin);
+  assign_.inputs.assign(run.inputs.begin() + run.input_begin[task],
+                        run.inputs.begin() + run.input_begin[task + 1]);
+  assign_.holders.clear();
+  for (auto input : assign_.inputs) assign_.holders.push_back(holder_for(input, rank));
+  post(outbox_, rank, assign_);
 }
 
 bool Scheduler::on_turn() {
@@ -489,13 +479,13 @@ bool Scheduler::on_turn() {
   // most its share by threads, so a few thousand tiny tasks still spread over all workers.
   std::uint64_t open_threads = 0;
   if (!roots_.empty()) {
-    for (int rank = 1; rank < transport_.size(); ++rank) {
+    for (int rank = 1; rank < outbox_.ranks(); ++rank) {
       const auto& worker = workers_[static_cast<std::size_t>(rank)];
       if (worker.joined && !worker.paused) open_threads += worker.threads;
     }
   }
   const double roots = static_cast<double>(roots_.size());
-  for (int rank = 1; rank < transport_.size() && !roots_.empty(); ++rank) {
+  for (int rank = 1; rank < outbox_.ranks() && !roots_.empty(); ++rank) {
     auto& worker = workers_[static_cast<std::size_t>(rank)];
     if (!worker.joined || worker.paused) continue;
     const double share = std::ceil(roots * worker.threads / static_cast<double>(open_threads));
@@ -522,7 +512,7 @@ void Scheduler::balance() {
   if (!roots_.empty()) return;
   int idle = -1;
   int busiest = -1;
-  for (int rank = 1; rank < transport_.size(); ++rank) {
+  for (int rank = 1; rank < outbox_.ranks(); ++rank) {
     const auto& worker = workers_[static_cast<std::size_t>(rank)];
     if (!worker.joined) continue;
     if (worker.in_flight == 0 && !worker.paused) idle = rank;
@@ -534,14 +524,13 @@ void Scheduler::balance() {
   if (idle < 0 || busiest < 0) return;
   auto& victim = workers_[static_cast<std::size_t>(busiest)];
   victim.steal_pending = true;
-  transport_.send(busiest, Kind::steal,
-                  [&](WireWriter& out) { out.put<std::uint32_t>(victim.in_flight / 2); });
+  post(outbox_, busiest, Steal{victim.in_flight / 2});
 }
 
-void Scheduler::stolen(int source, WireReader& in) {
+void Scheduler::stolen(int source, const Stolen& message) {
   auto& victim = workers_[static_cast<std::size_t>(source)];
   victim.steal_pending = false;
-  const auto keys = in.get_vector<DataKey>();
+  const auto& keys = message.keys;
   if (!keys.empty())
     log_event("stealing",
               std::to_string(keys.size()) + " tasks taken from rank " + std::to_string(source));
@@ -562,45 +551,30 @@ void Scheduler::stolen(int source, WireReader& in) {
   }
 }
 
-void Scheduler::completed(int source, WireReader& in) {
+void Scheduler::completed(int source, const Completed& message) {
   auto& worker = workers_[static_cast<std::size_t>(source)];
-  const std::string worker_name = "worker rank " + std::to_string(source);
-  while (!in.at_end()) {
-    const auto key = in.get<DataKey>();
-    const bool ok = in.get<std::uint8_t>() != 0;
-    const double start = in.get<double>();
-    const double stop = in.get<double>();
-    const auto thread = in.get<std::uint32_t>();
-    std::uint64_t bytes = 0;
-    Failure failure;
-    if (ok) {
-      bytes = in.get<std::uint64_t>();
-    } else {
-      failure = read_failure(in);
-    }
-    if (worker.in_flight > 0) --worker.in_flight;
-    average_duration_ = 0.95 * average_duration_ + 0.05 * std::max(stop - start, 0.0);
-    Submission* run = find_run(key.run);
-    if (!run) {  // a cancelled run already gone: drop what it made
-      if (ok) transport_.send(source, Kind::forget, [&](WireWriter& out) { out.put(key); });
-      continue;
-    }
-    auto& task = run->tasks[key.task];
-    if (task.state != TaskState::assigned) {  // cancelled meanwhile (or dropped unstarted)
-      if (ok) transport_.send(source, Kind::forget, [&](WireWriter& out) { out.put(key); });
-      continue;
-    }
-    if (stream_ && stream_->limit() > 0 && run->owner == 0) {
-      records_.push_back(TaskRecord{
-          key_of(*run, key.task), worker_name + " thread " + std::to_string(thread), start, stop});
-    }
-    if (ok) {
-      finish(*run, key.task, source, bytes);
-    } else {
-      fail(*run, key.task, failure);
-    }
-    touched_.push_back(key.run);
+  const auto key = message.key;
+  const bool ok = !message.failure;
+  if (worker.in_flight > 0) --worker.in_flight;
+  average_duration_ = 0.95 * average_duration_ + 0.05 * std::max(message.stop - message.start, 0.0);
+  Submission* run = find_run(key.run);
+  if (!run || key.task >= run->tasks.size() || run->tasks[key.task].state != TaskState::assigned) {
+    // A cancelled run already gone, or a task cancelled meanwhile: drop what it made.
+    if (ok) post(outbox_, source, Forget{{key}});
+    return;
   }
+  if (stream_ && stream_->limit() > 0 && run->owner == 0) {
+    records_.push_back(TaskRecord{
+        key_of(*run, key.task),
+        "worker rank " + std::to_string(source) + " thread " + std::to_string(message.thread),
+        message.start, message.stop});
+  }
+  if (ok) {
+    finish(*run, key.task, source, message.bytes);
+  } else {
+    fail(*run, key.task, *message.failure);
+  }
+  touched_.push_back(key.run);
   if (!records_.empty() && stream_) {
     stream_->add(std::move(records_));
     records_.clear();
@@ -655,7 +629,7 @@ void Scheduler::skip(Submission& run, std::uint32_t task, const Failure& failure
     // An assigned task may have started: its worker drops it if not, and the scheduler
     // drops its result if it reports one.
     if (t.state == TaskState::assigned && t.worker > 0) {
-      transport_.send(t.worker, Kind::drop, [&](WireWriter& out) { out.put(key); });
+      post(outbox_, t.worker, Drop{{key}});
     }
     t.state = TaskState::failed;
     r->failures.emplace(key.task, failure);
@@ -688,9 +662,7 @@ void Scheduler::forget(Submission& run, std::uint32_t task) {
   t.state = TaskState::forgotten;
   --run.holding;
   const DataKey key{run.id, task};
-  auto send = [&](int rank) {
-    transport_.send(rank, Kind::forget, [&](WireWriter& out) { out.put(key); });
-  };
+  auto send = [&](int rank) { post(outbox_, rank, Forget{{key}}); };
   send(t.worker);
   if (auto replicas = run.replicas.find(task); replicas != run.replicas.end()) {
     for (int rank : replicas->second) send(rank);
@@ -699,22 +671,14 @@ void Scheduler::forget(Submission& run, std::uint32_t task) {
 
 void Scheduler::notify_output(Submission& run, std::uint32_t task) {
   const auto& t = run.tasks[task];
-  transport_.send(run.owner, Kind::output_done, [&](WireWriter& out) {
-    out.put(DataKey{run.id, task});
-    if (t.state == TaskState::done) {
-      out.put<std::uint8_t>(0);
-      out.put<std::int32_t>(t.worker);
-      out.put<std::uint64_t>(t.bytes);
-    } else {
-      out.put<std::uint8_t>(1);
-      write_failure(out, run.failures.at(task));
-    }
-  });
+  OutputDone done{DataKey{run.id, task}, t.worker, t.bytes, std::nullopt};
+  if (t.state != TaskState::done) done.failure = run.failures.at(task);
+  post(outbox_, run.owner, done);
 }
 
-void Scheduler::cancel(WireReader& in) {
-  const auto key = in.get<DataKey>();
-  const bool released = in.get<std::uint8_t>() != 0;
+void Scheduler::cancel(const Cancel& message) {
+  const auto key = message.key;
+  const bool released = message.released;
   Submission* run = find_run(key.run);
   if (!run || key.task >= run->tasks.size()) return;
   if (run->tasks[key.task].held) {
@@ -735,8 +699,8 @@ void Scheduler::cancel(WireReader& in) {
   touched_.push_back(key.run);
 }
 
-void Scheduler::release(WireReader& in) {
-  const auto key = in.get<DataKey>();
+void Scheduler::release(const Release& message) {
+  const auto key = message.key;
   Submission* run = find_run(key.run);
   if (!run || key.task >= run->tasks.size()) return;
   auto& t = run->tasks[key.task];

@@ -20,15 +20,17 @@
 #include <unordered_map>
 #include <vector>
 
+#include "mpi/messages.hpp"
+#include "mpi/outbox.hpp"
 #include "mpi/protocol.hpp"
-#include "mpi/transport.hpp"
 #include "support/task_stream.hpp"
 
 namespace tessera::detail {
 
 class Scheduler {
  public:
-  Scheduler(Transport& transport, std::shared_ptr<TaskStream> stream);
+  /// Sends through `outbox` (the MPI transport, or a test's recorder).
+  Scheduler(Outbox& outbox, std::shared_ptr<TaskStream> stream);
   ~Scheduler();
 
   /// Handles a message meant for the scheduler; false if `kind` is not one.
@@ -46,14 +48,14 @@ class Scheduler {
   struct Task;
 
   bool handle(int source, Kind kind, WireReader& in);
-  void hello(int source, WireReader& in);
-  void submit(int source, WireReader& in);
-  void scatter(int source, WireReader& in);
-  void stored(int source, WireReader& in);
-  void completed(int source, WireReader& in);
-  void stolen(int source, WireReader& in);
-  void cancel(WireReader& in);
-  void release(WireReader& in);
+  void hello(int source, const Hello& message);
+  void submit(int source, const Submit& message);
+  void scatter(int source, const Scatter& message);
+  void stored(int source, const Stored& message);
+  void completed(int source, const Completed& message);
+  void stolen(int source, const Stolen& message);
+  void cancel(const Cancel& message);
+  void release(const Release& message);
 
   void ready(Submission& run, std::uint32_t task);
   void place(Submission& run, std::uint32_t task);
@@ -61,7 +63,6 @@ class Scheduler {
   void finish(Submission& run, std::uint32_t task, int worker, std::uint64_t bytes);
   void fail(Submission& run, std::uint32_t task, const Failure& failure);
   void skip(Submission& run, std::uint32_t task, const Failure& failure);
-  void settle(Submission& run, std::uint32_t task);
   void use_done(DataKey input);
   void forget(Submission& run, std::uint32_t task);
   void notify_output(Submission& run, std::uint32_t task);
@@ -73,7 +74,8 @@ class Scheduler {
   int holder_for(DataKey key, int worker) const;
   double capacity(const WorkerInfo& worker) const;
 
-  Transport& transport_;
+  Outbox& outbox_;
+  Assign assign_;  // reused for every assignment
   std::shared_ptr<TaskStream> stream_;
   std::vector<WorkerInfo> workers_;  // index = rank (0 unused)
   int hellos_ = 0;

@@ -72,14 +72,7 @@ WorkerRank::WorkerRank(Transport& transport, std::uint32_t threads,
   for (std::uint32_t t = 0; t < threads; ++t) {
     threads_.emplace_back([this, t, alone = threads == 1] { thread_main(t, alone); });
   }
-  transport_.send(0, Kind::hello, [&](WireWriter& out) {
-    out.put<std::uint32_t>(threads);
-    out.put<std::uint32_t>(static_cast<std::uint32_t>(resources_.size()));
-    for (const auto& [name, amount] : resources_) {
-      out.put_string(name);
-      out.put(amount);
-    }
-  });
+  post(transport_, 0, Hello{threads, {resources_.begin(), resources_.end()}});
 }
 
 WorkerRank::~WorkerRank() {
@@ -96,29 +89,31 @@ WorkerRank::~WorkerRank() {
 bool WorkerRank::on_message(int source, Kind kind, WireReader& in) {
   switch (kind) {
     case Kind::assign:
-      assign(in);
+      assign(Assign::read(in));
       return true;
     case Kind::fetch:
-      serve(source, in);
+      serve(source, Fetch::read(in));
       return true;
     case Kind::steal:
-      steal(in);
+      steal(Steal::read(in));
       return true;
     case Kind::drop:
-      while (!in.at_end()) drop(in.get<DataKey>());
+      for (auto key : Drop::read(in).keys) drop(key);
       return true;
     case Kind::forget:
-      while (!in.at_end()) store_.erase(in.get<DataKey>());
+      for (auto key : Forget::read(in).keys) store_.erase(key);
       report_memory();
       return true;
     case Kind::store: {
-      const auto key = in.get<DataKey>();
-      store_.put(key, std::make_shared<const Value>(Value::decode(literal_frames(in.get_bytes()))));
-      transport_.send(0, Kind::stored, [&](WireWriter& out) { out.put(key); });
+      const auto message = StoreData::read(in);
+      store_.put(message.key,
+                 std::make_shared<const Value>(Value::decode(literal_frames(message.literal))));
+      post(transport_, 0, Stored{message.key});
       report_memory();
       return true;
     }
     case Kind::shutdown:
+      Shutdown::read(in);
       shutdown_ = true;
       {
         std::lock_guard lock(mutex_);
@@ -127,6 +122,7 @@ bool WorkerRank::on_message(int source, Kind kind, WireReader& in) {
       work_.notify_all();
       return true;
     case Kind::exit:
+      Exit::read(in);
       exited_ = true;
       return true;
     default:
@@ -134,13 +130,12 @@ bool WorkerRank::on_message(int source, Kind kind, WireReader& in) {
   }
 }
 
-void WorkerRank::assign(WireReader& in) {
+void WorkerRank::assign(const Assign& message) {
   auto job = std::make_shared<Job>();
-  job->key = in.get<DataKey>();
-  job->priority = in.get<std::uint64_t>();
+  job->key = message.key;
+  job->priority = message.priority;
   TaskSpec spec;
-  auto spec_bytes = in.get_bytes();
-  WireReader spec_in(spec_bytes, "task spec");
+  WireReader spec_in(message.spec, "task spec");
   read_task(spec_in, job->key.run, spec);
   job->name = spec.key;
   job->retries = spec.retries;
@@ -162,14 +157,14 @@ void WorkerRank::assign(WireReader& in) {
                              "tessera::SerializationError", error.what()};
     }
   }
-  const auto inputs = in.get<std::uint32_t>();
+  const auto inputs = static_cast<std::uint32_t>(message.inputs.size());
   job->input_keys.resize(inputs);
   job->inputs.resize(inputs);
   job->borrowed.assign(inputs, false);
   std::unordered_map<int, std::vector<DataKey>> requests;
   for (std::uint32_t i = 0; i < inputs; ++i) {
-    const auto key = in.get<DataKey>();
-    const auto holder = in.get<std::int32_t>();
+    const auto key = message.inputs[i];
+    const auto holder = message.holders[i];
     job->input_keys[i] = key;
     if (auto value = store_.get(key)) {
       job->inputs[i] = std::move(value);
@@ -186,9 +181,7 @@ void WorkerRank::assign(WireReader& in) {
       for (auto key : keys) on_data(rank_, key, error_frames(message));
       continue;
     }
-    transport_.send(holder, Kind::fetch, [&](WireWriter& out) {
-      for (auto key : keys) out.put(key);
-    });
+    post(transport_, holder, Fetch{std::move(keys)});
   }
   {
     std::lock_guard lock(mutex_);
@@ -243,9 +236,8 @@ bool WorkerRank::on_data(int source, DataKey key, const Frames& frames) {
   return true;
 }
 
-void WorkerRank::serve(int source, WireReader& in) {
-  while (!in.at_end()) {
-    const auto key = in.get<DataKey>();
+void WorkerRank::serve(int source, const Fetch& message) {
+  for (const auto key : message.keys) {
     auto value = store_.get(key);
     if (!value) {
       transport_.send_data(source, key,
@@ -262,8 +254,8 @@ void WorkerRank::serve(int source, WireReader& in) {
   }
 }
 
-void WorkerRank::steal(WireReader& in) {
-  const auto wanted = in.get<std::uint32_t>();
+void WorkerRank::steal(const Steal& message) {
+  const auto wanted = message.count;
   std::vector<DataKey> taken;
   {
     std::lock_guard lock(mutex_);
@@ -279,7 +271,7 @@ void WorkerRank::steal(WireReader& in) {
     std::make_heap(ready_.begin(), ready_.end(), ByPriority{});
     publish_ready();
   }
-  transport_.send(0, Kind::stolen, [&](WireWriter& out) { out.put_vector(taken); });
+  post(transport_, 0, Stolen{std::move(taken)});
 }
 
 void WorkerRank::make_ready(JobPtr job) {
@@ -444,14 +436,7 @@ void WorkerRank::run_job(Job& job, std::uint32_t thread) {
       const double stop = wall_time();
       const auto bytes = result.bytes();
       store_.put(job.key, std::make_shared<const Value>(std::move(result)));
-      transport_.send(0, Kind::completed, [&](WireWriter& out) {
-        out.put(job.key);
-        out.put<std::uint8_t>(1);
-        out.put(start);
-        out.put(stop);
-        out.put(thread);
-        out.put<std::uint64_t>(bytes);
-      });
+      post(transport_, 0, Completed{job.key, start, stop, thread, bytes, std::nullopt});
       report_memory();
       return;
     } catch (...) {
@@ -481,14 +466,7 @@ void WorkerRank::run_job(Job& job, std::uint32_t thread) {
 
 void WorkerRank::report_failure(const Job& job, const Failure& failure, double start, double stop,
                                 std::uint32_t thread) {
-  transport_.send(0, Kind::completed, [&](WireWriter& out) {
-    out.put(job.key);
-    out.put<std::uint8_t>(0);
-    out.put(start);
-    out.put(stop);
-    out.put(thread);
-    write_failure(out, failure);
-  });
+  post(transport_, 0, Completed{job.key, start, stop, thread, 0, failure});
 }
 
 void WorkerRank::report_memory() {
@@ -521,7 +499,7 @@ void WorkerRank::report_memory() {
   log_event("memory", std::string("worker rank ") + std::to_string(rank_) +
                           (paused ? " paused: " : " resumed: ") +
                           std::to_string(store_.memory_bytes()) + " bytes in memory");
-  transport_.send(0, Kind::status, [&](WireWriter& out) { out.put<std::uint8_t>(paused); });
+  post(transport_, 0, Status{paused});
 }
 
 bool WorkerRank::on_turn() {
@@ -531,7 +509,7 @@ bool WorkerRank::on_turn() {
     }
     if (transport_.pending_sends() == 0) {
       said_goodbye_ = true;
-      transport_.send(0, Kind::goodbye, [](WireWriter&) {});
+      post(transport_, 0, Goodbye{});
       return true;
     }
   }

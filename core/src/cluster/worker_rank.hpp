@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cluster/store.hpp"
+#include "mpi/messages.hpp"
 #include "mpi/protocol.hpp"
 #include "mpi/transport.hpp"
 #include "tessera/future.hpp"
@@ -45,9 +46,9 @@ class WorkerRank {
     bool operator()(const JobPtr& a, const JobPtr& b) const noexcept;
   };
 
-  void assign(WireReader& in);
-  void serve(int source, WireReader& in);
-  void steal(WireReader& in);
+  void assign(const Assign& message);
+  void serve(int source, const Fetch& message);
+  void steal(const Steal& message);
   void drop(DataKey key);
   void make_ready(JobPtr job);
   void thread_main(std::uint32_t thread, bool alone);

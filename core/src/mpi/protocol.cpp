@@ -1,5 +1,6 @@
 #include "mpi/protocol.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace tessera::detail {
@@ -58,13 +59,41 @@ const char* kind_name(Kind kind) noexcept {
   return "unknown";
 }
 
+void write_task(WireWriter& out, const TaskSpec& task) {
+  out.put_string(task.function);
+  out.put_string(task.key);
+  out.put(task.retries);
+  out.put<std::uint32_t>(static_cast<std::uint32_t>(task.args.size()));
+  for (const auto& arg : task.args) {
+    out.put(arg.kind);
+    switch (arg.kind) {
+      case ArgKind::literal:
+        out.put_bytes(arg.literal.data(), arg.literal.size());
+        break;
+      case ArgKind::task:
+        out.put(arg.input.task);
+        break;
+      case ArgKind::external:
+        out.put(arg.input);
+        break;
+    }
+  }
+  out.put<std::uint32_t>(static_cast<std::uint32_t>(task.resources.size()));
+  for (const auto& [name, amount] : task.resources) {
+    out.put_string(name);
+    out.put(amount);
+  }
+  out.put_vector(task.workers);
+}
+
 void read_task(WireReader& in, std::uint64_t run, TaskSpec& task) {
   task.function = as_view(in.get_bytes());
   task.key = as_view(in.get_bytes());
   task.retries = in.get<std::uint8_t>();
   const auto args = in.get<std::uint32_t>();
   task.args.clear();
-  task.args.reserve(args);
+  task.args.reserve(
+      std::min<std::size_t>(args, in.remaining()));  // a corrupt count is caught by the reads
   for (std::uint32_t a = 0; a < args; ++a) {
     TaskSpec::Arg arg{in.get<ArgKind>(), {}, {}};
     switch (arg.kind) {

@@ -70,6 +70,8 @@ struct TaskSpec {
   std::vector<int> workers;
 };
 
+/// Writes one task (task arguments name their task by input.task).
+void write_task(WireWriter& out, const TaskSpec& task);
 /// Reads one task; its task arguments belong to `run`.
 void read_task(WireReader& in, std::uint64_t run, TaskSpec& task);
 

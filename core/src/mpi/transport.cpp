@@ -7,6 +7,7 @@
 #include <climits>
 #include <cstdio>
 
+#include "mpi/messages.hpp"
 #include "tessera/errors.hpp"
 
 namespace tessera::detail {
@@ -137,11 +138,10 @@ bool Transport::post_sends(Handler& handler) {
       out.put(Kind::data);
       const auto length_at = batch.size();
       out.put<std::uint64_t>(0);
-      out.put(send.key);
-      out.put(tag);
-      out.put_bytes(send.frames.header.data(), send.frames.header.size());
-      out.put<std::uint32_t>(static_cast<std::uint32_t>(send.frames.buffers.size()));
-      for (const auto& buffer : send.frames.buffers) out.put<std::uint64_t>(buffer.size());
+      DataHeader data{send.key, tag, send.frames.header, {}};
+      data.buffer_sizes.reserve(send.frames.buffers.size());
+      for (const auto& buffer : send.frames.buffers) data.buffer_sizes.push_back(buffer.size());
+      data.write(out);
       const std::uint64_t length = batch.size() - length_at - sizeof(std::uint64_t);
       std::memcpy(batch.data() + length_at, &length, sizeof length);
       send.key.task = static_cast<std::uint32_t>(tag);  // remember the tag for posting below
@@ -226,14 +226,13 @@ void Transport::dispatch(int source, std::span<const std::byte> batch, Handler& 
 void Transport::receive_data(int source, WireReader& body, Handler& handler) {
   auto receive = std::make_shared<Receive>();
   receive->source = source;
-  receive->key = body.get<DataKey>();
-  const int tag = body.get<int>();
-  auto header = body.get_bytes();
-  receive->frames.header.assign(header.begin(), header.end());
-  const auto buffers = body.get<std::uint32_t>();
+  const auto data = DataHeader::read(body);
+  receive->key = data.key;
+  const int tag = data.tag;
+  receive->frames.header.assign(data.header.begin(), data.header.end());
   receive->requests_left = 0;
-  for (std::uint32_t b = 0; b < buffers; ++b) {
-    auto buffer = Buffer::allocate(body.get<std::uint64_t>());
+  for (const auto size : data.buffer_sizes) {
+    auto buffer = Buffer::allocate(size);
     const int pieces = pieces_of(buffer.size());
     for (int p = 0; p < pieces; ++p) {
       const auto offset = static_cast<std::size_t>(p) * max_piece;

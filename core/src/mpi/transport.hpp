@@ -21,13 +21,15 @@
 #include <string>
 #include <vector>
 
+#include "mpi/data_key.hpp"
+#include "mpi/outbox.hpp"
 #include "mpi/protocol.hpp"
 #include "mpi/wire.hpp"
 #include "tessera/serialize.hpp"
 
 namespace tessera::detail {
 
-class Transport {
+class Transport final : public Outbox {
  public:
   class Handler {
    public:
@@ -41,12 +43,16 @@ class Transport {
 
   /// Duplicates `world` for the runtime's own traffic.
   explicit Transport(MPI_Comm world);
-  ~Transport();
+  ~Transport() override;
   Transport(const Transport&) = delete;
   Transport& operator=(const Transport&) = delete;
 
   int rank() const noexcept { return rank_; }
   int size() const noexcept { return size_; }
+  int ranks() const noexcept override { return size_; }
+
+  /// Queues a control message (see messages.hpp's post()). Thread-safe.
+  void post(int dest, Kind kind, BodyWriter write) override { send(dest, kind, write); }
 
   /// Queues a control message to `dest` (this rank too); `fill` writes its body. Thread-safe.
   template <class Fill>

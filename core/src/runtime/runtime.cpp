@@ -263,12 +263,8 @@ void Runtime::State::work(std::uint32_t threads) {
         transport, threads, detail::parse_resources(config::get("resources")), limits,
         [raw = worker_impl.get()] { detail::set_running_client(raw); });
     detail::set_event_forwarder([&transport](const Event& event) {
-      transport.send(0, detail::Kind::event, [&](detail::WireWriter& out) {
-        out.put(event.time);
-        out.put_string(event.topic);
-        out.put_string(event.message);
-        out.put_string(event.source);
-      });
+      detail::post(transport, 0,
+                   detail::EventLogged{event.time, event.topic, event.message, event.source});
     });
 
     struct Handler final : detail::Transport::Handler {

@@ -1,0 +1,232 @@
+#pragma once
+// The runtime's control messages, one struct per kind, each with its byte layout in one
+// place: `write` appends the body, `read` parses it back with bounds checks (a corrupt
+// message is a SerializationError naming it). Spans and string_views point into the message
+// they were read from, so they live only as long as the handler that reads them.
+//
+// Sending: `post(outbox, rank, Assign{...})`; receiving: `auto m = Assign::read(in)`.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "mpi/data_key.hpp"
+#include "mpi/outbox.hpp"
+#include "mpi/protocol.hpp"
+#include "mpi/wire.hpp"
+
+namespace tessera::detail {
+
+// ---- to the scheduler (rank 0)
+
+/// A worker joins: its task threads and what it offers to tasks that ask for resources.
+struct Hello {
+  static constexpr Kind kind = Kind::hello;
+  std::uint32_t threads = 1;
+  std::vector<std::pair<std::string, double>> resources;
+  void write(WireWriter& out) const;
+  static Hello read(WireReader& in);
+};
+
+/// A client's graph: `tasks` task specs (protocol.hpp's write_task form) back to back, and
+/// the tasks whose results the client wants.
+struct Submit {
+  static constexpr Kind kind = Kind::submit;
+  std::uint64_t run = 0;
+  std::uint32_t tasks = 0;
+  std::span<const std::byte> specs;
+  std::vector<std::uint32_t> outputs;
+  void write(WireWriter& out) const;
+  static Submit read(WireReader& in);
+};
+
+/// A client cancels a task, or releases it (then it still runs if other tasks read it).
+struct Cancel {
+  static constexpr Kind kind = Kind::cancel;
+  DataKey key;
+  bool released = false;
+  void write(WireWriter& out) const;
+  static Cancel read(WireReader& in);
+};
+
+/// A client drops its last reference to an output.
+struct Release {
+  static constexpr Kind kind = Kind::release;
+  DataKey key;
+  void write(WireWriter& out) const;
+  static Release read(WireReader& in);
+};
+
+/// A client puts a value (WireWriter::put_frames form) on one worker, or on all.
+struct Scatter {
+  static constexpr Kind kind = Kind::scatter;
+  DataKey key;
+  bool broadcast = false;
+  std::span<const std::byte> literal;
+  void write(WireWriter& out) const;
+  static Scatter read(WireReader& in);
+};
+
+/// A worker finished a task (`failure` empty) or could not run it.
+struct Completed {
+  static constexpr Kind kind = Kind::completed;
+  DataKey key;
+  double start = 0.0;
+  double stop = 0.0;
+  std::uint32_t thread = 0;
+  std::uint64_t bytes = 0;  ///< size of the result
+  std::optional<Failure> failure;
+  void write(WireWriter& out) const;
+  static Completed read(WireReader& in);
+};
+
+/// The tasks a worker gave back after a Steal.
+struct Stolen {
+  static constexpr Kind kind = Kind::stolen;
+  std::vector<DataKey> keys;
+  void write(WireWriter& out) const;
+  static Stolen read(WireReader& in);
+};
+
+/// A worker's memory state changed.
+struct Status {
+  static constexpr Kind kind = Kind::status;
+  bool paused = false;
+  void write(WireWriter& out) const;
+  static Status read(WireReader& in);
+};
+
+/// An event logged on a worker (log_event), for the client's get_events.
+struct EventLogged {
+  static constexpr Kind kind = Kind::event;
+  double time = 0.0;
+  std::string_view topic;
+  std::string_view message;
+  std::string_view source;
+  void write(WireWriter& out) const;
+  static EventLogged read(WireReader& in);
+};
+
+/// A worker has stopped its task threads after a Shutdown.
+struct Goodbye {
+  static constexpr Kind kind = Kind::goodbye;
+  void write(WireWriter&) const {}
+  static Goodbye read(WireReader&) { return {}; }
+};
+
+/// A worker keeps scattered data now.
+struct Stored {
+  static constexpr Kind kind = Kind::stored;
+  DataKey key;
+  void write(WireWriter& out) const;
+  static Stored read(WireReader& in);
+};
+
+// ---- to a client (any rank)
+
+/// An output of one of the client's runs is done (held by `holder`) or failed.
+struct OutputDone {
+  static constexpr Kind kind = Kind::output_done;
+  DataKey key;
+  std::int32_t holder = -1;
+  std::uint64_t bytes = 0;
+  std::optional<Failure> failure;
+  void write(WireWriter& out) const;
+  static OutputDone read(WireReader& in);
+};
+
+// ---- to a worker
+
+/// A task to run: its spec as the client wrote it, and per input (task and external
+/// arguments, in argument order) the worker that holds it (<= 0: nobody, it was lost).
+struct Assign {
+  static constexpr Kind kind = Kind::assign;
+  DataKey key;
+  std::uint64_t priority = 0;  ///< lower runs first
+  std::span<const std::byte> spec;
+  std::vector<DataKey> inputs;
+  std::vector<std::int32_t> holders;
+  void write(WireWriter& out) const;
+  static Assign read(WireReader& in);
+};
+
+/// Give back up to `count` tasks that have not started.
+struct Steal {
+  static constexpr Kind kind = Kind::steal;
+  std::uint32_t count = 0;
+  void write(WireWriter& out) const;
+  static Steal read(WireReader& in);
+};
+
+/// Do not start these tasks (cancelled, or an input failed).
+struct Drop {
+  static constexpr Kind kind = Kind::drop;
+  std::vector<DataKey> keys;
+  void write(WireWriter& out) const;
+  static Drop read(WireReader& in);
+};
+
+/// Drop these results.
+struct Forget {
+  static constexpr Kind kind = Kind::forget;
+  std::vector<DataKey> keys;
+  void write(WireWriter& out) const;
+  static Forget read(WireReader& in);
+};
+
+/// Keep this value (scattered by a client), in WireWriter::put_frames form.
+struct StoreData {
+  static constexpr Kind kind = Kind::store;
+  DataKey key;
+  std::span<const std::byte> literal;
+  void write(WireWriter& out) const;
+  static StoreData read(WireReader& in);
+};
+
+/// Stop running tasks, then say Goodbye.
+struct Shutdown {
+  static constexpr Kind kind = Kind::shutdown;
+  void write(WireWriter&) const {}
+  static Shutdown read(WireReader&) { return {}; }
+};
+
+/// Leave the progress loop.
+struct Exit {
+  static constexpr Kind kind = Kind::exit;
+  void write(WireWriter&) const {}
+  static Exit read(WireReader&) { return {}; }
+};
+
+// ---- to whoever holds data
+
+/// Send me these results (each comes back as a DataHeader and its buffers).
+struct Fetch {
+  static constexpr Kind kind = Kind::fetch;
+  std::vector<DataKey> keys;
+  void write(WireWriter& out) const;
+  static Fetch read(WireReader& in);
+};
+
+/// A result's serialized header; its buffers follow as raw messages under `tag`, one per
+/// buffer (split in pieces of at most 1 GiB), of the sizes listed.
+struct DataHeader {
+  static constexpr Kind kind = Kind::data;
+  DataKey key;
+  std::int32_t tag = 0;
+  std::span<const std::byte> header;
+  std::vector<std::uint64_t> buffer_sizes;
+  void write(WireWriter& out) const;
+  static DataHeader read(WireReader& in);
+};
+
+/// Queues `message` to rank `dest` through `outbox`.
+template <class Message>
+void post(Outbox& outbox, int dest, const Message& message) {
+  outbox.post(dest, Message::kind, [&](WireWriter& out) { message.write(out); });
+}
+
+}  // namespace tessera::detail

@@ -1,0 +1,216 @@
+// The runtime's control messages: every kind reads back what was written, and a cut or
+// corrupted message is a SerializationError naming it, never a crash or a huge allocation.
+
+#include <catch2/catch.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "mpi/messages.hpp"  // private to tessera::core: the test reaches in
+#include "tessera/errors.hpp"
+
+namespace {
+
+using namespace tessera::detail;
+
+template <class Message>
+std::vector<std::byte> encode(const Message& message) {
+  std::vector<std::byte> bytes;
+  WireWriter out(bytes);
+  message.write(out);
+  return bytes;
+}
+
+// Writes, reads back, checks that the whole body was read; returns what was read. The bytes
+// are returned too, since spans in the message point into them.
+template <class Message>
+Message round_trip(const Message& message, std::vector<std::byte>& bytes) {
+  bytes = encode(message);
+  WireReader in(bytes, std::string(kind_name(Message::kind)) + " message");
+  Message read = Message::read(in);
+  CHECK(in.at_end());
+  // Every shorter prefix is refused (the last fields cannot be read).
+  for (std::size_t cut = 0; cut < bytes.size(); ++cut) {
+    WireReader truncated(std::span<const std::byte>(bytes).first(cut), "cut message");
+    bool refused = false;
+    try {
+      Message::read(truncated);
+      refused = !truncated.at_end();  // a prefix that parses must not be the whole message
+    } catch (const tessera::SerializationError& error) {
+      refused = std::string(error.what()).find("cut message") != std::string::npos;
+    }
+    if (!refused)
+      FAIL("a " << kind_name(Message::kind) << " message cut at " << cut << " of " << bytes.size()
+                << " bytes was read without an error");
+  }
+  return read;
+}
+
+std::span<const std::byte> bytes_of(const std::string& text) {
+  return std::as_bytes(std::span(text.data(), text.size()));
+}
+
+std::string text_of(std::span<const std::byte> bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+bool same_failure(const std::optional<Failure>& a, const std::optional<Failure>& b) {
+  if (a.has_value() != b.has_value()) return false;
+  if (!a) return true;
+  return a->key == b->key && a->worker == b->worker && a->type == b->type &&
+         a->message == b->message && a->cancelled == b->cancelled;
+}
+
+const Failure failure{"inc-7", "worker rank 2 thread 0", "std::runtime_error", "boom", false};
+
+}  // namespace
+
+TEST_CASE("every control message reads back what was written") {
+  std::vector<std::byte> bytes;
+  const DataKey key{(3ull << 40) | 17, 42};
+
+  SECTION("hello") {
+    auto read = round_trip(Hello{4, {{"GPU", 1.0}, {"MEMORY", 64e9}}}, bytes);
+    CHECK(read.threads == 4);
+    REQUIRE(read.resources.size() == 2);
+    CHECK(read.resources[1].first == "MEMORY");
+    CHECK(read.resources[1].second == 64e9);
+  }
+  SECTION("submit") {
+    const std::string specs = "task specs";
+    auto read = round_trip(Submit{7, 3, bytes_of(specs), {0, 2}}, bytes);
+    CHECK(read.run == 7);
+    CHECK(read.tasks == 3);
+    CHECK(text_of(read.specs) == specs);
+    CHECK(read.outputs == std::vector<std::uint32_t>{0, 2});
+  }
+  SECTION("cancel and release") {
+    auto cancel = round_trip(Cancel{key, true}, bytes);
+    CHECK(cancel.key == key);
+    CHECK(cancel.released);
+    CHECK(round_trip(Release{key}, bytes).key == key);
+  }
+  SECTION("scatter and store") {
+    const std::string literal = "frames";
+    auto scatter = round_trip(Scatter{key, true, bytes_of(literal)}, bytes);
+    CHECK(scatter.key == key);
+    CHECK(scatter.broadcast);
+    CHECK(text_of(scatter.literal) == literal);
+    auto store = round_trip(StoreData{key, bytes_of(literal)}, bytes);
+    CHECK(store.key == key);
+    CHECK(text_of(store.literal) == literal);
+  }
+  SECTION("completed, finished or failed") {
+    auto done = round_trip(Completed{key, 1.5, 2.5, 3, 1 << 20, std::nullopt}, bytes);
+    CHECK(done.key == key);
+    CHECK(done.start == 1.5);
+    CHECK(done.stop == 2.5);
+    CHECK(done.thread == 3);
+    CHECK(done.bytes == 1 << 20);
+    CHECK(!done.failure);
+    auto failed = round_trip(Completed{key, 1.5, 2.5, 3, 0, failure}, bytes);
+    CHECK(same_failure(failed.failure, failure));
+  }
+  SECTION("output done, finished or failed") {
+    auto done = round_trip(OutputDone{key, 2, 99, std::nullopt}, bytes);
+    CHECK(done.key == key);
+    CHECK(done.holder == 2);
+    CHECK(done.bytes == 99);
+    Failure cancelled = failure;
+    cancelled.cancelled = true;
+    auto failed = round_trip(OutputDone{key, -1, 0, cancelled}, bytes);
+    CHECK(same_failure(failed.failure, cancelled));
+  }
+  SECTION("status, steal, stolen, stored") {
+    CHECK(round_trip(Status{true}, bytes).paused);
+    CHECK_FALSE(round_trip(Status{false}, bytes).paused);
+    CHECK(round_trip(Steal{12}, bytes).count == 12);
+    CHECK(round_trip(Stolen{{key, DataKey{1, 2}}}, bytes).keys ==
+          std::vector<DataKey>{key, DataKey{1, 2}});
+    CHECK(round_trip(Stored{key}, bytes).key == key);
+  }
+  SECTION("event") {
+    auto read = round_trip(EventLogged{12.5, "memory", "spilled", "worker rank 1"}, bytes);
+    CHECK(read.time == 12.5);
+    CHECK(read.topic == "memory");
+    CHECK(read.message == "spilled");
+    CHECK(read.source == "worker rank 1");
+  }
+  SECTION("assign") {
+    const std::string spec = "a task spec";
+    auto read = round_trip(Assign{key, 77, bytes_of(spec), {DataKey{1, 0}, key}, {2, -1}}, bytes);
+    CHECK(read.key == key);
+    CHECK(read.priority == 77);
+    CHECK(text_of(read.spec) == spec);
+    CHECK(read.inputs == std::vector<DataKey>{DataKey{1, 0}, key});
+    CHECK(read.holders == std::vector<std::int32_t>{2, -1});
+  }
+  SECTION("drop, forget, fetch") {
+    const std::vector<DataKey> keys{key, DataKey{5, 6}};
+    CHECK(round_trip(Drop{keys}, bytes).keys == keys);
+    CHECK(round_trip(Forget{keys}, bytes).keys == keys);
+    CHECK(round_trip(Fetch{keys}, bytes).keys == keys);
+  }
+  SECTION("data header") {
+    const std::string header = "header";
+    auto read = round_trip(DataHeader{key, 123, bytes_of(header), {1ull << 33, 0}}, bytes);
+    CHECK(read.key == key);
+    CHECK(read.tag == 123);
+    CHECK(text_of(read.header) == header);
+    CHECK(read.buffer_sizes == std::vector<std::uint64_t>{1ull << 33, 0});
+  }
+  SECTION("messages without a body") {
+    CHECK(encode(Goodbye{}).empty());
+    CHECK(encode(Shutdown{}).empty());
+    CHECK(encode(Exit{}).empty());
+  }
+}
+
+TEST_CASE("a task spec reads back what was written") {
+  const std::string literal = "literal frames";
+  TaskSpec spec;
+  spec.function = "add";
+  spec.key = "add-3";
+  spec.retries = 2;
+  spec.args = {{ArgKind::task, {}, DataKey{9, 1}},
+               {ArgKind::literal, bytes_of(literal), {}},
+               {ArgKind::external, {}, DataKey{4, 8}}};
+  spec.resources = {{"GPU", 1.0}};
+  spec.workers = {1, 3};
+  std::vector<std::byte> bytes;
+  WireWriter out(bytes);
+  write_task(out, spec);
+
+  WireReader in(bytes, "task spec");
+  TaskSpec read;
+  read_task(in, 9, read);
+  CHECK(in.at_end());
+  CHECK(read.function == "add");
+  CHECK(read.key == "add-3");
+  CHECK(read.retries == 2);
+  REQUIRE(read.args.size() == 3);
+  CHECK(read.args[0].kind == ArgKind::task);
+  CHECK(read.args[0].input == DataKey{9, 1});
+  CHECK(text_of(read.args[1].literal) == literal);
+  CHECK(read.args[2].input == DataKey{4, 8});
+  REQUIRE(read.resources.size() == 1);
+  CHECK(read.resources[0].first == "GPU");
+  CHECK(read.workers == std::vector<int>{1, 3});
+}
+
+TEST_CASE("a message claiming more elements than it holds is refused without allocating them") {
+  // A count of 2^60 keys in a 16-byte message: refused before any allocation.
+  std::vector<std::byte> bytes;
+  WireWriter out(bytes);
+  out.put<std::uint64_t>(1ull << 60);
+  out.put<std::uint64_t>(0);
+  WireReader in(bytes, "forget message from rank 1");
+  CHECK_THROWS_AS(Forget::read(in), tessera::SerializationError);
+
+  std::vector<std::byte> assign;
+  WireWriter assign_out(assign);
+  Assign{DataKey{1, 1}, 0, {}, {DataKey{1, 0}}, {}}.write(assign_out);
+  WireReader assign_in(assign, "assign message from rank 0");
+  CHECK_THROWS_WITH(Assign::read(assign_in), Catch::Contains("1 inputs but 0 holders"));
+}

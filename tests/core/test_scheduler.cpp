@@ -1,0 +1,269 @@
+// The cluster scheduler's decisions, in one process: messages go in as workers and clients
+// would send them, and what the scheduler sends is recorded by an Outbox instead of MPI.
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <deque>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cluster/scheduler.hpp"  // private to tessera::core: the test reaches in
+#include "mpi/messages.hpp"
+
+namespace {
+
+using namespace tessera::detail;
+
+struct Sent {
+  int dest;
+  Kind kind;
+  std::vector<std::byte> body;
+};
+
+class RecordingOutbox final : public Outbox {
+ public:
+  explicit RecordingOutbox(int ranks) : ranks_(ranks) {}
+  int ranks() const noexcept override { return ranks_; }
+  void post(int dest, Kind kind, BodyWriter write) override {
+    Sent sent{dest, kind, {}};
+    WireWriter out(sent.body);
+    write(out);
+    sent_.push_back(std::move(sent));
+  }
+
+  /// The messages of M's kind sent since the last take, with their destinations, in order.
+  template <class M>
+  std::vector<std::pair<int, M>> take() {
+    std::vector<std::pair<int, M>> taken;
+    for (auto it = sent_.begin(); it != sent_.end();) {
+      if (it->kind != M::kind) {
+        ++it;
+        continue;
+      }
+      kept_.push_back(std::move(it->body));  // read messages point into their bytes
+      WireReader in(kept_.back(), kind_name(M::kind));
+      taken.emplace_back(it->dest, M::read(in));
+      it = sent_.erase(it);
+    }
+    return taken;
+  }
+
+ private:
+  int ranks_;
+  std::deque<Sent> sent_;
+  std::deque<std::vector<std::byte>> kept_;
+};
+
+// A scheduler with a client (rank 0) and `ranks - 1` workers, driven message by message.
+struct Cluster {
+  explicit Cluster(int ranks) : outbox(ranks), scheduler(outbox, nullptr) {}
+
+  template <class M>
+  void deliver(int source, const M& message) {
+    std::vector<std::byte> bytes;
+    WireWriter out(bytes);
+    message.write(out);
+    WireReader in(bytes, kind_name(M::kind));
+    REQUIRE(scheduler.on_message(source, M::kind, in));
+  }
+
+  void join(int rank, std::uint32_t threads = 1,
+            std::vector<std::pair<std::string, double>> resources = {}) {
+    deliver(rank, Hello{threads, std::move(resources)});
+  }
+
+  // Submits run `run`: task t reads the tasks inputs[t] (of the same run); all are outputs
+  // unless `outputs` says which. Task t is keyed "t<t>".
+  void submit(std::uint64_t run, const std::vector<std::vector<std::uint32_t>>& inputs,
+              std::vector<std::uint32_t> outputs = {},
+              std::map<std::uint32_t, std::vector<std::pair<std::string, double>>> resources = {}) {
+    std::vector<std::byte> specs;
+    WireWriter out(specs);
+    std::vector<std::string> keys;
+    for (std::uint32_t t = 0; t < inputs.size(); ++t) {
+      char key[16];  // not "t" + to_string(t): GCC 12 warns wrongly (-Wrestrict) on that
+      std::snprintf(key, sizeof key, "t%u", t);
+      keys.emplace_back(key);
+    }
+    for (std::uint32_t t = 0; t < inputs.size(); ++t) {
+      TaskSpec spec;
+      spec.function = "f";
+      spec.key = keys[t];
+      for (auto input : inputs[t]) spec.args.push_back({ArgKind::task, {}, DataKey{run, input}});
+      if (auto it = resources.find(t); it != resources.end()) {
+        for (const auto& [name, amount] : it->second) spec.resources.emplace_back(name, amount);
+      }
+      write_task(out, spec);
+    }
+    if (outputs.empty()) {
+      for (std::uint32_t t = 0; t < inputs.size(); ++t) outputs.push_back(t);
+    }
+    deliver(0, Submit{run, static_cast<std::uint32_t>(inputs.size()), specs, outputs});
+  }
+
+  void complete(int worker, DataKey key, std::uint64_t bytes = 8) {
+    deliver(worker, Completed{key, 0.0, 1e-4, 0, bytes, std::nullopt});
+  }
+
+  // The worker each assigned task went to, by task.
+  std::map<std::uint32_t, int> assigned() {
+    std::map<std::uint32_t, int> where;
+    for (const auto& [dest, assign] : outbox.take<Assign>()) where[assign.key.task] = dest;
+    return where;
+  }
+
+  RecordingOutbox outbox;
+  Scheduler scheduler;
+};
+
+}  // namespace
+
+TEST_CASE("the scheduler assigns a task only once its inputs are done") {
+  Cluster cluster(3);
+  cluster.join(1);
+  cluster.join(2);
+  cluster.submit(1, {{}, {0}, {1}});  // a chain t0 -> t1 -> t2
+  cluster.scheduler.on_turn();
+  auto first = cluster.assigned();
+  REQUIRE(first.size() == 1);
+  REQUIRE(first.count(0));
+
+  cluster.complete(first[0], DataKey{1, 0});
+  auto second = cluster.assigned();
+  REQUIRE(second.size() == 1);
+  CHECK(second.count(1));
+  CHECK(second[1] == first[0]);  // its input is there: no transfer
+}
+
+TEST_CASE("the scheduler places a task where its large input is and says who holds each input") {
+  Cluster cluster(4);
+  for (int rank = 1; rank <= 3; ++rank) cluster.join(rank);
+  cluster.submit(1, {{}, {}, {}, {1}}, {3});  // three roots; t3 reads t1
+  cluster.scheduler.on_turn();
+  auto roots = cluster.assigned();
+  REQUIRE(roots.size() == 3);
+  const int holder = roots[1];
+  for (std::uint32_t t = 0; t < 3; ++t) cluster.complete(roots[t], DataKey{1, t}, 1ull << 30);
+
+  auto assigns = cluster.outbox.take<Assign>();
+  REQUIRE(assigns.size() == 1);
+  CHECK(assigns[0].first == holder);
+  CHECK(assigns[0].second.inputs == std::vector<DataKey>{DataKey{1, 1}});
+  CHECK(assigns[0].second.holders == std::vector<std::int32_t>{holder});
+}
+
+TEST_CASE("the scheduler forgets results once their readers are done and the client lets go") {
+  Cluster cluster(3);
+  cluster.join(1);
+  cluster.join(2);
+  cluster.submit(1, {{}, {0}}, {1});  // t0 is an intermediate, t1 the output
+  cluster.scheduler.on_turn();
+  auto first = cluster.assigned();
+  cluster.complete(first[0], DataKey{1, 0});
+  auto second = cluster.assigned();
+  CHECK(cluster.outbox.take<Forget>().empty());  // t1 still needs t0
+
+  cluster.complete(second[1], DataKey{1, 1});
+  auto forgets = cluster.outbox.take<Forget>();
+  REQUIRE(forgets.size() == 1);
+  CHECK(forgets[0].first == first[0]);
+  CHECK(forgets[0].second.keys == std::vector<DataKey>{DataKey{1, 0}});
+  auto done = cluster.outbox.take<OutputDone>();
+  REQUIRE(done.size() == 1);
+  CHECK(done[0].first == 0);
+  CHECK(done[0].second.holder == second[1]);
+
+  cluster.deliver(0, Release{DataKey{1, 1}});
+  forgets = cluster.outbox.take<Forget>();
+  REQUIRE(forgets.size() == 1);
+  CHECK(forgets[0].second.keys == std::vector<DataKey>{DataKey{1, 1}});
+}
+
+TEST_CASE("an idle worker steals from a busy one") {
+  Cluster cluster(3);
+  cluster.join(1);
+  cluster.submit(1, std::vector<std::vector<std::uint32_t>>(10));  // ten roots, one worker
+  cluster.scheduler.on_turn();
+  REQUIRE(cluster.assigned().size() == 10);
+
+  cluster.join(2);
+  std::this_thread::sleep_for(std::chrono::milliseconds(6));  // balancing runs every 5 ms
+  cluster.scheduler.on_turn();
+  auto steals = cluster.outbox.take<Steal>();
+  REQUIRE(steals.size() == 1);
+  CHECK(steals[0].first == 1);
+  CHECK(steals[0].second.count == 5);
+
+  cluster.deliver(1, Stolen{{DataKey{1, 8}, DataKey{1, 9}}});
+  auto moved = cluster.assigned();
+  REQUIRE(moved.size() == 2);
+  CHECK(moved[8] == 2);
+  CHECK(moved[9] == 2);
+}
+
+TEST_CASE("a failed task fails its dependents without running them") {
+  Cluster cluster(2);
+  cluster.join(1);
+  cluster.submit(1, {{}, {0}, {1}}, {2});
+  cluster.scheduler.on_turn();
+  cluster.assigned();
+  const Failure failure{"t0", "worker rank 1 thread 0", "std::runtime_error", "boom", false};
+  cluster.deliver(1, Completed{DataKey{1, 0}, 0.0, 1e-4, 0, 0, failure});
+  CHECK(cluster.assigned().empty());
+  auto done = cluster.outbox.take<OutputDone>();
+  REQUIRE(done.size() == 1);
+  CHECK(done[0].second.key == DataKey{1, 2});
+  REQUIRE(done[0].second.failure);
+  CHECK(done[0].second.failure->key == "t0");
+  CHECK(done[0].second.failure->message == "boom");
+}
+
+TEST_CASE("cancelling an assigned task tells its worker to drop it") {
+  Cluster cluster(2);
+  cluster.join(1);
+  cluster.submit(1, {{}});
+  cluster.scheduler.on_turn();
+  REQUIRE(cluster.assigned().size() == 1);
+  cluster.deliver(0, Cancel{DataKey{1, 0}, false});
+  auto drops = cluster.outbox.take<Drop>();
+  REQUIRE(drops.size() == 1);
+  CHECK(drops[0].first == 1);
+  auto done = cluster.outbox.take<OutputDone>();
+  REQUIRE(done.size() == 1);
+  REQUIRE(done[0].second.failure);
+  CHECK(done[0].second.failure->cancelled);
+  // The result it may still report is dropped on the worker.
+  cluster.complete(1, DataKey{1, 0});
+  CHECK(cluster.outbox.take<Forget>().size() == 1);
+}
+
+TEST_CASE("a paused worker gets no new tasks") {
+  Cluster cluster(3);
+  cluster.join(1);
+  cluster.join(2);
+  cluster.deliver(1, Status{true});
+  cluster.submit(1, std::vector<std::vector<std::uint32_t>>(6));
+  cluster.scheduler.on_turn();
+  for (const auto& [task, worker] : cluster.assigned()) CHECK(worker == 2);
+}
+
+TEST_CASE("a task asking for a resource runs only on a worker that offers it") {
+  Cluster cluster(3);
+  cluster.join(1);
+  cluster.join(2, 1, {{"GPU", 1.0}});
+  cluster.submit(1, {{}, {}}, {}, {{0, {{"GPU", 1.0}}}, {1, {{"FPGA", 1.0}}}});
+  cluster.scheduler.on_turn();
+  auto where = cluster.assigned();
+  REQUIRE(where.size() == 1);
+  CHECK(where[0] == 2);
+  auto done = cluster.outbox.take<OutputDone>();
+  REQUIRE(done.size() == 1);
+  CHECK(done[0].second.key == DataKey{1, 1});
+  REQUIRE(done[0].second.failure);
+  CHECK_THAT(done[0].second.failure->message, Catch::Contains("no worker can run this task"));
+}
