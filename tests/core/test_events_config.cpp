@@ -141,12 +141,14 @@ TEST_CASE("settings have documented defaults") {
 
   auto names = tessera::config::names();
   std::sort(names.begin(), names.end());
-  CHECK(names == std::vector<std::string>{"events_limit", "num_threads", "resources", "scheduler",
-                                          "spill_directory", "task_stream_limit", "transport",
-                                          "worker_memory_limit", "worker_memory_pause",
-                                          "worker_memory_spill", "worker_threads"});
+  CHECK(names == std::vector<std::string>{
+                     "events_limit", "num_threads", "resources", "scheduler", "spill_directory",
+                     "task_stream_limit", "transport", "worker_memory_limit", "worker_memory_pause",
+                     "worker_memory_spill", "worker_threads", "worker_timeout"});
   CHECK(tessera::config::get_bytes("worker_memory_limit") == 0);
   CHECK(tessera::config::get_double("worker_memory_spill") == 0.6);
+  CHECK(tessera::config::get_double("worker_timeout") == 60.0);
+  CHECK_THROWS_AS(tessera::config::set("worker_timeout", "-1"), tessera::ConfigError);
   for (const auto& name : names) CHECK_NOTHROW(tessera::config::get(name));
 }
 

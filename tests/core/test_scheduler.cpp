@@ -14,6 +14,7 @@
 
 #include "cluster/scheduler.hpp"  // private to tessera::core: the test reaches in
 #include "mpi/messages.hpp"
+#include "tessera/errors.hpp"
 
 namespace {
 
@@ -61,7 +62,8 @@ class RecordingOutbox final : public Outbox {
 
 // A scheduler with a client (rank 0) and `ranks - 1` workers, driven message by message.
 struct Cluster {
-  explicit Cluster(int ranks) : outbox(ranks), scheduler(outbox, nullptr) {}
+  explicit Cluster(int ranks, double worker_timeout = 0.0)
+      : outbox(ranks), scheduler(outbox, nullptr, worker_timeout) {}
 
   template <class M>
   void deliver(int source, const M& message) {
@@ -266,4 +268,51 @@ TEST_CASE("a task asking for a resource runs only on a worker that offers it") {
   CHECK(done[0].second.key == DataKey{1, 1});
   REQUIRE(done[0].second.failure);
   CHECK_THAT(done[0].second.failure->message, Catch::Contains("no worker can run this task"));
+}
+
+TEST_CASE("a worker not heard from within the timeout is reported with the tasks it held") {
+  Cluster cluster(3, 0.2);
+  cluster.join(1);
+  cluster.join(2);
+  cluster.submit(1, {{}, {}, {0}}, {2});
+  cluster.scheduler.on_turn();
+  auto where = cluster.assigned();
+  REQUIRE(where.size() == 2);
+  const int silent = where[0];
+  const int alive = 3 - silent;
+  cluster.complete(silent, DataKey{1, 0});  // t0 is held there; t2 now runs there too
+  REQUIRE(cluster.assigned()[2] == silent);
+
+  // The other worker keeps saying it is alive; the silent one says nothing.
+  const auto start = std::chrono::steady_clock::now();
+  std::string error;
+  while (error.empty() && std::chrono::steady_clock::now() - start < std::chrono::seconds(5)) {
+    cluster.deliver(alive, Heartbeat{});
+    try {
+      cluster.scheduler.on_turn();
+    } catch (const tessera::Error& e) {
+      error = e.what();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const double waited =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  CHECK(waited >= 0.2);
+  CHECK(waited < 1.0);
+  CHECK_THAT(error,
+             Catch::Contains("worker rank " + std::to_string(silent) + " has not been heard from"));
+  CHECK_THAT(error, Catch::Contains("running 1 tasks ('t2')"));
+  CHECK_THAT(error, Catch::Contains("held 1 results ('t0')"));
+}
+
+TEST_CASE("workers that keep sending heartbeats are never taken for lost") {
+  Cluster cluster(3, 0.1);
+  cluster.join(1);
+  cluster.join(2);
+  for (int turn = 0; turn < 20; ++turn) {
+    cluster.deliver(1, Heartbeat{});
+    cluster.deliver(2, Heartbeat{});
+    REQUIRE_NOTHROW(cluster.scheduler.on_turn());
+    std::this_thread::sleep_for(std::chrono::milliseconds(15));
+  }
 }

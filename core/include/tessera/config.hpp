@@ -14,6 +14,8 @@
 //   worker_memory_spill  fraction of the limit above which results spill to disk (0.6)
 //   worker_memory_pause  fraction above which the worker takes no new tasks (0.8)
 //   spill_directory      where spilled results go (default: the system's temporary directory)
+//   worker_timeout       seconds without a message from a worker after which it counts as
+//                        lost (stopped, hung, node gone) and the job ends naming it (60; 0 = never)
 //   resources            what a worker offers to tasks that ask for resources, e.g. GPU=1
 //   transport            "auto" (Open MPI chooses), "shm" (shared memory, one node: pml ob1,
 //                        btl self,vader), "tcp" (pml ob1, btl self,tcp) or "ucx" (pml ucx:

@@ -61,6 +61,8 @@ struct Scheduler::Submission {
 
 struct Scheduler::WorkerInfo {
   bool joined = false;
+  bool gone = false;        // said goodbye
+  double last_heard = 0.0;  // wall time of its last message
   bool paused = false;
   bool steal_pending = false;
   std::uint32_t threads = 1;
@@ -68,9 +70,11 @@ struct Scheduler::WorkerInfo {
   std::uint32_t in_flight = 0;  // assigned, not yet completed
 };
 
-Scheduler::Scheduler(Outbox& outbox, std::shared_ptr<TaskStream> stream)
-    : outbox_(outbox), stream_(std::move(stream)) {
+Scheduler::Scheduler(Outbox& outbox, std::shared_ptr<TaskStream> stream, double worker_timeout)
+    : outbox_(outbox), stream_(std::move(stream)), worker_timeout_(worker_timeout) {
   workers_.resize(static_cast<std::size_t>(outbox_.ranks()));
+  const double now = wall_time();  // a worker that never says hello is lost too
+  for (auto& worker : workers_) worker.last_heard = now;
 }
 
 Scheduler::~Scheduler() = default;
@@ -85,6 +89,9 @@ void Scheduler::shutdown() {
 }
 
 bool Scheduler::on_message(int source, Kind kind, WireReader& in) {
+  if (source > 0 && source < outbox_.ranks()) {
+    workers_[static_cast<std::size_t>(source)].last_heard = wall_time();
+  }
   const bool handled = handle(source, kind, in);
   // Runs are erased only here, never while a handler may still hold one.
   auto touched = std::move(touched_);
@@ -130,8 +137,12 @@ bool Scheduler::handle(int source, Kind kind, WireReader& in) {
     case Kind::stored:
       stored(source, Stored::read(in));
       return true;
+    case Kind::heartbeat:
+      Heartbeat::read(in);
+      return true;
     case Kind::goodbye:
       Goodbye::read(in);
+      workers_[static_cast<std::size_t>(source)].gone = true;
       ++goodbyes_;
       if (done()) {
         for (int rank = 1; rank < outbox_.ranks(); ++rank) post(outbox_, rank, Exit{});
@@ -505,7 +516,56 @@ bool Scheduler::on_turn() {
     last_balance_ = now;
     balance();
   }
+  if (worker_timeout_ > 0 && !shutting_down_ &&
+      now - last_liveness_check_ > std::min(0.1, worker_timeout_ / 4)) {
+    last_liveness_check_ = now;
+    check_liveness(now);
+  }
   return busy;
+}
+
+void Scheduler::check_liveness(double now) {
+  for (int rank = 1; rank < outbox_.ranks(); ++rank) {
+    const auto& worker = workers_[static_cast<std::size_t>(rank)];
+    if (!worker.gone && now - worker.last_heard > worker_timeout_) {
+      lose_worker(rank, now - worker.last_heard);
+    }
+  }
+}
+
+// Until workers can be replaced (recomputing what they held from the graph), a lost worker
+// ends the job: waiting for it would hang the client forever.
+void Scheduler::lose_worker(int rank, double silent_for) {
+  std::vector<std::string> running;
+  std::vector<std::string> holding;
+  std::size_t running_count = 0;
+  std::size_t holding_count = 0;
+  constexpr std::size_t listed = 10;
+  for (const auto& [id, run] : runs_) {
+    for (std::uint32_t t = 0; t < run->tasks.size(); ++t) {
+      const auto& task = run->tasks[t];
+      if (task.worker != rank) continue;
+      if (task.state == TaskState::assigned) {
+        if (running_count++ < listed) running.push_back(key_of(*run, t));
+      } else if (task.state == TaskState::done) {
+        if (holding_count++ < listed) holding.push_back(key_of(*run, t));
+      }
+    }
+  }
+  auto list = [](const std::vector<std::string>& keys, std::size_t count) {
+    std::string text;
+    for (const auto& key : keys) text += (text.empty() ? "'" : ", '") + key + "'";
+    if (count > keys.size()) text += ", and " + std::to_string(count - keys.size()) + " more";
+    return text.empty() ? std::string("none") : text;
+  };
+  char seconds[32];
+  std::snprintf(seconds, sizeof seconds, "%.1f", silent_for);
+  throw Error("worker rank " + std::to_string(rank) + " has not been heard from for " + seconds +
+              " s (the worker_timeout setting): it is stopped, hung, or its node is lost. It "
+              "was running " +
+              std::to_string(running_count) + " tasks (" + list(running, running_count) +
+              ") and held " + std::to_string(holding_count) + " results (" +
+              list(holding, holding_count) + "); the job ends");
 }
 
 void Scheduler::balance() {

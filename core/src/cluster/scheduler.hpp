@@ -29,8 +29,10 @@ namespace tessera::detail {
 
 class Scheduler {
  public:
-  /// Sends through `outbox` (the MPI transport, or a test's recorder).
-  Scheduler(Outbox& outbox, std::shared_ptr<TaskStream> stream);
+  /// Sends through `outbox` (the MPI transport, or a test's recorder). A worker not heard
+  /// from for `worker_timeout` seconds (0: never) is lost: on_turn() throws an Error naming it
+  /// and the tasks it held, and the runtime ends the job.
+  Scheduler(Outbox& outbox, std::shared_ptr<TaskStream> stream, double worker_timeout = 0.0);
   ~Scheduler();
 
   /// Handles a message meant for the scheduler; false if `kind` is not one.
@@ -73,6 +75,8 @@ class Scheduler {
   std::string key_of(const Submission& run, std::uint32_t task) const;
   int holder_for(DataKey key, int worker) const;
   double capacity(const WorkerInfo& worker) const;
+  void check_liveness(double now);
+  [[noreturn]] void lose_worker(int rank, double silent_for);
 
   Outbox& outbox_;
   Assign assign_;  // reused for every assignment
@@ -95,6 +99,8 @@ class Scheduler {
   int next_candidate_ = 0;          // where the next placement window starts
   double average_duration_ = 1e-4;  // seconds, moving average of task run times
   double last_balance_ = 0.0;
+  const double worker_timeout_;
+  double last_liveness_check_ = 0.0;
   std::vector<TaskRecord> records_;
   std::vector<std::uint64_t> touched_;  // runs to erase if they are finished
 };

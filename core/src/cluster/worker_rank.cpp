@@ -503,6 +503,13 @@ void WorkerRank::report_memory() {
 }
 
 bool WorkerRank::on_turn() {
+  if (heartbeat_interval_ > 0 && !said_goodbye_) {
+    const double now = wall_time();
+    if (now - last_heartbeat_ >= heartbeat_interval_) {
+      last_heartbeat_ = now;
+      post(transport_, 0, Heartbeat{});
+    }
+  }
   if (shutdown_ && !said_goodbye_) {
     for (auto& thread : threads_) {
       if (thread.joinable()) thread.join();

@@ -35,6 +35,9 @@ class WorkerRank {
   /// A fetched input arrived; false if no task waits for it.
   bool on_data(int source, DataKey key, const Frames& frames);
   bool on_turn();
+  /// Says Heartbeat to the scheduler every `seconds` (0: never), so that a quiet worker is
+  /// not taken for a lost one.
+  void set_heartbeat_interval(double seconds) noexcept { heartbeat_interval_ = seconds; }
   /// True once the scheduler said exit.
   bool exited() const noexcept { return exited_; }
 
@@ -88,6 +91,8 @@ class WorkerRank {
   std::vector<std::thread> threads_;
   bool shutdown_ = false;
   bool said_goodbye_ = false;
+  double heartbeat_interval_ = 0.0;
+  double last_heartbeat_ = 0.0;
   bool exited_ = false;
 };
 

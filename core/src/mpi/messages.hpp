@@ -126,6 +126,14 @@ struct Stored {
   static Stored read(WireReader& in);
 };
 
+/// A worker is alive: sent at least every heartbeat interval, so that the scheduler can tell
+/// a quiet worker from a stopped one.
+struct Heartbeat {
+  static constexpr Kind kind = Kind::heartbeat;
+  void write(WireWriter&) const {}
+  static Heartbeat read(WireReader&) { return {}; }
+};
+
 // ---- to a client (any rank)
 
 /// An output of one of the client's runs is done (held by `holder`) or failed.

@@ -35,6 +35,8 @@ const char* kind_name(Kind kind) noexcept {
       return "goodbye";
     case Kind::stored:
       return "stored";
+    case Kind::heartbeat:
+      return "heartbeat";
     case Kind::output_done:
       return "output_done";
     case Kind::assign:

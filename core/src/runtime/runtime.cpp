@@ -203,7 +203,8 @@ void Runtime::State::start_scheduler(std::uint32_t threads) {
   transport = std::make_unique<detail::Transport>(MPI_COMM_WORLD);
   auto stream = std::make_shared<detail::TaskStream>(
       static_cast<std::size_t>(config::get_int("task_stream_limit")));
-  scheduler = std::make_unique<detail::Scheduler>(*transport, stream);
+  scheduler =
+      std::make_unique<detail::Scheduler>(*transport, stream, config::get_double("worker_timeout"));
   cluster = std::make_shared<detail::ClusterClient>(*transport);
 
   struct Handler final : detail::Transport::Handler {
@@ -262,6 +263,8 @@ void Runtime::State::work(std::uint32_t threads) {
     worker = std::make_unique<detail::WorkerRank>(
         transport, threads, detail::parse_resources(config::get("resources")), limits,
         [raw = worker_impl.get()] { detail::set_running_client(raw); });
+    const double timeout = config::get_double("worker_timeout");
+    worker->set_heartbeat_interval(timeout > 0 ? std::min(1.0, timeout / 4) : 0.0);
     detail::set_event_forwarder([&transport](const Event& event) {
       detail::post(transport, 0,
                    detail::EventLogged{event.time, event.topic, event.message, event.source});

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -61,6 +62,16 @@ std::optional<std::uint64_t> parse_bytes(std::string_view text) {
   return std::nullopt;
 }
 
+bool is_non_negative_number(std::string_view text) {
+  try {
+    std::size_t used = 0;
+    const double value = std::stod(std::string(text), &used);
+    return used == text.size() && value >= 0.0 && std::isfinite(value);
+  } catch (...) {
+    return false;
+  }
+}
+
 bool is_bytes(std::string_view text) { return parse_bytes(text).has_value(); }
 
 bool is_transport(std::string_view text) {
@@ -102,6 +113,10 @@ constexpr Setting settings[] = {
     {"spill_directory", "", "a directory (empty = the system's temporary directory)", is_anything},
     {"resources", "", "NAME=amount pairs separated by commas, such as GPU=2,MEMORY=64e9",
      is_resources},
+    {"worker_timeout", "60",
+     "seconds without a message from a worker after which it counts as lost and the job ends "
+     "(a number >= 0; 0 = never)",
+     is_non_negative_number},
     {"transport", "auto", "\"auto\", \"shm\", \"tcp\" or \"ucx\"", is_transport},
 };
 
