@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "allocation_probe.hpp"
+#include "mpi/wire.hpp"
 #include "tessera/buffer.hpp"
 #include "tessera/errors.hpp"
 #include "tessera/serialize.hpp"
@@ -695,6 +696,19 @@ TEST_CASE("a huge u64 written anywhere in a header allocates no more than the fr
   check(particles);
   check(geo::Box{1, 2, "label"});
   check(std::vector<Buffer>{Buffer::allocate(10), Buffer::allocate(1 << 17)});
+}
+
+TEST_CASE("frames read from a message refuse a buffer count the message cannot hold",
+          "[serialize]") {
+  std::vector<std::byte> message;
+  tessera::detail::WireWriter out(message);
+  out.put_frames(serialize(std::vector<int>{1, 2, 3}));
+  const std::size_t count_at = message.size() - sizeof(std::uint32_t);  // no buffers follow
+  const std::uint32_t huge = 1u << 30;
+  std::memcpy(message.data() + count_at, &huge, sizeof huge);
+  tessera::detail::WireReader in(message, "test message");
+  CHECK_THROWS_WITH(in.get_frames(), Catch::Contains("corrupt test message") &&
+                                         Catch::Contains("1073741824 frame buffers"));
 }
 
 TEST_CASE("a valueless variant throws SerializationError instead of being serialized",
