@@ -19,6 +19,8 @@ PACKAGES=(
   openmpi-bin
   openssh-client
   nlohmann-json3-dev
+  clang-14
+  libclang-rt-14-dev
 )
 
 usage() { echo "usage: $0 [--asan|--tsan]" >&2; exit 2; }

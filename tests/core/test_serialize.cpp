@@ -22,9 +22,12 @@
 #include <variant>
 #include <vector>
 
+#include "allocation_probe.hpp"
+#include "mpi/wire.hpp"
 #include "tessera/buffer.hpp"
 #include "tessera/errors.hpp"
 #include "tessera/serialize.hpp"
+#include "tessera/serialize_boost.hpp"
 
 namespace {
 
@@ -614,6 +617,98 @@ TEST_CASE("corrupting any byte of a header never crashes", "[serialize]") {
                                         std::vector<std::tuple<>>>{{"x", "y"}, {{1, 2}}, {{}, {}}});
   check_corruption_is_caught(std::vector<Buffer>{Buffer::allocate(1 << 17), Buffer::allocate(3)});
   check_corruption_is_caught(iota_vector(std::size_t{1} << 17));
+}
+
+namespace {
+
+// The offset in `header` of the u64 `value` that is followed by `next`.
+std::size_t offset_of_u64(const std::vector<std::byte>& header, std::uint64_t value,
+                          std::span<const std::byte> next) {
+  for (std::size_t at = 0; at + 8 + next.size() <= header.size(); ++at) {
+    if (std::memcmp(header.data() + at, &value, 8) == 0 &&
+        std::memcmp(header.data() + at + 8, next.data(), next.size()) == 0) {
+      return at;
+    }
+  }
+  FAIL("the header holds no such u64");
+  return 0;
+}
+
+// A corrupt length must be refused before it is allocated: reading a frame never asks for more
+// than a small multiple of the frame's bytes (the probe refuses anything above 1 MiB at once).
+template <class T>
+std::size_t largest_allocation_decoding(const Frames& frames) {
+  tessera::test::AllocationProbe probe(std::size_t{1} << 20);
+  try {
+    (void)deserialize<T>(frames);
+  } catch (const SerializationError&) {
+  }
+  return probe.largest();
+}
+
+}  // namespace
+
+TEST_CASE("a corrupt string length in a Boost archive is refused before it is allocated",
+          "[serialize]") {
+  const Frames frames = serialize(Particle{"abc", {}, 0});
+  const auto text = std::as_bytes(std::span("abc", 3));
+  Frames corrupt = frames;
+  const std::uint64_t huge = std::uint64_t{1} << 32;  // 4 GiB
+  std::memcpy(corrupt.header.data() + offset_of_u64(frames.header, 3, text), &huge, 8);
+  CAPTURE(corrupt.header.size());
+  CHECK_THAT(error_of<Particle>(corrupt), Catch::Contains("Particle"));
+  CHECK(largest_allocation_decoding<Particle>(corrupt) <= 4096);
+}
+
+TEST_CASE("a corrupt collection size in a Boost archive is refused before it is allocated",
+          "[serialize]") {
+  const double value = 1.5;
+  const Frames frames = serialize(Particle{"", {value}, 0});
+  const auto element = std::as_bytes(std::span(&value, 1));
+  for (const std::uint64_t huge : {std::uint64_t{1} << 29, std::uint64_t{1} << 40}) {
+    Frames corrupt = frames;
+    std::memcpy(corrupt.header.data() + offset_of_u64(frames.header, 1, element), &huge, 8);
+    CAPTURE(huge, corrupt.header.size());
+    CHECK_THAT(error_of<Particle>(corrupt), Catch::Contains("Particle"));
+    CHECK(largest_allocation_decoding<Particle>(corrupt) <= 4096);
+  }
+}
+
+TEST_CASE("a huge u64 written anywhere in a header allocates no more than the frame holds",
+          "[serialize]") {
+  using Nested = std::map<std::string, std::vector<std::pair<int, std::string>>>;
+  const Nested nested{{"a", {{1, "x"}, {2, "yy"}}}, {"b", {}}};
+  const std::vector<Particle> particles{{"a", {1, 2}, 0}, {"bc", {}, 1}};
+  const std::uint64_t huges[] = {std::uint64_t{1} << 28, std::uint64_t{1} << 32,
+                                 std::uint64_t{1} << 62, ~std::uint64_t{0}};
+  const auto check = [&huges]<class T>(const T& value) {
+    const Frames frames = serialize(value);
+    for (std::size_t at = 8; at + 8 <= frames.header.size(); ++at) {
+      for (const std::uint64_t huge : huges) {
+        Frames corrupt = frames;
+        std::memcpy(corrupt.header.data() + at, &huge, 8);
+        CAPTURE(tessera::detail::demangle(typeid(T).name()), at, huge);
+        CHECK(largest_allocation_decoding<T>(corrupt) <= 64 * frames.header.size() + 4096);
+      }
+    }
+  };
+  check(nested);
+  check(particles);
+  check(geo::Box{1, 2, "label"});
+  check(std::vector<Buffer>{Buffer::allocate(10), Buffer::allocate(1 << 17)});
+}
+
+TEST_CASE("frames read from a message refuse a buffer count the message cannot hold",
+          "[serialize]") {
+  std::vector<std::byte> message;
+  tessera::detail::WireWriter out(message);
+  out.put_frames(serialize(std::vector<int>{1, 2, 3}));
+  const std::size_t count_at = message.size() - sizeof(std::uint32_t);  // no buffers follow
+  const std::uint32_t huge = 1u << 30;
+  std::memcpy(message.data() + count_at, &huge, sizeof huge);
+  tessera::detail::WireReader in(message, "test message");
+  CHECK_THROWS_WITH(in.get_frames(), Catch::Contains("corrupt test message") &&
+                                         Catch::Contains("1073741824 frame buffers"));
 }
 
 TEST_CASE("a valueless variant throws SerializationError instead of being serialized",

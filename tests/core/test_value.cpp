@@ -1,17 +1,23 @@
 // Value: holding any copyable type (inline or on the heap), reading it back, and its wire form.
 
 #include <array>
+#include <boost/serialization/string.hpp>
+#include <boost/serialization/vector.hpp>
 #include <catch2/catch.hpp>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <typeinfo>
 #include <utility>
 #include <vector>
 
+#include "allocation_probe.hpp"
 #include "tessera/buffer.hpp"
 #include "tessera/errors.hpp"
 #include "tessera/serialize.hpp"
+#include "tessera/serialize_boost.hpp"
 #include "tessera/value.hpp"
 #include "test_support.hpp"
 
@@ -191,4 +197,33 @@ TEST_CASE("copies of a Value holding a Buffer share its bytes") {
   CHECK(first.data() == second.data());
   CHECK(second.size() == 1024);
   CHECK(second.as_span<int>()[255] == 3);
+}
+
+namespace {
+// Serialized through Boost, and put into Values: Value::decode knows its fingerprint.
+struct Sample {
+  std::string label;
+  std::vector<float> values;
+  template <class Archive>
+  void serialize(Archive& archive, unsigned /*version*/) {
+    archive& label& values;
+  }
+};
+}  // namespace
+
+TEST_CASE("Value::decode of a Boost frame with a corrupt length allocates no more than it holds") {
+  const tessera::Frames frames = Value(Sample{"abc", {1.f, 2.f}}).serialize();
+  REQUIRE(Value::decode(frames).get<Sample>().values.size() == 2);
+  for (std::size_t at = 8; at + 8 <= frames.header.size(); ++at) {
+    tessera::Frames corrupt = frames;
+    const std::uint64_t huge = std::uint64_t{1} << 32;
+    std::memcpy(corrupt.header.data() + at, &huge, sizeof huge);
+    CAPTURE(at);
+    tessera::test::AllocationProbe probe(std::size_t{1} << 20);
+    try {
+      (void)Value::decode(corrupt);
+    } catch (const tessera::SerializationError&) {
+    }
+    CHECK(probe.largest() <= 4096);
+  }
 }

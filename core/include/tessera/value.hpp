@@ -182,7 +182,8 @@ class Value {
     } else {
       throw SerializationError("a value of type " + detail::demangle(typeid(T).name()) +
                                " cannot be serialized: make it trivially copyable, a standard "
-                               "container, or give it a Boost.Serialization serialize()");
+                               "container, or give it a Boost.Serialization serialize() (and "
+                               "include tessera/serialize_boost.hpp)");
     }
   }
 

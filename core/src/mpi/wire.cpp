@@ -14,7 +14,15 @@ Frames WireReader::get_frames() {
   Frames frames;
   auto header = get_bytes();
   frames.header.assign(header.begin(), header.end());
+  const std::size_t count_at = offset_;
   const auto count = get<std::uint32_t>();
+  // Each buffer takes at least its u64 length: refuse a count the message cannot hold.
+  if (count > remaining() / sizeof(std::uint64_t)) {
+    throw SerializationError("corrupt " + what_ + ": " + std::to_string(count) +
+                             " frame buffers announced at offset " + std::to_string(count_at) +
+                             ", but only " + std::to_string(remaining()) + " bytes follow");
+  }
+  frames.buffers.reserve(count);
   for (std::uint32_t i = 0; i < count; ++i) {
     auto bytes = get_bytes();
     frames.buffers.push_back(Buffer::copy_of(bytes.data(), bytes.size()));

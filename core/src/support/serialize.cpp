@@ -3,16 +3,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
-#include <streambuf>
 #include <string_view>
 #include <unordered_map>
 
+#include "tessera/detail/serialize_io.hpp"
+
 namespace tessera::detail {
 namespace {
-
-// Boost writes no archive header (the type fingerprint already guards the frames) and does not
-// touch the stream's locale.
-constexpr unsigned archive_flags = boost::archive::no_header | boost::archive::no_codecvt;
 
 std::string hex(std::uint64_t value) {
   char text[19];
@@ -44,41 +41,6 @@ TypeNames& type_names() {
   return *names;
 }
 
-// Appends everything Boost writes to the header. Without a put area every write reaches the
-// vector at once, so Boost's bytes and ours interleave in order.
-class ByteSink final : public std::streambuf {
- public:
-  explicit ByteSink(std::vector<std::byte>& out) : out_(out) {}
-
- protected:
-  std::streamsize xsputn(const char* data, std::streamsize size) override {
-    const auto* first = reinterpret_cast<const std::byte*>(data);
-    out_.insert(out_.end(), first, first + size);
-    return size;
-  }
-  int_type overflow(int_type c) override {
-    if (!traits_type::eq_int_type(c, traits_type::eof())) {
-      out_.push_back(static_cast<std::byte>(traits_type::to_char_type(c)));
-    }
-    return traits_type::not_eof(c);
-  }
-
- private:
-  std::vector<std::byte>& out_;
-};
-
-// Lets Boost read one archive's bytes of the header, in place; reading past them fails in Boost
-// (as a short read), never past the header.
-class ByteSource final : public std::streambuf {
- public:
-  void reset(const std::byte* first, const std::byte* last) {
-    // The get area is only read: Boost never puts back characters.
-    char* begin = const_cast<char*>(reinterpret_cast<const char*>(first));
-    setg(begin, begin, begin + (last - first));
-  }
-  const std::byte* position() const { return reinterpret_cast<const std::byte*>(gptr()); }
-};
-
 }  // namespace
 
 std::uint64_t register_type(const std::type_info& type) {
@@ -96,12 +58,6 @@ void throw_serialize_error(const std::type_info& type, const std::string& proble
 }
 
 // --- Writer ----------------------------------------------------------------------------------
-
-struct Writer::Archive {
-  explicit Archive(std::vector<std::byte>& out) : sink(out), archive(sink, archive_flags) {}
-  ByteSink sink;
-  boost::archive::binary_oarchive archive;
-};
 
 Writer::Writer(Frames& frames) noexcept : header_(frames.header), buffers_(frames.buffers) {}
 
@@ -127,25 +83,12 @@ void Writer::shared_run(const Buffer& buffer) {
   buffers_.push_back(buffer);
 }
 
-boost::archive::binary_oarchive& Writer::begin_archive() {
-  archive_length_at_ = header_.size();
-  scalar(std::uint64_t{0});  // the archive's length, known at end_archive()
-  if (!archive_) archive_ = std::make_unique<Archive>(header_);
-  return archive_->archive;
-}
-
 void Writer::end_archive() {
   const std::uint64_t length = header_.size() - archive_length_at_ - sizeof(std::uint64_t);
   std::memcpy(header_.data() + archive_length_at_, &length, sizeof length);
 }
 
 // --- Reader ----------------------------------------------------------------------------------
-
-struct Reader::Archive {
-  Archive() : archive(source, archive_flags) {}
-  ByteSource source;
-  boost::archive::binary_iarchive archive;
-};
 
 Reader::Reader(const Frames& frames, const std::type_info& type) noexcept
     : data_(frames.header.data()),
@@ -200,32 +143,6 @@ Reader::Run Reader::run(std::size_t element_size, const std::type_info& element)
                  std::to_string(size));
   }
   return {buffer.data(), size, &buffer};
-}
-
-boost::archive::binary_iarchive& Reader::begin_archive(const std::type_info& type) {
-  const std::size_t at = offset_;
-  const auto length = scalar<std::uint64_t>("the length of a Boost archive");
-  if (length > size_ - offset_) {
-    fail(at, "the Boost archive of " + demangle(type.name()) + " is " + std::to_string(length) +
-                 " bytes long, but only " + std::to_string(size_ - offset_) +
-                 " bytes follow its length");
-  }
-  archive_begin_ = offset_;
-  archive_end_ = offset_ + length;
-  if (!archive_) archive_ = std::make_unique<Archive>();
-  archive_->source.reset(data_ + archive_begin_, data_ + archive_end_);
-  return archive_->archive;
-}
-
-void Reader::end_archive(const std::type_info& type) {
-  const auto consumed = static_cast<std::size_t>(archive_->source.position() - data_);
-  if (consumed != archive_end_) {
-    fail(archive_begin_, "the Boost archive of " + demangle(type.name()) + " has " +
-                             std::to_string(archive_end_ - archive_begin_) +
-                             " bytes, but loading it read " +
-                             std::to_string(consumed - archive_begin_));
-  }
-  offset_ = archive_end_;
 }
 
 void Reader::expect_fingerprint(std::uint64_t expected) {

@@ -1,0 +1,47 @@
+# Builds tests/fuzz with clang in WORK_DIR and runs fuzz_deserialize for SECONDS seconds on a
+# copy of the seed corpus (the repository's corpus is not changed). An allocation above
+# MALLOC_LIMIT_MB or a process above 512 MiB counts as a failure, like a crash or a sanitizer
+# report. Prints "skipped: ..." when no clang with libFuzzer is installed.
+#   cmake -DSOURCE_DIR=tests/fuzz -DWORK_DIR=... -DSECONDS=20 -DMALLOC_LIMIT_MB=64 -P run_fuzz.cmake
+foreach(variable SOURCE_DIR WORK_DIR SECONDS MALLOC_LIMIT_MB)
+  if(NOT DEFINED ${variable})
+    message(FATAL_ERROR "run_fuzz.cmake: -D${variable}=... is required")
+  endif()
+endforeach()
+
+find_program(CLANGXX NAMES clang++-14 clang++)
+if(NOT CLANGXX)
+  message("skipped: no clang++ (install clang-14 and libclang-rt-14-dev: scripts/setup.sh)")
+  return()
+endif()
+
+set(build_dir "${WORK_DIR}/build")
+if(NOT EXISTS "${build_dir}/CMakeCache.txt")
+  execute_process(
+    COMMAND ${CMAKE_COMMAND} -S "${SOURCE_DIR}" -B "${build_dir}" -G Ninja
+            -DCMAKE_CXX_COMPILER=${CLANGXX} -DCMAKE_BUILD_TYPE=RelWithDebInfo
+    RESULT_VARIABLE result)
+  if(result)
+    message(FATAL_ERROR "run_fuzz.cmake: configuring the fuzz build failed")
+  endif()
+endif()
+execute_process(COMMAND ${CMAKE_COMMAND} --build "${build_dir}" --target fuzz_deserialize
+                RESULT_VARIABLE result)
+if(result)
+  message(FATAL_ERROR "run_fuzz.cmake: building fuzz_deserialize failed")
+endif()
+
+set(corpus "${WORK_DIR}/corpus")
+file(REMOVE_RECURSE "${corpus}")
+file(COPY "${SOURCE_DIR}/corpus/deserialize/" DESTINATION "${corpus}")
+set(artifacts "${WORK_DIR}/artifacts/")
+file(MAKE_DIRECTORY "${artifacts}")
+execute_process(
+  COMMAND "${build_dir}/fuzz_deserialize" -max_total_time=${SECONDS} -rss_limit_mb=512
+          -malloc_limit_mb=${MALLOC_LIMIT_MB} -print_final_stats=1
+          -artifact_prefix=${artifacts} "${corpus}"
+  RESULT_VARIABLE result)
+if(result)
+  message(FATAL_ERROR "run_fuzz.cmake: fuzz_deserialize found a failure (exit ${result}); "
+                      "the input that fails is in ${artifacts}")
+endif()
