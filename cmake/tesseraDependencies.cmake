@@ -24,6 +24,7 @@ if(TESSERA_WITH_KOKKOS)
 endif()
 
 if(TESSERA_WITH_HDF5)
+  enable_language(C)  # HDF5's API is C (parallel HDF5 has no C++ one); FindHDF5 compiles C
   find_package(HDF5 QUIET COMPONENTS C)
   if(NOT HDF5_FOUND)
     message(FATAL_ERROR
