@@ -197,6 +197,7 @@ struct Runtime::State {
   std::thread progress;
   std::atomic<bool> stop_requested{false};
 
+  void claim_and_start(int* argc, char*** argv);
   void start(int* argc, char*** argv);
   void start_scheduler(std::uint32_t threads);
   [[noreturn]] void work(std::uint32_t threads);
@@ -379,24 +380,23 @@ void Runtime::State::stop() {
   transport.reset();
 }
 
-Runtime::Runtime(int& argc, char**& argv) : state_(std::make_unique<State>()) {
+// The constructors: the claim on the process is let go if the start fails.
+void Runtime::State::claim_and_start(int* argc, char*** argv) {
   claim_process();
   try {
-    state_->start(&argc, &argv);
+    start(argc, argv);
   } catch (...) {
     runtime_alive.store(false);
     throw;
   }
 }
 
+Runtime::Runtime(int& argc, char**& argv) : state_(std::make_unique<State>()) {
+  state_->claim_and_start(&argc, &argv);
+}
+
 Runtime::Runtime() : state_(std::make_unique<State>()) {
-  claim_process();
-  try {
-    state_->start(nullptr, nullptr);
-  } catch (...) {
-    runtime_alive.store(false);
-    throw;
-  }
+  state_->claim_and_start(nullptr, nullptr);
 }
 
 Runtime::~Runtime() {
