@@ -61,6 +61,48 @@ if(NOT installed_configs)
   message(FATAL_ERROR "check_install: no tesseraConfig.cmake was installed under ${prefix}")
 endif()
 
+# The exported targets: one per module, linked as the modules depend on each other, and MPI
+# only for the link of tessera::core (its headers never include mpi.h).
+set(targets_check "${WORK_DIR}/targets-check")
+file(WRITE "${targets_check}/CMakeLists.txt" [=[
+cmake_minimum_required(VERSION 3.25)
+project(tessera_targets_check LANGUAGES CXX)
+find_package(tessera REQUIRED)
+foreach(target tessera::core tessera::collections tessera::io tessera::jobqueue tessera::tessera)
+  if(NOT TARGET ${target})
+    message(FATAL_ERROR "find_package(tessera) did not define ${target}")
+  endif()
+endforeach()
+function(expect_links target)
+  get_target_property(links ${target} INTERFACE_LINK_LIBRARIES)
+  foreach(dependency IN LISTS ARGN)
+    if(NOT dependency IN_LIST links)
+      message(FATAL_ERROR "${target} should link ${dependency}; it links: ${links}")
+    endif()
+  endforeach()
+endfunction()
+expect_links(tessera::collections tessera::core)
+expect_links(tessera::io tessera::collections)
+expect_links(tessera::jobqueue tessera::core)
+expect_links(tessera::tessera tessera::core tessera::collections tessera::io tessera::jobqueue)
+get_target_property(core_links tessera::core INTERFACE_LINK_LIBRARIES)
+if("MPI::MPI_CXX" IN_LIST core_links)
+  message(FATAL_ERROR "tessera::core gives MPI to programs that never include it: ${core_links}")
+endif()
+]=])
+set(targets_configure "${CMAKE_COMMAND}" -S "${targets_check}" -B "${targets_check}/build"
+  "-DCMAKE_PREFIX_PATH=${prefix}" -DCMAKE_FIND_PACKAGE_NO_PACKAGE_REGISTRY=ON)
+if(GENERATOR)
+  list(APPEND targets_configure -G "${GENERATOR}")
+endif()
+if(MAKE_PROGRAM)
+  list(APPEND targets_configure "-DCMAKE_MAKE_PROGRAM=${MAKE_PROGRAM}")
+endif()
+if(CXX_COMPILER)
+  list(APPEND targets_configure "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}")
+endif()
+step("the installed targets and their links" COMMAND ${targets_configure})
+
 set(configure_command
   "${CMAKE_COMMAND}" -S "${EXAMPLES_DIR}" -B "${consumer_build}"
   -DCMAKE_BUILD_TYPE=Release

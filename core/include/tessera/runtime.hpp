@@ -19,6 +19,14 @@
 // the Runtime uses it, and rank 0 finalizes it as usual after the Runtime ends; the workers
 // finalize it before they exit.
 //
+// One Runtime per process, made once in main for the life of the program: a second one while
+// it lives is a tessera::Error, and so is one after a distributed Runtime ended (MPI cannot
+// start again, and the workers have left); without MPI a new one may follow an ended one.
+// Futures not done when the Runtime ends fail with a tessera::Error, as do results still on
+// the workers; fetch what you need first. Every setting is checked as the Runtime starts, on
+// every rank: a worker with a bad one ends the job with a message naming it, and rank 0
+// throws ConfigError (see config::validate_all).
+//
 // Task functions must be registered (TESSERA_TASK) to run on workers. Settings for workers
 // (threads, memory limit, spill directory, resources, transport) are in config.hpp.
 

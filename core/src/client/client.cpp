@@ -41,6 +41,7 @@ std::weak_ptr<Client::Impl> newest_client;
 std::shared_ptr<Client::Impl> fallback_client;
 
 std::shared_ptr<Client::Impl> make_impl(ClientOptions options) {
+  config::validate_all();
   if (options.scheduler.empty()) options.scheduler = config::get("scheduler");
   if (options.scheduler != "threads" && options.scheduler != "sync") {
     throw ConfigError("Client: scheduler \"" + options.scheduler +
@@ -74,7 +75,10 @@ std::shared_ptr<Client::Impl> make_cluster_impl(std::shared_ptr<ClusterClient> c
   return impl;
 }
 
-void close_cluster_impl(Client::Impl& impl) { impl.closed.store(true, std::memory_order_release); }
+void close_cluster_impl(Client::Impl& impl) {
+  impl.closed.store(true, std::memory_order_release);
+  if (impl.cluster) impl.cluster->close();
+}
 
 void set_running_client(Client::Impl* impl) { running_client = impl; }
 

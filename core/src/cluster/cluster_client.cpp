@@ -17,9 +17,10 @@ class ClusterResult final : public RemoteResult {
   }
   Value fetch() override {
     auto client = client_.lock();
-    if (!client)
+    if (!client || client->closed())
       throw Error("the result of future '" + name_ +
-                  "' is on an MPI worker, and the runtime has ended");
+                  "' is on an MPI worker, and the runtime has ended: keep the "
+                  "tessera::Runtime alive until you have the results you need");
     std::shared_ptr<ClusterClient::Retrieval> started;
     {
       std::lock_guard lock(mutex_);
@@ -29,7 +30,7 @@ class ClusterResult final : public RemoteResult {
   }
   void prefetch() override {
     auto client = client_.lock();
-    if (!client) return;
+    if (!client || client->closed()) return;
     std::lock_guard lock(mutex_);
     if (!prefetched_) prefetched_ = client->start_fetch(key_, holder());
   }
@@ -76,6 +77,7 @@ struct ClusterClient::Retrieval {
   int holder = -1;
   std::mutex mutex;
   bool done = false;
+  bool ended = false;  // the runtime ended first
   Frames frames;
   std::shared_ptr<const Value> local;  // held by this rank itself
   std::vector<std::shared_ptr<Signal>> waiters;
@@ -262,6 +264,10 @@ std::shared_ptr<ClusterClient::Retrieval> ClusterClient::start_fetch(DataKey key
   }
   {
     std::lock_guard lock(mutex_);
+    if (closed()) {
+      fetch->done = fetch->ended = true;
+      return fetch;
+    }
     fetches_[key].push_back(fetch);
   }
   post(transport_, holder, Fetch{{key}});
@@ -286,6 +292,11 @@ Value ClusterClient::finish_fetch(const std::shared_ptr<Retrieval>& fetch, const
         return fetch->done;
       },
       Clock::time_point::max(), *signal);
+  if (fetch->ended) {
+    throw Error("the result of future '" + name +
+                "' was on an MPI worker, and the runtime ended before it came here: keep the "
+                "tessera::Runtime alive until you have the results you need");
+  }
   std::string error;
   if (is_error_frames(fetch->frames, error)) {
     throw TaskError(name, where, "tessera::Error",
@@ -300,9 +311,45 @@ Value ClusterClient::finish_fetch(const std::shared_ptr<Retrieval>& fetch, const
   }
 }
 
-void ClusterClient::release(DataKey key) { post(transport_, 0, Release{key}); }
+void ClusterClient::close() {
+  std::unordered_map<std::uint64_t, std::shared_ptr<ClientRun>> runs;
+  std::unordered_map<DataKey, std::vector<std::shared_ptr<Retrieval>>, DataKeyHash> fetches;
+  {
+    std::lock_guard lock(mutex_);
+    closed_.store(true, std::memory_order_release);
+    runs.swap(runs_);
+    fetches.swap(fetches_);
+  }
+  for (auto& [id, run] : runs) {
+    for (auto& [task, output] : run->outputs) {
+      if (auto state = output.lock()) {
+        state->fail(std::make_exception_ptr(
+            Error("future '" + state->key() +
+                  "' was not done when its tessera::Runtime ended, and never will be: keep "
+                  "the Runtime alive until you have the results you need")));
+      }
+    }
+  }
+  for (auto& [key, waiting] : fetches) {
+    for (auto& fetch : waiting) {
+      std::vector<std::shared_ptr<Signal>> waiters;
+      {
+        std::lock_guard lock(fetch->mutex);
+        fetch->done = fetch->ended = true;
+        waiters.swap(fetch->waiters);
+      }
+      for (auto& signal : waiters) signal->notify();
+    }
+  }
+}
+
+void ClusterClient::release(DataKey key) {
+  if (closed()) return;
+  post(transport_, 0, Release{key});
+}
 
 void ClusterClient::cancel(DataKey key, bool released) {
+  if (closed()) return;
   post(transport_, 0, Cancel{key, released});
 }
 

@@ -45,6 +45,12 @@ class ClusterClient : public std::enable_shared_from_this<ClusterClient> {
   void release(DataKey key);
   void cancel(DataKey key, bool released);
 
+  /// The runtime has ended (the transport may be gone): futures not yet done fail with an
+  /// Error saying so, fetches waiting are woken to fail, and later fetches throw while
+  /// releases and cancels do nothing.
+  void close();
+  bool closed() const noexcept { return closed_.load(std::memory_order_acquire); }
+
   /// Worker threads of the cluster, once known.
   int rank() const noexcept { return transport_.rank(); }
 
@@ -55,6 +61,7 @@ class ClusterClient : public std::enable_shared_from_this<ClusterClient> {
   Transport& transport_;
   std::function<std::shared_ptr<const Value>(DataKey)> local_;
   std::atomic<std::uint64_t> runs_made_{0};
+  std::atomic<bool> closed_{false};
   std::mutex mutex_;
   std::unordered_map<std::uint64_t, std::shared_ptr<ClientRun>> runs_;
   std::unordered_map<DataKey, std::vector<std::shared_ptr<Retrieval>>, DataKeyHash> fetches_;

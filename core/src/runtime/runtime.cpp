@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -121,6 +122,60 @@ void on_crash(int signal) {
   std::abort();
 }
 
+// Every rank checks every setting. A worker with a bad one says so before the ranks compare
+// notes, so that its message is out before the job ends. If a worker has a bad setting, it
+// ends the job (MPI_Abort) while the other ranks wait for that; if only rank 0 has one, the
+// workers leave and rank 0 throws to the program.
+void validate_settings(int rank) {
+  std::string problem;
+  try {
+    config::validate_all();
+  } catch (const ConfigError& error) {
+    problem = error.what();
+    if (rank != 0) std::fprintf(stderr, "tessera: rank %d: %s\n", rank, error.what());
+  }
+  constexpr int client_bad = 1, worker_bad = 2;
+  const int mine = problem.empty() ? 0 : rank == 0 ? client_bad : worker_bad;
+  int any = 0;
+  MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_BOR, MPI_COMM_WORLD);
+  if (any == 0) return;
+  if (any & worker_bad) {
+    if (mine == worker_bad) {
+      MPI_Abort(MPI_COMM_WORLD, 1);
+    } else if (!problem.empty()) {
+      std::fprintf(stderr, "tessera: rank %d: %s\n", rank, problem.c_str());
+    }
+    MPI_Barrier(MPI_COMM_WORLD);  // never passes: the job is ending
+    std::abort();
+  }
+  if (rank == 0) throw ConfigError(problem);
+  MPI_Finalize();
+  std::exit(0);
+}
+
+// One Runtime per process (it owns MPI and the workers); see Runtime::Runtime.
+std::atomic<bool> runtime_alive{false};
+// A distributed Runtime has ended: its workers have exited.
+std::atomic<bool> distributed_runtime_ended{false};
+
+void claim_process() {
+  if (runtime_alive.exchange(true)) {
+    throw Error(
+        "tessera::Runtime: one Runtime per process, and one is alive already; make one "
+        "Runtime in main for the life of the program and pass its client() along (tasks "
+        "reach it with get_client())");
+  }
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (finalized || distributed_runtime_ended.load()) {
+    runtime_alive.store(false);
+    throw Error(
+        "tessera::Runtime: an earlier Runtime of this MPI job has ended (MPI cannot be "
+        "initialized again after MPI_Finalize, and the workers have left); keep one "
+        "Runtime for the life of the program");
+  }
+}
+
 }  // namespace
 
 namespace detail {
@@ -142,6 +197,7 @@ struct Runtime::State {
   std::thread progress;
   std::atomic<bool> stop_requested{false};
 
+  void claim_and_start(int* argc, char*** argv);
   void start(int* argc, char*** argv);
   void start_scheduler(std::uint32_t threads);
   [[noreturn]] void work(std::uint32_t threads);
@@ -181,6 +237,12 @@ void Runtime::State::start(int* argc, char*** argv) {
     check_not_split_by_srun();
     client = Client();
     return;
+  }
+  try {
+    validate_settings(rank);
+  } catch (const ConfigError&) {  // on rank 0 only: the workers have left
+    if (mpi_started_here) MPI_Finalize();
+    throw;
   }
   process_rank = rank;
   process_count = size;
@@ -317,15 +379,30 @@ void Runtime::State::stop() {
   transport.reset();
 }
 
-Runtime::Runtime(int& argc, char**& argv) : state_(std::make_unique<State>()) {
-  state_->start(&argc, &argv);
+// The constructors: the claim on the process is let go if the start fails.
+void Runtime::State::claim_and_start(int* argc, char*** argv) {
+  claim_process();
+  try {
+    start(argc, argv);
+  } catch (...) {
+    runtime_alive.store(false);
+    throw;
+  }
 }
 
-Runtime::Runtime() : state_(std::make_unique<State>()) { state_->start(nullptr, nullptr); }
+Runtime::Runtime(int& argc, char**& argv) : state_(std::make_unique<State>()) {
+  state_->claim_and_start(&argc, &argv);
+}
+
+Runtime::Runtime() : state_(std::make_unique<State>()) {
+  state_->claim_and_start(nullptr, nullptr);
+}
 
 Runtime::~Runtime() {
+  if (state_->scheduler) distributed_runtime_ended.store(true);
   state_->stop();
   if (state_->mpi_started_here) MPI_Finalize();
+  runtime_alive.store(false);
 }
 
 Client Runtime::client() const { return state_->client; }

@@ -1,42 +1,32 @@
 #include "tessera/config.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 
 #include "tessera/errors.hpp"
 
 namespace tessera::config {
 namespace {
 
-struct Setting {
-  const char* name;
-  const char* default_value;
-  const char* expected;  // for error messages
-  bool (*valid)(std::string_view);
-};
-
-bool is_non_negative_integer(std::string_view text) {
-  std::int64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  return ec == std::errc() && end == text.data() + text.size() && value >= 0;
-}
-
-bool is_scheduler(std::string_view text) { return text == "threads" || text == "sync"; }
-
-bool is_fraction(std::string_view text) {
+std::optional<double> parse_number(std::string_view text) {
   try {
     std::size_t used = 0;
     const double value = std::stod(std::string(text), &used);
-    return used == text.size() && value > 0.0 && value <= 1.0;
+    if (used == text.size()) return value;
   } catch (...) {
-    return false;
   }
+  return std::nullopt;
 }
 
 std::optional<std::uint64_t> parse_bytes(std::string_view text) {
@@ -57,7 +47,9 @@ std::optional<std::uint64_t> parse_bytes(std::string_view text) {
                                                                 {"GIB", 1ull << 30},
                                                                 {"TIB", 1ull << 40}};
   for (const auto& [name, scale] : units) {
-    if (unit == name) return number * scale;
+    if (unit != name) continue;
+    if (number > std::numeric_limits<std::uint64_t>::max() / scale) return std::nullopt;
+    return number * scale;
   }
   return std::nullopt;
 }
@@ -72,71 +64,94 @@ bool is_non_negative_number(std::string_view text) {
   }
 }
 
-bool is_bytes(std::string_view text) { return parse_bytes(text).has_value(); }
+bool is_scheduler(std::string_view text) { return text == "threads" || text == "sync"; }
 
 bool is_transport(std::string_view text) {
   return text == "auto" || text == "shm" || text == "tcp" || text == "ucx";
 }
 
+// "" or "NAME=amount,NAME=amount": each name once, each amount finite and >= 0.
 bool is_resources(std::string_view text) {
-  // "" or "NAME=amount,NAME=amount"
+  std::set<std::string_view> seen;
   while (!text.empty()) {
     auto comma = text.find(',');
     auto item = text.substr(0, comma);
     auto equals = item.find('=');
     if (equals == 0 || equals == std::string_view::npos) return false;
-    try {
-      std::size_t used = 0;
-      std::stod(std::string(item.substr(equals + 1)), &used);
-      if (used != item.size() - equals - 1) return false;
-    } catch (...) {
-      return false;
-    }
-    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    if (!seen.insert(item.substr(0, equals)).second) return false;
+    auto amount = parse_number(item.substr(equals + 1));
+    if (!amount || !std::isfinite(*amount) || *amount < 0) return false;
+    if (comma == std::string_view::npos) break;
+    text = text.substr(comma + 1);
+    if (text.empty()) return false;  // a trailing comma
   }
   return true;
 }
 
-bool is_anything(std::string_view) { return true; }
+// Thread counts: at most 4096. That is more hardware threads than any node has today (the
+// largest have ~1-2k), so oversubscribing for tasks that wait on I/O stays possible, while a
+// typo (100000) is refused instead of starting more threads than the machine allows
+// (ulimit -u, kernel.threads-max) and taking it down.
+constexpr std::int64_t max_threads = 4096;
+// Records kept per client or topic: a billion would already take tens of GB.
+constexpr std::int64_t max_records = 1'000'000'000;
 
-constexpr Setting settings[] = {
-    {"scheduler", "threads", "\"threads\" or \"sync\"", is_scheduler},
-    {"num_threads", "0", "a non-negative integer (0 = one per core)", is_non_negative_integer},
-    {"task_stream_limit", "100000", "a non-negative integer", is_non_negative_integer},
-    {"events_limit", "100000", "a non-negative integer", is_non_negative_integer},
-    {"worker_threads", "0",
-     "a non-negative integer (0 = the node's cores shared among its worker ranks, at least 1)",
-     is_non_negative_integer},
-    {"worker_memory_limit", "0", "a size such as 4GiB, 512MB or 1048576 (0 = no limit)", is_bytes},
-    {"worker_memory_spill", "0.6", "a fraction in (0, 1]", is_fraction},
-    {"worker_memory_pause", "0.8", "a fraction in (0, 1]", is_fraction},
-    {"spill_directory", "", "a directory (empty = the system's temporary directory)", is_anything},
-    {"resources", "", "NAME=amount pairs separated by commas, such as GPU=2,MEMORY=64e9",
-     is_resources},
-    {"worker_timeout", "60",
-     "seconds without a message from a worker after which it counts as lost and the job ends "
-     "(a number >= 0; 0 = never)",
-     is_non_negative_number},
-    {"transport", "auto", "\"auto\", \"shm\", \"tcp\" or \"ucx\"", is_transport},
-};
+// The core's own settings; other modules define theirs. Built on first use (not a global
+// table), so that a module's define() from a static initializer finds them whatever the order.
+std::vector<Setting> core_settings() {
+  return {
+      {"scheduler", "threads", "\"threads\" or \"sync\"", is_scheduler},
+      {"num_threads", "0", "an integer in [0, 4096] (0 = one per core)",
+       is_integer_in<0, max_threads>},
+      {"task_stream_limit", "100000", "an integer in [0, 1000000000] (0 = off)",
+       is_integer_in<0, max_records>},
+      {"events_limit", "100000", "an integer in [0, 1000000000]", is_integer_in<0, max_records>},
+      {"worker_threads", "0",
+       "an integer in [0, 4096] (0 = the node's cores shared among its worker ranks, at least 1)",
+       is_integer_in<0, max_threads>},
+      {"worker_memory_limit", "0",
+       "a size such as 4GiB, 512MB or 1048576, below 16 EiB (0 = no limit)", is_bytes},
+      {"worker_memory_spill", "0.6", "a fraction in (0, 1]", is_fraction},
+      {"worker_memory_pause", "0.8", "a fraction in (0, 1]", is_fraction},
+      {"spill_directory", "",
+       "an existing directory this process may write into (empty = the system's temporary "
+       "directory)",
+       is_writable_directory},
+      {"resources", "",
+       "NAME=amount pairs separated by commas, each name once, each amount a finite number >= 0, "
+       "such as GPU=2,MEMORY=64e9",
+       is_resources},
+      {"worker_timeout", "60",
+       "seconds without a message from a worker after which it counts as lost and the job ends "
+       "(a finite number >= 0; 0 = never)",
+       is_non_negative_number},
+      {"transport", "auto", "\"auto\", \"shm\", \"tcp\" or \"ucx\"", is_transport},
+  };
+}
 
-struct Overrides {
+struct Registry {
   std::mutex mutex;
-  std::map<std::string, std::string, std::less<>> values;
+  std::map<std::string, Setting, std::less<>> settings;
+  std::map<std::string, std::string, std::less<>> overrides;
+
+  Registry() {
+    for (auto& setting : core_settings()) settings.emplace(setting.name, setting);
+  }
 };
 
-Overrides& overrides() {
-  static Overrides instance;
+Registry& registry() {
+  static Registry instance;
   return instance;
 }
 
-const Setting& find(std::string_view name) {
-  for (const auto& setting : settings) {
-    if (name == setting.name) return setting;
-  }
+// A copy, so that callers need not hold the lock.
+Setting find(std::string_view name) {
+  auto& r = registry();
+  std::lock_guard lock(r.mutex);
+  if (auto it = r.settings.find(name); it != r.settings.end()) return it->second;
   std::string known;
-  for (const auto& setting : settings)
-    known += std::string(known.empty() ? "" : ", ") + setting.name;
+  for (const auto& [known_name, setting] : r.settings)
+    known += (known.empty() ? "" : ", ") + known_name;
   throw ConfigError("config: unknown setting \"" + std::string(name) + "\" (known: " + known + ")");
 }
 
@@ -146,21 +161,63 @@ std::string env_name(std::string_view name) {
   return env;
 }
 
+std::string problem(const Setting& setting, std::string_view value, std::string_view origin) {
+  return std::string(origin) + " is \"" + std::string(value) + "\": expected " + setting.allowed;
+}
+
 void check(const Setting& setting, std::string_view value, std::string_view origin) {
-  if (!setting.valid(value)) {
-    throw ConfigError("config: " + std::string(origin) + " is \"" + std::string(value) +
-                      "\": expected " + setting.expected);
-  }
+  if (!setting.check(value)) throw ConfigError("config: " + problem(setting, value, origin));
 }
 
 }  // namespace
 
+namespace detail {
+bool integer_between(std::string_view text, std::int64_t min, std::int64_t max) noexcept {
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return ec == std::errc() && end == text.data() + text.size() && value >= min && value <= max;
+}
+}  // namespace detail
+
+bool is_bytes(std::string_view text) noexcept { return parse_bytes(text).has_value(); }
+
+bool is_fraction(std::string_view text) noexcept {
+  auto value = parse_number(text);
+  return value && *value > 0.0 && *value <= 1.0;
+}
+
+bool is_writable_directory(std::string_view text) noexcept {
+  if (text.empty()) return true;
+  const std::string path(text);
+  struct stat info {};
+  return ::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode) &&
+         ::access(path.c_str(), W_OK | X_OK) == 0;
+}
+
+bool define(Setting setting) {
+  if (setting.name.empty() || !setting.check) {
+    throw ConfigError("config: a setting needs a name and a check (defining \"" + setting.name +
+                      "\")");
+  }
+  check(setting, setting.default_value, "the default of setting \"" + setting.name + "\"");
+  auto& r = registry();
+  std::lock_guard lock(r.mutex);
+  auto [it, inserted] = r.settings.emplace(setting.name, setting);
+  if (!inserted && !(it->second == setting)) {
+    throw ConfigError("config: setting \"" + setting.name +
+                      "\" is defined twice, differently (default \"" + it->second.default_value +
+                      "\", then \"" + setting.default_value +
+                      "\"); each setting belongs to one module");
+  }
+  return true;
+}
+
 std::string get(std::string_view name) {
-  const Setting& setting = find(name);
+  const Setting setting = find(name);
   {
-    auto& o = overrides();
-    std::lock_guard lock(o.mutex);
-    if (auto it = o.values.find(name); it != o.values.end()) return it->second;
+    auto& r = registry();
+    std::lock_guard lock(r.mutex);
+    if (auto it = r.overrides.find(name); it != r.overrides.end()) return it->second;
   }
   std::string env = env_name(name);
   if (const char* value = std::getenv(env.c_str()); value && *value) {
@@ -183,12 +240,7 @@ std::int64_t get_int(std::string_view name) {
 
 double get_double(std::string_view name) {
   std::string text = get(name);
-  try {
-    std::size_t used = 0;
-    const double value = std::stod(text, &used);
-    if (used == text.size()) return value;
-  } catch (...) {
-  }
+  if (auto value = parse_number(text)) return *value;
   throw ConfigError("config: setting \"" + std::string(name) + "\" is \"" + text +
                     "\": expected a number");
 }
@@ -201,23 +253,58 @@ std::uint64_t get_bytes(std::string_view name) {
 }
 
 void set(std::string_view name, std::string value) {
-  const Setting& setting = find(name);
+  const Setting setting = find(name);
   check(setting, value, "setting \"" + std::string(name) + "\"");
-  auto& o = overrides();
-  std::lock_guard lock(o.mutex);
-  o.values.insert_or_assign(std::string(name), std::move(value));
+  auto& r = registry();
+  std::lock_guard lock(r.mutex);
+  r.overrides.insert_or_assign(std::string(name), std::move(value));
 }
 
 void reset() {
-  auto& o = overrides();
-  std::lock_guard lock(o.mutex);
-  o.values.clear();
+  auto& r = registry();
+  std::lock_guard lock(r.mutex);
+  r.overrides.clear();
 }
 
 std::vector<std::string> names() {
+  auto& r = registry();
+  std::lock_guard lock(r.mutex);
   std::vector<std::string> all;
-  for (const auto& setting : settings) all.emplace_back(setting.name);
+  for (const auto& [name, setting] : r.settings) all.push_back(name);
   return all;
+}
+
+// A value given by set() hides the environment's, so only the value in use is checked.
+// set() checked it already, but a directory may have gone since.
+void validate_all() {
+  std::vector<std::pair<Setting, std::optional<std::string>>> values;
+  {
+    auto& r = registry();
+    std::lock_guard lock(r.mutex);
+    for (const auto& [name, setting] : r.settings) {
+      auto it = r.overrides.find(name);
+      values.emplace_back(setting,
+                          it == r.overrides.end() ? std::nullopt : std::optional(it->second));
+    }
+  }
+  std::string problems;
+  for (const auto& [setting, override_value] : values) {
+    std::string origin = "setting \"" + setting.name + "\"";
+    std::string value;
+    if (override_value) {
+      value = *override_value;
+    } else {
+      const std::string env = env_name(setting.name);
+      const char* text = std::getenv(env.c_str());
+      if (!text || !*text) continue;
+      origin = "environment variable " + env;
+      value = text;
+    }
+    if (!setting.check(value)) {
+      problems += (problems.empty() ? "" : "; ") + problem(setting, value, origin);
+    }
+  }
+  if (!problems.empty()) throw ConfigError("config: " + problems);
 }
 
 }  // namespace tessera::config

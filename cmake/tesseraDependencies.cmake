@@ -1,0 +1,45 @@
+# The dependencies of tessera: the required ones, found once here so that every directory of
+# the build sees their targets, and the optional ones, each behind a TESSERA_WITH_<NAME> option.
+#
+# The optional ones default to OFF rather than to "whatever is installed": a build then has the
+# same features on every machine, and one that needs Kokkos, HDF5 or CUDA says so (and fails
+# with a message naming what is missing) instead of silently building without them.
+
+find_package(Threads REQUIRED)
+set(MPI_CXX_SKIP_MPICXX ON)  # the C API only: no deprecated C++ bindings
+find_package(MPI REQUIRED COMPONENTS CXX)
+
+option(TESSERA_WITH_KOKKOS "Block kernels of tessera::collections on Kokkos (needs Kokkos)" OFF)
+option(TESSERA_WITH_HDF5 "HDF5 files in tessera::io (needs HDF5; parallel HDF5 for MPI-IO)" OFF)
+option(TESSERA_WITH_CUDA "CUDA kernels of tessera::collections (needs the CUDA toolkit)" OFF)
+
+if(TESSERA_WITH_KOKKOS)
+  find_package(Kokkos QUIET)
+  if(NOT Kokkos_FOUND)
+    message(FATAL_ERROR
+      "TESSERA_WITH_KOKKOS is ON but Kokkos was not found: install Kokkos and pass "
+      "-DKokkos_ROOT=<its prefix> (or add it to CMAKE_PREFIX_PATH), or configure with "
+      "-DTESSERA_WITH_KOKKOS=OFF")
+  endif()
+endif()
+
+if(TESSERA_WITH_HDF5)
+  enable_language(C)  # HDF5's API is C (parallel HDF5 has no C++ one); FindHDF5 compiles C
+  find_package(HDF5 QUIET COMPONENTS C)
+  if(NOT HDF5_FOUND)
+    message(FATAL_ERROR
+      "TESSERA_WITH_HDF5 is ON but HDF5 was not found: install HDF5 (libhdf5-dev, or "
+      "libhdf5-openmpi-dev for parallel I/O) or pass -DHDF5_ROOT=<its prefix>, or configure "
+      "with -DTESSERA_WITH_HDF5=OFF")
+  endif()
+endif()
+
+if(TESSERA_WITH_CUDA)
+  find_package(CUDAToolkit QUIET)
+  if(NOT CUDAToolkit_FOUND)
+    message(FATAL_ERROR
+      "TESSERA_WITH_CUDA is ON but the CUDA toolkit was not found: install it and pass "
+      "-DCUDAToolkit_ROOT=<its prefix> (or put nvcc on PATH), or configure with "
+      "-DTESSERA_WITH_CUDA=OFF")
+  endif()
+endif()
