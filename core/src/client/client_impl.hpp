@@ -1,23 +1,29 @@
 #pragma once
-// How the MPI runtime makes clients that send their graphs to the cluster.
+// What a Client holds, and how runtimes make, register and end clients.
 
 #include <memory>
 
+#include "client/backend.hpp"
+#include "support/task_stream.hpp"
 #include "tessera/client.hpp"
 
-namespace tessera::detail {
+namespace tessera {
 
-class ClusterClient;
-class TaskStream;
+struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
+  std::unique_ptr<detail::Backend> backend;
+  std::shared_ptr<detail::TaskStream> stream;
+};
 
-std::shared_ptr<Client::Impl> make_cluster_impl(std::shared_ptr<ClusterClient> cluster,
-                                                std::shared_ptr<TaskStream> stream,
-                                                std::uint32_t threads);
-/// Later calls through clients of `impl` throw: the runtime has ended.
-void close_cluster_impl(Client::Impl& impl);
-/// The client that get_client() returns on this thread (a worker's task threads).
+namespace detail {
+
+/// A client of a local executor, as `options` and the settings say.
+std::shared_ptr<Client::Impl> make_local_impl(ClientOptions options);
+/// The client that get_client() returns on this thread (set on task threads and while a
+/// client starts a run).
 void set_running_client(Client::Impl* impl);
+Client::Impl* running_client() noexcept;
 /// Makes `impl` the default client.
 void make_default(const std::shared_ptr<Client::Impl>& impl);
 
-}  // namespace tessera::detail
+}  // namespace detail
+}  // namespace tessera

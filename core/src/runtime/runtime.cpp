@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "client/client_impl.hpp"
+#include "cluster/cluster_backend.hpp"
 #include "cluster/cluster_client.hpp"
 #include "cluster/scheduler.hpp"
 #include "cluster/worker_rank.hpp"

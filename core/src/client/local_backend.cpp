@@ -1,0 +1,77 @@
+// The local backend: plans run as LocalRuns on an executor of this process.
+
+#include <algorithm>
+#include <thread>
+
+#include "client/client_impl.hpp"
+#include "local/executor.hpp"
+#include "local/local_run.hpp"
+#include "tessera/config.hpp"
+
+namespace tessera::detail {
+namespace {
+
+class LocalBackend final : public Backend {
+ public:
+  LocalBackend(std::unique_ptr<Executor> executor, Client::Impl& client,
+               std::shared_ptr<TaskStream> stream)
+      : executor_(std::move(executor)), client_(client), stream_(std::move(stream)) {}
+
+  const char* name() const noexcept override { return executor_->name(); }
+  std::uint32_t threads() const noexcept override { return executor_->worker_count(); }
+
+  std::vector<FutureStatePtr> submit(Plan plan) override {
+    std::vector<FutureStatePtr> outputs;
+    outputs.reserve(plan.outputs.size());
+    for (auto t : plan.outputs) outputs.push_back(std::make_shared<FutureState>(*plan.keys[t]));
+    auto run =
+        std::make_shared<LocalRun>(std::move(plan), outputs, stream_, executor_->worker_count());
+    // Tasks that the sync executor runs here, now, submit through this client.
+    auto* previous = running_client();
+    set_running_client(&client_);
+    try {
+      executor_->start(run);
+    } catch (...) {
+      set_running_client(previous);
+      throw;
+    }
+    set_running_client(previous);
+    return outputs;
+  }
+
+  FutureStatePtr scatter(Value value, bool) override {
+    auto state = std::make_shared<FutureState>(unique_key("scatter"));
+    state->finish(std::move(value));
+    return state;
+  }
+
+ private:
+  std::unique_ptr<Executor> executor_;
+  Client::Impl& client_;  // owns this backend
+  std::shared_ptr<TaskStream> stream_;
+};
+
+}  // namespace
+
+std::shared_ptr<Client::Impl> make_local_impl(ClientOptions options) {
+  config::validate_all();
+  if (options.scheduler.empty()) options.scheduler = config::get("scheduler");
+  if (options.scheduler != "threads" && options.scheduler != "sync") {
+    throw ConfigError("Client: scheduler \"" + options.scheduler +
+                      "\" is not one of \"threads\", \"sync\"");
+  }
+  auto threads = options.threads;
+  if (threads == 0) threads = static_cast<std::uint32_t>(config::get_int("num_threads"));
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+
+  auto impl = std::make_shared<Client::Impl>();
+  impl->stream =
+      std::make_shared<TaskStream>(static_cast<std::size_t>(config::get_int("task_stream_limit")));
+  auto executor = options.scheduler == "sync"
+                      ? make_sync_executor()
+                      : make_thread_pool(threads, [raw = impl.get()] { set_running_client(raw); });
+  impl->backend = std::make_unique<LocalBackend>(std::move(executor), *impl, impl->stream);
+  return impl;
+}
+
+}  // namespace tessera::detail

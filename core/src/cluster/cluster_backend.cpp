@@ -1,0 +1,55 @@
+#include "cluster/cluster_backend.hpp"
+
+#include <atomic>
+
+#include "cluster/cluster_client.hpp"
+#include "tessera/errors.hpp"
+
+namespace tessera::detail {
+namespace {
+
+class ClusterBackend final : public Backend {
+ public:
+  ClusterBackend(std::shared_ptr<ClusterClient> cluster, std::uint32_t threads)
+      : cluster_(std::move(cluster)), threads_(threads) {}
+
+  const char* name() const noexcept override { return "mpi"; }
+  std::uint32_t threads() const noexcept override { return threads_; }
+  std::vector<FutureStatePtr> submit(Plan plan) override { return open().submit(std::move(plan)); }
+  FutureStatePtr scatter(Value value, bool broadcast) override {
+    return open().scatter(value, broadcast);
+  }
+  void close() override {
+    closed_.store(true, std::memory_order_release);
+    cluster_->close();
+  }
+
+ private:
+  ClusterClient& open() const {
+    if (closed_.load(std::memory_order_acquire)) {
+      throw Error(
+          "this client's MPI runtime has ended: keep the tessera::Runtime alive while you "
+          "compute");
+    }
+    return *cluster_;
+  }
+
+  std::shared_ptr<ClusterClient> cluster_;
+  std::uint32_t threads_;
+  std::atomic<bool> closed_{false};
+};
+
+}  // namespace
+
+std::shared_ptr<Client::Impl> make_cluster_impl(std::shared_ptr<ClusterClient> cluster,
+                                                std::shared_ptr<TaskStream> stream,
+                                                std::uint32_t threads) {
+  auto impl = std::make_shared<Client::Impl>();
+  impl->backend = std::make_unique<ClusterBackend>(std::move(cluster), threads);
+  impl->stream = stream ? std::move(stream) : std::make_shared<TaskStream>(0);
+  return impl;
+}
+
+void close_cluster_impl(Client::Impl& impl) { impl.backend->close(); }
+
+}  // namespace tessera::detail
