@@ -436,6 +436,11 @@ void WorkerRank::run_job(Job& job, std::uint32_t thread) {
   }
   const std::string where =
       "worker rank " + std::to_string(rank_) + " thread " + std::to_string(thread);
+  if (auto problem = argument_problem(*job.function, args.data(), args.size()); !problem.empty()) {
+    report_failure(job, Failure{job.name, where, "tessera::TypeError", std::move(problem)}, start,
+                   wall_time(), thread);
+    return;
+  }
   set_running_task(job.name.c_str());
   for (int attempt = 0;; ++attempt) {
     try {
