@@ -222,7 +222,7 @@ TEST_CASE("received arguments are checked against the registered function, namin
   std::vector<const tessera::Value*> wrong_type{&one, &text};
   problem = tessera::detail::argument_problem(first, wrong_type.data(), wrong_type.size());
   CHECK(contains(problem, "'api_first'"));
-  CHECK(contains(problem, "argument 2 is a std::string, but the function takes double"));
+  CHECK(contains(problem, "argument 1 is a std::string, but the function takes double"));
 
   const auto& sum = tessera::detail::find_function("api_sum_of<int>");
   tessera::Value header(tessera::detail::PackHeader{2});
@@ -230,7 +230,7 @@ TEST_CASE("received arguments are checked against the registered function, namin
   CHECK(tessera::detail::argument_problem(sum, pack.data(), pack.size()).empty());
   std::vector<const tessera::Value*> bad_element{&header, &one, &half};
   problem = tessera::detail::argument_problem(sum, bad_element.data(), bad_element.size());
-  CHECK(contains(problem, "element 1 of argument 1 is a double"));
+  CHECK(contains(problem, "element 1 of argument 0 is a double"));
   problem = tessera::detail::argument_problem(sum, pack.data(), 2);
   CHECK(contains(problem, "received 2 values"));
 }

@@ -178,7 +178,7 @@ void WorkerRank::assign(WireReader& in) {
     ++job->missing;
     auto& waiters = waiting_for_[key];
     if (waiters.empty()) requests[holder].push_back(key);
-    waiters.push_back(job);
+    waiters.emplace_back(job, i);
   }
   for (auto& [holder, keys] : requests) {
     if (holder <= 0 || holder == rank_) {  // lost: nobody holds it
@@ -225,18 +225,14 @@ bool WorkerRank::on_data(int source, DataKey key, const Frames& frames) {
     store_.put(key, value);
     report_memory();
   }
-  for (auto& job : jobs) {
-    for (std::size_t i = 0; i < job->input_keys.size(); ++i) {
-      if (!(job->input_keys[i] == key) || job->inputs[i]) continue;
-      if (value) {
-        job->inputs[i] = value;
-        job->borrowed[i] = true;
-      } else if (!job->failure) {
-        job->failure = Failure{
-            job->name, "worker rank " + std::to_string(rank_), "tessera::Error",
-            "could not fetch an input from worker rank " + std::to_string(source) + ": " + error};
-      }
-      break;
+  for (auto& [job, i] : jobs) {
+    if (value) {
+      job->inputs[i] = value;
+      job->borrowed[i] = true;
+    } else if (!job->failure) {
+      job->failure = Failure{
+          job->name, "worker rank " + std::to_string(rank_), "tessera::Error",
+          "could not fetch an input from worker rank " + std::to_string(source) + ": " + error};
     }
     if (--job->missing == 0) make_ready(job);
   }

@@ -102,7 +102,7 @@ std::string argument_problem(const FunctionEntry& function, ArgList args, std::s
     const auto& parameter = function.parameters[p];
     if (cursor >= count) return wrong_count();
     const Value& arg = *args[cursor];
-    const std::string which = "argument " + std::to_string(p + 1);
+    const std::string which = "argument " + std::to_string(p);
     if (parameter.element && arg.holds<PackHeader>()) {
       const auto size = arg.get<PackHeader>().size;
       if (size > count - cursor - 1) return wrong_count();
