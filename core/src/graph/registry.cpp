@@ -85,13 +85,16 @@ std::string type_of(const Value& value) {
 }  // namespace
 
 std::string argument_problem(const FunctionEntry& function, ArgList args, std::size_t count) {
-  const std::string prefix =
-      "task function '" + function.name + "' (" + parameter_list(function) + ")";
+  // Messages are built only for a mismatch: this runs before every task on a worker.
+  auto prefix = [&] {
+    return "task function '" + function.name + "' (" + parameter_list(function) + ")";
+  };
+  auto which = [](std::size_t p) { return "argument " + std::to_string(p); };
   auto wrong_count = [&] {
     const auto n = function.parameters.size();
     const bool packs = std::any_of(function.parameters.begin(), function.parameters.end(),
                                    [](const Parameter& p) { return p.element != nullptr; });
-    return prefix + " takes " + std::to_string(n) + (n == 1 ? " argument" : " arguments") +
+    return prefix() + " takes " + std::to_string(n) + (n == 1 ? " argument" : " arguments") +
            ", but received " + std::to_string(count) + " values" +
            (packs ? " (a std::vector passed as separate inputs counts one value per element, "
                     "plus one)"
@@ -102,14 +105,13 @@ std::string argument_problem(const FunctionEntry& function, ArgList args, std::s
     const auto& parameter = function.parameters[p];
     if (cursor >= count) return wrong_count();
     const Value& arg = *args[cursor];
-    const std::string which = "argument " + std::to_string(p);
     if (parameter.element && arg.holds<PackHeader>()) {
       const auto size = arg.get<PackHeader>().size;
       if (size > count - cursor - 1) return wrong_count();
       for (std::size_t i = 0; i < size; ++i) {
         const Value& element = *args[cursor + 1 + i];
         if (element.type() != *parameter.element) {
-          return prefix + ": element " + std::to_string(i) + " of " + which + " is a " +
+          return prefix() + ": element " + std::to_string(i) + " of " + which(p) + " is a " +
                  type_of(element) + ", but the function takes " + demangle(parameter.type->name());
         }
       }
@@ -117,7 +119,7 @@ std::string argument_problem(const FunctionEntry& function, ArgList args, std::s
       continue;
     }
     if (arg.type() != *parameter.type) {
-      return prefix + ": " + which + " is a " + type_of(arg) + ", but the function takes " +
+      return prefix() + ": " + which(p) + " is a " + type_of(arg) + ", but the function takes " +
              demangle(parameter.type->name());
     }
     ++cursor;
