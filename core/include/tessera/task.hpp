@@ -1,23 +1,25 @@
 #pragma once
-// How a C++ callable becomes a task, and the registry that names functions stably across
-// processes (every rank runs the same binary, so a name found here is found there too).
+// How a C++ function becomes a task that any process of the job can run: it is registered
+// under a stable name (every rank runs the same binary, so a name found here is found there
+// too), and per-task settings.
 //
 //   int inc(int x) { return x + 1; }
-//   TESSERA_TASK(inc);       // registered as "inc"
+//   TESSERA_TASK(inc);                                // registered as "inc"
+//
+//   template <class T> T sum_of(std::vector<T> xs);
+//   TESSERA_TASK(sum_of<double>);                     // one name per instantiation
+//   TESSERA_TASK_NAMED("stats.merge", merge);         // a name of your choice
+//
+// A parameter of type std::vector<T> takes a std::vector<T>, or a std::vector of
+// Delayed<T> or Future<T>: each element is then an input of the task (as Dask accepts a
+// list of delayed values), and the function sees the vector of their results.
 
-#include <cstddef>
-#include <cstdint>
-#include <functional>
 #include <map>
-#include <memory>
 #include <optional>
 #include <string>
-#include <string_view>
-#include <type_traits>
-#include <typeinfo>
-#include <utility>
 #include <vector>
 
+#include "tessera/detail/invoke.hpp"
 #include "tessera/key.hpp"
 #include "tessera/value.hpp"
 
@@ -38,140 +40,32 @@ struct TaskOptions {
   std::vector<int> workers{};
 };
 
-namespace detail {
-
-/// Arguments of a task, as pointers to the Values they are read from.
-using ArgList = const Value* const*;
-/// Calls a callable on arguments and wraps its result.
-using InvokeFn = Value (*)(const void* callable, ArgList args);
-
-struct FunctionEntry;
-
-/// Where a task may run (TaskOptions::resources and ::workers), shared by a function's calls.
-struct Placement {
-  std::map<std::string, double> resources;
-  std::vector<int> workers;
-};
-
-/// A task's body: an invoker plus what it calls. Functions are plain pointers; closures
-/// are owned by `owner`.
-struct TaskCode {
-  InvokeFn invoke = nullptr;
-  const void* callable = nullptr;
-  const FunctionEntry* registered = nullptr;  ///< null for unregistered callables
-  std::shared_ptr<const void> owner;
-  std::string_view name;  ///< prefix of generated keys: the registered name, or "task"
-};
-
-/// A function registered under a stable name.
-struct FunctionEntry {
-  std::string name;
-  const void* callable;
-  InvokeFn invoke;
-  std::vector<std::string> parameter_types;  ///< one per parameter, readable
-};
-
-/// The registered function named `name`; RegistryError (listing what is registered) if none.
-const FunctionEntry& find_function(std::string_view name);
-/// The registered entry of a function pointer, or null.
-const FunctionEntry* find_function_at(const void* callable) noexcept;
-/// Registers a function; RegistryError if the name is taken by another function.
-const FunctionEntry& add_function(FunctionEntry entry);
-
-template <class... T>
-struct TypeList {};
-
-/// Parameter types (decayed) and result of a callable whose signature is fixed.
-template <class F, class = void>
-struct Signature {
-  static constexpr bool known = false;
-};
-template <class R, class... A>
-struct Signature<R (*)(A...)> {
-  static constexpr bool known = true;
-  using result = R;
-  using parameters = TypeList<std::decay_t<A>...>;
-};
-template <class R, class... A>
-struct Signature<R (*)(A...) noexcept> : Signature<R (*)(A...)> {};
-template <class C, class R, class... A>
-struct Signature<R (C::*)(A...) const> : Signature<R (*)(A...)> {};
-template <class C, class R, class... A>
-struct Signature<R (C::*)(A...) const noexcept> : Signature<R (*)(A...)> {};
-template <class C, class R, class... A>
-struct Signature<R (C::*)(A...)> : Signature<R (*)(A...)> {};
-template <class F>
-struct Signature<F, std::void_t<decltype(&F::operator())>> : Signature<decltype(&F::operator())> {};
-
-[[noreturn]] void throw_argument_type(std::size_t index, const Value& given,
-                                      const std::type_info& wanted);
-
-/// The index-th argument as an A, or a TypeError naming the argument.
-template <class A>
-const A& argument(ArgList args, std::size_t index) {
-  const Value& value = *args[index];
-  if (!value.holds<A>()) throw_argument_type(index, value, typeid(A));
-  return value.get<A>();
-}
-
-/// The callable behind `callable`: a function pointer is stored as itself, a closure by address.
-template <class F>
-decltype(auto) callable_of(const void* callable) {
-  if constexpr (std::is_pointer_v<F>) {
-    return reinterpret_cast<F>(const_cast<void*>(callable));
-  } else {
-    return *static_cast<const F*>(callable);
-  }
-}
-
-template <class F, class... A, std::size_t... I>
-Value invoke_with(const void* callable, ArgList args, std::index_sequence<I...>) {
-  decltype(auto) f = callable_of<F>(callable);
-  using R = std::invoke_result_t<decltype(f), const A&...>;
-  if constexpr (std::is_void_v<R>) {
-    std::invoke(f, argument<A>(args, I)...);
-    return Value();
-  } else {
-    return Value(std::invoke(f, argument<A>(args, I)...));
-  }
-}
-
-/// The invoker of F reading its arguments as A... (the declared parameter types when F's
-/// signature is fixed, so that every process agrees on them).
-template <class F, class... A>
-Value invoke(const void* callable, ArgList args) {
-  return invoke_with<F, A...>(callable, args, std::index_sequence_for<A...>{});
-}
-
-template <class F, class... A>
-constexpr InvokeFn invoker_for(TypeList<A...>) {
-  return &invoke<F, A...>;
-}
-
-template <class... A>
-std::vector<std::string> type_names(TypeList<A...>) {
-  return {demangle(typeid(A).name())...};
-}
-
-/// Registers the function pointer F under `name` (used by TESSERA_TASK).
+/// Registers function F (a function, or an instantiation of a function template) under
+/// `name`, as TESSERA_TASK does. Every rank must register it under the same name before
+/// tessera::Runtime starts: call it at the start of main, or use the macros at namespace
+/// scope. Registering F again under the same name does nothing; RegistryError if F already
+/// has another name, or the name belongs to another function.
+///   tessera::register_task<&sum_of<float>>("sum_of<float>");
 template <auto F>
-const FunctionEntry& register_function(const char* name) {
-  using Fn = decltype(F);
-  static_assert(std::is_pointer_v<Fn> && std::is_function_v<std::remove_pointer_t<Fn>>,
-                "TESSERA_TASK takes the name of a function");
-  using Params = typename Signature<Fn>::parameters;
-  return add_function(FunctionEntry{name, reinterpret_cast<const void*>(F),
-                                    invoker_for<Fn>(Params{}), type_names(Params{})});
+void register_task(std::string name) {
+  detail::register_function<F>(std::move(name));
 }
 
-}  // namespace detail
 }  // namespace tessera
 
 #define TESSERA_DETAIL_CONCAT2(a, b) a##b
 #define TESSERA_DETAIL_CONCAT(a, b) TESSERA_DETAIL_CONCAT2(a, b)
-
-/// Registers a function under its name, so that tasks calling it can run in any process of
-/// the job. Write it once at namespace scope, after the function: TESSERA_TASK(inc);
-#define TESSERA_TASK(fn)                                                                 \
+#define TESSERA_DETAIL_REGISTER(name, ...)                                               \
   [[maybe_unused]] static const ::tessera::detail::FunctionEntry& TESSERA_DETAIL_CONCAT( \
-      tessera_task_registration_, __COUNTER__) = ::tessera::detail::register_function<&fn>(#fn)
+      tessera_task_registration_, __COUNTER__) =                                         \
+      ::tessera::detail::register_function<&__VA_ARGS__>(name)
+
+/// Registers a function under its name as written, so that tasks calling it can run in any
+/// process of the job. Write it once at namespace scope, after the function:
+///   TESSERA_TASK(inc);                       // "inc"
+///   TESSERA_TASK(pair_sum<int, double>);     // "pair_sum<int, double>"
+#define TESSERA_TASK(...) TESSERA_DETAIL_REGISTER(#__VA_ARGS__, __VA_ARGS__)
+
+/// Registers a function under a name of your choice (the same on every rank):
+///   TESSERA_TASK_NAMED("stats.merge", merge);
+#define TESSERA_TASK_NAMED(name, ...) TESSERA_DETAIL_REGISTER(name, __VA_ARGS__)

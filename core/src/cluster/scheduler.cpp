@@ -406,9 +406,18 @@ void Scheduler::place(Submission& run, std::uint32_t task) {
   if (!requirement) {
     // The workers that hold its inputs, and a window of the others taken in turn: a few
     // candidates however many ranks there are (with few workers, the window is all of them).
+    // Each holder once, in the order of the inputs: a task may have 100,000 inputs on a few
+    // workers. (The scheduler has one thread; the list keeps its memory between tasks.)
+    static thread_local std::vector<int> considered;
+    considered.clear();
     for (auto i = run.input_begin[task]; i < run.input_begin[task + 1]; ++i) {
       const int holder = holder_for(run.inputs[i], -1);
-      if (holder >= 1 && holder <= workers) consider(holder);
+      if (holder < 1 || holder > workers ||
+          std::find(considered.begin(), considered.end(), holder) != considered.end()) {
+        continue;
+      }
+      considered.push_back(holder);
+      consider(holder);
     }
     for (int k = 0; k < std::min(workers, placement_window); ++k) {
       next_candidate_ = next_candidate_ % workers + 1;

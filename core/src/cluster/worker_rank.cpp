@@ -173,7 +173,7 @@ void WorkerRank::assign(const Assign& message) {
     ++job->missing;
     auto& waiters = waiting_for_[key];
     if (waiters.empty()) requests[holder].push_back(key);
-    waiters.push_back(job);
+    waiters.emplace_back(job, i);
   }
   for (auto& [holder, keys] : requests) {
     if (holder <= 0 || holder == rank_) {  // lost: nobody holds it
@@ -218,18 +218,14 @@ bool WorkerRank::on_data(int source, DataKey key, const Frames& frames) {
     store_.put(key, value);
     report_memory();
   }
-  for (auto& job : jobs) {
-    for (std::size_t i = 0; i < job->input_keys.size(); ++i) {
-      if (!(job->input_keys[i] == key) || job->inputs[i]) continue;
-      if (value) {
-        job->inputs[i] = value;
-        job->borrowed[i] = true;
-      } else if (!job->failure) {
-        job->failure = Failure{
-            job->name, "worker rank " + std::to_string(rank_), "tessera::Error",
-            "could not fetch an input from worker rank " + std::to_string(source) + ": " + error};
-      }
-      break;
+  for (auto& [job, i] : jobs) {
+    if (value) {
+      job->inputs[i] = value;
+      job->borrowed[i] = true;
+    } else if (!job->failure) {
+      job->failure = Failure{
+          job->name, "worker rank " + std::to_string(rank_), "tessera::Error",
+          "could not fetch an input from worker rank " + std::to_string(source) + ": " + error};
     }
     if (--job->missing == 0) make_ready(job);
   }
@@ -428,6 +424,11 @@ void WorkerRank::run_job(Job& job, std::uint32_t thread) {
   }
   const std::string where =
       "worker rank " + std::to_string(rank_) + " thread " + std::to_string(thread);
+  if (auto problem = argument_problem(*job.function, args.data(), args.size()); !problem.empty()) {
+    report_failure(job, Failure{job.name, where, "tessera::TypeError", std::move(problem)}, start,
+                   wall_time(), thread);
+    return;
+  }
   set_running_task(job.name.c_str());
   for (int attempt = 0;; ++attempt) {
     try {

@@ -71,8 +71,10 @@ class WorkerRank {
   std::map<std::string, double> resources_;
   std::function<void()> on_thread_start_;
 
-  // Jobs waiting for inputs, by the input they wait for (loop thread only).
-  std::unordered_map<DataKey, std::vector<JobPtr>, DataKeyHash> waiting_for_;
+  // Jobs waiting for inputs, by the input they wait for, with the input's index in the job
+  // (loop thread only).
+  std::unordered_map<DataKey, std::vector<std::pair<JobPtr, std::uint32_t>>, DataKeyHash>
+      waiting_for_;
 
   std::mutex mutex_;  // guards what follows
   std::condition_variable work_;

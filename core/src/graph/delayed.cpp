@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "graph/plan.hpp"
+#include "tessera/errors.hpp"
 
 namespace tessera::detail {
 namespace {
@@ -22,7 +23,43 @@ struct Fnv1a {
   }
 };
 
+// The nodes whose last reference the current thread is releasing; null when it releases none.
+thread_local std::vector<NodePtr>* releasing = nullptr;
+
 }  // namespace
+
+void Node::release_inputs(std::span<NodeArg> inputs) noexcept {
+  // Inputs held only here go to a list that the outermost release empties one by one; the
+  // destructor of each then adds its own inputs to the list instead of releasing them.
+  std::vector<NodePtr> list;
+  std::vector<NodePtr>* pending = releasing ? releasing : &list;
+  for (auto& input : inputs) {
+    auto* node = std::get_if<NodePtr>(&input);
+    if (!node || !*node || node->use_count() != 1) continue;  // not the last reference
+    try {
+      pending->push_back(std::move(*node));
+    } catch (...) {  // out of memory: released with the arguments, recursively
+    }
+  }
+  if (releasing || list.empty()) return;
+  releasing = &list;
+  while (!list.empty()) {
+    NodePtr node = std::move(list.back());
+    list.pop_back();
+    node.reset();
+  }
+  releasing = nullptr;
+}
+
+void throw_empty_delayed(const std::type_info& type, const char* use) {
+  throw Error("an empty Delayed<" + demangle(type.name()) + "> (default-constructed) " + use +
+              ": assign it the result of delayed(f)(...) first");
+}
+
+void throw_empty_future(const std::type_info& type, const char* use) {
+  throw Error("an empty Future<" + demangle(type.name()) + "> (released or default-constructed) " +
+              use);
+}
 
 Key pure_key(const TaskCode& code, std::span<const NodeArg> args) {
   const std::string_view name = code.name;
@@ -60,6 +97,8 @@ NodePtr value_node(Value value) {
 }
 
 NodePtr future_node(FutureStatePtr state) {
+  if (!state)
+    throw Error("an empty Future (released or default-constructed) cannot stand for a Delayed");
   Key key = state->key();
   auto node = std::make_shared<NodeOf<1>>(std::array<NodeArg, 1>{FutureRef(std::move(state))});
   node->key = std::move(key);

@@ -12,10 +12,10 @@ void Graph::add_value(Key key, Value value) {
 
 void Graph::add(Key key, std::string_view function, std::vector<GraphArg> args, int retries) {
   const auto& entry = detail::find_function(function);
-  if (entry.parameter_types.size() != args.size()) {
+  if (entry.parameters.size() != args.size()) {
     throw GraphError("graph: task '" + key + "' calls '" + entry.name + "' with " +
                      std::to_string(args.size()) + " arguments, but it takes " +
-                     std::to_string(entry.parameter_types.size()));
+                     std::to_string(entry.parameters.size()));
   }
   auto code = std::make_shared<detail::TaskCode>();
   code->invoke = entry.invoke;

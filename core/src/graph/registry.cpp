@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <shared_mutex>
@@ -29,6 +30,11 @@ const FunctionEntry& add_function(FunctionEntry entry) {
     throw RegistryError("TESSERA_TASK: the name '" + entry.name +
                         "' is registered twice, for two different functions");
   }
+  if (auto it = r.by_callable.find(entry.callable); it != r.by_callable.end()) {
+    throw RegistryError("TESSERA_TASK: the function registered as '" + it->second->name +
+                        "' is registered again as '" + entry.name +
+                        "' (a function has one name, the same on every rank)");
+  }
   auto owned = std::make_unique<FunctionEntry>(std::move(entry));
   const FunctionEntry& added = *owned;
   r.by_callable.emplace(added.callable, &added);
@@ -59,6 +65,67 @@ const FunctionEntry* find_function_at(const void* callable) noexcept {
   std::shared_lock lock(r.mutex);
   auto it = r.by_callable.find(callable);
   return it == r.by_callable.end() ? nullptr : it->second;
+}
+
+std::string parameter_list(const FunctionEntry& function) {
+  std::string list;
+  for (const auto& parameter : function.parameters) {
+    if (!list.empty()) list += ", ";
+    list += demangle(parameter.type->name());
+  }
+  return list;
+}
+
+namespace {
+
+std::string type_of(const Value& value) {
+  return value.has_value() ? value.type_name() : std::string("void result");
+}
+
+}  // namespace
+
+std::string argument_problem(const FunctionEntry& function, ArgList args, std::size_t count) {
+  // Messages are built only for a mismatch: this runs before every task on a worker.
+  auto prefix = [&] {
+    return "task function '" + function.name + "' (" + parameter_list(function) + ")";
+  };
+  auto which = [](std::size_t p) { return "argument " + std::to_string(p); };
+  auto wrong_count = [&] {
+    const auto n = function.parameters.size();
+    const bool packs = std::any_of(function.parameters.begin(), function.parameters.end(),
+                                   [](const Parameter& p) { return p.element != nullptr; });
+    return prefix() + " takes " + std::to_string(n) + (n == 1 ? " argument" : " arguments") +
+           ", but received " + std::to_string(count) + " values" +
+           (packs ? " (a std::vector passed as separate inputs counts one value per element, "
+                    "plus one)"
+                  : "");
+  };
+  std::size_t cursor = 0;
+  for (std::size_t p = 0; p < function.parameters.size(); ++p) {
+    const auto& parameter = function.parameters[p];
+    if (cursor >= count) return wrong_count();
+    const Value& arg = *args[cursor];
+    if (parameter.element && arg.holds<PackHeader>()) {
+      const auto size = arg.get<PackHeader>().size;
+      if (size > count - cursor - 1) return wrong_count();
+      for (std::size_t i = 0; i < size; ++i) {
+        const Value& element = *args[cursor + 1 + i];
+        if (element.type() != *parameter.element) {
+          return prefix() + ": element " + std::to_string(i) + " of " + which(p) + " is a " +
+                 type_of(element) + ", but the function takes " + demangle(parameter.type->name());
+        }
+      }
+      cursor += size + 1;
+      continue;
+    }
+    if (arg.type() != *parameter.type) {
+      return prefix() + ": " + which(p) + " is a " + type_of(arg) + ", but the function takes " +
+             demangle(parameter.type->name());
+    }
+    ++cursor;
+  }
+  if (cursor != count) return wrong_count();
+  return {};
 }
 
 void throw_argument_type(std::size_t index, const Value& given, const std::type_info& wanted) {

@@ -1,0 +1,229 @@
+#pragma once
+// The recorded calls behind Delayed: internals of tessera/delayed.hpp, not part of the API.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <type_traits>
+#include <typeinfo>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "tessera/detail/invoke.hpp"
+#include "tessera/future.hpp"
+#include "tessera/key.hpp"
+#include "tessera/value.hpp"
+
+namespace tessera {
+
+template <class T>
+class Delayed;
+
+namespace detail {
+
+struct Node;
+using NodePtr = std::shared_ptr<const Node>;
+
+/// An argument of a recorded call: a literal, the result of another call, or of a future.
+using NodeArg = std::variant<Value, NodePtr, FutureRef>;
+
+/// One recorded call; immutable once built. A node without code stands for a value: the
+/// literal args[0] (delayed_value) or the future args[0] (a persisted result). The
+/// arguments live in the derived object, in the same allocation as the node.
+struct Node {
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  Key key;
+  std::shared_ptr<const TaskCode> code;  ///< shared by all calls of one function
+  int retries = 0;
+  bool chosen_key = false;  ///< explicit or pure: other nodes may have the same key
+  std::shared_ptr<const Placement> placement;  ///< null: anywhere
+  std::span<const NodeArg> args;
+
+  bool is_task() const noexcept { return code != nullptr; }
+
+  // Scratch space of the lowering to a plan, which holds a global lock while it uses it.
+  mutable std::uint64_t lowering_epoch = 0;
+  mutable std::uint32_t plan_index = 0;
+
+ protected:
+  Node() = default;
+  ~Node() = default;
+  /// Lets go of the nodes among `inputs` without recursing into theirs, so that releasing
+  /// a chain of millions of nodes takes no deeper stack than releasing one.
+  static void release_inputs(std::span<NodeArg> inputs) noexcept;
+};
+
+/// A node with N arguments (the size a call site knows at compile time).
+template <std::size_t N>
+struct NodeOf final : Node {
+  explicit NodeOf(std::array<NodeArg, N> a) : storage(std::move(a)) { args = storage; }
+  ~NodeOf() { release_inputs(storage); }
+  std::array<NodeArg, N> storage;
+};
+
+/// A node with a number of arguments known only at run time (graphs written key by key,
+/// calls with std::vector arguments of Delayeds or Futures).
+struct NodeOfMany final : Node {
+  explicit NodeOfMany(std::vector<NodeArg> a) : storage(std::move(a)) { args = storage; }
+  ~NodeOfMany() { release_inputs(storage); }
+  std::vector<NodeArg> storage;
+};
+
+/// "name-<hash of the function and arguments>" for pure tasks; a unique key if an argument
+/// cannot be hashed (it does not serialize).
+Key pure_key(const TaskCode& code, std::span<const NodeArg> args);
+
+NodePtr value_node(Value value);
+/// Error if `state` is null (an empty Future).
+NodePtr future_node(FutureStatePtr state);
+
+/// Graphviz DOT of the graph that computing `outputs` would run (after optimization).
+std::string to_dot(const std::vector<NodePtr>& outputs);
+
+/// Error: "an empty Delayed<T> (default-constructed) <use> ...".
+[[noreturn]] void throw_empty_delayed(const std::type_info& type, const char* use);
+/// Error: "an empty Future<T> (released or default-constructed) <use> ...".
+[[noreturn]] void throw_empty_future(const std::type_info& type, const char* use);
+
+template <class T>
+struct IsDelayed : std::false_type {};
+template <class T>
+struct IsDelayed<Delayed<T>> : std::true_type {};
+template <class T>
+struct IsFuture : std::false_type {};
+template <class T>
+struct IsFuture<Future<T>> : std::true_type {};
+
+/// A std::vector of Delayed<T> or Future<T>: its elements become separate inputs.
+template <class T>
+struct IsPack : std::false_type {};
+template <class T>
+struct IsPack<std::vector<Delayed<T>>> : std::true_type {
+  using element = T;
+};
+template <class T>
+struct IsPack<std::vector<Future<T>>> : std::true_type {
+  using element = T;
+};
+
+/// The type a task sees for an argument of type A: T for Delayed<T> and Future<T>,
+/// std::vector<T> for a std::vector of them.
+template <class D>
+struct ArgumentValue {
+  using type = D;
+};
+template <class T>
+struct ArgumentValue<Delayed<T>> {
+  using type = T;
+};
+template <class T>
+struct ArgumentValue<Future<T>> {
+  using type = T;
+};
+template <class T>
+struct ArgumentValue<std::vector<Delayed<T>>> {
+  using type = std::vector<T>;
+};
+template <class T>
+struct ArgumentValue<std::vector<Future<T>>> {
+  using type = std::vector<T>;
+};
+template <class A>
+using argument_value_t = typename ArgumentValue<std::decay_t<A>>::type;
+
+/// Records one argument of a call to a function taking P (not a pack).
+template <class P, class A>
+NodeArg make_arg(A&& arg) {
+  using D = std::decay_t<A>;
+  if constexpr (IsDelayed<D>::value) {
+    static_assert(std::is_same_v<typename D::value_type, P>,
+                  "a Delayed<T> argument must have exactly the type of the parameter");
+    if (!arg.valid()) throw_empty_delayed(typeid(P), "cannot be an argument of a task");
+    return NodeArg{arg.node()};
+  } else if constexpr (IsFuture<D>::value) {
+    static_assert(std::is_same_v<typename D::value_type, P>,
+                  "a Future<T> argument must have exactly the type of the parameter");
+    if (!arg.valid()) throw_empty_future(typeid(P), "cannot be an argument of a task");
+    return NodeArg{FutureRef(arg.state())};
+  } else {
+    static_assert(std::is_constructible_v<P, A&&>, "argument does not convert to the parameter");
+    return NodeArg{Value(P(std::forward<A>(arg)))};
+  }
+}
+
+/// How many arguments a call records for `arg`: its elements and a header for a pack.
+template <class A>
+std::size_t recorded_count(const A& arg) noexcept {
+  if constexpr (IsPack<std::decay_t<A>>::value) {
+    return arg.size() + 1;
+  } else {
+    return 1;
+  }
+}
+
+/// Records an argument of a call to a function taking P: a pack as a PackHeader followed
+/// by its elements, anything else as one argument.
+template <class P, class A>
+void append_arg(std::vector<NodeArg>& recorded, A&& arg) {
+  using D = std::decay_t<A>;
+  if constexpr (IsPack<D>::value) {
+    using E = typename IsPack<D>::element;
+    static_assert(std::is_same_v<P, std::vector<E>>,
+                  "a std::vector of Delayed<T> or Future<T> is an argument for a "
+                  "std::vector<T> parameter, with exactly that T");
+    recorded.emplace_back(Value(PackHeader{arg.size()}));
+    for (const auto& element : arg) {
+      if (!element.valid()) {
+        if constexpr (IsDelayed<typename D::value_type>::value) {
+          throw_empty_delayed(typeid(E), "in a std::vector argument cannot be an input of a task");
+        } else {
+          throw_empty_future(typeid(E), "in a std::vector argument cannot be an input of a task");
+        }
+      }
+      recorded.push_back(make_arg<E>(element));
+    }
+  } else {
+    recorded.push_back(make_arg<P>(std::forward<A>(arg)));
+  }
+}
+
+/// A new node for a call with parameters P... on arguments A...; the caller sets its code
+/// and key. Calls without std::vector packs keep their arguments in the node's allocation.
+template <class... P, class... A>
+std::shared_ptr<Node> make_call_node(TypeList<P...>, A&&... args) {
+  static_assert(sizeof...(P) == sizeof...(A), "wrong number of arguments for the function");
+  if constexpr (!(IsPack<std::decay_t<A>>::value || ...)) {
+    return std::make_shared<NodeOf<sizeof...(A)>>(
+        std::array<NodeArg, sizeof...(A)>{make_arg<P>(std::forward<A>(args))...});
+  } else {
+    std::vector<NodeArg> recorded;
+    recorded.reserve((recorded_count(args) + ...));
+    (append_arg<P>(recorded, std::forward<A>(args)), ...);
+    return std::make_shared<NodeOfMany>(std::move(recorded));
+  }
+}
+
+template <class F>
+TaskCode code_for(F fn) {
+  TaskCode code;
+  if constexpr (std::is_pointer_v<F>) {
+    code.callable = reinterpret_cast<const void*>(fn);
+    code.registered = find_function_at(code.callable);
+    code.name = code.registered ? std::string_view(code.registered->name) : "task";
+  } else {
+    auto owner = std::make_shared<const F>(std::move(fn));
+    code.callable = owner.get();
+    code.owner = std::move(owner);
+    code.name = "lambda";
+  }
+  return code;
+}
+
+}  // namespace detail
+}  // namespace tessera
