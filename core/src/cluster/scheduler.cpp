@@ -73,6 +73,8 @@ struct Scheduler::WorkerInfo {
 Scheduler::Scheduler(Outbox& outbox, std::shared_ptr<TaskStream> stream, double worker_timeout)
     : outbox_(outbox), stream_(std::move(stream)), worker_timeout_(worker_timeout) {
   workers_.resize(static_cast<std::size_t>(outbox_.ranks()));
+  held_inputs_.assign(workers_.size(), 0);
+  held_bytes_.assign(workers_.size(), 0.0);
   const double now = wall_time();  // a worker that never says hello is lost too
   for (auto& worker : workers_) worker.last_heard = now;
 }
@@ -381,6 +383,40 @@ void Scheduler::place(Submission& run, std::uint32_t task) {
     }
     return true;
   };
+  // One pass over the inputs: their count and bytes, and what each holder has of them. A
+  // task may have 100,000 inputs; every candidate then costs O(1).
+  std::uint32_t input_count = 0;
+  double input_bytes = 0.0;
+  for (int rank : holders_) {
+    held_inputs_[static_cast<std::size_t>(rank)] = 0;
+    held_bytes_[static_cast<std::size_t>(rank)] = 0.0;
+  }
+  holders_.clear();
+  const int workers = outbox_.ranks() - 1;
+  auto credit = [&](int rank, double bytes) {
+    if (rank < 1 || rank > workers) return;
+    auto& count = held_inputs_[static_cast<std::size_t>(rank)];
+    if (count == 0) holders_.push_back(rank);  // first input it holds: in input order
+    ++count;
+    held_bytes_[static_cast<std::size_t>(rank)] += bytes;
+  };
+  for (auto i = run.input_begin[task]; i < run.input_begin[task + 1]; ++i) {
+    const auto input = run.inputs[i];
+    const Submission* other = input.run == run.id ? &run : find_run(input.run);
+    if (!other) continue;
+    const auto& source = other->tasks[input.task];
+    const double bytes = static_cast<double>(source.bytes);
+    ++input_count;
+    input_bytes += bytes;
+    credit(source.worker, bytes);
+    if (!other->replicas.empty()) {
+      if (auto copies = other->replicas.find(input.task); copies != other->replicas.end()) {
+        for (int rank : copies->second) {
+          if (rank != source.worker) credit(rank, bytes);
+        }
+      }
+    }
+  }
   int best = -1;
   double best_cost = std::numeric_limits<double>::infinity();
   bool any_allowed = false;
@@ -389,36 +425,20 @@ void Scheduler::place(Submission& run, std::uint32_t task) {
     any_allowed = true;
     const auto& worker = workers_[static_cast<std::size_t>(rank)];
     if (worker.paused) return;
-    double cost = worker.in_flight * average_duration_ / worker.threads;
-    for (auto i = run.input_begin[task]; i < run.input_begin[task + 1]; ++i) {
-      const auto input = run.inputs[i];
-      if (holder_for(input, rank) == rank) continue;
-      const Submission* other = input.run == run.id ? &run : find_run(input.run);
-      const double bytes = other ? static_cast<double>(other->tasks[input.task].bytes) : 0.0;
-      cost += transfer_latency + bytes / transfer_bandwidth;
-    }
+    const auto held = held_inputs_[static_cast<std::size_t>(rank)];
+    const double cost =
+        worker.in_flight * average_duration_ / worker.threads +
+        (input_count - held) * transfer_latency +
+        (input_bytes - held_bytes_[static_cast<std::size_t>(rank)]) / transfer_bandwidth;
     if (cost < best_cost) {
       best_cost = cost;
       best = rank;
     }
   };
-  const int workers = outbox_.ranks() - 1;
   if (!requirement) {
     // The workers that hold its inputs, and a window of the others taken in turn: a few
     // candidates however many ranks there are (with few workers, the window is all of them).
-    // Each holder once, in the order of the inputs: a task may have 100,000 inputs on a few
-    // workers. (The scheduler has one thread; the list keeps its memory between tasks.)
-    static thread_local std::vector<int> considered;
-    considered.clear();
-    for (auto i = run.input_begin[task]; i < run.input_begin[task + 1]; ++i) {
-      const int holder = holder_for(run.inputs[i], -1);
-      if (holder < 1 || holder > workers ||
-          std::find(considered.begin(), considered.end(), holder) != considered.end()) {
-        continue;
-      }
-      considered.push_back(holder);
-      consider(holder);
-    }
+    for (int holder : holders_) consider(holder);
     for (int k = 0; k < std::min(workers, placement_window); ++k) {
       next_candidate_ = next_candidate_ % workers + 1;
       consider(next_candidate_);

@@ -79,7 +79,11 @@ class Scheduler {
   [[noreturn]] void lose_worker(int rank, double silent_for);
 
   Outbox& outbox_;
-  Assign assign_;  // reused for every assignment
+  // Scratch of place(), per rank: inputs of the task being placed that it holds, and bytes.
+  std::vector<std::uint32_t> held_inputs_;
+  std::vector<double> held_bytes_;
+  std::vector<int> holders_;  // ranks with held_inputs_ > 0
+  Assign assign_;             // reused for every assignment
   std::shared_ptr<TaskStream> stream_;
   std::vector<WorkerInfo> workers_;  // index = rank (0 unused)
   int hellos_ = 0;
