@@ -14,6 +14,9 @@ namespace {
 constexpr double transfer_latency = 50e-6;  // seconds per fetched input
 constexpr double transfer_bandwidth = 2e9;  // bytes per second between workers
 constexpr int placement_window = 8;         // workers besides the input holders per placement
+// The outcome byte of an entry of a `completed` message: 1 ran, 0 failed, and 2: a result
+// the worker had reported done but could not keep (its spill to disk failed).
+constexpr std::uint8_t completed_lost = 2;
 }  // namespace
 
 enum class TaskState : std::uint8_t { waiting, queued, assigned, done, failed, forgotten };
@@ -567,7 +570,8 @@ void Scheduler::completed(int source, WireReader& in) {
   const std::string worker_name = "worker rank " + std::to_string(source);
   while (!in.at_end()) {
     const auto key = in.get<DataKey>();
-    const bool ok = in.get<std::uint8_t>() != 0;
+    const auto outcome = in.get<std::uint8_t>();
+    const bool ok = outcome == 1;
     const double start = in.get<double>();
     const double stop = in.get<double>();
     const auto thread = in.get<std::uint32_t>();
@@ -577,6 +581,10 @@ void Scheduler::completed(int source, WireReader& in) {
       bytes = in.get<std::uint64_t>();
     } else {
       failure = read_failure(in);
+    }
+    if (outcome == completed_lost) {
+      lost(source, key, std::move(failure));
+      continue;
     }
     if (worker.in_flight > 0) --worker.in_flight;
     average_duration_ = 0.95 * average_duration_ + 0.05 * std::max(stop - start, 0.0);
@@ -632,6 +640,34 @@ void Scheduler::finish(Submission& run, std::uint32_t task, int worker, std::uin
     }
   }
   if (t.uses == 0) forget(run, task);
+}
+
+// A worker could not keep a result it had made (spilling it to disk failed): the task fails
+// after all, and so does every task of its run that still needs it (tasks of other runs fail
+// when they ask that worker for it, which answers with the reason).
+void Scheduler::lost(int source, DataKey key, Failure failure) {
+  Submission* run = find_run(key.run);
+  if (!run || key.task >= run->tasks.size()) return;
+  auto& t = run->tasks[key.task];
+  if (t.state != TaskState::done) return;  // forgotten meanwhile
+  if (auto replicas = run->replicas.find(key.task); replicas != run->replicas.end()) {
+    std::erase(replicas->second, source);
+    if (t.worker == source && !replicas->second.empty()) {
+      t.worker = replicas->second.back();
+      replicas->second.pop_back();
+    }
+  }
+  if (t.worker != source) return;  // another worker holds a copy
+  failure.key = key_of(*run, key.task);
+  t.state = TaskState::failed;
+  --run->holding;
+  run->failures.emplace(key.task, failure);
+  // The worker keeps the reason for a client that still holds the future and asks for it.
+  if (!t.held) transport_.send(source, Kind::forget, [&](WireWriter& out) { out.put(key); });
+  for (auto d = run->dependent_begin[key.task]; d < run->dependent_begin[key.task + 1]; ++d) {
+    skip(*run, run->dependents[d], failure);
+  }
+  touched_.push_back(key.run);
 }
 
 void Scheduler::fail(Submission& run, std::uint32_t task, const Failure& failure) {

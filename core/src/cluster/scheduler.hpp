@@ -59,6 +59,7 @@ class Scheduler {
   void place(Submission& run, std::uint32_t task);
   void assign(Submission& run, std::uint32_t task, int worker);
   void finish(Submission& run, std::uint32_t task, int worker, std::uint64_t bytes);
+  void lost(int source, DataKey key, Failure failure);
   void fail(Submission& run, std::uint32_t task, const Failure& failure);
   void skip(Submission& run, std::uint32_t task, const Failure& failure);
   void settle(Submission& run, std::uint32_t task);

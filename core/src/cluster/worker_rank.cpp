@@ -2,12 +2,21 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
+#include <optional>
 #include <typeinfo>
 
+#include "tessera/errors.hpp"
 #include "tessera/events.hpp"
 #include "tessera/task.hpp"
 
 namespace tessera::detail {
+
+namespace {
+// The outcome byte of an entry of a `completed` message: 1 ran, 0 failed, and 2: a result
+// this worker had reported done but could not keep (its spill to disk failed).
+constexpr std::uint8_t completed_lost = 2;
+}  // namespace
 
 struct WorkerRank::Job {
   DataKey key;
@@ -17,8 +26,10 @@ struct WorkerRank::Job {
   int retries = 0;
   std::vector<std::pair<std::string, double>> resources;
   std::vector<Value> literals;
-  std::vector<DataKey> input_keys;                   // task and external inputs in order
-  std::vector<std::shared_ptr<const Value>> inputs;  // filled as they arrive
+  std::vector<DataKey> input_keys;  // task and external inputs in order
+  // Per input: in the store (or known to have failed). The values are taken from the store
+  // only when the task runs, so that spilled inputs are not read back long before.
+  std::vector<bool> arrived;
   std::vector<bool> arg_is_literal;
   std::vector<bool> borrowed;  // per input: fetched from another worker for this task
   std::uint32_t missing = 0;
@@ -69,6 +80,15 @@ WorkerRank::WorkerRank(Transport& transport, std::uint32_t threads,
       resources_(std::move(resources)),
       on_thread_start_(std::move(on_thread_start)),
       available_(resources_) {
+  if (store_.limits().memory_limit != 0) {
+    try {
+      store_.open_spill_directory();
+    } catch (const IoError& error) {
+      throw IoError(std::string(error.what()) +
+                    " (results spill there above the worker_memory_limit: set spill_directory, "
+                    "TESSERA_SPILL_DIRECTORY, to a writable directory with free space)");
+    }
+  }
   for (std::uint32_t t = 0; t < threads; ++t) {
     threads_.emplace_back([this, t, alone = threads == 1] { thread_main(t, alone); });
   }
@@ -113,8 +133,11 @@ bool WorkerRank::on_message(int source, Kind kind, WireReader& in) {
       return true;
     case Kind::store: {
       const auto key = in.get<DataKey>();
-      store_.put(key, std::make_shared<const Value>(Value::decode(literal_frames(in.get_bytes()))));
+      // Held until the scheduler is told, which must hear of it before it could be dropped.
+      auto value = std::make_shared<const Value>(Value::decode(literal_frames(in.get_bytes())));
+      store_.put(key, value);
       transport_.send(0, Kind::stored, [&](WireWriter& out) { out.put(key); });
+      value.reset();
       report_memory();
       return true;
     }
@@ -164,15 +187,15 @@ void WorkerRank::assign(WireReader& in) {
   }
   const auto inputs = in.get<std::uint32_t>();
   job->input_keys.resize(inputs);
-  job->inputs.resize(inputs);
+  job->arrived.assign(inputs, false);
   job->borrowed.assign(inputs, false);
   std::unordered_map<int, std::vector<DataKey>> requests;
   for (std::uint32_t i = 0; i < inputs; ++i) {
     const auto key = in.get<DataKey>();
     const auto holder = in.get<std::int32_t>();
     job->input_keys[i] = key;
-    if (auto value = store_.get(key)) {
-      job->inputs[i] = std::move(value);
+    if (store_.contains(key)) {
+      job->arrived[i] = true;
       continue;
     }
     ++job->missing;
@@ -210,9 +233,18 @@ bool WorkerRank::on_data(int source, DataKey key, const Frames& frames) {
   waiting_for_.erase(found);
   std::string error;
   std::shared_ptr<const Value> value;
-  if (!is_error_frames(frames, error)) {
+  const std::size_t limit = store_.limits().memory_limit;
+  if (is_error_frames(frames, error)) {
+    // the holder's reason
+  } else if (limit != 0 && frames.total_bytes() > limit) {
+    error = "it is " + std::to_string(frames.total_bytes()) + " bytes, more than worker rank " +
+            std::to_string(rank_) + "'s memory limit of " + std::to_string(limit) +
+            " bytes (worker_memory_limit)";
+  } else {
     try {
       value = std::make_shared<const Value>(Value::decode(frames));
+    } catch (const std::bad_alloc&) {
+      error = "out of memory reading its " + std::to_string(frames.total_bytes()) + " bytes";
     } catch (const std::exception& e) {
       error = e.what();
     }
@@ -223,30 +255,38 @@ bool WorkerRank::on_data(int source, DataKey key, const Frames& frames) {
       borrowed_[key] += static_cast<std::uint32_t>(jobs.size());
     }
     store_.put(key, value);
-    report_memory();
+    value.reset();  // the store may spill it until its task runs
   }
   for (auto& job : jobs) {
     for (std::size_t i = 0; i < job->input_keys.size(); ++i) {
-      if (!(job->input_keys[i] == key) || job->inputs[i]) continue;
-      if (value) {
-        job->inputs[i] = value;
+      if (!(job->input_keys[i] == key) || job->arrived[i]) continue;
+      job->arrived[i] = true;
+      if (error.empty()) {
         job->borrowed[i] = true;
       } else if (!job->failure) {
-        job->failure = Failure{
-            job->name, "worker rank " + std::to_string(rank_), "tessera::Error",
-            "could not fetch an input from worker rank " + std::to_string(source) + ": " + error};
+        job->failure = Failure{job->name, "worker rank " + std::to_string(rank_), "tessera::Error",
+                               "could not fetch its input (run " + std::to_string(key.run) +
+                                   ", task " + std::to_string(key.task) + ") from worker rank " +
+                                   std::to_string(source) + ": " + error};
       }
       break;
     }
     if (--job->missing == 0) make_ready(job);
   }
+  report_memory();
   return true;
 }
 
 void WorkerRank::serve(int source, WireReader& in) {
   while (!in.at_end()) {
     const auto key = in.get<DataKey>();
-    auto value = store_.get(key);
+    std::shared_ptr<const Value> value;
+    try {
+      value = store_.get(key);
+    } catch (const std::exception& error) {  // dropped, or its spill file cannot be read
+      transport_.send_data(source, key, error_frames(error.what()), nullptr);
+      continue;
+    }
     if (!value) {
       transport_.send_data(source, key,
                            error_frames("worker rank " + std::to_string(rank_) +
@@ -421,10 +461,40 @@ void WorkerRank::drop_borrowed(const Job& job) {
   }
 }
 
+// The inputs of a job about to run, from the store (read back from disk if they spilled).
+std::optional<Failure> WorkerRank::take_inputs(const Job& job,
+                                               std::vector<std::shared_ptr<const Value>>& inputs) {
+  const std::string where = "worker rank " + std::to_string(rank_);
+  inputs.reserve(job.input_keys.size());
+  for (const DataKey& key : job.input_keys) {
+    const std::string input =
+        "its input (run " + std::to_string(key.run) + ", task " + std::to_string(key.task) + ")";
+    try {
+      auto value = store_.get(key);
+      if (!value) {
+        return Failure{job.name, where, "tessera::Error",
+                       input + " is no longer held on " + where + " (forgotten or lost)"};
+      }
+      inputs.push_back(std::move(value));
+    } catch (const IoError& error) {
+      return Failure{job.name, where, "tessera::IoError", input + ": " + error.what()};
+    } catch (const std::bad_alloc&) {
+      return Failure{job.name, where, "std::bad_alloc",
+                     "out of memory reading " + input + " back from the spill directory"};
+    }
+  }
+  return std::nullopt;
+}
+
 void WorkerRank::run_job(Job& job, std::uint32_t thread) {
   const double start = wall_time();
   if (job.failure) {
     report_failure(job, *job.failure, start, wall_time(), thread);
+    return;
+  }
+  std::vector<std::shared_ptr<const Value>> inputs;
+  if (auto failure = take_inputs(job, inputs)) {
+    report_failure(job, *failure, start, wall_time(), thread);
     return;
   }
   std::vector<const Value*> args;
@@ -432,10 +502,11 @@ void WorkerRank::run_job(Job& job, std::uint32_t thread) {
   std::size_t literal = 0;
   std::size_t input = 0;
   for (bool is_literal : job.arg_is_literal) {
-    args.push_back(is_literal ? &job.literals[literal++] : job.inputs[input++].get());
+    args.push_back(is_literal ? &job.literals[literal++] : inputs[input++].get());
   }
   const std::string where =
       "worker rank " + std::to_string(rank_) + " thread " + std::to_string(thread);
+  const std::size_t limit = store_.limits().memory_limit;
   set_running_task(job.name.c_str());
   for (int attempt = 0;; ++attempt) {
     try {
@@ -443,7 +514,20 @@ void WorkerRank::run_job(Job& job, std::uint32_t thread) {
       set_running_task(nullptr);
       const double stop = wall_time();
       const auto bytes = result.bytes();
-      store_.put(job.key, std::make_shared<const Value>(std::move(result)));
+      if (limit != 0 && bytes > limit) {
+        report_failure(
+            job,
+            Failure{job.name, where, "tessera::Error",
+                    "its result is " + std::to_string(bytes) +
+                        " bytes, more than the worker's memory limit of " + std::to_string(limit) +
+                        " bytes (worker_memory_limit): make smaller chunks or raise "
+                        "the limit"},
+            start, stop, thread);
+        return;
+      }
+      // Held until the scheduler is told: the store must not drop it before that.
+      auto value = std::make_shared<const Value>(std::move(result));
+      store_.put(job.key, value);
       transport_.send(0, Kind::completed, [&](WireWriter& out) {
         out.put(job.key);
         out.put<std::uint8_t>(1);
@@ -452,6 +536,8 @@ void WorkerRank::run_job(Job& job, std::uint32_t thread) {
         out.put(thread);
         out.put<std::uint64_t>(bytes);
       });
+      value.reset();
+      inputs.clear();
       report_memory();
       return;
     } catch (...) {
@@ -468,6 +554,10 @@ void WorkerRank::run_job(Job& job, std::uint32_t thread) {
       } catch (const TaskError& error) {  // it waited on a failed task: report that one
         failure =
             Failure{error.key(), error.worker(), error.original_type(), error.original_message()};
+      } catch (const std::bad_alloc&) {
+        failure.type = "std::bad_alloc";
+        failure.message = "out of memory running it (worker_memory_limit " + std::to_string(limit) +
+                          " bytes, 0 = none)";
       } catch (const std::exception& error) {
         failure.type = demangle(typeid(error).name());
         failure.message = error.what();
@@ -493,38 +583,68 @@ void WorkerRank::report_failure(const Job& job, const Failure& failure, double s
 
 void WorkerRank::report_memory() {
   if (store_.limits().memory_limit == 0) return;
-  if (store_.paused()) {
+  std::lock_guard report(report_mutex_);
+  if (store_.over_target()) {
     try {
-      store_.trim();
+      store_.trim();  // results in use when they were put may be free now
     } catch (const std::exception& error) {
       log_event("memory", error.what());
     }
   }
+  report_lost();
   const bool paused = store_.paused();
   const auto spilled = store_.spill_count();
-  bool newly_spilled = false;
-  bool paused_unchanged = false;
-  {
-    std::lock_guard lock(mutex_);
-    newly_spilled = spilled > reported_spills_;
-    reported_spills_ = spilled;
-    if (paused == reported_paused_ && !newly_spilled) return;
-    if (paused == reported_paused_) paused_unchanged = true;
-    reported_paused_ = paused;
-  }
+  const bool newly_spilled = spilled > reported_spills_;
+  reported_spills_ = spilled;
   if (newly_spilled) {
     log_event("memory", "worker rank " + std::to_string(rank_) + " has spilled " +
                             std::to_string(spilled) + " results to disk (" +
                             std::to_string(store_.spilled_bytes()) + " bytes on disk now)");
   }
-  if (paused_unchanged) return;
+  if (paused == reported_paused_) return;
+  reported_paused_ = paused;
   log_event("memory", std::string("worker rank ") + std::to_string(rank_) +
                           (paused ? " paused: " : " resumed: ") +
                           std::to_string(store_.memory_bytes()) + " bytes in memory");
   transport_.send(0, Kind::status, [&](WireWriter& out) { out.put<std::uint8_t>(paused); });
 }
 
+// Results the store dropped because they could not be spilled: the scheduler fails them and
+// what needs them. Inputs fetched from other workers are not this worker's to report: the
+// tasks that wait for them fail when they run.
+void WorkerRank::report_lost() {
+  auto lost = store_.take_lost();
+  if (lost.empty()) return;
+  log_event("memory", "worker rank " + std::to_string(rank_) + " dropped " +
+                          std::to_string(lost.size()) + " results: " + lost.front().message);
+  {
+    std::lock_guard lock(mutex_);
+    std::erase_if(lost, [&](const LostResult& item) { return borrowed_.contains(item.key); });
+  }
+  if (lost.empty()) return;
+  const std::string where = "worker rank " + std::to_string(rank_);
+  transport_.send(0, Kind::completed, [&](WireWriter& out) {
+    for (const auto& item : lost) {
+      out.put(item.key);
+      out.put<std::uint8_t>(completed_lost);
+      out.put(0.0);
+      out.put(0.0);
+      out.put<std::uint32_t>(0);
+      write_failure(out, Failure{"", where, "tessera::IoError", item.message});
+    }
+  });
+}
+
 bool WorkerRank::on_turn() {
+  // Memory held by sends in flight, or by tasks that ended, can be spilled now: a paused
+  // worker looks again now and then, rather than waiting for a message that may not come.
+  if (reported_paused_) {
+    const double now = wall_time();
+    if (now - last_memory_check_ > 5e-3) {
+      last_memory_check_ = now;
+      report_memory();
+    }
+  }
   if (shutdown_ && !said_goodbye_) {
     for (auto& thread : threads_) {
       if (thread.joinable()) thread.join();
