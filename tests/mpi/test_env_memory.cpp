@@ -51,28 +51,35 @@ TESSERA_TASK(memory_first);
 
 }  // namespace
 
-TEST_CASE("mpi: six times the workers' memory in intermediates stays within limit plus overhead",
+TEST_CASE("mpi: eight times the workers' memory in intermediates stays within limit plus overhead",
           "[.memory]") {
   constexpr std::uint64_t mib = 1 << 20;
   constexpr std::uint64_t limit = 16 * mib;
   REQUIRE(std::getenv("TESSERA_WORKER_MEMORY_LIMIT") == std::string("16MiB"));
-  // What a worker may use beyond its limit: the inputs and result of the task it runs (up to
-  // 3 chunks per thread; the limit counts only the results it keeps), one chunk in flight to
-  // or from another worker, and the allocator's slack. See bench/bench_memory.cpp.
+  REQUIRE(std::getenv("TESSERA_WORKER_THREADS") == std::string("1"));
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  WARN("skipped: a sanitizer's allocator keeps freed memory (quarantine), so RSS says little");
+  return;
+#endif
+  // What a worker may use beyond its limit: the inputs and result of the task it runs (the
+  // limit counts only the results it keeps; 3 chunks for its one thread) and 2 MiB for the
+  // allocator and messages. bench/bench_memory.cpp measures the same at a larger scale.
   constexpr std::uint64_t chunk = 2 * mib;
-  constexpr std::uint64_t overhead = 4 * chunk + 8 * mib;
+  constexpr std::uint64_t overhead = 3 * chunk + 2 * mib;
   auto client = tessera::get_client();
   std::vector<std::uint64_t> baseline;
   for (int rank = 1; rank < mpi_test::ranks(); ++rank) {
     baseline.push_back(client.submit(tessera::TaskOptions{.workers = {rank}}, rss_now).result());
   }
-  constexpr std::uint64_t chunks = 24;  // 48 MiB made, 48 MiB mixed: 96 MiB on 2 x 16 MiB
+  constexpr std::uint64_t chunks = 32;  // 64 MiB made, 64 MiB mixed: 128 MiB on 2 x 16 MiB
   std::vector<tessera::Future<tessera::Buffer>> made;
   for (std::uint64_t i = 0; i < chunks; ++i) made.push_back(client.submit(memory_block, i, chunk));
+  tessera::wait(made);
   std::vector<tessera::Future<tessera::Buffer>> mixed;
   for (std::uint64_t i = 0; i < chunks; ++i) {
     mixed.push_back(client.submit(memory_mix, made[i], made[(i + 1) % chunks]));
   }
+  tessera::wait(mixed);
   std::vector<tessera::Future<std::uint64_t>> firsts;
   for (const auto& m : mixed) firsts.push_back(client.submit(memory_first, m));
   const auto values = client.gather(firsts);

@@ -6,6 +6,7 @@
 #include <optional>
 #include <typeinfo>
 
+#include "support/buffer_cache.hpp"
 #include "tessera/errors.hpp"
 #include "tessera/events.hpp"
 #include "tessera/task.hpp"
@@ -81,6 +82,8 @@ WorkerRank::WorkerRank(Transport& transport, std::uint32_t threads,
       on_thread_start_(std::move(on_thread_start)),
       available_(resources_) {
   if (store_.limits().memory_limit != 0) {
+    // Freed blocks kept for reuse are memory too, which no result accounts for.
+    set_buffer_cache_limit(store_.limits().memory_limit / 8);
     try {
       store_.open_spill_directory();
     } catch (const IoError& error) {
@@ -209,10 +212,15 @@ void WorkerRank::assign(WireReader& in) {
       for (auto key : keys) on_data(rank_, key, error_frames(message));
       continue;
     }
+    if (store_.limits().memory_limit != 0) {
+      for (auto key : keys) fetch_queue_.emplace_back(holder, key);
+      continue;
+    }
     transport_.send(holder, Kind::fetch, [&](WireWriter& out) {
       for (auto key : keys) out.put(key);
     });
   }
+  start_fetches();
   {
     std::lock_guard lock(mutex_);
     unstarted_.emplace(job->key, job.get());
@@ -226,7 +234,27 @@ void WorkerRank::drop(DataKey key) {
   if (found != unstarted_.end()) found->second->dropped = true;
 }
 
+// Under a memory limit, a few inputs at a time come over (each holder reads them back from
+// disk to send them, and they arrive whole): asked for all at once, the inputs of every queued
+// task would be in memory on both sides long before those tasks run.
+void WorkerRank::start_fetches() {
+  const std::size_t most = 2 * std::max<std::size_t>(1, threads_.size());
+  std::unordered_map<int, std::vector<DataKey>> requests;
+  while (!fetch_queue_.empty() && fetching_.size() < most) {
+    const auto [holder, key] = fetch_queue_.front();
+    fetch_queue_.pop_front();
+    if (!waiting_for_.contains(key) || !fetching_.insert(key).second) continue;
+    requests[holder].push_back(key);
+  }
+  for (auto& [holder, keys] : requests) {
+    transport_.send(holder, Kind::fetch, [&](WireWriter& out) {
+      for (auto key : keys) out.put(key);
+    });
+  }
+}
+
 bool WorkerRank::on_data(int source, DataKey key, const Frames& frames) {
+  if (fetching_.erase(key) != 0) start_fetches();
   auto found = waiting_for_.find(key);
   if (found == waiting_for_.end()) return false;
   auto jobs = std::move(found->second);

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -13,6 +14,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "cluster/store.hpp"
@@ -47,6 +49,7 @@ class WorkerRank {
   };
 
   void assign(WireReader& in);
+  void start_fetches();
   void serve(int source, WireReader& in);
   void steal(WireReader& in);
   void drop(DataKey key);
@@ -73,6 +76,9 @@ class WorkerRank {
 
   // Jobs waiting for inputs, by the input they wait for (loop thread only).
   std::unordered_map<DataKey, std::vector<JobPtr>, DataKeyHash> waiting_for_;
+  // Under a memory limit: inputs to fetch (holder, key), and those asked for (loop thread).
+  std::deque<std::pair<int, DataKey>> fetch_queue_;
+  std::unordered_set<DataKey, DataKeyHash> fetching_;
 
   std::mutex mutex_;  // guards what follows
   std::condition_variable work_;
