@@ -1,12 +1,19 @@
 // The worker's result store: accounting, spilling to disk and reading back, errors.
 
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <cerrno>
+#include <csignal>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -74,6 +81,43 @@ std::vector<double> samples(std::size_t count, double seed) {
 std::shared_ptr<const Value> shared(Value value) {
   return std::make_shared<const Value>(std::move(value));
 }
+
+std::string host() {
+  char name[256] = {};
+  ::gethostname(name, sizeof name - 1);
+  return name;
+}
+
+// The pid of a process that has ended (a child that exited and was reaped).
+pid_t dead_pid() {
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ::waitpid(child, nullptr, 0);
+  return child;
+}
+
+// Files written by this process fail with EFBIG beyond `bytes` (a full disk, as spilling
+// sees it) while this lives.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    ::getrlimit(RLIMIT_FSIZE, &saved_);
+    old_handler_ = std::signal(SIGXFSZ, SIG_IGN);
+    rlimit limit = saved_;
+    limit.rlim_cur = bytes;
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+  }
+  FileSizeLimit(const FileSizeLimit&) = delete;
+  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+  ~FileSizeLimit() {
+    ::setrlimit(RLIMIT_FSIZE, &saved_);
+    std::signal(SIGXFSZ, old_handler_);
+  }
+
+ private:
+  rlimit saved_{};
+  void (*old_handler_)(int) = nullptr;
+};
 
 // Not serializable: a std::function cannot be written to disk.
 struct WithCallback {
@@ -254,24 +298,161 @@ TEST_CASE("store: paused() is true above pause_fraction of the limit") {
   CHECK_FALSE(store.paused());
 }
 
-TEST_CASE("store: a spill directory that cannot be created is an Error naming it") {
+TEST_CASE("store: a spill directory that cannot be created drops the result with an IoError") {
   TempDir temp;
   const fs::path file = temp.path() / "a-file";
   std::ofstream(file) << "not a directory";
   const fs::path bad = file / "spill";
   Store store({.memory_limit = kib, .spill_directory = bad.string()});
-  const auto expected = samples(1000, 2);
-  try {
-    store.put({1, 0}, shared(Value(expected)));
-    FAIL("no Error");
-  } catch (const tessera::Error& error) {
-    CHECK(contains(error.what(), bad.string()));
-    CHECK(contains(error.what(), "ot a directory"));
-  }
+  store.put({1, 0}, shared(Value(samples(1000, 2))));  // does not throw: nobody else to blame
   CHECK(store.contains({1, 0}));
   CHECK(store.spill_count() == 0);
-  CHECK(store.memory_bytes() > 0);
-  CHECK(store.get({1, 0})->get<std::vector<double>>() == expected);
+  CHECK(store.memory_bytes() == 0);  // freed: it could neither stay nor go to disk
+  const auto lost = store.take_lost();
+  REQUIRE(lost.size() == 1);
+  CHECK(lost[0].key == DataKey{1, 0});
+  CHECK(contains(lost[0].message, bad.string()));
+  CHECK(contains(lost[0].message, "ot a directory"));
+  CHECK(store.take_lost().empty());
+  try {
+    (void)store.get({1, 0});
+    FAIL("no IoError");
+  } catch (const tessera::IoError& error) {
+    CHECK(contains(error.what(), bad.string()));
+  }
+  CHECK_THROWS_AS(store.open_spill_directory(), tessera::IoError);
+}
+
+TEST_CASE("store: with the disk full, the results beyond the pause threshold are dropped") {
+  TempDir temp;
+  const auto value = shared(Value(samples(8 * kib, 0)));  // 64 KiB
+  const std::size_t bytes = value->bytes();
+  Store store({.memory_limit = 10 * bytes, .spill_directory = temp.path().string()});
+  store.put({1, 0}, shared(Value(samples(8 * kib, 0))));
+  const auto held = store.get({1, 0});  // in use: never dropped
+  {
+    FileSizeLimit full(4 * kib);  // every spill file fails with EFBIG
+    for (std::uint32_t task = 1; task < 12; ++task) {
+      store.put({1, task}, shared(Value(samples(8 * kib, task))));
+    }
+  }
+  CHECK(store.spill_count() == 0);
+  CHECK(spill_files(temp.path()).empty());  // what failed to be written was removed
+  CHECK_FALSE(store.paused());              // no worker stays paused on memory it cannot free
+  CHECK(store.memory_bytes() <= 8 * bytes);
+  const auto lost = store.take_lost();
+  REQUIRE(lost.size() == 12 - 8);
+  CHECK(lost.front().key == DataKey{1, 1});  // least recently used first
+  for (const auto& result : lost) {
+    CHECK(contains(result.message, temp.path().string() + "/tessera-spill-"));
+    CHECK(contains(result.message, "File too large"));
+    CHECK_THROWS_AS(store.get(result.key), tessera::IoError);
+  }
+  CHECK(store.get({1, 0}) == held);
+  CHECK(store.get({1, 11})->get<std::vector<double>>() == samples(8 * kib, 11));
+
+  SECTION("once the disk has room again, results spill as before") {
+    for (std::uint32_t task = 20; task < 24; ++task) {
+      store.put({1, task}, shared(Value(samples(8 * kib, task))));
+    }
+    CHECK(store.spill_count() > 0);
+    CHECK(store.take_lost().empty());
+    CHECK(store.get({1, 7})->get<std::vector<double>>() == samples(8 * kib, 7));
+  }
+}
+
+TEST_CASE("store: open_spill_directory creates and checks the directory, or names why not") {
+  TempDir temp;
+  SECTION("a writable directory") {
+    Store store({.memory_limit = mib, .spill_directory = (temp.path() / "a" / "b").string()});
+    store.open_spill_directory();
+    std::vector<fs::path> made;
+    for (const auto& entry : fs::directory_iterator(temp.path() / "a" / "b")) {
+      made.push_back(entry.path());
+    }
+    REQUIRE(made.size() == 1);
+    CHECK(contains(made[0].filename().string(),
+                   "tessera-spill-" + host() + "-" + std::to_string(::getpid()) + "-"));
+    CHECK(fs::is_empty(made[0]));  // the probe file is gone
+  }
+  SECTION("a path through a regular file") {
+    std::ofstream(temp.path() / "file") << "x";
+    const auto bad = (temp.path() / "file" / "spill").string();
+    Store store({.memory_limit = mib, .spill_directory = bad});
+    try {
+      store.open_spill_directory();
+      FAIL("no IoError");
+    } catch (const tessera::IoError& error) {
+      CHECK(contains(error.what(), "spill directory " + bad + ": Not a directory"));
+    }
+  }
+  SECTION("a read-only file system") {
+    const fs::path mount_point = temp.path() / "ro";
+    fs::create_directories(mount_point);
+    if (::mount("tessera-test", mount_point.c_str(), "tmpfs", MS_RDONLY, "size=64k") != 0) {
+      if (::geteuid() == 0) {
+        WARN("skipped: cannot mount a read-only tmpfs here (" << std::strerror(errno) << ")");
+        return;
+      }
+      ::chmod(mount_point.c_str(), 0555);  // without root, permissions make it read-only
+    }
+    struct Unmount {
+      fs::path path;
+      ~Unmount() { ::umount(path.c_str()); }
+    } unmount{mount_point};
+    Store store({.memory_limit = mib, .spill_directory = mount_point.string()});
+    try {
+      store.open_spill_directory();
+      FAIL("no IoError");
+    } catch (const tessera::IoError& error) {
+      CHECK(contains(error.what(), "spill directory " + mount_point.string() + "/tessera-spill-"));
+      CHECK((contains(error.what(), "Read-only file system") ||
+             contains(error.what(), "Permission denied")));
+    }
+  }
+}
+
+TEST_CASE("store: stale spill directories of dead processes of this host are removed") {
+  TempDir temp;
+  const std::string dead = std::to_string(dead_pid());
+  const auto make = [&](const std::string& name) {
+    fs::create_directories(temp.path() / name);
+    std::ofstream(temp.path() / name / "1-2") << "spilled";
+    return temp.path() / name;
+  };
+  const auto stale = make("tessera-spill-" + host() + "-" + dead + "-0");
+  const auto stale_too = make("tessera-spill-" + host() + "-" + dead + "-7");
+  const auto live = make("tessera-spill-" + host() + "-1-0");  // pid 1 runs
+  const auto other_host = make("tessera-spill-" + host() + "x-" + dead + "-0");
+  const auto other_host_dashed = make("tessera-spill-" + host() + "-9-" + dead + "-0");
+  const auto old_format = make("tessera-spill-" + dead + "-0");  // no host: cannot tell whose
+  const auto not_ours = make("tessera-spill-" + host() + "-" + dead + "-0-mine");
+
+  SECTION("by remove_stale_spill_directories") {
+    CHECK(tessera::detail::remove_stale_spill_directories(temp.path()) == 2);
+  }
+  SECTION("by a worker's store opening its own directory beside them") {
+    Store store({.memory_limit = mib, .spill_directory = temp.path().string()});
+    store.open_spill_directory();
+  }
+  CHECK_FALSE(fs::exists(stale));
+  CHECK_FALSE(fs::exists(stale_too));
+  for (const auto& kept : {live, other_host, other_host_dashed, old_format, not_ours}) {
+    CHECK(fs::exists(kept / "1-2"));
+  }
+}
+
+TEST_CASE("store: remove_spill_directories_now removes every store's spill files at once") {
+  TempDir temp;
+  Store first({.memory_limit = 64 * kib, .spill_directory = temp.path().string()});
+  Store second({.memory_limit = 64 * kib, .spill_directory = temp.path().string()});
+  for (std::uint32_t task = 0; task < 4; ++task) {
+    first.put({1, task}, shared(Value(samples(4 * kib, task))));
+    second.put({2, task}, shared(Value(samples(4 * kib, task))));
+  }
+  REQUIRE(spill_files(temp.path()).size() >= 4);
+  tessera::detail::remove_spill_directories_now();  // what a SIGTERM handler calls
+  CHECK(fs::is_empty(temp.path()));
 }
 
 TEST_CASE("store: a spill file that vanished or was truncated is an Error naming it") {
@@ -319,7 +500,7 @@ TEST_CASE("store: the destructor removes its spill files and directory") {
     CHECK_FALSE(spill_files(temp.path()).empty());
     for (const auto& directory : fs::directory_iterator(temp.path())) {
       const std::string name = directory.path().filename().string();
-      CHECK(contains(name, "tessera-spill-" + std::to_string(::getpid()) + "-"));
+      CHECK(contains(name, "tessera-spill-" + host() + "-" + std::to_string(::getpid()) + "-"));
     }
   }
   CHECK(fs::is_empty(temp.path()));

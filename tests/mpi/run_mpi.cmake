@@ -6,7 +6,8 @@
 #   EXPECT=failure  a non-zero exit, output matching MESSAGE (a regular expression), and
 #                   nothing left behind
 #   EXPECT=crash    a failure with the crash message naming the worker rank and the task
-# SRUN_MPI picks srun's --mpi plugin (pmix unless set).
+# SRUN_MPI picks srun's --mpi plugin (pmix unless set). NO_SPILL_LEFT_IN=<directory>: also
+# fail if a tessera-spill-* directory is left in it.
 if(EXPECT STREQUAL "crash")
   set(EXPECT failure)
   set(MESSAGE "tessera: worker rank [0-9]+ crashed with signal [0-9]+ \\([^)]*\\) while running task 'crash-")
@@ -42,6 +43,12 @@ get_filename_component(name "${PROGRAM}" NAME)
 execute_process(COMMAND pgrep -a -f "^${PROGRAM}( |$)" OUTPUT_VARIABLE leftover)
 if(leftover)
   message(FATAL_ERROR "processes of ${name} are still running after the launcher ended: ${leftover}")
+endif()
+if(NO_SPILL_LEFT_IN)
+  file(GLOB left "${NO_SPILL_LEFT_IN}/tessera-spill-*")
+  if(left)
+    message(FATAL_ERROR "spill directories left behind: ${left}")
+  endif()
 endif()
 if(EXPECT STREQUAL "success")
   if(NOT result EQUAL 0)

@@ -24,7 +24,8 @@ class Buffer {
 
   /// `bytes` uninitialized bytes, 64-byte aligned. At 2 MiB and above the memory is aligned
   /// to 2 MiB and advised for transparent huge pages (madvise(MADV_HUGEPAGE)), and freed
-  /// blocks are kept (up to 1 GiB per process) for the next allocation of the same size.
+  /// blocks are kept (up to 1 GiB per process; on a worker with a memory limit, an eighth of
+  /// it) for the next allocation of the same size.
   static Buffer allocate(std::size_t bytes);
 
   /// A new Buffer holding a copy of `bytes` bytes at `data`.

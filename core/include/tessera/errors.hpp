@@ -43,6 +43,12 @@ class ConfigError : public Error {
   using Error::Error;
 };
 
+/// A file or directory that cannot be read or written: names the path and the system's reason.
+class IoError : public Error {
+ public:
+  using Error::Error;
+};
+
 /// A wait or result() that ran out of time.
 class TimeoutError : public Error {
  public:

@@ -139,6 +139,9 @@ bool Scheduler::handle(int source, Kind kind, WireReader& in) {
     case Kind::stored:
       stored(source, Stored::read(in));
       return true;
+    case Kind::lost:
+      lost(source, Lost::read(in));
+      return true;
     case Kind::heartbeat:
       Heartbeat::read(in);
       return true;
@@ -695,6 +698,36 @@ void Scheduler::finish(Submission& run, std::uint32_t task, int worker, std::uin
     }
   }
   if (t.uses == 0) forget(run, task);
+}
+
+// A worker could not keep a result it had made (spilling it to disk failed): the task fails
+// after all, and so does every task of its run that still needs it (tasks of other runs fail
+// when they ask that worker for it, which answers with the reason).
+void Scheduler::lost(int source, const Lost& message) {
+  const auto key = message.key;
+  Failure failure = message.failure;
+  Submission* run = find_run(key.run);
+  if (!run || key.task >= run->tasks.size()) return;
+  auto& t = run->tasks[key.task];
+  if (t.state != TaskState::done) return;  // forgotten meanwhile
+  if (auto replicas = run->replicas.find(key.task); replicas != run->replicas.end()) {
+    std::erase(replicas->second, source);
+    if (t.worker == source && !replicas->second.empty()) {
+      t.worker = replicas->second.back();
+      replicas->second.pop_back();
+    }
+  }
+  if (t.worker != source) return;  // another worker holds a copy
+  failure.key = key_of(*run, key.task);
+  t.state = TaskState::failed;
+  --run->holding;
+  run->failures.emplace(key.task, failure);
+  // The worker keeps the reason for a client that still holds the future and asks for it.
+  if (!t.held) post(outbox_, source, Forget{{key}});
+  for (auto d = run->dependent_begin[key.task]; d < run->dependent_begin[key.task + 1]; ++d) {
+    skip(*run, run->dependents[d], failure);
+  }
+  touched_.push_back(key.run);
 }
 
 void Scheduler::fail(Submission& run, std::uint32_t task, const Failure& failure) {

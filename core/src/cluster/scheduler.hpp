@@ -63,6 +63,7 @@ class Scheduler {
   void place(Submission& run, std::uint32_t task);
   void assign(Submission& run, std::uint32_t task, int worker);
   void finish(Submission& run, std::uint32_t task, int worker, std::uint64_t bytes);
+  void lost(int source, const Lost& message);
   void fail(Submission& run, std::uint32_t task, const Failure& failure);
   void skip(Submission& run, std::uint32_t task, const Failure& failure);
   void use_done(DataKey input);

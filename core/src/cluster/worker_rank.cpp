@@ -2,8 +2,12 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
+#include <optional>
 #include <typeinfo>
 
+#include "support/buffer_cache.hpp"
+#include "tessera/errors.hpp"
 #include "tessera/events.hpp"
 #include "tessera/task.hpp"
 
@@ -17,8 +21,10 @@ struct WorkerRank::Job {
   int retries = 0;
   std::vector<std::pair<std::string, double>> resources;
   std::vector<Value> literals;
-  std::vector<DataKey> input_keys;                   // task and external inputs in order
-  std::vector<std::shared_ptr<const Value>> inputs;  // filled as they arrive
+  std::vector<DataKey> input_keys;  // task and external inputs in order
+  // Per input: in the store (or known to have failed). The values are taken from the store
+  // only when the task runs, so that spilled inputs are not read back long before.
+  std::vector<bool> arrived;
   std::vector<bool> arg_is_literal;
   std::vector<bool> borrowed;  // per input: fetched from another worker for this task
   std::uint32_t missing = 0;
@@ -69,6 +75,17 @@ WorkerRank::WorkerRank(Transport& transport, std::uint32_t threads,
       resources_(std::move(resources)),
       on_thread_start_(std::move(on_thread_start)),
       available_(resources_) {
+  if (store_.limits().memory_limit != 0) {
+    // Freed blocks kept for reuse are memory too, which no result accounts for.
+    set_buffer_cache_limit(store_.limits().memory_limit / 8);
+    try {
+      store_.open_spill_directory();
+    } catch (const IoError& error) {
+      throw IoError(std::string(error.what()) +
+                    " (results spill there above the worker_memory_limit: set spill_directory, "
+                    "TESSERA_SPILL_DIRECTORY, to a writable directory with free space)");
+    }
+  }
   for (std::uint32_t t = 0; t < threads; ++t) {
     threads_.emplace_back([this, t, alone = threads == 1] { thread_main(t, alone); });
   }
@@ -106,9 +123,11 @@ bool WorkerRank::on_message(int source, Kind kind, WireReader& in) {
       return true;
     case Kind::store: {
       const auto message = StoreData::read(in);
-      store_.put(message.key,
-                 std::make_shared<const Value>(Value::decode(literal_frames(message.literal))));
+      // Held until the scheduler is told, which must hear of it before it could be dropped.
+      auto value = std::make_shared<const Value>(Value::decode(literal_frames(message.literal)));
+      store_.put(message.key, value);
       post(transport_, 0, Stored{message.key});
+      value.reset();
       report_memory();
       return true;
     }
@@ -159,15 +178,15 @@ void WorkerRank::assign(const Assign& message) {
   }
   const auto inputs = static_cast<std::uint32_t>(message.inputs.size());
   job->input_keys.resize(inputs);
-  job->inputs.resize(inputs);
+  job->arrived.assign(inputs, false);
   job->borrowed.assign(inputs, false);
   std::unordered_map<int, std::vector<DataKey>> requests;
   for (std::uint32_t i = 0; i < inputs; ++i) {
     const auto key = message.inputs[i];
     const auto holder = message.holders[i];
     job->input_keys[i] = key;
-    if (auto value = store_.get(key)) {
-      job->inputs[i] = std::move(value);
+    if (store_.contains(key)) {
+      job->arrived[i] = true;
       continue;
     }
     ++job->missing;
@@ -181,8 +200,13 @@ void WorkerRank::assign(const Assign& message) {
       for (auto key : keys) on_data(rank_, key, error_frames(message));
       continue;
     }
+    if (store_.limits().memory_limit != 0) {
+      for (auto key : keys) fetch_queue_.emplace_back(holder, key);
+      continue;
+    }
     post(transport_, holder, Fetch{std::move(keys)});
   }
+  start_fetches();
   {
     std::lock_guard lock(mutex_);
     unstarted_.emplace(job->key, job.get());
@@ -196,16 +220,41 @@ void WorkerRank::drop(DataKey key) {
   if (found != unstarted_.end()) found->second->dropped = true;
 }
 
+// Under a memory limit, a few inputs at a time come over (each holder reads them back from
+// disk to send them, and they arrive whole): asked for all at once, the inputs of every queued
+// task would be in memory on both sides long before those tasks run.
+void WorkerRank::start_fetches() {
+  const std::size_t most = 2 * std::max<std::size_t>(1, threads_.size());
+  std::unordered_map<int, std::vector<DataKey>> requests;
+  while (!fetch_queue_.empty() && fetching_.size() < most) {
+    const auto [holder, key] = fetch_queue_.front();
+    fetch_queue_.pop_front();
+    if (!waiting_for_.contains(key) || !fetching_.insert(key).second) continue;
+    requests[holder].push_back(key);
+  }
+  for (auto& [holder, keys] : requests) post(transport_, holder, Fetch{std::move(keys)});
+}
+
 bool WorkerRank::on_data(int source, DataKey key, const Frames& frames) {
+  if (fetching_.erase(key) != 0) start_fetches();
   auto found = waiting_for_.find(key);
   if (found == waiting_for_.end()) return false;
   auto jobs = std::move(found->second);
   waiting_for_.erase(found);
   std::string error;
   std::shared_ptr<const Value> value;
-  if (!is_error_frames(frames, error)) {
+  const std::size_t limit = store_.limits().memory_limit;
+  if (is_error_frames(frames, error)) {
+    // the holder's reason
+  } else if (limit != 0 && frames.total_bytes() > limit) {
+    error = "it is " + std::to_string(frames.total_bytes()) + " bytes, more than worker rank " +
+            std::to_string(rank_) + "'s memory limit of " + std::to_string(limit) +
+            " bytes (worker_memory_limit)";
+  } else {
     try {
       value = std::make_shared<const Value>(Value::decode(frames));
+    } catch (const std::bad_alloc&) {
+      error = "out of memory reading its " + std::to_string(frames.total_bytes()) + " bytes";
     } catch (const std::exception& e) {
       error = e.what();
     }
@@ -216,25 +265,33 @@ bool WorkerRank::on_data(int source, DataKey key, const Frames& frames) {
       borrowed_[key] += static_cast<std::uint32_t>(jobs.size());
     }
     store_.put(key, value);
-    report_memory();
+    value.reset();  // the store may spill it until its task runs
   }
   for (auto& [job, i] : jobs) {
-    if (value) {
-      job->inputs[i] = value;
+    job->arrived[i] = true;
+    if (error.empty()) {
       job->borrowed[i] = true;
     } else if (!job->failure) {
-      job->failure = Failure{
-          job->name, "worker rank " + std::to_string(rank_), "tessera::Error",
-          "could not fetch an input from worker rank " + std::to_string(source) + ": " + error};
+      job->failure = Failure{job->name, "worker rank " + std::to_string(rank_), "tessera::Error",
+                             "could not fetch its input (run " + std::to_string(key.run) +
+                                 ", task " + std::to_string(key.task) + ") from worker rank " +
+                                 std::to_string(source) + ": " + error};
     }
     if (--job->missing == 0) make_ready(job);
   }
+  report_memory();
   return true;
 }
 
 void WorkerRank::serve(int source, const Fetch& message) {
   for (const auto key : message.keys) {
-    auto value = store_.get(key);
+    std::shared_ptr<const Value> value;
+    try {
+      value = store_.get(key);
+    } catch (const std::exception& error) {  // dropped, or its spill file cannot be read
+      transport_.send_data(source, key, error_frames(error.what()), nullptr);
+      continue;
+    }
     if (!value) {
       transport_.send_data(source, key,
                            error_frames("worker rank " + std::to_string(rank_) +
@@ -409,10 +466,40 @@ void WorkerRank::drop_borrowed(const Job& job) {
   }
 }
 
+// The inputs of a job about to run, from the store (read back from disk if they spilled).
+std::optional<Failure> WorkerRank::take_inputs(const Job& job,
+                                               std::vector<std::shared_ptr<const Value>>& inputs) {
+  const std::string where = "worker rank " + std::to_string(rank_);
+  inputs.reserve(job.input_keys.size());
+  for (const DataKey& key : job.input_keys) {
+    const std::string input =
+        "its input (run " + std::to_string(key.run) + ", task " + std::to_string(key.task) + ")";
+    try {
+      auto value = store_.get(key);
+      if (!value) {
+        return Failure{job.name, where, "tessera::Error",
+                       input + " is no longer held on " + where + " (forgotten or lost)"};
+      }
+      inputs.push_back(std::move(value));
+    } catch (const IoError& error) {
+      return Failure{job.name, where, "tessera::IoError", input + ": " + error.what()};
+    } catch (const std::bad_alloc&) {
+      return Failure{job.name, where, "std::bad_alloc",
+                     "out of memory reading " + input + " back from the spill directory"};
+    }
+  }
+  return std::nullopt;
+}
+
 void WorkerRank::run_job(Job& job, std::uint32_t thread) {
   const double start = wall_time();
   if (job.failure) {
     report_failure(job, *job.failure, start, wall_time(), thread);
+    return;
+  }
+  std::vector<std::shared_ptr<const Value>> inputs;
+  if (auto failure = take_inputs(job, inputs)) {
+    report_failure(job, *failure, start, wall_time(), thread);
     return;
   }
   std::vector<const Value*> args;
@@ -420,7 +507,7 @@ void WorkerRank::run_job(Job& job, std::uint32_t thread) {
   std::size_t literal = 0;
   std::size_t input = 0;
   for (bool is_literal : job.arg_is_literal) {
-    args.push_back(is_literal ? &job.literals[literal++] : job.inputs[input++].get());
+    args.push_back(is_literal ? &job.literals[literal++] : inputs[input++].get());
   }
   const std::string where =
       "worker rank " + std::to_string(rank_) + " thread " + std::to_string(thread);
@@ -429,6 +516,7 @@ void WorkerRank::run_job(Job& job, std::uint32_t thread) {
                    wall_time(), thread);
     return;
   }
+  const std::size_t limit = store_.limits().memory_limit;
   set_running_task(job.name.c_str());
   for (int attempt = 0;; ++attempt) {
     try {
@@ -436,8 +524,23 @@ void WorkerRank::run_job(Job& job, std::uint32_t thread) {
       set_running_task(nullptr);
       const double stop = wall_time();
       const auto bytes = result.bytes();
-      store_.put(job.key, std::make_shared<const Value>(std::move(result)));
+      if (limit != 0 && bytes > limit) {
+        report_failure(
+            job,
+            Failure{job.name, where, "tessera::Error",
+                    "its result is " + std::to_string(bytes) +
+                        " bytes, more than the worker's memory limit of " + std::to_string(limit) +
+                        " bytes (worker_memory_limit): make smaller chunks or raise "
+                        "the limit"},
+            start, stop, thread);
+        return;
+      }
+      // Held until the scheduler is told: the store must not drop it before that.
+      auto value = std::make_shared<const Value>(std::move(result));
+      store_.put(job.key, value);
       post(transport_, 0, Completed{job.key, start, stop, thread, bytes, std::nullopt});
+      value.reset();
+      inputs.clear();
       report_memory();
       return;
     } catch (...) {
@@ -454,6 +557,10 @@ void WorkerRank::run_job(Job& job, std::uint32_t thread) {
       } catch (const TaskError& error) {  // it waited on a failed task: report that one
         failure =
             Failure{error.key(), error.worker(), error.original_type(), error.original_message()};
+      } catch (const std::bad_alloc&) {
+        failure.type = "std::bad_alloc";
+        failure.message = "out of memory running it (worker_memory_limit " + std::to_string(limit) +
+                          " bytes, 0 = none)";
       } catch (const std::exception& error) {
         failure.type = demangle(typeid(error).name());
         failure.message = error.what();
@@ -472,35 +579,49 @@ void WorkerRank::report_failure(const Job& job, const Failure& failure, double s
 
 void WorkerRank::report_memory() {
   if (store_.limits().memory_limit == 0) return;
-  if (store_.paused()) {
+  std::lock_guard report(report_mutex_);
+  if (store_.over_target()) {
     try {
-      store_.trim();
+      store_.trim();  // results in use when they were put may be free now
     } catch (const std::exception& error) {
       log_event("memory", error.what());
     }
   }
+  report_lost();
   const bool paused = store_.paused();
   const auto spilled = store_.spill_count();
-  bool newly_spilled = false;
-  bool paused_unchanged = false;
-  {
-    std::lock_guard lock(mutex_);
-    newly_spilled = spilled > reported_spills_;
-    reported_spills_ = spilled;
-    if (paused == reported_paused_ && !newly_spilled) return;
-    if (paused == reported_paused_) paused_unchanged = true;
-    reported_paused_ = paused;
-  }
+  const bool newly_spilled = spilled > reported_spills_;
+  reported_spills_ = spilled;
   if (newly_spilled) {
     log_event("memory", "worker rank " + std::to_string(rank_) + " has spilled " +
                             std::to_string(spilled) + " results to disk (" +
                             std::to_string(store_.spilled_bytes()) + " bytes on disk now)");
   }
-  if (paused_unchanged) return;
+  if (paused == reported_paused_) return;
+  reported_paused_ = paused;
   log_event("memory", std::string("worker rank ") + std::to_string(rank_) +
                           (paused ? " paused: " : " resumed: ") +
                           std::to_string(store_.memory_bytes()) + " bytes in memory");
   post(transport_, 0, Status{paused});
+}
+
+// Results the store dropped because they could not be spilled: the scheduler fails them and
+// what needs them. Inputs fetched from other workers are not this worker's to report: the
+// tasks that wait for them fail when they run.
+void WorkerRank::report_lost() {
+  auto lost = store_.take_lost();
+  if (lost.empty()) return;
+  log_event("memory", "worker rank " + std::to_string(rank_) + " dropped " +
+                          std::to_string(lost.size()) + " results: " + lost.front().message);
+  {
+    std::lock_guard lock(mutex_);
+    std::erase_if(lost, [&](const LostResult& item) { return borrowed_.contains(item.key); });
+  }
+  if (lost.empty()) return;
+  const std::string where = "worker rank " + std::to_string(rank_);
+  for (const auto& item : lost) {
+    post(transport_, 0, Lost{item.key, Failure{"", where, "tessera::IoError", item.message}});
+  }
 }
 
 bool WorkerRank::on_turn() {
@@ -509,6 +630,15 @@ bool WorkerRank::on_turn() {
     if (now - last_heartbeat_ >= heartbeat_interval_) {
       last_heartbeat_ = now;
       post(transport_, 0, Heartbeat{});
+    }
+  }
+  // Memory held by sends in flight, or by tasks that ended, can be spilled now: a paused
+  // worker looks again now and then, rather than waiting for a message that may not come.
+  if (reported_paused_) {
+    const double now = wall_time();
+    if (now - last_memory_check_ > 5e-3) {
+      last_memory_check_ = now;
+      report_memory();
     }
   }
   if (shutdown_ && !said_goodbye_) {

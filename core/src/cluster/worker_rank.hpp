@@ -6,12 +6,15 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "cluster/store.hpp"
@@ -50,6 +53,7 @@ class WorkerRank {
   };
 
   void assign(const Assign& message);
+  void start_fetches();
   void serve(int source, const Fetch& message);
   void steal(const Steal& message);
   void drop(DataKey key);
@@ -60,10 +64,13 @@ class WorkerRank {
   void run_next(std::unique_lock<std::mutex>& lock, std::uint32_t thread);
   bool sleep_until(std::unique_lock<std::mutex>& lock, Clock::time_point until);
   void run_job(Job& job, std::uint32_t thread);
+  std::optional<Failure> take_inputs(const Job& job,
+                                     std::vector<std::shared_ptr<const Value>>& inputs);
   void report_failure(const Job& job, const Failure& failure, double start, double stop,
                       std::uint32_t thread);
   void drop_borrowed(const Job& job);
   void report_memory();
+  void report_lost();
 
   Transport& transport_;
   Store store_;
@@ -75,6 +82,9 @@ class WorkerRank {
   // (loop thread only).
   std::unordered_map<DataKey, std::vector<std::pair<JobPtr, std::uint32_t>>, DataKeyHash>
       waiting_for_;
+  // Under a memory limit: inputs to fetch (holder, key), and those asked for (loop thread).
+  std::deque<std::pair<int, DataKey>> fetch_queue_;
+  std::unordered_set<DataKey, DataKeyHash> fetching_;
 
   std::mutex mutex_;  // guards what follows
   std::condition_variable work_;
@@ -87,8 +97,11 @@ class WorkerRank {
   std::unordered_map<DataKey, std::uint32_t, DataKeyHash> borrowed_;  // fetched inputs: uses left
   std::unordered_map<DataKey, Job*, DataKeyHash> unstarted_;  // assigned jobs not yet started
   bool stopping_ = false;
-  bool reported_paused_ = false;
+
+  std::mutex report_mutex_;  // one memory report at a time, so that status messages keep order
+  std::atomic<bool> reported_paused_{false};
   std::size_t reported_spills_ = 0;
+  double last_memory_check_ = 0;  // loop thread: when a paused worker last tried to spill
 
   std::vector<std::thread> threads_;
   bool shutdown_ = false;

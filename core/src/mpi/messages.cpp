@@ -107,6 +107,18 @@ Completed Completed::read(WireReader& in) {
   return completed;
 }
 
+void Lost::write(WireWriter& out) const {
+  out.put(key);
+  write_failure(out, failure);
+}
+
+Lost Lost::read(WireReader& in) {
+  Lost lost;
+  lost.key = in.get<DataKey>();
+  lost.failure = read_failure(in);
+  return lost;
+}
+
 void Stolen::write(WireWriter& out) const { out.put_vector(keys); }
 
 Stolen Stolen::read(WireReader& in) { return Stolen{in.get_vector<DataKey>()}; }

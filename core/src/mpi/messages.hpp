@@ -126,6 +126,16 @@ struct Stored {
   static Stored read(WireReader& in);
 };
 
+/// A worker could not keep a result it had reported done (spilling it to disk failed): the
+/// task fails after all, with `failure`.
+struct Lost {
+  static constexpr Kind kind = Kind::lost;
+  DataKey key;
+  Failure failure;
+  void write(WireWriter& out) const;
+  static Lost read(WireReader& in);
+};
+
 /// A worker is alive: sent at least every heartbeat interval, so that the scheduler can tell
 /// a quiet worker from a stopped one.
 struct Heartbeat {

@@ -35,6 +35,8 @@ const char* kind_name(Kind kind) noexcept {
       return "goodbye";
     case Kind::stored:
       return "stored";
+    case Kind::lost:
+      return "lost";
     case Kind::heartbeat:
       return "heartbeat";
     case Kind::output_done:

@@ -29,6 +29,7 @@ enum class Kind : std::uint8_t {
   event,      ///< an event logged on a worker
   goodbye,    ///< a worker has stopped (after shutdown)
   stored,     ///< a worker keeps scattered data now
+  lost,       ///< a worker could not keep a result it had made (its spill failed)
   heartbeat,  ///< a worker is alive (sent when it has said nothing for a while)
   // to a client (any rank)
   output_done,  ///< an output of one of its runs is finished, failed or cancelled

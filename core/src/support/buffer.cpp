@@ -2,11 +2,13 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <new>
 #include <string>
 
+#include "support/buffer_cache.hpp"
 #include "tessera/demangle.hpp"
 
 namespace tessera {
@@ -14,7 +16,7 @@ namespace {
 
 constexpr std::size_t cache_line = 64;
 constexpr std::size_t huge_page = std::size_t{2} << 20;
-constexpr std::size_t cache_limit = std::size_t{1} << 30;
+constexpr std::size_t default_cache_limit = std::size_t{1} << 30;
 
 // Freed huge-page blocks, kept for the next allocation of the same size: fresh memory costs
 // a page fault and the kernel's zeroing on first touch (about as long as moving the bytes
@@ -32,16 +34,34 @@ class BlockCache {
   }
   bool keep(void* block, std::size_t capacity) {
     std::lock_guard lock(mutex_);
-    if (cached_ + capacity > cache_limit) return false;
+    if (cached_ + capacity > limit_) return false;
     blocks_.emplace(capacity, block);
     cached_ += capacity;
     return true;
+  }
+  std::size_t cached() {
+    std::lock_guard lock(mutex_);
+    return cached_;
+  }
+  void set_limit(std::size_t limit) {
+    std::multimap<std::size_t, void*> freed;
+    {
+      std::lock_guard lock(mutex_);
+      limit_ = limit;
+      while (cached_ > limit_) {  // the biggest blocks go first
+        auto last = std::prev(blocks_.end());
+        cached_ -= last->first;
+        freed.insert(blocks_.extract(last));
+      }
+    }
+    for (auto [capacity, block] : freed) ::operator delete (block, std::align_val_t{huge_page});
   }
 
  private:
   std::mutex mutex_;
   std::multimap<std::size_t, void*> blocks_;
   std::size_t cached_ = 0;
+  std::size_t limit_ = default_cache_limit;
 };
 
 BlockCache& block_cache() {
@@ -50,6 +70,11 @@ BlockCache& block_cache() {
 }
 
 }  // namespace
+
+namespace detail {
+std::size_t buffer_cache_bytes() noexcept { return block_cache().cached(); }
+void set_buffer_cache_limit(std::size_t bytes) noexcept { block_cache().set_limit(bytes); }
+}  // namespace detail
 
 Buffer Buffer::allocate(std::size_t bytes) {
   if (bytes == 0) return Buffer();
