@@ -15,27 +15,16 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <string>
 #include <tessera/tessera.hpp>
 #include <vector>
 
 namespace {
 
-// A field of /proc/self/status in bytes ("VmRSS", "VmHWM"); 0 if absent.
-std::uint64_t status_bytes(const std::string& field) {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind(field + ":", 0) == 0) return std::stoull(line.substr(field.size() + 1)) * 1024;
-  }
-  return 0;
-}
-
-std::uint64_t worker_rss() { return status_bytes("VmRSS"); }
+std::uint64_t worker_rss() { return tessera::memory_usage().resident; }
 TESSERA_TASK(worker_rss);
 
-std::uint64_t worker_peak_rss() { return status_bytes("VmHWM"); }
+std::uint64_t worker_peak_rss() { return tessera::memory_usage().peak_resident; }
 TESSERA_TASK(worker_peak_rss);
 
 // Every 8-byte word is index * 1000003 + word, so that sums are known in advance.

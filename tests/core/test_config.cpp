@@ -20,38 +20,8 @@
 
 namespace {
 
-// Sets (or unsets) an environment variable for the life of the guard.
-class Env {
- public:
-  Env(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    if (value) {
-      ::setenv(name, value, 1);
-    } else {
-      ::unsetenv(name);
-    }
-  }
-  Env(const Env&) = delete;
-  Env& operator=(const Env&) = delete;
-  ~Env() {
-    if (old_) {
-      ::setenv(name_.c_str(), old_->c_str(), 1);
-    } else {
-      ::unsetenv(name_.c_str());
-    }
-  }
-
- private:
-  std::string name_;
-  std::optional<std::string> old_;
-};
-
-struct ConfigReset {
-  ConfigReset() { tessera::config::reset(); }
-  ConfigReset(const ConfigReset&) = delete;
-  ConfigReset& operator=(const ConfigReset&) = delete;
-  ~ConfigReset() { tessera::config::reset(); }
-};
+using tessera_test::ConfigReset;
+using tessera_test::EnvGuard;
 
 // The ConfigError that validate_all() throws, or "" if it throws none.
 std::string validation_error() {
@@ -99,7 +69,7 @@ TEST_CASE("validate_all names the variable, the value and what is allowed for ea
       Bad{"TESSERA_TRANSPORT", "carrier-pigeon", "\"ucx\""});
   CAPTURE(bad.variable, bad.value);
   CHECK(validation_error().empty());
-  Env env(bad.variable, bad.value);
+  EnvGuard env(bad.variable, bad.value);
   const std::string error = validation_error();
   CHECK(contains(error, std::string("environment variable ") + bad.variable));
   CHECK(contains(error, std::string("\"") + bad.value + "\""));
@@ -108,8 +78,8 @@ TEST_CASE("validate_all names the variable, the value and what is allowed for ea
 
 TEST_CASE("validate_all lists every bad setting at once") {
   ConfigReset reset;
-  Env threads("TESSERA_NUM_THREADS", "100000");
-  Env events("TESSERA_EVENTS_LIMIT", "x");
+  EnvGuard threads("TESSERA_NUM_THREADS", "100000");
+  EnvGuard events("TESSERA_EVENTS_LIMIT", "x");
   const std::string error = validation_error();
   CHECK(contains(error, "TESSERA_NUM_THREADS is \"100000\""));
   CHECK(contains(error, "TESSERA_EVENTS_LIMIT is \"x\""));
@@ -117,13 +87,13 @@ TEST_CASE("validate_all lists every bad setting at once") {
 
 TEST_CASE("values at the bounds are allowed") {
   ConfigReset reset;
-  Env threads("TESSERA_NUM_THREADS", "4096");
-  Env workers("TESSERA_WORKER_THREADS", "0");
-  Env memory("TESSERA_WORKER_MEMORY_LIMIT", "16777215TiB");  // 2^64 - 2^40 bytes
-  Env spill("TESSERA_WORKER_MEMORY_SPILL", "1");
-  Env resources("TESSERA_RESOURCES", "GPU=0,MEMORY=64e9");
+  EnvGuard threads("TESSERA_NUM_THREADS", "4096");
+  EnvGuard workers("TESSERA_WORKER_THREADS", "0");
+  EnvGuard memory("TESSERA_WORKER_MEMORY_LIMIT", "16777215TiB");  // 2^64 - 2^40 bytes
+  EnvGuard spill("TESSERA_WORKER_MEMORY_SPILL", "1");
+  EnvGuard resources("TESSERA_RESOURCES", "GPU=0,MEMORY=64e9");
   const auto directory = std::filesystem::temp_directory_path().string();
-  Env spill_directory("TESSERA_SPILL_DIRECTORY", directory.c_str());
+  EnvGuard spill_directory("TESSERA_SPILL_DIRECTORY", directory.c_str());
   CHECK(validation_error().empty());
   CHECK(tessera::config::get_bytes("worker_memory_limit") == (std::uint64_t{16777215} << 40));
 }
@@ -133,7 +103,7 @@ TEST_CASE("a spill directory that is a file is refused") {
   const auto file = std::filesystem::temp_directory_path() /
                     ("tessera-not-a-directory-" + std::to_string(::getpid()));
   std::ofstream(file) << "x";
-  Env env("TESSERA_SPILL_DIRECTORY", file.c_str());
+  EnvGuard env("TESSERA_SPILL_DIRECTORY", file.c_str());
   const std::string error = validation_error();
   std::filesystem::remove(file);
   CHECK(contains(error, "TESSERA_SPILL_DIRECTORY"));
@@ -142,7 +112,7 @@ TEST_CASE("a spill directory that is a file is refused") {
 
 TEST_CASE("validate_all checks the value set in code, which hides the environment's") {
   ConfigReset reset;
-  Env env("TESSERA_NUM_THREADS", "lots");
+  EnvGuard env("TESSERA_NUM_THREADS", "lots");
   CHECK(contains(validation_error(), "TESSERA_NUM_THREADS"));
   tessera::config::set("num_threads", "2");
   CHECK(validation_error().empty());
@@ -158,7 +128,7 @@ TEST_CASE("validate_all checks the value set in code, which hides the environmen
 
 TEST_CASE("a local Client refuses to start with a bad setting, before starting any thread") {
   ConfigReset reset;
-  Env env("TESSERA_NUM_THREADS", "100000");
+  EnvGuard env("TESSERA_NUM_THREADS", "100000");
   CHECK_THROWS_AS(tessera::Client({.scheduler = "threads"}), tessera::ConfigError);
   // A thread count given in code is checked the same way.
   CHECK_THROWS_WITH(tessera::Client({.scheduler = "threads", .threads = 2}),
@@ -168,7 +138,7 @@ TEST_CASE("a local Client refuses to start with a bad setting, before starting a
 TEST_CASE("a local Runtime refuses to start with a bad setting, and can start once it is fixed") {
   ConfigReset reset;
   {
-    Env env("TESSERA_EVENTS_LIMIT", "x");
+    EnvGuard env("TESSERA_EVENTS_LIMIT", "x");
     CHECK_THROWS_WITH(tessera::Runtime(), Catch::Contains("TESSERA_EVENTS_LIMIT is \"x\""));
   }
   tessera::Runtime runtime;  // the failed start did not leave a Runtime claimed
@@ -197,7 +167,7 @@ TEST_CASE("a module defines its own setting, read like the core's") {
   const auto names = tessera::config::names();
   CHECK(std::find(names.begin(), names.end(), "test_module_code") != names.end());
 
-  Env env("TESSERA_TEST_MODULE_CODE", "abcd");
+  EnvGuard env("TESSERA_TEST_MODULE_CODE", "abcd");
   CHECK_THROWS_WITH(
       tessera::config::get("test_module_code"),
       Catch::Contains("TESSERA_TEST_MODULE_CODE") && Catch::Contains("three letters"));

@@ -17,39 +17,8 @@
 
 namespace {
 
-// Sets (or unsets) an environment variable for the life of the guard.
-class EnvGuard {
- public:
-  EnvGuard(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    if (value) {
-      ::setenv(name, value, 1);
-    } else {
-      ::unsetenv(name);
-    }
-  }
-  EnvGuard(const EnvGuard&) = delete;
-  EnvGuard& operator=(const EnvGuard&) = delete;
-  ~EnvGuard() {
-    if (old_) {
-      ::setenv(name_.c_str(), old_->c_str(), 1);
-    } else {
-      ::unsetenv(name_.c_str());
-    }
-  }
-
- private:
-  std::string name_;
-  std::optional<std::string> old_;
-};
-
-// Forgets config::set values when the test ends, however it ends.
-struct ConfigReset {
-  ConfigReset() { tessera::config::reset(); }
-  ConfigReset(const ConfigReset&) = delete;
-  ConfigReset& operator=(const ConfigReset&) = delete;
-  ~ConfigReset() { tessera::config::reset(); }
-};
+using tessera_test::ConfigReset;
+using tessera_test::EnvGuard;
 
 // A fresh topic name per call, so that tests do not see each other's events.
 std::string fresh_topic(const std::string& prefix) { return tessera::unique_key(prefix); }

@@ -5,11 +5,14 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "tessera/client.hpp"
+#include "tessera/config.hpp"
 
 namespace tessera_test {
 
@@ -54,5 +57,39 @@ inline bool eventually(const std::function<bool()>& condition,
 inline bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
+
+/// Sets (or unsets, for null) an environment variable for the life of the guard.
+class EnvGuard {
+ public:
+  EnvGuard(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    if (value) {
+      ::setenv(name, value, 1);
+    } else {
+      ::unsetenv(name);
+    }
+  }
+  EnvGuard(const EnvGuard&) = delete;
+  EnvGuard& operator=(const EnvGuard&) = delete;
+  ~EnvGuard() {
+    if (old_) {
+      ::setenv(name_.c_str(), old_->c_str(), 1);
+    } else {
+      ::unsetenv(name_.c_str());
+    }
+  }
+
+ private:
+  std::string name_;
+  std::optional<std::string> old_;
+};
+
+/// Forgets config::set values when the test ends, however it ends.
+struct ConfigReset {
+  ConfigReset() { tessera::config::reset(); }
+  ConfigReset(const ConfigReset&) = delete;
+  ConfigReset& operator=(const ConfigReset&) = delete;
+  ~ConfigReset() { tessera::config::reset(); }
+};
 
 }  // namespace tessera_test

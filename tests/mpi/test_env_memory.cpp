@@ -3,7 +3,6 @@
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <cstdlib>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -12,19 +11,10 @@
 
 namespace {
 
-std::uint64_t status_field(const std::string& field) {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind(field + ":", 0) == 0) return std::stoull(line.substr(field.size() + 1)) * 1024;
-  }
-  return 0;
-}
-
-std::uint64_t rss_now() { return status_field("VmRSS"); }
+std::uint64_t rss_now() { return tessera::memory_usage().resident; }
 TESSERA_TASK(rss_now);
 
-std::uint64_t rss_peak() { return status_field("VmHWM"); }
+std::uint64_t rss_peak() { return tessera::memory_usage().peak_resident; }
 TESSERA_TASK(rss_peak);
 
 tessera::Buffer memory_block(std::uint64_t index, std::uint64_t bytes) {

@@ -11,6 +11,7 @@
 #include "tessera/future.hpp"
 #include "tessera/graph.hpp"
 #include "tessera/key.hpp"
+#include "tessera/memory.hpp"
 #include "tessera/runtime.hpp"
 #include "tessera/serialize.hpp"
 #include "tessera/task.hpp"
