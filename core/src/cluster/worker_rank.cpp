@@ -185,8 +185,9 @@ void WorkerRank::assign(const Assign& message) {
     const auto key = message.inputs[i];
     const auto holder = message.holders[i];
     job->input_keys[i] = key;
-    if (store_.contains(key)) {
+    if (const auto held = hold_input(key); held != Held::no) {
       job->arrived[i] = true;
+      job->borrowed[i] = held == Held::borrowed;
       continue;
     }
     ++job->missing;
@@ -452,6 +453,18 @@ void WorkerRank::run_next(std::unique_lock<std::mutex>& lock, std::uint32_t thre
   lock.unlock();
   report_memory();
   lock.lock();
+}
+
+// Whether the store holds `key` for a task assigned now. A copy fetched for other tasks is
+// counted as borrowed by this one too, so that it stays until this task has run (inputs are
+// read from the store when a task starts).
+WorkerRank::Held WorkerRank::hold_input(DataKey key) {
+  std::lock_guard lock(mutex_);  // drop_borrowed erases under it
+  if (auto found = borrowed_.find(key); found != borrowed_.end()) {
+    ++found->second;
+    return Held::borrowed;
+  }
+  return store_.contains(key) ? Held::own : Held::no;
 }
 
 void WorkerRank::drop_borrowed(const Job& job) {

@@ -68,6 +68,8 @@ class WorkerRank {
                                      std::vector<std::shared_ptr<const Value>>& inputs);
   void report_failure(const Job& job, const Failure& failure, double start, double stop,
                       std::uint32_t thread);
+  enum class Held { no, own, borrowed };
+  Held hold_input(DataKey key);
   void drop_borrowed(const Job& job);
   void report_memory();
   void report_lost();
