@@ -4,6 +4,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <filesystem>
@@ -408,14 +409,15 @@ std::uint64_t Store::write_record(const Frames& frames, std::size_t length) {
   const int fd = file();
   const std::uint64_t size = extent(length);
   std::uint64_t offset = file_end_;
-  for (auto it = free_.begin(); it != free_.end(); ++it) {
-    if (it->second < size) continue;
-    offset = it->first;
-    if (it->second > size) free_.emplace(offset + size, it->second - size);
-    free_.erase(it);
-    break;
+  const auto fit = std::find_if(free_.begin(), free_.end(),
+                                [size](const auto& free) { return free.second >= size; });
+  if (fit == free_.end()) {
+    file_end_ += size;
+  } else {
+    offset = fit->first;
+    if (fit->second > size) free_.emplace(offset + size, fit->second - size);
+    free_.erase(fit);
   }
-  if (offset == file_end_) file_end_ += size;
   std::uint64_t at = offset;
   const auto put = [&](const void* data, std::size_t bytes) {
     const auto* next = static_cast<const std::byte*>(data);
