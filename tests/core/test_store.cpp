@@ -3,7 +3,6 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -63,14 +62,20 @@ class TempDir {
   fs::path path_;
 };
 
-// Files in the store's spill subdirectories under `parent`.
-std::vector<fs::path> spill_files(const fs::path& parent) {
-  std::vector<fs::path> files;
-  for (const auto& directory : fs::directory_iterator(parent)) {
-    for (const auto& file : fs::directory_iterator(directory.path())) files.push_back(file.path());
-  }
-  return files;
+// The size and the allocated bytes of the store's spill file.
+struct FileSize {
+  std::uint64_t size = 0;
+  std::uint64_t allocated = 0;
+};
+FileSize spill_file_size(const Store& store) {
+  struct stat status {};
+  REQUIRE(::fstat(store.spill_file(), &status) == 0);
+  return {static_cast<std::uint64_t>(status.st_size),
+          static_cast<std::uint64_t>(status.st_blocks) * 512};
 }
+
+// What /proc says the descriptor points to: "<directory>/#<inode> (deleted)" for O_TMPFILE.
+std::string fd_target(int fd) { return fs::read_symlink("/proc/self/fd/" + std::to_string(fd)); }
 
 std::vector<double> samples(std::size_t count, double seed) {
   std::vector<double> values(count);
@@ -86,14 +91,6 @@ std::string host() {
   char name[256] = {};
   ::gethostname(name, sizeof name - 1);
   return name;
-}
-
-// The pid of a process that has ended (a child that exited and was reaped).
-pid_t dead_pid() {
-  const pid_t child = ::fork();
-  if (child == 0) ::_exit(0);
-  ::waitpid(child, nullptr, 0);
-  return child;
 }
 
 // Files written by this process fail with EFBIG beyond `bytes` (a full disk, as spilling
@@ -191,7 +188,8 @@ TEST_CASE("store: results beyond the memory limit spill to disk and come back id
   CHECK(store.size() == 40);
   CHECK(store.spill_count() > 0);
   CHECK(store.spilled_bytes() >= store.spill_count() * 64 * kib);
-  CHECK(spill_files(temp.path()).size() == store.spill_count());
+  CHECK(spill_file_size(store).size >= store.spilled_bytes());
+  CHECK(fs::is_empty(temp.path()));  // the spill file has no name
 
   for (std::uint32_t task = 0; task < 40; ++task) {
     const auto value = store.get({3, task});
@@ -202,19 +200,20 @@ TEST_CASE("store: results beyond the memory limit spill to disk and come back id
   }
   CHECK(store.size() == 40);
 
-  SECTION("erasing a spilled result deletes its file") {
+  REQUIRE(store.spilled_bytes() > 0);  // reading back spilled others
+
+  SECTION("erasing the spilled results gives all their disk space back") {
     for (std::uint32_t task = 0; task < 40; ++task) store.erase({3, task});
     CHECK(store.size() == 0);
     CHECK(store.spilled_bytes() == 0);
     CHECK(store.memory_bytes() == 0);
-    CHECK(spill_files(temp.path()).empty());
+    CHECK(spill_file_size(store).size == 0);
+    CHECK(spill_file_size(store).allocated == 0);
   }
-  SECTION("replacing a spilled result deletes its file") {
-    const auto before = spill_files(temp.path()).size();
-    REQUIRE(before > 0);
+  SECTION("replacing the spilled results gives all their disk space back") {
     for (std::uint32_t task = 0; task < 40; ++task) store.put({3, task}, shared(Value(0)));
     CHECK(store.spilled_bytes() == 0);
-    CHECK(spill_files(temp.path()).empty());
+    CHECK(spill_file_size(store).size == 0);
     CHECK(store.get({3, 0})->get<int>() == 0);
   }
 }
@@ -298,7 +297,7 @@ TEST_CASE("store: paused() is true above pause_fraction of the limit") {
   CHECK_FALSE(store.paused());
 }
 
-TEST_CASE("store: a spill directory that cannot be created drops the result with an IoError") {
+TEST_CASE("store: a spill directory that cannot be written drops the result with an IoError") {
   TempDir temp;
   const fs::path file = temp.path() / "a-file";
   std::ofstream(file) << "not a directory";
@@ -337,14 +336,17 @@ TEST_CASE("store: with the disk full, the results beyond the pause threshold are
     }
   }
   CHECK(store.spill_count() == 0);
-  CHECK(spill_files(temp.path()).empty());  // what failed to be written was removed
-  CHECK_FALSE(store.paused());              // no worker stays paused on memory it cannot free
+  CHECK(store.spilled_bytes() == 0);
+  CHECK(spill_file_size(store).size == 0);  // what failed to be written was given back
+  CHECK(fs::is_empty(temp.path()));
+  CHECK_FALSE(store.paused());  // no worker stays paused on memory it cannot free
   CHECK(store.memory_bytes() <= 8 * bytes);
   const auto lost = store.take_lost();
   REQUIRE(lost.size() == 12 - 8);
   CHECK(lost.front().key == DataKey{1, 1});  // least recently used first
   for (const auto& result : lost) {
-    CHECK(contains(result.message, temp.path().string() + "/tessera-spill-"));
+    CHECK(contains(result.message, "the spill file of process " + std::to_string(::getpid()) +
+                                       " in " + temp.path().string() + ":"));
     CHECK(contains(result.message, "File too large"));
     CHECK_THROWS_AS(store.get(result.key), tessera::IoError);
   }
@@ -361,19 +363,27 @@ TEST_CASE("store: with the disk full, the results beyond the pause threshold are
   }
 }
 
-TEST_CASE("store: open_spill_directory creates and checks the directory, or names why not") {
+TEST_CASE("store: open_spill_directory opens and checks the spill file, or names why not") {
   TempDir temp;
   SECTION("a writable directory") {
-    Store store({.memory_limit = mib, .spill_directory = (temp.path() / "a" / "b").string()});
+    Store store({.memory_limit = mib, .spill_directory = temp.path().string()});
+    CHECK(store.spill_file() == -1);
     store.open_spill_directory();
-    std::vector<fs::path> made;
-    for (const auto& entry : fs::directory_iterator(temp.path() / "a" / "b")) {
-      made.push_back(entry.path());
+    REQUIRE(store.spill_file() >= 0);
+    CHECK(fs::is_empty(temp.path()));
+    CHECK(spill_file_size(store).size == 0);  // the probe record is gone
+    CHECK(contains(fd_target(store.spill_file()), temp.path().string() + "/"));
+    CHECK(contains(fd_target(store.spill_file()), "(deleted)"));
+  }
+  SECTION("a missing directory") {
+    const auto bad = (temp.path() / "a" / "b").string();
+    Store store({.memory_limit = mib, .spill_directory = bad});
+    try {
+      store.open_spill_directory();
+      FAIL("no IoError");
+    } catch (const tessera::IoError& error) {
+      CHECK(contains(error.what(), "spill directory " + bad + ": No such file or directory"));
     }
-    REQUIRE(made.size() == 1);
-    CHECK(contains(made[0].filename().string(),
-                   "tessera-spill-" + host() + "-" + std::to_string(::getpid()) + "-"));
-    CHECK(fs::is_empty(made[0]));  // the probe file is gone
   }
   SECTION("a path through a regular file") {
     std::ofstream(temp.path() / "file") << "x";
@@ -384,6 +394,15 @@ TEST_CASE("store: open_spill_directory creates and checks the directory, or name
       FAIL("no IoError");
     } catch (const tessera::IoError& error) {
       CHECK(contains(error.what(), "spill directory " + bad + ": Not a directory"));
+    }
+  }
+  SECTION("a file system without files (/proc: no O_TMPFILE, and no named file either)") {
+    Store store({.memory_limit = mib, .spill_directory = "/proc"});
+    try {
+      store.open_spill_directory();
+      FAIL("no IoError");
+    } catch (const tessera::IoError& error) {
+      CHECK(contains(error.what(), "spill directory /proc: "));
     }
   }
   SECTION("a read-only file system") {
@@ -405,110 +424,122 @@ TEST_CASE("store: open_spill_directory creates and checks the directory, or name
       store.open_spill_directory();
       FAIL("no IoError");
     } catch (const tessera::IoError& error) {
-      CHECK(contains(error.what(), "spill directory " + mount_point.string() + "/tessera-spill-"));
+      CHECK(contains(error.what(), "spill directory " + mount_point.string() + ": "));
       CHECK((contains(error.what(), "Read-only file system") ||
              contains(error.what(), "Permission denied")));
     }
   }
 }
 
-TEST_CASE("store: stale spill directories of dead processes of this host are removed") {
+TEST_CASE("store: a spill file has no name on disk, also where O_TMPFILE is not supported") {
   TempDir temp;
-  const std::string dead = std::to_string(dead_pid());
-  const auto make = [&](const std::string& name) {
-    fs::create_directories(temp.path() / name);
-    std::ofstream(temp.path() / name / "1-2") << "spilled";
-    return temp.path() / name;
-  };
-  const auto stale = make("tessera-spill-" + host() + "-" + dead + "-0");
-  const auto stale_too = make("tessera-spill-" + host() + "-" + dead + "-7");
-  const auto live = make("tessera-spill-" + host() + "-1-0");  // pid 1 runs
-  const auto other_host = make("tessera-spill-" + host() + "x-" + dead + "-0");
-  const auto other_host_dashed = make("tessera-spill-" + host() + "-9-" + dead + "-0");
-  const auto old_format = make("tessera-spill-" + dead + "-0");  // no host: cannot tell whose
-  const auto not_ours = make("tessera-spill-" + host() + "-" + dead + "-0-mine");
-
-  SECTION("by remove_stale_spill_directories") {
-    CHECK(tessera::detail::remove_stale_spill_directories(temp.path()) == 2);
+  for (const bool anonymous : {true, false}) {
+    INFO((anonymous ? "O_TMPFILE" : "a named file unlinked at once"));
+    const int fd = tessera::detail::open_spill_file(temp.path().string(), anonymous);
+    REQUIRE(fd >= 0);
+    struct stat status {};
+    REQUIRE(::fstat(fd, &status) == 0);
+    CHECK(status.st_nlink == 0);
+    CHECK(fs::is_empty(temp.path()));
+    const std::string target = fd_target(fd);
+    CHECK(contains(target, temp.path().string() + "/"));
+    CHECK(contains(target, "(deleted)"));
+    if (!anonymous) {
+      CHECK(contains(target, "/tessera-spill-" + host() + "-" + std::to_string(::getpid()) + "-"));
+    }
+    CHECK(::pwrite(fd, "spill", 5, 4096) == 5);
+    char back[5] = {};
+    CHECK(::pread(fd, back, 5, 4096) == 5);
+    CHECK(std::string(back, 5) == "spill");
+    ::close(fd);
   }
-  SECTION("by a worker's store opening its own directory beside them") {
-    Store store({.memory_limit = mib, .spill_directory = temp.path().string()});
-    store.open_spill_directory();
-  }
-  CHECK_FALSE(fs::exists(stale));
-  CHECK_FALSE(fs::exists(stale_too));
-  for (const auto& kept : {live, other_host, other_host_dashed, old_format, not_ours}) {
-    CHECK(fs::exists(kept / "1-2"));
-  }
-}
-
-TEST_CASE("store: remove_spill_directories_now removes every store's spill files at once") {
-  TempDir temp;
-  Store first({.memory_limit = 64 * kib, .spill_directory = temp.path().string()});
-  Store second({.memory_limit = 64 * kib, .spill_directory = temp.path().string()});
-  for (std::uint32_t task = 0; task < 4; ++task) {
-    first.put({1, task}, shared(Value(samples(4 * kib, task))));
-    second.put({2, task}, shared(Value(samples(4 * kib, task))));
-  }
-  REQUIRE(spill_files(temp.path()).size() >= 4);
-  tessera::detail::remove_spill_directories_now();  // what a SIGTERM handler calls
   CHECK(fs::is_empty(temp.path()));
 }
 
-TEST_CASE("store: a spill file that vanished or was truncated is an Error naming it") {
+TEST_CASE("store: the space of results read back or erased is reused, and the file stays small") {
+  TempDir temp;
+  const std::size_t count = mib / sizeof(double);  // 1 MiB results: each spills at once
+  Store store({.memory_limit = mib, .spill_directory = temp.path().string()});
+  const auto put = [&](std::uint32_t task) {
+    store.put({1, task}, shared(Value(samples(count, task))));
+    REQUIRE(store.spill_record({1, task}).has_value());
+  };
+
+  SECTION("100 results spilled one after another, each erased two later") {
+    std::uint64_t largest = 0;
+    for (std::uint32_t task = 0; task < 100; ++task) {
+      put(task);
+      if (task >= 2) store.erase({1, task - 2});
+      largest = std::max(largest, spill_file_size(store).allocated);
+      CHECK(spill_file_size(store).size <= 3 * (mib + 8 * kib));
+    }
+    CHECK(store.spill_count() == 100);
+    CHECK(largest <= 3 * (mib + 8 * kib));  // three records, not a hundred
+    CHECK(store.spilled_bytes() < 2 * (mib + kib));
+    CHECK(store.get({1, 98})->get<std::vector<double>>() == samples(count, 98));
+    CHECK(store.get({1, 99})->get<std::vector<double>>() == samples(count, 99));
+  }
+  SECTION("a hole in the middle gives its blocks back, and the next result fills it") {
+    for (std::uint32_t task = 0; task < 4; ++task) put(task);
+    const auto before = spill_file_size(store);
+    const auto hole = *store.spill_record({1, 1});
+    store.erase({1, 1});
+    const auto after = spill_file_size(store);
+    CHECK(after.size == before.size);
+    CHECK(after.allocated + mib <= before.allocated);  // punched out
+    put(4);
+    CHECK(store.spill_record({1, 4})->first == hole.first);
+    CHECK(spill_file_size(store).size == before.size);
+
+    // Two neighbours freed make one extent that holds a result twice their size.
+    store.erase({1, 2});
+    store.erase({1, 4});
+    store.put({1, 5}, shared(Value(samples(2 * count, 5))));
+    REQUIRE(store.spill_record({1, 5}).has_value());
+    CHECK(store.spill_record({1, 5})->first == hole.first);
+    CHECK(spill_file_size(store).size == before.size);
+    // The neighbours of what was freed and punched are intact.
+    CHECK(store.get({1, 0})->get<std::vector<double>>() == samples(count, 0));
+    CHECK(store.get({1, 3})->get<std::vector<double>>() == samples(count, 3));
+    CHECK(store.get({1, 5})->get<std::vector<double>>() == samples(2 * count, 5));
+  }
+}
+
+TEST_CASE("store: a spilled record that was overwritten or truncated is an IoError naming it") {
   TempDir temp;
   Store store({.memory_limit = kib, .spill_directory = temp.path().string()});
   store.put({1, 0}, shared(Value(samples(1000, 3))));
   REQUIRE(store.spill_count() == 1);
-  const auto files = spill_files(temp.path());
-  REQUIRE(files.size() == 1);
-  const fs::path file = files.front();
+  const auto [offset, length] = *store.spill_record({1, 0});
+  const int fd = store.spill_file();
+  std::string why;
 
-  SECTION("vanished") {
-    fs::remove(file);
-    try {
-      (void)store.get({1, 0});
-      FAIL("no Error");
-    } catch (const tessera::Error& error) {
-      CHECK(contains(error.what(), file.string()));
-      CHECK(contains(error.what(), "No such file"));
-    }
+  SECTION("its magic overwritten") {
+    REQUIRE(::pwrite(fd, "garbage!", 8, static_cast<off_t>(offset)) == 8);
+    why = "not a tessera spill record";
   }
-  SECTION("truncated") {
-    fs::resize_file(file, fs::file_size(file) - 10);
-    try {
-      (void)store.get({1, 0});
-      FAIL("no Error");
-    } catch (const tessera::Error& error) {
-      CHECK(contains(error.what(), file.string()));
-      CHECK(contains(error.what(), "truncated"));
-    }
+  SECTION("its header length overwritten") {
+    const std::uint64_t huge = std::uint64_t{1} << 40;
+    REQUIRE(::pwrite(fd, &huge, sizeof huge, static_cast<off_t>(offset + 8)) == 8);
+    why = "truncated";
+  }
+  SECTION("the file truncated") {
+    REQUIRE(::ftruncate(fd, static_cast<off_t>(offset + length - 10)) == 0);
+    why = "truncated";
+  }
+  try {
+    (void)store.get({1, 0});
+    FAIL("no IoError");
+  } catch (const tessera::IoError& error) {
+    CHECK(contains(error.what(), "result (run 1, task 0)"));
+    CHECK(contains(error.what(), "the spill file of process " + std::to_string(::getpid()) +
+                                     " in " + temp.path().string()));
+    CHECK(contains(error.what(), why));
   }
   CHECK(store.contains({1, 0}));
   store.erase({1, 0});
   CHECK(store.spilled_bytes() == 0);
-}
-
-TEST_CASE("store: the destructor removes its spill files and directory") {
-  TempDir temp;
-  {
-    Store store({.memory_limit = 64 * kib, .spill_directory = temp.path().string()});
-    for (std::uint32_t task = 0; task < 10; ++task) {
-      store.put({1, task}, shared(Value(samples(4 * kib, task))));
-    }
-    REQUIRE(store.spill_count() > 0);
-    CHECK_FALSE(spill_files(temp.path()).empty());
-    for (const auto& directory : fs::directory_iterator(temp.path())) {
-      const std::string name = directory.path().filename().string();
-      CHECK(contains(name, "tessera-spill-" + host() + "-" + std::to_string(::getpid()) + "-"));
-    }
-  }
-  CHECK(fs::is_empty(temp.path()));
-
-  SECTION("a store that never spilled creates no directory") {
-    { Store store({.memory_limit = mib, .spill_directory = temp.path().string()}); }
-    CHECK(fs::is_empty(temp.path()));
-  }
+  CHECK(spill_file_size(store).size == 0);
 }
 
 TEST_CASE("store: a Buffer round-trips through a spill file") {

@@ -6,8 +6,8 @@
 #   EXPECT=failure  a non-zero exit, output matching MESSAGE (a regular expression), and
 #                   nothing left behind
 #   EXPECT=crash    a failure with the crash message naming the worker rank and the task
-# SRUN_MPI picks srun's --mpi plugin (pmix unless set). NO_SPILL_LEFT_IN=<directory>: also
-# fail if a tessera-spill-* directory is left in it.
+# SRUN_MPI picks srun's --mpi plugin (pmix unless set). NO_SPILL_LEFT_IN=<directory>: empty
+# it before the run, and fail if anything at all is left in it after.
 if(EXPECT STREQUAL "crash")
   set(EXPECT failure)
   set(MESSAGE "tessera: worker rank [0-9]+ crashed with signal [0-9]+ \\([^)]*\\) while running task 'crash-")
@@ -31,6 +31,10 @@ endif()
 if(GPU_RANKS)
   list(APPEND command : -n ${GPU_RANKS} -x TESSERA_RESOURCES=GPU=1 ${PROGRAM} ${ARGS})
 endif()
+if(NO_SPILL_LEFT_IN)
+  file(REMOVE_RECURSE "${NO_SPILL_LEFT_IN}")
+  file(MAKE_DIRECTORY "${NO_SPILL_LEFT_IN}")
+endif()
 execute_process(
   COMMAND ${command}
   RESULT_VARIABLE result
@@ -45,9 +49,9 @@ if(leftover)
   message(FATAL_ERROR "processes of ${name} are still running after the launcher ended: ${leftover}")
 endif()
 if(NO_SPILL_LEFT_IN)
-  file(GLOB left "${NO_SPILL_LEFT_IN}/tessera-spill-*")
+  file(GLOB left LIST_DIRECTORIES true "${NO_SPILL_LEFT_IN}/*" "${NO_SPILL_LEFT_IN}/.*")
   if(left)
-    message(FATAL_ERROR "spill directories left behind: ${left}")
+    message(FATAL_ERROR "left behind in the spill directory: ${left}")
   endif()
 endif()
 if(EXPECT STREQUAL "success")

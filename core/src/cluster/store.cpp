@@ -1,18 +1,14 @@
 #include "cluster/store.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
-#include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <cerrno>
-#include <csignal>
-#include <cstring>
+#include <filesystem>
 #include <iterator>
-#include <string_view>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -22,25 +18,28 @@
 #include "tessera/events.hpp"
 
 namespace tessera::detail {
-namespace fs = std::filesystem;
 
 namespace {
 
-// Spill file: [u64 magic][u64 header length][header][u64 buffer count]
+// A spilled record: [u64 magic][u64 header length][header][u64 buffer count]
 // then per buffer [u64 length][bytes]; native byte order (the file never leaves the process).
 constexpr std::uint64_t spill_magic = 0x314c4c4950535354;  // "TSSPILL1"
+
+// Records start on block boundaries, so that freeing one gives whole blocks back.
+constexpr std::uint64_t block = 4096;
+
+std::uint64_t extent(std::uint64_t length) { return (length + block - 1) / block * block; }
+
+std::size_t record_length(const Frames& frames) {
+  return sizeof(std::uint64_t) * (3 + frames.buffers.size()) + frames.total_bytes();
+}
 
 std::string describe(const DataKey& key) {
   return "result (run " + std::to_string(key.run) + ", task " + std::to_string(key.task) + ")";
 }
 
-std::string file_name(const DataKey& key) {
-  return std::to_string(key.run) + "-" + std::to_string(key.task);
-}
-
-[[noreturn]] void throw_io(const std::string& what, const fs::path& path, int error) {
-  throw IoError("store: " + what + " " + path.string() + ": " +
-                std::generic_category().message(error));
+[[noreturn]] void throw_io(const std::string& what, const std::string& where, int error) {
+  throw IoError("store: " + what + " " + where + ": " + std::generic_category().message(error));
 }
 
 std::string bytes_text(std::size_t bytes) {
@@ -60,118 +59,15 @@ const std::string& host_name() {
   return name;
 }
 
-std::string directory_prefix() { return "tessera-spill-" + host_name() + "-"; }
-
-// The spill directories of this process, recorded where a signal handler can read them
-// without allocating or locking: a slot is filled before `ready` is set, and cleared after.
-struct Registered {
-  std::atomic<bool> used{false};
-  std::atomic<bool> ready{false};
-  char path[4096] = {};
-};
-std::array<Registered, 64> registered;
-
-int register_directory(const fs::path& path) {
-  const std::string text = path.string();
-  for (std::size_t slot = 0; slot < registered.size() && text.size() < sizeof(Registered::path);
-       ++slot) {
-    bool expected = false;
-    if (!registered[slot].used.compare_exchange_strong(expected, true)) continue;
-    std::memcpy(registered[slot].path, text.c_str(), text.size() + 1);
-    registered[slot].ready.store(true, std::memory_order_release);
-    return static_cast<int>(slot);
-  }
-  return -1;  // not removed on a signal; still removed by the destructor
-}
-
-void unregister_directory(int slot) {
-  if (slot < 0) return;
-  registered[static_cast<std::size_t>(slot)].ready.store(false, std::memory_order_release);
-  registered[static_cast<std::size_t>(slot)].used.store(false, std::memory_order_release);
-}
-
-// Removes a directory of plain files with system calls only (getdents64, unlinkat, rmdir).
-void remove_flat_directory(const char* path) noexcept {
-  for (int pass = 0; pass < 3 && ::rmdir(path) != 0 && errno == ENOTEMPTY; ++pass) {
-    const int fd = ::open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return;
-    alignas(dirent64) char entries[8192];
-    for (;;) {
-      const ssize_t got = ::getdents64(fd, entries, sizeof entries);
-      if (got <= 0) break;
-      for (ssize_t offset = 0; offset < got;) {
-        const auto* entry = reinterpret_cast<const dirent64*>(entries + offset);
-        offset += entry->d_reclen;
-        const char* name = entry->d_name;
-        if (std::strcmp(name, ".") == 0 || std::strcmp(name, "..") == 0) continue;
-        ::unlinkat(fd, name, 0);
-      }
-    }
-    ::close(fd);
-  }
-}
-
-void write_all(int fd, const void* data, std::size_t size, const fs::path& path) {
-  const auto* next = static_cast<const std::byte*>(data);
-  while (size > 0) {
-    const ssize_t written = ::write(fd, next, size);
-    if (written < 0 && errno == EINTR) continue;
-    if (written < 0) throw_io("cannot write spill file", path, errno);
-    if (written == 0) throw_io("cannot write spill file", path, ENOSPC);
-    next += written;
-    size -= static_cast<std::size_t>(written);
-  }
-}
-
-void write_u64(int fd, std::uint64_t value, const fs::path& path) {
-  write_all(fd, &value, sizeof value, path);
-}
-
-// Returns the size of the file. On failure removes what was written and throws.
-std::size_t write_spill_file(const fs::path& path, const Frames& frames) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) throw_io("cannot create spill file", path, errno);
-  try {
-    write_u64(fd, spill_magic, path);
-    write_u64(fd, frames.header.size(), path);
-    write_all(fd, frames.header.data(), frames.header.size(), path);
-    write_u64(fd, frames.buffers.size(), path);
-    for (const Buffer& buffer : frames.buffers) {
-      write_u64(fd, buffer.size(), path);
-      write_all(fd, buffer.data(), buffer.size(), path);
-    }
-    // close() can be the first to report a failed write (NFS, quotas).
-    const int closed = ::close(std::exchange(fd, -1));
-    if (closed != 0) throw_io("cannot write spill file", path, errno);
-  } catch (...) {
-    if (fd >= 0) ::close(fd);
-    std::error_code ignored;
-    fs::remove(path, ignored);
-    throw;
-  }
-  return sizeof(std::uint64_t) * (3 + frames.buffers.size()) + frames.total_bytes();
-}
-
-// Reads a spill file front to back, checking every length against what is left of it.
-class SpillReader {
+// Reads one record front to back with pread, checking every length against what is left of
+// it: a truncated or overwritten record is an IoError, never a read past its end.
+class RecordReader {
  public:
-  explicit SpillReader(fs::path path) : path_(std::move(path)) {
-    fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) throw_io("cannot open spill file", path_, errno);
-    struct stat status {};
-    if (::fstat(fd_, &status) != 0) {
-      const int error = errno;
-      ::close(fd_);
-      throw_io("cannot open spill file", path_, error);
-    }
-    size_ = static_cast<std::uint64_t>(status.st_size);
-  }
-  SpillReader(const SpillReader&) = delete;
-  SpillReader& operator=(const SpillReader&) = delete;
-  ~SpillReader() { ::close(fd_); }
+  RecordReader(int fd, std::uint64_t offset, std::uint64_t size, std::string what)
+      : fd_(fd), base_(offset), size_(size), what_(std::move(what)) {}
 
   Value read_value() {
-    if (read_u64() != spill_magic) corrupt("it is not a tessera spill file");
+    if (read_u64() != spill_magic) corrupt("it is not a tessera spill record");
     Frames frames;
     frames.header.resize(read_length());
     read(frames.header.data(), frames.header.size());
@@ -201,10 +97,10 @@ class SpillReader {
     if (size > size_ - offset_) truncated(size);
     auto* next = static_cast<std::byte*>(data);
     while (size > 0) {
-      const ssize_t got = ::read(fd_, next, size);
+      const ssize_t got = ::pread(fd_, next, size, static_cast<off_t>(base_ + offset_));
       if (got < 0 && errno == EINTR) continue;
-      if (got < 0) throw_io("cannot read spill file", path_, errno);
-      if (got == 0) truncated(size);  // shrank since fstat
+      if (got < 0) corrupt(std::generic_category().message(errno));
+      if (got == 0) truncated(size);  // the file ends inside the record
       next += got;
       size -= static_cast<std::size_t>(got);
       offset_ += static_cast<std::uint64_t>(got);
@@ -221,96 +117,67 @@ class SpillReader {
     return static_cast<std::size_t>(length);
   }
   [[noreturn]] void truncated(std::uint64_t wanted) const {
-    corrupt("it is truncated: " + std::to_string(size_) + " bytes, " + std::to_string(wanted) +
-            " more needed at offset " + std::to_string(offset_));
+    corrupt("it is truncated: " + std::to_string(size_) + " bytes at offset " +
+            std::to_string(base_) + ", " + std::to_string(wanted) + " more needed at " +
+            std::to_string(offset_));
   }
   [[noreturn]] void corrupt(const std::string& why) const {
-    throw IoError("store: cannot read spill file " + path_.string() + ": " + why);
+    throw IoError("store: cannot read " + what_ + ": " + why);
   }
 
-  fs::path path_;
-  int fd_ = -1;
-  std::uint64_t size_ = 0;
+  int fd_;
+  std::uint64_t base_;
+  std::uint64_t size_;
+  std::string what_;
   std::uint64_t offset_ = 0;
 };
 
 }  // namespace
 
-void remove_spill_directories_now() noexcept {
-  for (auto& slot : registered) {
-    if (slot.ready.load(std::memory_order_acquire)) remove_flat_directory(slot.path);
-  }
-}
-
-std::size_t remove_stale_spill_directories(const fs::path& parent) {
-  const std::string prefix = directory_prefix();
-  const auto digits = [](std::string_view text) {
-    return !text.empty() && text.size() < 10 &&
-           std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-  };
-  std::vector<std::pair<fs::path, pid_t>> stale;
-  std::error_code error;
-  for (fs::directory_iterator it(parent, error), end; !error && it != end; it.increment(error)) {
-    const std::string name = it->path().filename().string();
-    if (!name.starts_with(prefix)) continue;
-    const std::string_view rest = std::string_view(name).substr(prefix.size());
-    const auto dash = rest.find('-');
-    if (dash == std::string_view::npos || !digits(rest.substr(0, dash)) ||
-        !digits(rest.substr(dash + 1))) {
-      continue;  // another host whose name starts with this one's, or not ours
+int open_spill_file(const std::string& directory, bool anonymous) {
+  if (anonymous) {
+    const int fd = ::open(directory.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0) return fd;
+    if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
+      throw_io("cannot create a spill file in spill directory", directory, errno);
     }
-    const auto pid = static_cast<pid_t>(std::stol(std::string(rest.substr(0, dash))));
-    if (pid <= 0 || pid == ::getpid()) continue;
-    if (::kill(pid, 0) == 0 || errno != ESRCH) continue;  // running (or not ours to ask)
-    stale.emplace_back(it->path(), pid);
   }
-  std::size_t removed = 0;
-  for (const auto& [path, pid] : stale) {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-    if (ignored) continue;
-    ++removed;
-    log_event("memory", "store: removed the spill directory " + path.string() +
-                            " left by process " + std::to_string(pid) +
-                            " of this host, which no longer runs");
+  // No O_TMPFILE here: the file has a name from mkostemp to unlink, microseconds, and only a
+  // SIGKILL in between leaves it (named after this host and pid, so that it can be told).
+  std::string path =
+      directory + "/tessera-spill-" + host_name() + "-" + std::to_string(::getpid()) + "-XXXXXX";
+  const int fd = ::mkostemp(path.data(), O_CLOEXEC);
+  if (fd < 0) throw_io("cannot create a spill file in spill directory", directory, errno);
+  if (::unlink(path.c_str()) != 0) {
+    const int error = errno;
+    ::close(fd);
+    throw_io("cannot unlink the new spill file", path, error);
   }
-  return removed;
+  return fd;
 }
 
 Store::Store(StoreLimits limits) : limits_(std::move(limits)) {}
 
 Store::~Store() {
-  if (directory_.empty()) return;
-  std::error_code error;
-  fs::remove_all(directory_, error);
-  unregister_directory(registration_);
-  if (error) {
-    try {
-      log_event("memory", "store: cannot remove spill directory " + directory_.string() + ": " +
-                              error.message());
-    } catch (...) {  // nothing more to do in a destructor
-    }
-  }
+  if (fd_ >= 0) ::close(fd_);
 }
 
 void Store::open_spill_directory() {
   std::lock_guard lock(mutex_);
-  const fs::path& own = directory();
-  remove_stale_spill_directories(own.parent_path());
-  // A file is written and removed, so that a full disk or a read-only mount shows now.
-  const fs::path probe = own / "probe";
-  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) throw_io("cannot create a file in spill directory", own, errno);
-  const char text[] = "tessera spill directory probe\n";
-  const ssize_t written = ::write(fd, text, sizeof text);
-  const int write_error = written < 0 ? errno : ENOSPC;
-  const int closed = ::close(fd);
-  const int close_error = errno;
-  ::unlink(probe.c_str());
-  if (written != static_cast<ssize_t>(sizeof text)) {
-    throw_io("cannot write a file in spill directory", own, write_error);
+  // A record is written and read back, so that a full disk or a read-only mount shows now.
+  const std::string text = "tessera spill file probe";
+  const Frames frames = Value(text).serialize();
+  const std::size_t length = record_length(frames);
+  const std::uint64_t offset = write_record(frames, length);
+  std::string back;
+  try {
+    back = read_record(offset, length, "a probe record").get<std::string>();
+  } catch (...) {
+    release(offset, extent(length));
+    throw;
   }
-  if (closed != 0) throw_io("cannot write a file in spill directory", own, close_error);
+  release(offset, extent(length));
+  if (back != text) throw IoError("store: " + file_name_ + " reads back other bytes than written");
 }
 
 void Store::trim() {
@@ -341,7 +208,7 @@ void Store::put(DataKey key, std::shared_ptr<const Value> value) {
     if (entry.value) {
       memory_bytes_ -= entry.bytes;
     } else {
-      forget_file(key, entry);
+      forget_record(entry);
     }
     if (entry.recency == recency_.end()) {
       entry.recency = recency_.insert(recency_.begin(), key);
@@ -368,12 +235,9 @@ std::shared_ptr<const Value> Store::get(DataKey key) {
     }
     return entry.value;
   }
-  const fs::path path = directory_ / file_name(key);
-  auto value = std::make_shared<const Value>(SpillReader(path).read_value());
+  auto value = std::make_shared<const Value>(read_record(entry.offset, entry.bytes, describe(key)));
   recency_.push_front(key);
-  std::error_code ignored;  // a file left behind goes with the directory
-  fs::remove(path, ignored);
-  spilled_bytes_ -= entry.bytes;
+  forget_record(entry);
   entry.value = value;
   entry.bytes = value->bytes();
   entry.recency = recency_.begin();
@@ -395,7 +259,7 @@ void Store::erase(DataKey key) {
   if (entry.value) {
     memory_bytes_ -= entry.bytes;
   } else if (entry.lost.empty()) {
-    forget_file(key, entry);
+    forget_record(entry);
   }
   if (entry.recency != recency_.end()) recency_.erase(entry.recency);
   entries_.erase(found);
@@ -484,8 +348,10 @@ void Store::drop_beyond_pause(const std::string& why) {
     lost_.push_back(LostResult{key, entry.lost});
   }
 }
+
 void Store::spill(const DataKey& key, Entry& entry) {
-  std::size_t written = 0;
+  std::size_t length = 0;
+  std::uint64_t offset = 0;
   {
     Frames frames;  // borrows from entry.value: released before it
     try {
@@ -497,45 +363,121 @@ void Store::spill(const DataKey& key, Entry& entry) {
       recency_.erase(std::exchange(entry.recency, recency_.end()));
       return;
     }
-    written = write_spill_file(directory() / file_name(key), frames);
+    length = record_length(frames);
+    offset = write_record(frames, length);
   }
   recency_.erase(std::exchange(entry.recency, recency_.end()));
   memory_bytes_ -= entry.bytes;
-  spilled_bytes_ += written;
-  entry.bytes = written;
+  spilled_bytes_ += length;
+  entry.bytes = length;
+  entry.offset = offset;
   entry.value.reset();
   ++spill_count_;
 }
 
-void Store::forget_file(const DataKey& key, Entry& entry) {
-  std::error_code ignored;  // a file left behind goes with the directory
-  fs::remove(directory_ / file_name(key), ignored);
+void Store::forget_record(Entry& entry) {
+  release(entry.offset, extent(entry.bytes));
   spilled_bytes_ -= entry.bytes;
   entry.bytes = 0;
 }
 
-const fs::path& Store::directory() {
-  if (!directory_.empty()) return directory_;
-  std::error_code error;
-  const fs::path parent = limits_.spill_directory.empty() ? fs::temp_directory_path(error)
-                                                          : fs::path(limits_.spill_directory);
-  if (error) throw IoError("store: no temporary directory for spill files: " + error.message());
-  fs::create_directories(parent, error);
-  if (error) throw_io("cannot create spill directory", parent, error.value());
-  // Unique among the Stores of this process; a name left by an earlier process with the same
-  // pid is skipped. The host is in the name so that a directory shared by several nodes
-  // tells whose files are whose (remove_stale_spill_directories).
-  static std::atomic<std::uint64_t> counter{0};
-  for (;;) {
-    fs::path candidate = parent / (directory_prefix() + std::to_string(::getpid()) + "-" +
-                                   std::to_string(counter.fetch_add(1)));
-    if (fs::create_directory(candidate, error)) {
-      directory_ = std::move(candidate);
-      registration_ = register_directory(directory_);
-      return directory_;
-    }
-    if (error) throw_io("cannot create spill directory", candidate, error.value());
+std::optional<std::pair<std::uint64_t, std::uint64_t>> Store::spill_record(DataKey key) const {
+  std::lock_guard lock(mutex_);
+  const auto found = entries_.find(key);
+  if (found == entries_.end() || found->second.value || !found->second.lost.empty()) {
+    return std::nullopt;
   }
+  return std::pair<std::uint64_t, std::uint64_t>(found->second.offset, found->second.bytes);
+}
+
+int Store::file() {
+  if (fd_ >= 0) return fd_;
+  std::string directory = limits_.spill_directory;
+  if (directory.empty()) {
+    std::error_code error;
+    directory = std::filesystem::temp_directory_path(error).string();
+    if (error) throw IoError("store: no temporary directory for spill files: " + error.message());
+  }
+  fd_ = open_spill_file(directory);
+  file_name_ = "the spill file of process " + std::to_string(::getpid()) + " in " + directory;
+  return fd_;
+}
+
+// Writes the record into the first free extent that holds it, or at the end of the file.
+// On failure the extent is free again (and its blocks given back) before the IoError leaves.
+std::uint64_t Store::write_record(const Frames& frames, std::size_t length) {
+  const int fd = file();
+  const std::uint64_t size = extent(length);
+  std::uint64_t offset = file_end_;
+  const auto fit = std::find_if(free_.begin(), free_.end(),
+                                [size](const auto& free) { return free.second >= size; });
+  if (fit == free_.end()) {
+    file_end_ += size;
+  } else {
+    offset = fit->first;
+    if (fit->second > size) free_.emplace(offset + size, fit->second - size);
+    free_.erase(fit);
+  }
+  std::uint64_t at = offset;
+  const auto put = [&](const void* data, std::size_t bytes) {
+    const auto* next = static_cast<const std::byte*>(data);
+    while (bytes > 0) {
+      const ssize_t written = ::pwrite(fd, next, bytes, static_cast<off_t>(at));
+      if (written < 0 && errno == EINTR) continue;
+      if (written <= 0) throw_io("cannot write", file_name_, written < 0 ? errno : ENOSPC);
+      next += written;
+      bytes -= static_cast<std::size_t>(written);
+      at += static_cast<std::uint64_t>(written);
+    }
+  };
+  const auto put_u64 = [&](std::uint64_t value) { put(&value, sizeof value); };
+  try {
+    put_u64(spill_magic);
+    put_u64(frames.header.size());
+    put(frames.header.data(), frames.header.size());
+    put_u64(frames.buffers.size());
+    for (const Buffer& buffer : frames.buffers) {
+      put_u64(buffer.size());
+      put(buffer.data(), buffer.size());
+    }
+  } catch (...) {
+    release(offset, size);
+    throw;
+  }
+  return offset;
+}
+
+Value Store::read_record(std::uint64_t offset, std::size_t length, const std::string& what) const {
+  return RecordReader(fd_, offset, length, what + " from " + file_name_).read_value();
+}
+
+// Frees an extent, merged with free neighbours. At the end of the file, the file shrinks;
+// elsewhere its blocks are punched out (where the file system cannot, EOPNOTSUPP, they stay
+// allocated and are reused all the same).
+void Store::release(std::uint64_t offset, std::uint64_t length) {
+  const std::uint64_t freed = offset;
+  const std::uint64_t freed_length = length;
+  auto next = free_.lower_bound(offset);
+  if (next != free_.begin()) {
+    const auto previous = std::prev(next);
+    if (previous->first + previous->second == offset) {
+      offset = previous->first;
+      length += previous->second;
+      free_.erase(previous);
+    }
+  }
+  if (next != free_.end() && offset + length == next->first) {
+    length += next->second;
+    free_.erase(next);
+  }
+  if (offset + length == file_end_ && ::ftruncate(fd_, static_cast<off_t>(offset)) == 0) {
+    file_end_ = offset;
+    return;
+  }
+  [[maybe_unused]] const int punched =
+      ::fallocate(fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(freed),
+                  static_cast<off_t>(freed_length));
+  free_.emplace(offset, length);
 }
 
 }  // namespace tessera::detail

@@ -114,15 +114,6 @@ void on_crash(int signal) {
                     crash_rank, signal, strsignal(signal), task);
   if (length > 0) [[maybe_unused]]
     auto written = write(STDERR_FILENO, text, static_cast<std::size_t>(length));
-  detail::remove_spill_directories_now();
-  std::signal(signal, SIG_DFL);
-  std::raise(signal);
-}
-
-// SIGTERM (mpirun ending the job, Slurm's scancel) and SIGINT (Ctrl-C): no destructor will
-// run, so the spill files go here; then the signal does what it would have done.
-void on_terminate(int signal) {
-  detail::remove_spill_directories_now();
   std::signal(signal, SIG_DFL);
   std::raise(signal);
 }
@@ -321,7 +312,6 @@ void Runtime::State::start_scheduler(std::uint32_t threads) {
 void Runtime::State::work(std::uint32_t threads) {
   crash_rank = rank;
   for (int signal : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) std::signal(signal, on_crash);
-  for (int signal : {SIGTERM, SIGINT}) std::signal(signal, on_terminate);
   // A file size limit (ulimit -f) makes a spill fail with EFBIG, as a full disk does, rather
   // than kill the worker.
   std::signal(SIGXFSZ, SIG_IGN);
