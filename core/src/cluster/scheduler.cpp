@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <utility>
 
 #include "graph/plan.hpp"
 #include "tessera/events.hpp"
@@ -62,7 +63,8 @@ struct Scheduler::Submission {
 struct Scheduler::WorkerInfo {
   bool joined = false;
   bool gone = false;        // said goodbye
-  double last_heard = 0.0;  // wall time of its last message
+  double last_heard = 0.0;  // wall time of a check that found it had said something
+  bool heard = false;       // said something since the last check
   bool paused = false;
   bool steal_pending = false;
   std::uint32_t threads = 1;
@@ -92,7 +94,7 @@ void Scheduler::shutdown() {
 
 bool Scheduler::on_message(int source, Kind kind, WireReader& in) {
   if (source > 0 && source < outbox_.ranks()) {
-    workers_[static_cast<std::size_t>(source)].last_heard = wall_time();
+    workers_[static_cast<std::size_t>(source)].heard = true;  // no clock read per message
   }
   const bool handled = handle(source, kind, in);
   // Runs are erased only here, never while a handler may still hold one.
@@ -558,7 +560,8 @@ bool Scheduler::on_turn() {
 
 void Scheduler::check_liveness(double now) {
   for (int rank = 1; rank < outbox_.ranks(); ++rank) {
-    const auto& worker = workers_[static_cast<std::size_t>(rank)];
+    auto& worker = workers_[static_cast<std::size_t>(rank)];
+    if (std::exchange(worker.heard, false)) worker.last_heard = now;
     if (!worker.gone && now - worker.last_heard > worker_timeout_) {
       lose_worker(rank, now - worker.last_heard);
     }

@@ -68,8 +68,6 @@ class WorkerRank {
                                      std::vector<std::shared_ptr<const Value>>& inputs);
   void report_failure(const Job& job, const Failure& failure, double start, double stop,
                       std::uint32_t thread);
-  enum class Held { no, own, borrowed };
-  Held hold_input(DataKey key);
   void drop_borrowed(const Job& job);
   void report_memory();
   void report_lost();
@@ -80,6 +78,7 @@ class WorkerRank {
   std::map<std::string, double> resources_;
   std::function<void()> on_thread_start_;
 
+  Assign assign_;  // the message being handled, its vectors reused (loop thread only)
   // Jobs waiting for inputs, by the input they wait for, with the input's index in the job
   // (loop thread only).
   std::unordered_map<DataKey, std::vector<std::pair<JobPtr, std::uint32_t>>, DataKeyHash>
@@ -110,6 +109,7 @@ class WorkerRank {
   bool said_goodbye_ = false;
   double heartbeat_interval_ = 0.0;
   double last_heartbeat_ = 0.0;
+  std::uint32_t turns_ = 0;
   bool exited_ = false;
 };
 

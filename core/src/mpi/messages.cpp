@@ -173,16 +173,20 @@ void Assign::write(WireWriter& out) const {
 
 Assign Assign::read(WireReader& in) {
   Assign assign;
+  read_into(in, assign);
+  return assign;
+}
+
+void Assign::read_into(WireReader& in, Assign& assign) {
   assign.key = in.get<DataKey>();
   assign.priority = in.get<std::uint64_t>();
   assign.spec = in.get_bytes();
-  assign.inputs = in.get_vector<DataKey>();
-  assign.holders = in.get_vector<std::int32_t>();
+  in.get_vector_into(assign.inputs);
+  in.get_vector_into(assign.holders);
   if (assign.holders.size() != assign.inputs.size()) {
     throw SerializationError("corrupt assign message: " + std::to_string(assign.inputs.size()) +
                              " inputs but " + std::to_string(assign.holders.size()) + " holders");
   }
-  return assign;
 }
 
 void Steal::write(WireWriter& out) const { out.put(count); }

@@ -170,6 +170,8 @@ struct Assign {
   std::vector<std::int32_t> holders;
   void write(WireWriter& out) const;
   static Assign read(WireReader& in);
+  /// The same into `assign`, reusing its vectors (a worker reads one per task).
+  static void read_into(WireReader& in, Assign& assign);
 };
 
 /// Give back up to `count` tasks that have not started.

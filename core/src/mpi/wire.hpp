@@ -72,11 +72,18 @@ class WireReader {
   }
   template <class T>
   requires std::is_trivially_copyable_v<T> std::vector<T> get_vector() {
+    std::vector<T> values;
+    get_vector_into(values);
+    return values;
+  }
+  /// Reads a vector into `values`, reusing its memory.
+  template <class T>
+  requires std::is_trivially_copyable_v<T>
+  void get_vector_into(std::vector<T>& values) {
     const auto count = get<std::uint64_t>();
     if (count > remaining() / (sizeof(T) ? sizeof(T) : 1)) fail(sizeof(T) * count);
-    std::vector<T> values(count);
+    values.resize(count);
     if (count) std::memcpy(values.data(), take(count * sizeof(T)), count * sizeof(T));
-    return values;
   }
   Frames get_frames();
 
