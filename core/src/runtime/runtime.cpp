@@ -53,7 +53,12 @@ void check_not_split_by_srun() {
 
 // The "transport" setting, as Open MPI's own settings; those the user set win.
 void select_transport() {
-  const auto transport = config::get("transport");
+  std::string transport;
+  try {
+    transport = config::get("transport");
+  } catch (const ConfigError&) {
+    return;  // a bad value is reported with the others once MPI runs (validate_settings)
+  }
   auto set = [](const char* name, const char* value) { setenv(name, value, 0); };
   if (transport == "shm") {
     set("OMPI_MCA_pml", "ob1");
