@@ -235,6 +235,21 @@ TEST_CASE("received arguments are checked against the registered function, namin
   CHECK(contains(problem, "received 2 values"));
 }
 
+TEST_CASE("a local task given an argument of the wrong type fails naming the function") {
+  for (const char* scheduler : {"sync", "threads"}) {
+    auto client = make_client(scheduler);
+    tessera::Graph graph;
+    graph.add("bad", "api_first", {tessera::Value(1), tessera::Value(std::string("x"))});
+    try {
+      client.compute(graph.delayed<int>("bad")).result();
+      FAIL("the task ran with a std::string for a double");
+    } catch (const tessera::TaskError& error) {
+      CHECK(contains(error.what(), "'api_first'"));
+      CHECK(contains(error.what(), "argument 1 is a std::string, but the function takes double"));
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Deep graphs
 

@@ -86,6 +86,12 @@ void LocalRun::invoke(std::uint32_t task, std::uint32_t worker) {
       } catch (const std::exception& error) {
         type = demangle(typeid(error).name());
         message = error.what();
+        if (code.registered && dynamic_cast<const TypeError*>(&error)) {
+          // Arguments that do not fit: say so naming the function, as MPI workers do.
+          const auto count = plan_.arg_begin[task + 1] - plan_.arg_begin[task];
+          auto problem = argument_problem(*code.registered, args, count);
+          if (!problem.empty()) message = std::move(problem);
+        }
       } catch (...) {
       }
       fail(task,
