@@ -235,6 +235,32 @@ TEST_CASE("received arguments are checked against the registered function, namin
   CHECK(contains(problem, "received 2 values"));
 }
 
+TEST_CASE("a Graph task takes a std::vector of Refs for a std::vector parameter") {
+  for (const char* scheduler : {"sync", "threads"}) {
+    auto client = make_client(scheduler);
+    tessera::Graph graph;
+    std::vector<tessera::Key> parts;
+    for (int i = 0; i < 100; ++i) {
+      const auto key = "part-" + std::to_string(i);
+      graph.add(key, api_inc, i);
+      parts.push_back(key);
+    }
+    graph.add("by-name", "api_sum_of<int>", {tessera::refs(parts)});
+    graph.add("typed", api_weighted, 2, tessera::refs({"part-0", "part-1"}), tessera::refs({}), 7);
+    graph.add("total", "api_sum_of<int>", {tessera::refs({"by-name", "part-99"})});
+    CHECK(client.compute(graph.delayed<int>("by-name")).result() == 5050);
+    CHECK(client.compute(graph.delayed<long>("typed")).result() == 2 * (1 + 2) + 7);
+    CHECK(client.compute(graph.delayed<int>("total")).result() == 5050 + 100);
+
+    graph.add("missing", "api_sum_of<int>", {tessera::refs({"part-0", "nowhere"})});
+    CHECK_THROWS_WITH(graph.delayed<int>("missing"),
+                      Catch::Contains("depends on key 'nowhere', which is not in the graph"));
+    graph.add("loop-a", "api_sum_of<int>", {tessera::refs({"part-0", "loop-b"})});
+    graph.add("loop-b", "api_sum_of<int>", {tessera::refs({"loop-a"})});
+    CHECK_THROWS_WITH(graph.delayed<int>("loop-a"), Catch::Contains("the tasks form a cycle"));
+  }
+}
+
 TEST_CASE("a local task given an argument of the wrong type fails naming the function") {
   for (const char* scheduler : {"sync", "threads"}) {
     auto client = make_client(scheduler);

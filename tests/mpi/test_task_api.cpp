@@ -97,3 +97,16 @@ TEST_CASE("mpi: arguments of the wrong type are a TaskError naming the function 
                                            Catch::Contains("argument 0 is a std::vector<double") &&
                                            Catch::Contains("takes std::vector<int"));
 }
+
+TEST_CASE("mpi: a Graph task reads a std::vector of Refs, each an input from any worker") {
+  auto client = tessera::get_client();
+  tessera::Graph graph;
+  std::vector<tessera::Key> parts;
+  for (int i = 0; i < 1000; ++i) {
+    const auto key = "mpi-part-" + std::to_string(i);
+    graph.add(key, "task_api_inc", {tessera::Value(i)});
+    parts.push_back(key);
+  }
+  graph.add("mpi-total", "task_api_scaled_sum", {tessera::Value(2), tessera::refs(parts)});
+  CHECK(client.compute(graph.delayed<int>("mpi-total")).result() == 2 * 500500);
+}

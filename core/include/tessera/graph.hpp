@@ -30,16 +30,27 @@ struct Ref {
 };
 inline Ref ref(Key key) { return Ref{std::move(key)}; }
 
-/// An argument of a graph task: a literal value, or a reference to a key.
-using GraphArg = std::variant<Value, Ref>;
+/// References to many keys, for a std::vector<T> parameter: each key is an input, and the
+/// function sees the vector of their results (as Dask takes a list of keys).
+inline std::vector<Ref> refs(const std::vector<Key>& keys) {
+  std::vector<Ref> all;
+  all.reserve(keys.size());
+  for (const auto& key : keys) all.push_back(Ref{key});
+  return all;
+}
+
+/// An argument of a graph task: a literal value, a reference to a key, or references to
+/// many keys (for a std::vector parameter).
+using GraphArg = std::variant<Value, Ref, std::vector<Ref>>;
 
 class Graph {
  public:
   /// key = value.
   void add_value(Key key, Value value);
 
-  /// key = fn(args...); an argument is a value (converted to the parameter's type) or a
-  /// Ref, whose result must have the parameter's type when the task runs.
+  /// key = fn(args...); an argument is a value (converted to the parameter's type), a Ref,
+  /// whose result must have the parameter's type when the task runs, or for a
+  /// std::vector<T> parameter a std::vector<Ref> (refs({...})) to results of type T.
   template <class F, class... A>
   void add(Key key, F fn, A&&... args) {
     using Sig = detail::Signature<F>;
@@ -95,6 +106,10 @@ class Graph {
   template <class A, class P>
   static GraphArg convert_arg(A&& arg) {
     if constexpr (std::is_same_v<std::decay_t<A>, Ref>) {
+      return GraphArg{std::forward<A>(arg)};
+    } else if constexpr (std::is_same_v<std::decay_t<A>, std::vector<Ref>>) {
+      static_assert(detail::IsVector<P>::value,
+                    "a std::vector<Ref> argument needs a std::vector<T> parameter");
       return GraphArg{std::forward<A>(arg)};
     } else {
       return GraphArg{Value(P(std::forward<A>(arg)))};

@@ -50,6 +50,23 @@ std::vector<detail::NodePtr> Graph::nodes(const std::vector<Key>& keys) const {
     const Key* key;
     const Entry* entry;
     std::size_t next_arg;
+    std::size_t next_element;  // within a std::vector<Ref> argument
+  };
+  // The next reference of the frame's entry, in argument order; null when there is none.
+  auto next_ref = [](Frame& frame) -> const Ref* {
+    const auto& args = frame.entry->args;
+    while (frame.next_arg < args.size()) {
+      const auto& arg = args[frame.next_arg];
+      if (const auto* pack = std::get_if<std::vector<Ref>>(&arg)) {
+        if (frame.next_element < pack->size()) return &(*pack)[frame.next_element++];
+        frame.next_element = 0;
+        ++frame.next_arg;
+        continue;
+      }
+      ++frame.next_arg;
+      if (const auto* r = std::get_if<Ref>(&arg)) return r;
+    }
+    return nullptr;
   };
   std::vector<Frame> stack;
 
@@ -66,11 +83,16 @@ std::vector<detail::NodePtr> Graph::nodes(const std::vector<Key>& keys) const {
   auto build = [&](const Key& key, const Entry& entry) {
     std::vector<detail::NodeArg> args;
     args.reserve(entry.args.size());
+    auto node_of = [&](const Ref& r) { return visits.at(&entries_.at(r.key)).node; };
     for (const auto& arg : entry.args) {
       if (const auto* value = std::get_if<Value>(&arg)) {
         args.emplace_back(*value);
-      } else {
-        args.emplace_back(visits.at(&entries_.at(std::get<Ref>(arg).key)).node);
+      } else if (const auto* r = std::get_if<Ref>(&arg)) {
+        args.emplace_back(node_of(*r));
+      } else {  // a pack: its size, then each element (as Delayed records a vector)
+        const auto& pack = std::get<std::vector<Ref>>(arg);
+        args.emplace_back(Value(detail::PackHeader{pack.size()}));
+        for (const auto& element : pack) args.emplace_back(node_of(element));
       }
     }
     auto node = std::make_shared<detail::NodeOfMany>(std::move(args));
@@ -86,17 +108,15 @@ std::vector<detail::NodePtr> Graph::nodes(const std::vector<Key>& keys) const {
     const auto& [root_key, root] = lookup(wanted, nullptr);
     if (!visits.count(&root)) {
       visits[&root] = Visit{Mark::open, nullptr};
-      stack.push_back({&root_key, &root, 0});
+      stack.push_back({&root_key, &root, 0, 0});
       while (!stack.empty()) {
         auto& frame = stack.back();
         bool descended = false;
-        while (frame.next_arg < frame.entry->args.size()) {
-          const auto* r = std::get_if<Ref>(&frame.entry->args[frame.next_arg++]);
-          if (!r) continue;
+        while (const Ref* r = next_ref(frame)) {
           const auto& [child_key, child] = lookup(r->key, frame.key);
           auto [it, fresh] = visits.try_emplace(&child, Visit{Mark::open, nullptr});
           if (fresh) {
-            stack.push_back({&child_key, &child, 0});
+            stack.push_back({&child_key, &child, 0, 0});
             descended = true;
             break;
           }
