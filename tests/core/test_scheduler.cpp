@@ -298,7 +298,7 @@ TEST_CASE("a worker not heard from within the timeout is reported with the tasks
   const double waited =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   CHECK(waited >= 0.2);
-  CHECK(waited < 1.0);
+  CHECK(waited < 3.0);  // generous: CI runs this beside other tests, under sanitizers too
   CHECK_THAT(error,
              Catch::Contains("worker rank " + std::to_string(silent) + " has not been heard from"));
   CHECK_THAT(error, Catch::Contains("running 1 tasks ('t2')"));
