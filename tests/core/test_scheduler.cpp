@@ -306,13 +306,13 @@ TEST_CASE("a worker not heard from within the timeout is reported with the tasks
 }
 
 TEST_CASE("workers that keep sending heartbeats are never taken for lost") {
-  Cluster cluster(3, 0.1);
+  Cluster cluster(3, 0.5);  // the test lasts 1.5 s: three times the timeout
   cluster.join(1);
   cluster.join(2);
-  for (int turn = 0; turn < 20; ++turn) {
+  for (int turn = 0; turn < 50; ++turn) {
     cluster.deliver(1, Heartbeat{});
     cluster.deliver(2, Heartbeat{});
     REQUIRE_NOTHROW(cluster.scheduler.on_turn());
-    std::this_thread::sleep_for(std::chrono::milliseconds(15));
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
   }
 }
