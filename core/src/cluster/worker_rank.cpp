@@ -480,23 +480,27 @@ void WorkerRank::drop_borrowed(const Job& job) {
 // The inputs of a job about to run, from the store (read back from disk if they spilled).
 std::optional<Failure> WorkerRank::take_inputs(const Job& job,
                                                std::vector<std::shared_ptr<const Value>>& inputs) {
-  const std::string where = "worker rank " + std::to_string(rank_);
+  // Messages are made only when something is wrong: this runs before every task.
+  auto failure = [&](const DataKey& key, const char* type, const std::string& what) {
+    const std::string where = "worker rank " + std::to_string(rank_);
+    return Failure{job.name, where, type,
+                   "its input (run " + std::to_string(key.run) + ", task " +
+                       std::to_string(key.task) + ")" + what};
+  };
   inputs.reserve(job.input_keys.size());
   for (const DataKey& key : job.input_keys) {
-    const std::string input =
-        "its input (run " + std::to_string(key.run) + ", task " + std::to_string(key.task) + ")";
     try {
       auto value = store_.get(key);
       if (!value) {
-        return Failure{job.name, where, "tessera::Error",
-                       input + " is no longer held on " + where + " (forgotten or lost)"};
+        return failure(
+            key, "tessera::Error",
+            " is no longer held on worker rank " + std::to_string(rank_) + " (forgotten or lost)");
       }
       inputs.push_back(std::move(value));
     } catch (const IoError& error) {
-      return Failure{job.name, where, "tessera::IoError", input + ": " + error.what()};
+      return failure(key, "tessera::IoError", std::string(": ") + error.what());
     } catch (const std::bad_alloc&) {
-      return Failure{job.name, where, "std::bad_alloc",
-                     "out of memory reading " + input + " back from the spill directory"};
+      return failure(key, "std::bad_alloc", " could not be read back: out of memory");
     }
   }
   return std::nullopt;
@@ -520,10 +524,12 @@ void WorkerRank::run_job(Job& job, std::uint32_t thread) {
   for (bool is_literal : job.arg_is_literal) {
     args.push_back(is_literal ? &job.literals[literal++] : inputs[input++].get());
   }
-  const std::string where =
-      "worker rank " + std::to_string(rank_) + " thread " + std::to_string(thread);
+  // Where it ran, for failures only (no string per task).
+  auto where = [&] {
+    return "worker rank " + std::to_string(rank_) + " thread " + std::to_string(thread);
+  };
   if (auto problem = argument_problem(*job.function, args.data(), args.size()); !problem.empty()) {
-    report_failure(job, Failure{job.name, where, "tessera::TypeError", std::move(problem)}, start,
+    report_failure(job, Failure{job.name, where(), "tessera::TypeError", std::move(problem)}, start,
                    wall_time(), thread);
     return;
   }
@@ -538,7 +544,7 @@ void WorkerRank::run_job(Job& job, std::uint32_t thread) {
       if (limit != 0 && bytes > limit) {
         report_failure(
             job,
-            Failure{job.name, where, "tessera::Error",
+            Failure{job.name, where(), "tessera::Error",
                     "its result is " + std::to_string(bytes) +
                         " bytes, more than the worker's memory limit of " + std::to_string(limit) +
                         " bytes (worker_memory_limit): make smaller chunks or raise "
@@ -562,7 +568,7 @@ void WorkerRank::run_job(Job& job, std::uint32_t thread) {
                                  std::to_string(job.retries));
         continue;
       }
-      Failure failure{job.name, where, "unknown exception", ""};
+      Failure failure{job.name, where(), "unknown exception", ""};
       try {
         throw;
       } catch (const TaskError& error) {  // it waited on a failed task: report that one
