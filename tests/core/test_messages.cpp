@@ -214,3 +214,9 @@ TEST_CASE("a message claiming more elements than it holds is refused without all
   WireReader assign_in(assign, "assign message from rank 0");
   CHECK_THROWS_WITH(Assign::read(assign_in), Catch::Contains("1 inputs but 0 holders"));
 }
+
+TEST_CASE("a corrupt message from the progress loop is named by its kind and sender") {
+  std::vector<std::byte> bytes(3);  // too short for an assign's first field
+  WireReader in(bytes, kind_name(Kind::assign), " message", 2);
+  CHECK_THROWS_WITH(Assign::read(in), Catch::Contains("corrupt assign message from rank 2"));
+}

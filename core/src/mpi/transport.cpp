@@ -209,12 +209,11 @@ bool Transport::receive_control(Handler& handler) {
 }
 
 void Transport::dispatch(int source, std::span<const std::byte> batch, Handler& handler) {
-  WireReader in(batch, "message batch from rank " + std::to_string(source));
+  WireReader in(batch, "message batch", "", source);
   while (!in.at_end()) {
     const auto kind = in.get<Kind>();
     auto body = in.get_bytes();
-    WireReader reader(
-        body, std::string(kind_name(kind)) + " message from rank " + std::to_string(source));
+    WireReader reader(body, kind_name(kind), " message", source);
     if (kind == Kind::data) {
       receive_data(source, reader, handler);
     } else {

@@ -18,7 +18,7 @@ Frames WireReader::get_frames() {
   const auto count = get<std::uint32_t>();
   // Each buffer takes at least its u64 length: refuse a count the message cannot hold.
   if (count > remaining() / sizeof(std::uint64_t)) {
-    throw SerializationError("corrupt " + what_ + ": " + std::to_string(count) +
+    throw SerializationError("corrupt " + name() + ": " + std::to_string(count) +
                              " frame buffers announced at offset " + std::to_string(count_at) +
                              ", but only " + std::to_string(remaining()) + " bytes follow");
   }
@@ -30,8 +30,13 @@ Frames WireReader::get_frames() {
   return frames;
 }
 
+std::string WireReader::name() const {
+  if (!what_prefix_) return what_;
+  return std::string(what_prefix_) + what_suffix_ + " from rank " + std::to_string(source_);
+}
+
 void WireReader::fail(std::size_t wanted) const {
-  throw SerializationError("corrupt " + what_ + ": " + std::to_string(wanted) +
+  throw SerializationError("corrupt " + name() + ": " + std::to_string(wanted) +
                            " bytes wanted at offset " + std::to_string(offset_) + " of " +
                            std::to_string(bytes_.size()));
 }

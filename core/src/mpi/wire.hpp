@@ -55,6 +55,11 @@ class WireReader {
   /// `what` names the message in errors ("assign message from rank 2").
   WireReader(std::span<const std::byte> bytes, std::string what) noexcept
       : bytes_(bytes), what_(std::move(what)) {}
+  /// Names the message in errors as "<what><suffix> from rank <source>" ("assign message
+  /// from rank 2"), a name made only if it fails: the progress loop reads a message per task.
+  WireReader(std::span<const std::byte> bytes, const char* what, const char* suffix,
+             int source) noexcept
+      : bytes_(bytes), what_prefix_(what), what_suffix_(suffix), source_(source) {}
 
   template <class T>
   requires std::is_trivially_copyable_v<T> T get() {
@@ -102,7 +107,12 @@ class WireReader {
 
   std::span<const std::byte> bytes_;
   std::size_t offset_ = 0;
+  std::string name() const;
+
   std::string what_;
+  const char* what_prefix_ = nullptr;
+  const char* what_suffix_ = "";
+  int source_ = -1;
 };
 
 }  // namespace tessera::detail
