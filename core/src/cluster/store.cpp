@@ -299,33 +299,11 @@ bool Store::over_target() const {
   return limits_.memory_limit != 0 && memory_bytes_ > threshold(limits_.spill_fraction);
 }
 
-void Store::spill_to_target() {
-  if (limits_.memory_limit == 0) return;
-  const auto target = threshold(limits_.spill_fraction);
-  // Walks from the least recently used end; spill() unlinks the candidate, so `next` stays.
-  auto next = recency_.end();
-  while (memory_bytes_ > target && next != recency_.begin()) {
-    const auto candidate = std::prev(next);
-    const DataKey key = *candidate;
-    Entry& entry = entries_.find(key)->second;
-    if (entry.value.use_count() > 1) {
-      next = candidate;
-      continue;
-    }
-    try {
-      spill(key, entry);
-    } catch (const IoError& error) {
-      drop_beyond_pause(error.what());
-      return;
-    }
-  }
-}
-
-// A spill failed: the results that do not fit under the pause threshold go (least recently
-// used first), so that the worker neither exceeds its limit nor stays paused with nothing
-// that could ever free memory.
-void Store::drop_beyond_pause(const std::string& why) {
-  const auto keep = threshold(limits_.pause_fraction);
+// Walks the results in memory from the least recently used, passing over those in use
+// outside the store, and hands each to `evict`, which takes it out of memory (and out of
+// recency_, so `next` stays valid), until memory is at or below `keep`.
+template <class Evict>
+void Store::evict_until(std::size_t keep, Evict&& evict) {
   auto next = recency_.end();
   while (memory_bytes_ > keep && next != recency_.begin()) {
     const auto candidate = std::prev(next);
@@ -335,6 +313,25 @@ void Store::drop_beyond_pause(const std::string& why) {
       next = candidate;
       continue;
     }
+    evict(key, entry);
+  }
+}
+
+void Store::spill_to_target() {
+  if (limits_.memory_limit == 0) return;
+  try {
+    evict_until(threshold(limits_.spill_fraction),
+                [&](const DataKey& key, Entry& entry) { spill(key, entry); });
+  } catch (const IoError& error) {
+    drop_beyond_pause(error.what());
+  }
+}
+
+// A spill failed: the results that do not fit under the pause threshold go (least recently
+// used first), so that the worker neither exceeds its limit nor stays paused with nothing
+// that could ever free memory.
+void Store::drop_beyond_pause(const std::string& why) {
+  evict_until(threshold(limits_.pause_fraction), [&](const DataKey& key, Entry& entry) {
     recency_.erase(std::exchange(entry.recency, recency_.end()));
     memory_bytes_ -= entry.bytes;
     entry.lost = "store: " + describe(key) + " of " + bytes_text(entry.bytes) +
@@ -346,7 +343,7 @@ void Store::drop_beyond_pause(const std::string& why) {
     entry.bytes = 0;
     entry.value.reset();
     lost_.push_back(LostResult{key, entry.lost});
-  }
+  });
 }
 
 void Store::spill(const DataKey& key, Entry& entry) {

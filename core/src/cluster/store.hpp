@@ -103,6 +103,8 @@ class Store {
     std::uint64_t offset = 0;  // of the record in the spill file, while spilled
   };
 
+  template <class Evict>
+  void evict_until(std::size_t keep, Evict&& evict);
   void spill_to_target();
   void drop_beyond_pause(const std::string& why);
   void spill(const DataKey& key, Entry& entry);
