@@ -21,10 +21,15 @@ struct IsVector : std::false_type {};
 template <class T, class A>
 struct IsVector<std::vector<T, A>> : std::true_type {};
 
-/// Memory a value uses, counting the contents of Buffers, strings and vectors.
+/// Memory a value uses, counting the contents of Buffers, strings and vectors, and asking
+/// types that know theirs (a member `std::size_t approximate_bytes() const noexcept`).
 template <class T>
 std::size_t approximate_bytes(const T& value) noexcept {
-  if constexpr (std::is_same_v<T, Buffer>) {
+  if constexpr (requires {
+                  { value.approximate_bytes() } noexcept;
+                }) {
+    return value.approximate_bytes();
+  } else if constexpr (std::is_same_v<T, Buffer>) {
     return sizeof(Buffer) + value.size();
   } else if constexpr (std::is_same_v<T, std::string>) {
     return sizeof(std::string) + value.capacity();

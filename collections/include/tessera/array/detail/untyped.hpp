@@ -1,0 +1,182 @@
+#pragma once
+// The untyped array operations behind Array<T>: internals of tessera/array.hpp, not part of
+// the API. Array<T> works out result types at compile time and calls these, which check
+// shapes, build the graph of layers and lower it to tasks.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tessera/array/block.hpp"
+#include "tessera/array/dtype.hpp"
+#include "tessera/array/options.hpp"
+#include "tessera/array/shape.hpp"
+#include "tessera/detail/node.hpp"
+#include "tessera/future.hpp"
+
+namespace tessera::detail::array {
+
+/// An array expression; defined in the collections library.
+struct ArrayNode;
+using Handle = std::shared_ptr<const ArrayNode>;
+
+enum class Unary : std::uint8_t {
+  negative,
+  positive,
+  abs,
+  sign,
+  square,
+  sqrt,
+  cbrt,
+  exp,
+  exp2,
+  expm1,
+  log,
+  log2,
+  log10,
+  log1p,
+  sin,
+  cos,
+  tan,
+  arcsin,
+  arccos,
+  arctan,
+  sinh,
+  cosh,
+  tanh,
+  floor,
+  ceil,
+  trunc,
+  rint,
+  isnan,
+  isinf,
+  isfinite,
+  logical_not,
+  invert
+};
+
+enum class Binary : std::uint8_t {
+  add,
+  subtract,
+  multiply,
+  divide,
+  floor_divide,
+  remainder,
+  power,
+  maximum,
+  minimum,
+  fmax,
+  fmin,
+  arctan2,
+  hypot,
+  equal,
+  not_equal,
+  less,
+  less_equal,
+  greater,
+  greater_equal,
+  logical_and,
+  logical_or,
+  logical_xor,
+  bitwise_and,
+  bitwise_or,
+  bitwise_xor
+};
+
+enum class Reduction : std::uint8_t {
+  sum,
+  prod,
+  min,
+  max,
+  mean,
+  var,
+  std,
+  argmin,
+  argmax,
+  any,
+  all,
+  nansum,
+  nanprod,
+  nanmin,
+  nanmax,
+  nanmean,
+  nanvar,
+  nanstd,
+  nanargmin,
+  nanargmax
+};
+
+/// A C++ scalar in an expression: its kind for promotion, and its value in every form.
+struct Scalar {
+  ScalarKind kind = ScalarKind::floating;
+  double f = 0;
+  std::int64_t i = 0;
+  std::uint64_t u = 0;
+
+  template <class S>
+  static Scalar of(S value) {
+    Scalar s;
+    s.kind = detail::scalar_kind<S>();
+    s.f = static_cast<double>(value);
+    if constexpr (std::is_floating_point_v<S>) {
+      s.i = s.f != s.f ? 0 : static_cast<std::int64_t>(value);  // NaN: no integer value
+      s.u = s.f < 0 || s.f != s.f ? 0 : static_cast<std::uint64_t>(value);
+    } else {
+      s.i = static_cast<std::int64_t>(value);
+      s.u = static_cast<std::uint64_t>(value);
+    }
+    return s;
+  }
+};
+
+enum class Distribution : std::uint8_t { uniform, normal, integers };
+
+// Properties.
+DType dtype(const Handle& a);
+const Shape& shape(const Handle& a);
+Chunks chunks(const Handle& a);
+Shape numblocks(const Handle& a);
+std::string summary(const Handle& a);
+/// ArrayError if `a` is empty (a default-constructed Array).
+void check_valid(const Handle& a, const char* operation);
+
+// Creation.
+Handle from_host(DType dtype, const void* data, const Shape& shape, const ChunkSpec& chunks);
+Handle full(DType dtype, const Shape& shape, Scalar value, const ChunkSpec& chunks);
+Handle arange(DType dtype, double start, double step, std::int64_t count, const ChunkSpec& chunks);
+Handle linspace(DType dtype, double start, double stop, std::int64_t count, bool endpoint,
+                const ChunkSpec& chunks);
+Handle random(DType dtype, Distribution distribution, std::uint64_t seed, double a, double b,
+              const Shape& shape, const ChunkSpec& chunks);
+/// An array whose blocks are the results (Blocks) of `nodes`, in C order of the block grid.
+Handle from_block_nodes(DType dtype, const Shape& shape, const Chunks& chunks,
+                        std::vector<NodePtr> nodes, std::string name);
+/// An array whose block (in C order) is made by calling `code` on its BlockInfo; the result is
+/// a std::vector of the element type (vector<uint8_t> for bool).
+Handle from_block_function(DType dtype, const Shape& shape, const ChunkSpec& chunks,
+                           std::shared_ptr<const TaskCode> code);
+/// An array whose blocks are the results of delayed std::vectors (uint8_t for bool).
+Handle from_vector_nodes(DType dtype, const Shape& shape, const Chunks& chunks,
+                         std::vector<NodePtr> nodes);
+
+// Elementwise.
+Handle unary(Unary op, const Handle& a);
+Handle binary(Binary op, const Handle& a, const Handle& b);
+Handle binary_scalar(Binary op, const Handle& a, Scalar s, bool scalar_first);
+Handle where(const Handle& condition, const Handle& a, const Handle& b);
+Handle astype(const Handle& a, DType dtype);
+Handle transpose(const Handle& a, const std::vector<int>& axes);
+
+// Reductions.
+Handle reduce(Reduction op, const Handle& a, const Axes& axes, const ReduceOptions& options);
+
+// Running.
+/// The tasks that make every block, in C order of the block grid.
+std::vector<NodePtr> block_nodes(const Handle& a);
+/// An array of the same shape and chunks whose blocks are the given futures.
+Handle from_futures(const Handle& like, const std::vector<FutureStatePtr>& futures);
+/// Runs the graph and copies the blocks into one block of the whole array.
+Block compute(const Handle& a);
+
+}  // namespace tessera::detail::array

@@ -1,0 +1,496 @@
+#include "evaluate.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "dispatch.hpp"
+#include "kernels.hpp"
+#include "random.hpp"
+#include "tessera/array/errors.hpp"
+
+namespace tessera::detail::array {
+namespace {
+
+[[noreturn]] void bad_program(const std::string& problem) {
+  throw ArrayError("array task: " + problem);
+}
+
+void validate(const Program& program, std::span<const Block> inputs) {
+  const auto nd = static_cast<std::int64_t>(program.grid.ndim());
+  if (static_cast<std::int64_t>(inputs.size()) != program.inputs) {
+    bad_program("the program reads " + std::to_string(program.inputs) + " blocks but " +
+                std::to_string(inputs.size()) + " were given");
+  }
+  if (program.code.empty()) bad_program("an empty program");
+  for (std::size_t i = 0; i < program.code.size(); ++i) {
+    const Instruction& in = program.code[i];
+    const auto before = static_cast<std::int32_t>(i);
+    auto operand = [&](std::int32_t k) {
+      if (k < 0 || k >= before)
+        bad_program("instruction " + std::to_string(i) + " reads a later one");
+      return program.code[static_cast<std::size_t>(k)].dtype;
+    };
+    auto mapped = [&] {
+      if (in.map < 0 || in.map + nd > static_cast<std::int64_t>(program.axis_maps.size())) {
+        bad_program("an axis map out of range");
+      }
+    };
+    switch (in.op) {
+      case ExprOp::load:
+        mapped();
+        if (in.leaf < 0 || in.leaf >= program.inputs) bad_program("a load of a missing input");
+        break;
+      case ExprOp::constant:
+        if (in.leaf < 0 || in.leaf >= static_cast<std::int32_t>(program.constants.size())) {
+          bad_program("a missing constant");
+        }
+        break;
+      case ExprOp::generate: {
+        mapped();
+        if (in.leaf < 0 || in.leaf >= static_cast<std::int32_t>(program.generators.size())) {
+          bad_program("a missing generator");
+        }
+        const auto& g = program.generators[static_cast<std::size_t>(in.leaf)];
+        if (g.shape_offset < 0 || g.ndim < 0 ||
+            g.shape_offset + g.ndim > static_cast<std::int64_t>(program.generator_shapes.size())) {
+          bad_program("a generator shape out of range");
+        }
+        break;
+      }
+      case ExprOp::unary:
+        if (operand(in.a) != in.from) bad_program("an operand of the wrong type");
+        break;
+      case ExprOp::binary:
+        if (operand(in.a) != in.from || operand(in.b) != in.from) {
+          bad_program("an operand of the wrong type");
+        }
+        break;
+      case ExprOp::where:
+        if (operand(in.a) != DType::bool_ || operand(in.b) != in.dtype ||
+            operand(in.c) != in.dtype) {
+          bad_program("an operand of the wrong type");
+        }
+        break;
+      case ExprOp::cast:
+        if (operand(in.a) != in.from) bad_program("an operand of the wrong type");
+        break;
+    }
+  }
+  if (program.code.back().dtype != program.dtype) bad_program("a result of the wrong type");
+}
+
+struct Axis {
+  std::int64_t length;
+  std::vector<std::int64_t> strides;  // one per stream
+};
+
+// Strides of the input of load `in` along each axis of the block of `shape`.
+std::vector<std::int64_t> load_strides(const Program& program, const Instruction& in,
+                                       const Block& input, const Shape& shape) {
+  if (input.dtype != in.dtype) {
+    bad_program(std::string("an input block of ") + dtype_name(input.dtype) + " where " +
+                dtype_name(in.dtype) + " was expected");
+  }
+  const auto source_strides = c_strides(input.shape);
+  std::vector<bool> used(input.shape.size(), false);
+  std::vector<std::int64_t> strides(shape.size(), 0);
+  for (std::size_t d = 0; d < shape.size(); ++d) {
+    const std::int32_t p = program.axis_maps[static_cast<std::size_t>(in.map) + d];
+    if (p < 0) continue;
+    if (p >= static_cast<std::int32_t>(input.shape.size()))
+      bad_program("an axis map beyond its input");
+    const auto sp = static_cast<std::size_t>(p);
+    used[sp] = true;
+    if (input.shape[sp] == shape[d]) {
+      strides[d] = shape[d] == 1 ? 0 : source_strides[sp];
+    } else if (input.shape[sp] != 1) {
+      bad_program("an input block of shape " + to_string(input.shape) +
+                  " does not fit a block of shape " + to_string(shape));
+    }
+  }
+  for (std::size_t p = 0; p < used.size(); ++p) {
+    if (!used[p] && input.shape[p] != 1) {
+      bad_program("an input block of shape " + to_string(input.shape) +
+                  " has an axis that the block of shape " + to_string(shape) + " does not read");
+    }
+  }
+  return strides;
+}
+
+class Evaluator {
+ public:
+  Evaluator(const Program& program, std::span<const Block> inputs)
+      : program_(program),
+        inputs_(inputs),
+        slots_(program.code.size()),
+        scratch_(program.code.size() * static_cast<std::size_t>(tile_size) * 8) {}
+
+  void run(std::int64_t block, std::span<const Stream> extra, TileSink& sink) {
+    const ChunkGrid& grid = program_.grid;
+    const Shape index = grid.block_index(block);
+    const Shape shape = grid.block_shape(index);
+    const Shape start = grid.block_start(index);
+    const std::size_t nd = shape.size();
+
+    // One stream per load and generate instruction, then the extra ones.
+    std::vector<std::vector<std::int64_t>> strides;
+    std::vector<std::int64_t> bases;
+    stream_of_.assign(program_.code.size(), -1);
+    for (std::size_t i = 0; i < program_.code.size(); ++i) {
+      const Instruction& in = program_.code[i];
+      if (in.op == ExprOp::load) {
+        stream_of_[i] = static_cast<std::int32_t>(strides.size());
+        strides.push_back(
+            load_strides(program_, in, inputs_[static_cast<std::size_t>(in.leaf)], shape));
+        bases.push_back(0);
+      } else if (in.op == ExprOp::generate) {
+        stream_of_[i] = static_cast<std::int32_t>(strides.size());
+        const auto& g = program_.generators[static_cast<std::size_t>(in.leaf)];
+        const Shape own(program_.generator_shapes.begin() + g.shape_offset,
+                        program_.generator_shapes.begin() + g.shape_offset + g.ndim);
+        const auto own_strides = c_strides(own);
+        std::vector<std::int64_t> s(nd, 0);
+        std::int64_t base = 0;
+        for (std::size_t d = 0; d < nd; ++d) {
+          const std::int32_t p = program_.axis_maps[static_cast<std::size_t>(in.map) + d];
+          if (p < 0 || p >= g.ndim || own[static_cast<std::size_t>(p)] == 1) continue;
+          s[d] = own_strides[static_cast<std::size_t>(p)];
+          base += start[d] * s[d];
+        }
+        strides.push_back(std::move(s));
+        bases.push_back(base);
+      } else if (in.op == ExprOp::constant) {
+        fill_constant(i);
+      }
+    }
+    const std::size_t own_streams = strides.size();
+    for (const Stream& s : extra) {
+      strides.push_back(s.strides);
+      bases.push_back(s.base);
+    }
+    const std::size_t streams = strides.size();
+
+    // Axes of length > 1, merged where every stream runs on contiguously.
+    std::vector<Axis> axes;
+    for (std::size_t d = 0; d < nd; ++d) {
+      if (shape[d] == 0) return;
+      if (shape[d] == 1) continue;
+      Axis axis{shape[d], std::vector<std::int64_t>(streams)};
+      for (std::size_t k = 0; k < streams; ++k) axis.strides[k] = strides[k][d];
+      if (!axes.empty()) {
+        Axis& previous = axes.back();
+        bool contiguous = true;
+        for (std::size_t k = 0; k < streams && contiguous; ++k) {
+          contiguous = previous.strides[k] == axis.strides[k] * axis.length;
+        }
+        if (contiguous) {
+          previous.length *= axis.length;
+          previous.strides = axis.strides;
+          continue;
+        }
+      }
+      axes.push_back(std::move(axis));
+    }
+    if (axes.empty()) axes.push_back(Axis{1, std::vector<std::int64_t>(streams, 0)});
+
+    const Axis& inner = axes.back();
+    std::vector<std::int64_t> counter(axes.size() - 1, 0);
+    std::vector<std::int64_t> row(bases);
+    std::vector<std::int64_t> tile_bases(streams);
+    for (;;) {
+      for (std::int64_t t = 0; t < inner.length; t += tile_size) {
+        const std::int64_t n = std::min(tile_size, inner.length - t);
+        for (std::size_t k = 0; k < streams; ++k) tile_bases[k] = row[k] + t * inner.strides[k];
+        const void* values = compute_tile(n, tile_bases.data(), inner.strides.data());
+        sink.tile(values, n, tile_bases.data() + own_streams, inner.strides.data() + own_streams);
+      }
+      // Next row: the odometer over the outer axes.
+      std::size_t a = counter.size();
+      while (a > 0) {
+        --a;
+        for (std::size_t k = 0; k < streams; ++k) row[k] += axes[a].strides[k];
+        if (++counter[a] < axes[a].length) break;
+        for (std::size_t k = 0; k < streams; ++k) row[k] -= axes[a].strides[k] * axes[a].length;
+        counter[a] = 0;
+        if (a == 0) return;
+      }
+      if (counter.empty()) return;
+    }
+  }
+
+ private:
+  void* scratch(std::size_t i) {
+    return scratch_.data() + i * static_cast<std::size_t>(tile_size) * 8;
+  }
+
+  void fill_constant(std::size_t i) {
+    const Instruction& in = program_.code[i];
+    const Scalar& s = program_.constants[static_cast<std::size_t>(in.leaf)];
+    with_type(in.dtype, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      T value;
+      if constexpr (is_float_v<T>) {
+        value = static_cast<T>(s.f);
+      } else if constexpr (std::is_same_v<T, bool>) {
+        value = s.kind == ScalarKind::floating ? s.f != 0 : s.i != 0;
+      } else if constexpr (std::is_same_v<T, std::uint64_t>) {
+        value = s.kind == ScalarKind::floating ? convert<T>(s.f) : s.u;
+      } else {
+        value = s.kind == ScalarKind::floating ? convert<T>(s.f) : static_cast<T>(s.i);
+      }
+      T* out = static_cast<T*>(scratch(i));
+      std::fill(out, out + tile_size, value);
+    });
+    slots_[i] = scratch(i);
+  }
+
+  const void* compute_tile(std::int64_t n, const std::int64_t* bases, const std::int64_t* steps) {
+    for (std::size_t i = 0; i < program_.code.size(); ++i) {
+      const Instruction& in = program_.code[i];
+      switch (in.op) {
+        case ExprOp::constant:
+          break;
+        case ExprOp::load:
+          load(i, in, n, bases[stream_of_[i]], steps[stream_of_[i]]);
+          break;
+        case ExprOp::generate:
+          generate(i, in, n, bases[stream_of_[i]], steps[stream_of_[i]]);
+          break;
+        case ExprOp::unary:
+          unary(i, in, n);
+          break;
+        case ExprOp::binary:
+          binary(i, in, n);
+          break;
+        case ExprOp::where:
+          where(i, in, n);
+          break;
+        case ExprOp::cast:
+          cast(i, in, n);
+          break;
+      }
+    }
+    return slots_.back();
+  }
+
+  void load(std::size_t i, const Instruction& in, std::int64_t n, std::int64_t base,
+            std::int64_t step) {
+    const Block& input = inputs_[static_cast<std::size_t>(in.leaf)];
+    const std::size_t size = itemsize(in.dtype);
+    const std::byte* first = input.data.data() + base * static_cast<std::int64_t>(size);
+    if (step == 1) {
+      slots_[i] = first;
+      return;
+    }
+    with_type(in.dtype, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      const T* source = reinterpret_cast<const T*>(first);
+      T* out = static_cast<T*>(scratch(i));
+      if (step == 0) {
+        std::fill(out, out + n, source[0]);
+      } else {
+        for (std::int64_t j = 0; j < n; ++j) out[j] = source[j * step];
+      }
+    });
+    slots_[i] = scratch(i);
+  }
+
+  void generate(std::size_t i, const Instruction& in, std::int64_t n, std::int64_t base,
+                std::int64_t step) {
+    const GeneratorSpec& g = program_.generators[static_cast<std::size_t>(in.leaf)];
+    with_type(in.dtype, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      T* out = static_cast<T*>(scratch(i));
+      for (std::int64_t j = 0; j < n; ++j) {
+        const std::int64_t index = base + j * step;
+        double value;
+        if (g.kind == GeneratorKind::iota) {
+          value = index == g.last_index ? g.last : g.a + static_cast<double>(index) * g.b;
+        } else if (g.distribution == Distribution::uniform) {
+          value = random_uniform(static_cast<std::uint64_t>(index), g.seed, g.a, g.b);
+          if constexpr (std::is_same_v<T, float>) {  // rounding up to high is not in [low, high)
+            if (static_cast<T>(value) >= static_cast<T>(g.b))
+              value = std::nextafter(static_cast<T>(g.b), static_cast<T>(g.a));
+          }
+        } else if (g.distribution == Distribution::normal) {
+          value = random_normal(static_cast<std::uint64_t>(index), g.seed, g.a, g.b);
+        } else {
+          out[j] = static_cast<T>(random_integer(static_cast<std::uint64_t>(index), g.seed,
+                                                 static_cast<std::int64_t>(g.a),
+                                                 static_cast<std::int64_t>(g.b)));
+          continue;
+        }
+        out[j] = convert<T>(value);
+      }
+    });
+    slots_[i] = scratch(i);
+  }
+
+  void unary(std::size_t i, const Instruction& in, std::int64_t n) {
+    const auto op = static_cast<Unary>(in.code);
+    const void* a = slots_[static_cast<std::size_t>(in.a)];
+    with_type(in.from, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      const T* x = static_cast<const T*>(a);
+      if (is_predicate(op)) {
+        bool* out = static_cast<bool*>(scratch(i));
+        for (std::int64_t j = 0; j < n; ++j) out[j] = unary_predicate(op, x[j]);
+      } else {
+        T* out = static_cast<T*>(scratch(i));
+        unary_loop(op, x, out, n);
+      }
+    });
+    slots_[i] = scratch(i);
+  }
+
+  template <class T>
+  static void unary_loop(Unary op, const T* x, T* out, std::int64_t n) {
+    // The common cases as their own loops, so that the compiler vectorizes them.
+    switch (op) {
+      case Unary::negative:
+        if constexpr (is_float_v<T>) {
+          for (std::int64_t j = 0; j < n; ++j) out[j] = -x[j];
+          return;
+        }
+        break;
+      case Unary::square:
+        if constexpr (is_float_v<T>) {
+          for (std::int64_t j = 0; j < n; ++j) out[j] = x[j] * x[j];
+          return;
+        }
+        break;
+      case Unary::sqrt:
+        if constexpr (is_float_v<T>) {
+          for (std::int64_t j = 0; j < n; ++j) out[j] = std::sqrt(x[j]);
+          return;
+        }
+        break;
+      default:
+        break;
+    }
+    for (std::int64_t j = 0; j < n; ++j) out[j] = unary_value(op, x[j]);
+  }
+
+  void binary(std::size_t i, const Instruction& in, std::int64_t n) {
+    const auto op = static_cast<Binary>(in.code);
+    const void* a = slots_[static_cast<std::size_t>(in.a)];
+    const void* b = slots_[static_cast<std::size_t>(in.b)];
+    with_type(in.from, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      const T* x = static_cast<const T*>(a);
+      const T* y = static_cast<const T*>(b);
+      if (is_predicate(op)) {
+        bool* out = static_cast<bool*>(scratch(i));
+        for (std::int64_t j = 0; j < n; ++j) out[j] = predicate_value(op, x[j], y[j]);
+      } else {
+        binary_loop(op, x, y, static_cast<T*>(scratch(i)), n);
+      }
+    });
+    slots_[i] = scratch(i);
+  }
+
+  template <class T>
+  static void binary_loop(Binary op, const T* x, const T* y, T* out, std::int64_t n) {
+    if constexpr (is_float_v<T>) {
+      switch (op) {
+        case Binary::add:
+          for (std::int64_t j = 0; j < n; ++j) out[j] = x[j] + y[j];
+          return;
+        case Binary::subtract:
+          for (std::int64_t j = 0; j < n; ++j) out[j] = x[j] - y[j];
+          return;
+        case Binary::multiply:
+          for (std::int64_t j = 0; j < n; ++j) out[j] = x[j] * y[j];
+          return;
+        case Binary::divide:
+          for (std::int64_t j = 0; j < n; ++j) out[j] = x[j] / y[j];
+          return;
+        default:
+          break;
+      }
+    }
+    for (std::int64_t j = 0; j < n; ++j) out[j] = binary_value(op, x[j], y[j]);
+  }
+
+  void where(std::size_t i, const Instruction& in, std::int64_t n) {
+    const bool* c = static_cast<const bool*>(slots_[static_cast<std::size_t>(in.a)]);
+    const void* a = slots_[static_cast<std::size_t>(in.b)];
+    const void* b = slots_[static_cast<std::size_t>(in.c)];
+    with_type(in.dtype, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      const T* x = static_cast<const T*>(a);
+      const T* y = static_cast<const T*>(b);
+      T* out = static_cast<T*>(scratch(i));
+      for (std::int64_t j = 0; j < n; ++j) out[j] = c[j] ? x[j] : y[j];
+    });
+    slots_[i] = scratch(i);
+  }
+
+  void cast(std::size_t i, const Instruction& in, std::int64_t n) {
+    const void* a = slots_[static_cast<std::size_t>(in.a)];
+    with_type(in.from, [&](auto from_tag) {
+      using F = typename decltype(from_tag)::type;
+      with_type(in.dtype, [&](auto to_tag) {
+        using T = typename decltype(to_tag)::type;
+        const F* x = static_cast<const F*>(a);
+        T* out = static_cast<T*>(scratch(i));
+        for (std::int64_t j = 0; j < n; ++j) out[j] = convert<T>(x[j]);
+      });
+    });
+    slots_[i] = scratch(i);
+  }
+
+  const Program& program_;
+  std::span<const Block> inputs_;
+  std::vector<const void*> slots_;
+  std::vector<std::int32_t> stream_of_;
+  std::vector<std::byte> scratch_;
+};
+
+class BlockWriter final : public TileSink {
+ public:
+  explicit BlockWriter(Block& block) : out_(block.data.data()), size_(itemsize(block.dtype)) {}
+  void tile(const void* values, std::int64_t count, const std::int64_t*,
+            const std::int64_t*) override {
+    const auto bytes = static_cast<std::size_t>(count) * size_;
+    std::memcpy(out_, values, bytes);
+    out_ += bytes;
+  }
+
+ private:
+  std::byte* out_;
+  std::size_t size_;
+};
+
+}  // namespace
+
+std::vector<std::int64_t> c_strides(const Shape& shape) {
+  std::vector<std::int64_t> strides(shape.size(), 1);
+  for (std::size_t d = shape.size(); d-- > 1;) strides[d - 1] = strides[d] * shape[d];
+  return strides;
+}
+
+void evaluate(const Program& program, std::int64_t block, std::span<const Block> inputs,
+              std::span<const Stream> extra, TileSink& sink) {
+  validate(program, inputs);
+  if (block < 0 || block >= program.grid.blocks()) {
+    bad_program("block " + std::to_string(block) + " of a grid of " +
+                std::to_string(program.grid.blocks()));
+  }
+  Evaluator(program, inputs).run(block, extra, sink);
+}
+
+Block evaluate_block(const Program& program, std::int64_t block, std::span<const Block> inputs) {
+  if (block < 0 || block >= program.grid.blocks()) {
+    bad_program("block " + std::to_string(block) + " of a grid of " +
+                std::to_string(program.grid.blocks()));
+  }
+  Block out =
+      Block::allocate(program.dtype, program.grid.block_shape(program.grid.block_index(block)));
+  BlockWriter writer(out);
+  evaluate(program, block, inputs, {}, writer);
+  return out;
+}
+
+}  // namespace tessera::detail::array

@@ -1,0 +1,45 @@
+#pragma once
+// Evaluating a compiled expression over one block, tile by tile: each instruction works on a
+// few hundred elements at a time in a small scratch area that stays in cache, so a chain of
+// operations costs one pass over the inputs and no intermediate blocks.
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "program.hpp"
+
+namespace tessera::detail::array {
+
+/// Elements per tile.
+inline constexpr std::int64_t tile_size = 512;
+
+/// An index stream that a consumer of tiles needs besides the values (the cell of a partial
+/// reduction, the global index of an element): base + sum over axes of index * stride.
+struct Stream {
+  std::vector<std::int64_t> strides;  ///< one per axis of the block
+  std::int64_t base = 0;
+};
+
+/// Receives the values of a block in C order, a tile at a time.
+class TileSink {
+ public:
+  virtual ~TileSink() = default;
+  /// `count` values of the program's type at `values`; for each extra stream k, the value
+  /// of its first element is bases[k], and it grows by steps[k] from one element to the next.
+  virtual void tile(const void* values, std::int64_t count, const std::int64_t* bases,
+                    const std::int64_t* steps) = 0;
+};
+
+/// Evaluates `program` over its block `block` (C order in its grid), reading `inputs`.
+/// ArrayError if the inputs do not fit the program (their number, types or shapes).
+void evaluate(const Program& program, std::int64_t block, std::span<const Block> inputs,
+              std::span<const Stream> extra, TileSink& sink);
+
+/// The block `block` of `program`, as a new Block.
+Block evaluate_block(const Program& program, std::int64_t block, std::span<const Block> inputs);
+
+/// C-order strides of a shape, in elements.
+std::vector<std::int64_t> c_strides(const Shape& shape);
+
+}  // namespace tessera::detail::array

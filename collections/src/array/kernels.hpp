@@ -1,0 +1,341 @@
+#pragma once
+// The reference kernels of elementwise operations: what one element of each operation is, for
+// each element type, with NumPy's semantics (integer arithmetic wraps around, integer division
+// by zero gives 0, floor division and remainder round towards minus infinity, maximum and
+// minimum propagate NaN). Every other implementation is tested against these.
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+
+#include "tessera/array/detail/untyped.hpp"
+#include "tessera/array/errors.hpp"
+
+namespace tessera::detail::array {
+
+template <class T>
+inline constexpr bool is_float_v = std::is_floating_point_v<T>;
+
+/// a op b with wrap-around for integers (signed overflow is undefined in C++, not in NumPy).
+template <class T>
+T wrap_add(T a, T b) noexcept {
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    using U = std::make_unsigned_t<T>;
+    return static_cast<T>(static_cast<U>(static_cast<U>(a) + static_cast<U>(b)));
+  } else {
+    return a + b;
+  }
+}
+template <class T>
+T wrap_sub(T a, T b) noexcept {
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    using U = std::make_unsigned_t<T>;
+    return static_cast<T>(static_cast<U>(static_cast<U>(a) - static_cast<U>(b)));
+  } else {
+    return a - b;
+  }
+}
+template <class T>
+T wrap_mul(T a, T b) noexcept {
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    using U = std::conditional_t<sizeof(T) < sizeof(unsigned), unsigned, std::make_unsigned_t<T>>;
+    return static_cast<T>(static_cast<U>(static_cast<U>(a) * static_cast<U>(b)));
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return a && b;
+  } else {
+    return a * b;
+  }
+}
+
+template <class T>
+T floor_divide(T a, T b) noexcept {
+  if constexpr (is_float_v<T>) {
+    if (b == 0) return a / b;
+    T mod = std::fmod(a, b);
+    T div = (a - mod) / b;
+    if (mod != 0 && ((b < 0) != (mod < 0))) div -= 1;
+    if (div == 0) return std::copysign(T(0), a / b);
+    T floor = std::floor(div);
+    if (div - floor > T(0.5)) floor += 1;
+    return floor;
+  } else if constexpr (std::is_signed_v<T>) {
+    if (b == 0) return 0;
+    if (b == -1) return wrap_sub(T(0), a);
+    T q = a / b;
+    if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+    return q;
+  } else {
+    return b == 0 ? T(0) : static_cast<T>(a / b);
+  }
+}
+
+template <class T>
+T remainder(T a, T b) noexcept {
+  if constexpr (is_float_v<T>) {
+    if (b == 0) return std::fmod(a, b);
+    T mod = std::fmod(a, b);
+    if (mod != 0) {
+      if ((b < 0) != (mod < 0)) mod += b;
+    } else {
+      mod = std::copysign(T(0), b);
+    }
+    return mod;
+  } else if constexpr (std::is_signed_v<T>) {
+    if (b == 0 || b == -1) return 0;
+    T r = a % b;
+    if (r != 0 && ((r < 0) != (b < 0))) r += b;
+    return r;
+  } else {
+    return b == 0 ? T(0) : static_cast<T>(a % b);
+  }
+}
+
+template <class T>
+T power(T a, T b) {
+  if constexpr (is_float_v<T>) {
+    return std::pow(a, b);
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return a || !b;  // not reached: the graph refuses power of bools
+  } else {
+    if constexpr (std::is_signed_v<T>) {
+      if (b < 0) throw ArrayError("power: integers to negative integer powers are not allowed");
+    }
+    T result = 1;
+    T base = a;
+    auto exponent = static_cast<std::make_unsigned_t<T>>(b);
+    while (exponent) {
+      if (exponent & 1u) result = wrap_mul(result, base);
+      base = wrap_mul(base, base);
+      exponent >>= 1u;
+    }
+    return result;
+  }
+}
+
+template <class T>
+T maximum(T a, T b) noexcept {
+  if constexpr (is_float_v<T>) {
+    return (a >= b || std::isnan(a)) ? a : b;
+  } else {
+    return a >= b ? a : b;
+  }
+}
+template <class T>
+T minimum(T a, T b) noexcept {
+  if constexpr (is_float_v<T>) {
+    return (a <= b || std::isnan(a)) ? a : b;
+  } else {
+    return a <= b ? a : b;
+  }
+}
+
+/// One element of a binary operation whose result has the operands' type.
+template <class T>
+T binary_value(Binary op, T a, T b) {
+  switch (op) {
+    case Binary::add:
+      if constexpr (std::is_same_v<T, bool>) return a || b;
+      return wrap_add(a, b);
+    case Binary::subtract:
+      return wrap_sub(a, b);
+    case Binary::multiply:
+      if constexpr (std::is_same_v<T, bool>) return a && b;
+      return wrap_mul(a, b);
+    case Binary::divide:
+      return a / b;
+    case Binary::floor_divide:
+      return floor_divide(a, b);
+    case Binary::remainder:
+      return remainder(a, b);
+    case Binary::power:
+      return power(a, b);
+    case Binary::maximum:
+      return maximum(a, b);
+    case Binary::minimum:
+      return minimum(a, b);
+    case Binary::fmax:
+      if constexpr (is_float_v<T>) return std::fmax(a, b);
+      return maximum(a, b);
+    case Binary::fmin:
+      if constexpr (is_float_v<T>) return std::fmin(a, b);
+      return minimum(a, b);
+    case Binary::arctan2:
+      if constexpr (is_float_v<T>) return std::atan2(a, b);
+      break;
+    case Binary::hypot:
+      if constexpr (is_float_v<T>) return std::hypot(a, b);
+      break;
+    case Binary::bitwise_and:
+      if constexpr (!is_float_v<T>) return static_cast<T>(a & b);
+      break;
+    case Binary::bitwise_or:
+      if constexpr (!is_float_v<T>) return static_cast<T>(a | b);
+      break;
+    case Binary::bitwise_xor:
+      if constexpr (!is_float_v<T>) return static_cast<T>(a ^ b);
+      break;
+    default:
+      break;
+  }
+  return T{};  // not reached: the graph checks operand types
+}
+
+/// One element of a comparison or logical operation (operands of type T, result bool).
+template <class T>
+bool predicate_value(Binary op, T a, T b) noexcept {
+  switch (op) {
+    case Binary::equal:
+      return a == b;
+    case Binary::not_equal:
+      return a != b;
+    case Binary::less:
+      return a < b;
+    case Binary::less_equal:
+      return a <= b;
+    case Binary::greater:
+      return a > b;
+    case Binary::greater_equal:
+      return a >= b;
+    case Binary::logical_and:
+      return a != T(0) && b != T(0);
+    case Binary::logical_or:
+      return a != T(0) || b != T(0);
+    case Binary::logical_xor:
+      return (a != T(0)) != (b != T(0));
+    default:
+      return false;
+  }
+}
+
+inline bool is_predicate(Binary op) noexcept {
+  return op >= Binary::equal && op <= Binary::logical_xor;
+}
+inline bool is_predicate(Unary op) noexcept {
+  return op == Unary::isnan || op == Unary::isinf || op == Unary::isfinite ||
+         op == Unary::logical_not;
+}
+
+/// One element of a unary operation whose result has the operand's type.
+template <class T>
+T unary_value(Unary op, T a) noexcept {
+  if constexpr (is_float_v<T>) {
+    switch (op) {
+      case Unary::negative:
+        return -a;
+      case Unary::positive:
+        return a;
+      case Unary::abs:
+        return std::fabs(a);
+      case Unary::sign:
+        return std::isnan(a) ? a : T((a > 0) - (a < 0));
+      case Unary::square:
+        return a * a;
+      case Unary::sqrt:
+        return std::sqrt(a);
+      case Unary::cbrt:
+        return std::cbrt(a);
+      case Unary::exp:
+        return std::exp(a);
+      case Unary::exp2:
+        return std::exp2(a);
+      case Unary::expm1:
+        return std::expm1(a);
+      case Unary::log:
+        return std::log(a);
+      case Unary::log2:
+        return std::log2(a);
+      case Unary::log10:
+        return std::log10(a);
+      case Unary::log1p:
+        return std::log1p(a);
+      case Unary::sin:
+        return std::sin(a);
+      case Unary::cos:
+        return std::cos(a);
+      case Unary::tan:
+        return std::tan(a);
+      case Unary::arcsin:
+        return std::asin(a);
+      case Unary::arccos:
+        return std::acos(a);
+      case Unary::arctan:
+        return std::atan(a);
+      case Unary::sinh:
+        return std::sinh(a);
+      case Unary::cosh:
+        return std::cosh(a);
+      case Unary::tanh:
+        return std::tanh(a);
+      case Unary::floor:
+        return std::floor(a);
+      case Unary::ceil:
+        return std::ceil(a);
+      case Unary::trunc:
+        return std::trunc(a);
+      case Unary::rint:
+        return std::nearbyint(a);
+      default:
+        return a;
+    }
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return op == Unary::invert ? !a : a;
+  } else {
+    switch (op) {
+      case Unary::negative:
+        return wrap_sub(T(0), a);
+      case Unary::abs:
+        if constexpr (std::is_signed_v<T>) return a < 0 ? wrap_sub(T(0), a) : a;
+        return a;
+      case Unary::sign:
+        if constexpr (std::is_signed_v<T>) return T((a > 0) - (a < 0));
+        return T(a > 0);
+      case Unary::square:
+        return wrap_mul(a, a);
+      case Unary::invert:
+        return static_cast<T>(~a);
+      default:
+        return a;  // positive, floor, ceil, trunc
+    }
+  }
+}
+
+template <class T>
+bool unary_predicate(Unary op, T a) noexcept {
+  switch (op) {
+    case Unary::isnan:
+      if constexpr (is_float_v<T>) return std::isnan(a);
+      return false;
+    case Unary::isinf:
+      if constexpr (is_float_v<T>) return std::isinf(a);
+      return false;
+    case Unary::isfinite:
+      if constexpr (is_float_v<T>) return std::isfinite(a);
+      return true;
+    default:  // logical_not
+      return a == T(0);
+  }
+}
+
+/// C++'s conversion where it is defined; NumPy's (on x86-64) where C++ leaves it undefined:
+/// a float that does not fit the integer type becomes the smallest value of a signed 64-bit
+/// integer, which narrower types then take modulo their size.
+template <class To, class From>
+To convert(From value) noexcept {
+  if constexpr (std::is_same_v<To, bool>) {
+    return value != From(0);
+  } else if constexpr (is_float_v<From> && !is_float_v<To>) {
+    constexpr double two63 = 9223372036854775808.0;
+    if constexpr (std::is_same_v<To, std::uint64_t>) {
+      if (value >= From(0) && static_cast<double>(value) < 2 * two63) return static_cast<To>(value);
+    }
+    const auto v = static_cast<double>(value);
+    const std::int64_t wide = (v >= -two63 && v < two63) ? static_cast<std::int64_t>(v)
+                                                         : std::numeric_limits<std::int64_t>::min();
+    return static_cast<To>(wide);
+  } else {
+    return static_cast<To>(value);
+  }
+}
+
+}  // namespace tessera::detail::array

@@ -1,0 +1,110 @@
+#include "program.hpp"
+
+#include <unordered_map>
+
+namespace tessera::detail::array {
+namespace {
+
+class Compiler {
+ public:
+  explicit Compiler(Compiled& out) : out_(out) {}
+
+  std::int32_t visit(const Expr& e) {
+    if (auto it = done_.find(&e); it != done_.end()) return it->second;
+    Instruction in;
+    in.op = e.op;
+    in.dtype = e.dtype;
+    Program& p = out_.program;
+    switch (e.op) {
+      case ExprOp::load:
+        in.leaf = static_cast<std::int32_t>(out_.sources.size());
+        out_.sources.push_back({e.layer, e.axis_map});
+        in.map = append_map(e.axis_map);
+        break;
+      case ExprOp::constant:
+        in.leaf = static_cast<std::int32_t>(p.constants.size());
+        p.constants.push_back(e.scalar);
+        break;
+      case ExprOp::generate: {
+        const Generator& g = e.generator;
+        GeneratorSpec spec;
+        spec.kind = g.kind;
+        spec.distribution = g.distribution;
+        spec.seed = g.seed;
+        spec.a = g.a;
+        spec.b = g.b;
+        spec.last = g.last;
+        spec.last_index = g.last_index;
+        spec.shape_offset = static_cast<std::int32_t>(p.generator_shapes.size());
+        spec.ndim = static_cast<std::int32_t>(g.shape.size());
+        p.generator_shapes.insert(p.generator_shapes.end(), g.shape.begin(), g.shape.end());
+        in.leaf = static_cast<std::int32_t>(p.generators.size());
+        p.generators.push_back(spec);
+        in.map = append_map(e.axis_map);
+        break;
+      }
+      case ExprOp::unary:
+        in.code = static_cast<std::uint8_t>(e.unary);
+        in.a = visit(*e.operands[0]);
+        in.from = e.operands[0]->dtype;
+        break;
+      case ExprOp::binary:
+        in.code = static_cast<std::uint8_t>(e.binary);
+        in.a = visit(*e.operands[0]);
+        in.b = visit(*e.operands[1]);
+        in.from = e.operands[0]->dtype;
+        break;
+      case ExprOp::where:
+        in.a = visit(*e.operands[0]);
+        in.b = visit(*e.operands[1]);
+        in.c = visit(*e.operands[2]);
+        in.from = e.dtype;
+        break;
+      case ExprOp::cast:
+        in.a = visit(*e.operands[0]);
+        in.from = e.operands[0]->dtype;
+        break;
+    }
+    p.code.push_back(in);
+    const auto index = static_cast<std::int32_t>(p.code.size() - 1);
+    done_.emplace(&e, index);
+    return index;
+  }
+
+ private:
+  std::int32_t append_map(const std::vector<int>& map) {
+    auto& maps = out_.program.axis_maps;
+    const auto offset = static_cast<std::int32_t>(maps.size());
+    maps.insert(maps.end(), map.begin(), map.end());
+    return offset;
+  }
+
+  Compiled& out_;
+  std::unordered_map<const Expr*, std::int32_t> done_;
+};
+
+}  // namespace
+
+Compiled compile(const ArrayNode& array) {
+  Compiled out;
+  out.program.dtype = array.dtype;
+  out.program.grid = array.grid;
+  Compiler(out).visit(*array.expr);
+  out.program.inputs = static_cast<std::int32_t>(out.sources.size());
+  return out;
+}
+
+std::int64_t source_block(const Compiled::Source& source, const Shape& index) {
+  const ChunkGrid& grid = source.layer->grid;
+  std::int64_t flat = 0;
+  for (std::size_t p = 0; p < grid.ndim(); ++p) {
+    std::int64_t i = 0;
+    for (std::size_t d = 0; d < source.axis_map.size(); ++d) {
+      if (source.axis_map[d] == static_cast<int>(p)) i = index[d];
+    }
+    flat = flat * grid.count(p) + i;
+  }
+  return flat;
+}
+
+}  // namespace tessera::detail::array

@@ -1,0 +1,75 @@
+#pragma once
+// Program: an elementwise expression compiled for the tasks that evaluate it block by block.
+// Instructions are in evaluation order and each writes one slot; loads name the task's
+// inputs (blocks of layers) by position. A Program travels with its tasks, so it holds no
+// pointers.
+
+#include <cstdint>
+#include <vector>
+
+#include "expr.hpp"
+#include "fields_codec.hpp"
+
+namespace tessera::detail::array {
+
+struct Instruction {
+  ExprOp op = ExprOp::constant;
+  std::uint8_t code = 0;                ///< the Unary or Binary operation
+  DType dtype = DType::float64;         ///< of the result
+  DType from = DType::float64;          ///< of the operands (cast, comparisons, logical operations)
+  std::int32_t a = -1, b = -1, c = -1;  ///< operand instructions
+  std::int32_t leaf = -1;               ///< load: input position; constant, generate: table index
+  std::int32_t map = -1;  ///< load, generate: offset of the axis map in Program::axis_maps
+};
+
+struct GeneratorSpec {
+  GeneratorKind kind = GeneratorKind::iota;
+  Distribution distribution = Distribution::uniform;
+  std::uint64_t seed = 0;
+  double a = 0, b = 0, last = 0;
+  std::int64_t last_index = -1;
+  std::int32_t shape_offset = 0;  ///< in Program::generator_shapes
+  std::int32_t ndim = 0;
+};
+
+struct Program {
+  DType dtype = DType::float64;  ///< of the result
+  ChunkGrid grid;                ///< of the array it computes
+  std::vector<Instruction> code;
+  std::vector<std::int32_t> axis_maps;
+  std::vector<Scalar> constants;
+  std::vector<GeneratorSpec> generators;
+  std::vector<std::int64_t> generator_shapes;
+  std::int32_t inputs = 0;
+
+  static constexpr auto fields() {
+    return std::make_tuple(&Program::dtype, &Program::grid, &Program::code, &Program::axis_maps,
+                           &Program::constants, &Program::generators, &Program::generator_shapes,
+                           &Program::inputs);
+  }
+  /// True if the program only reads input 0 unchanged (a plain copy of a block).
+  bool is_plain_load() const noexcept { return code.size() == 1 && code[0].op == ExprOp::load; }
+};
+
+/// A compiled expression, with the blocks its loads read.
+struct Compiled {
+  Program program;
+  struct Source {
+    LayerPtr layer;
+    std::vector<int> axis_map;
+  };
+  std::vector<Source> sources;  ///< one per input position
+};
+
+/// Compiles `array`'s expression; ArrayError if the program would not be valid.
+Compiled compile(const ArrayNode& array);
+
+/// The block of `source` that block `index` of the compiled array reads.
+std::int64_t source_block(const Compiled::Source& source, const Shape& index);
+
+}  // namespace tessera::detail::array
+
+namespace tessera::detail {
+template <>
+struct StdCodec<array::Program> : array::FieldsCodec<array::Program> {};
+}  // namespace tessera::detail

@@ -1,0 +1,64 @@
+#pragma once
+// Reductions as trees: a partial result per input block (evaluating the input's expression
+// on the way, so nothing elementwise before a reduction makes a block of its own), partial
+// results merged `split_every` at a time, and a final step that turns the merged partial
+// into the result's block.
+
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+#include "expr.hpp"
+#include "fields_codec.hpp"
+#include "program.hpp"
+#include "tessera/delayed.hpp"
+
+namespace tessera::detail::array {
+
+/// The state of a reduction over some elements, one Block per field (a sum; a count and a
+/// sum; n, mean and M2; a value and its index; ...), each of the partial shape: the
+/// input block's shape with the reduced axes of length 1.
+using Partial = std::vector<Block>;
+
+/// What the tasks of a reduction need to know; one per reduction, shared by its tasks.
+struct ReduceSpec {
+  Program input;  ///< evaluates a block of the reduced array
+  Reduction op = Reduction::sum;
+  std::vector<std::uint8_t> reduced;  ///< per input axis: 1 if reduced
+  std::int32_t ddof = 0;
+  DType result = DType::float64;
+  std::uint8_t keepdims = 0;
+
+  static constexpr auto fields() {
+    return std::make_tuple(&ReduceSpec::input, &ReduceSpec::op, &ReduceSpec::reduced,
+                           &ReduceSpec::ddof, &ReduceSpec::result, &ReduceSpec::keepdims);
+  }
+};
+
+class ReductionLayer final : public Layer {
+ public:
+  ReductionLayer(Handle input, ReduceSpec spec, std::int64_t split_every, ChunkGrid grid,
+                 std::string name);
+  NodePtr make_block(Lowering& lowering, std::int64_t linear) const override;
+
+ private:
+  Handle input_;
+  ReduceSpec spec_;
+  std::int64_t split_every_;
+  mutable std::once_flag spec_once_;
+  mutable Delayed<ReduceSpec> spec_node_;
+};
+
+/// The result type of `op` on elements of `input`.
+DType reduction_result(Reduction op, DType input);
+
+Partial partial_reduce(const ReduceSpec& spec, std::int64_t block, std::span<const Block> inputs);
+Partial combine_partials(const ReduceSpec& spec, const std::vector<Partial>& parts);
+Block finish_reduction(const ReduceSpec& spec, const std::vector<Partial>& parts);
+
+}  // namespace tessera::detail::array
+
+namespace tessera::detail {
+template <>
+struct StdCodec<array::ReduceSpec> : array::FieldsCodec<array::ReduceSpec> {};
+}  // namespace tessera::detail
