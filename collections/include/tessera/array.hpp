@@ -154,6 +154,12 @@ class Array {
     return reduce<std::int64_t>(R::nanargmax, axis, o);
   }
 
+  // --- structure: indexing, masks, reshape, rechunk (members) ---
+
+  // --- linear algebra and sorting (members) ---
+
+  // --- block programming (members) ---
+
   /// The expression behind the array (internal).
   const detail::array::Handle& handle() const { return checked("use"); }
   explicit Array(detail::array::Handle handle) : handle_(std::move(handle)) {}
@@ -337,6 +343,12 @@ Array<T> integers(std::int64_t low, std::int64_t high, Shape shape, ChunkSpec ch
                                         chunks));
 }
 }  // namespace random
+
+// --- structure: concatenate, stack, ... (free functions) ------------------------------------
+
+// --- linear algebra and sorting (free functions) ---------------------------------------------
+
+// --- block programming (free functions) ------------------------------------------------------
 
 // --- elementwise -----------------------------------------------------------------------------
 

@@ -171,6 +171,12 @@ Handle transpose(const Handle& a, const std::vector<int>& axes);
 // Reductions.
 Handle reduce(Reduction op, const Handle& a, const Axes& axes, const ReduceOptions& options);
 
+// Structure: indexing, masks, reshape, rechunk, concatenate, stack.
+
+// Linear algebra and sorting.
+
+// Block programming.
+
 // Running.
 /// The tasks that make every block, in C order of the block grid.
 std::vector<NodePtr> block_nodes(const Handle& a);
