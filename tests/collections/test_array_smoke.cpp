@@ -21,3 +21,28 @@ TEST_CASE("an array made from a vector computes back to the same values") {
   CHECK(mean(4) == Approx(31));
   CHECK(x.argmax().compute().item() == 34);
 }
+
+TEST_CASE("transposed reads of 3-d blocks give the values of the transposed array") {
+  tessera::Client client(tessera::ClientOptions{"sync"});
+  // Blocks whose transposed reads go through row panels, with several outer indices; the
+  // second shape has fewer rows than a panel holds.
+  for (const auto& [rows, cols] : {std::pair<std::int64_t, std::int64_t>{40, 50}, {8, 10}}) {
+    const tessera::Shape shape{3, rows, cols};
+    std::vector<double> values(static_cast<std::size_t>(3 * rows * cols));
+    for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<double>(i);
+    auto at = [&](std::int64_t a, std::int64_t j, std::int64_t i) {
+      return values[static_cast<std::size_t>((a * rows + j) * cols + i)];
+    };
+    auto x = tessera::from_vector(values, shape, ChunkSpec{2, rows, cols});
+    auto y = (x.transpose({0, 2, 1}) + 0.0).compute();
+    auto z = (x.T() * 1.0).compute();
+    for (std::int64_t a = 0; a < 3; ++a) {
+      for (std::int64_t i = 0; i < cols; ++i) {
+        for (std::int64_t j = 0; j < rows; ++j) {
+          REQUIRE(y(a, i, j) == at(a, j, i));
+          REQUIRE(z(i, j, a) == at(a, j, i));
+        }
+      }
+    }
+  }
+}

@@ -197,6 +197,13 @@ std::ostream& operator<<(std::ostream& out, const Array<T>& a) {
   return out << a.summary();
 }
 
+/// Waits until every block of a persisted array is computed (as Dask's wait(x.persist())).
+/// Errors of its tasks are not thrown here; compute() reports them.
+template <class T>
+void wait(const Array<T>& persisted) {
+  detail::array::wait(persisted.handle());
+}
+
 // --- creation --------------------------------------------------------------------------------
 
 /// An array holding a copy of `values` (C order) with the given shape, split into blocks.

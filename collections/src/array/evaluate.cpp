@@ -1,6 +1,7 @@
 #include "evaluate.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -195,11 +196,14 @@ class Evaluator {
     if (axes.empty()) axes.push_back(Axis{1, std::vector<std::int64_t>(streams, 0)});
 
     const Axis& inner = axes.back();
+    plan_panels(axes);
     std::vector<std::int64_t> counter(axes.size() - 1, 0);
     std::vector<std::int64_t> row(bases);
     std::vector<std::int64_t> tile_bases(streams);
     for (;;) {
+      if (!panels_.empty()) fill_panels(axes, counter.back(), row);
       for (std::int64_t t = 0; t < inner.length; t += tile_size) {
+        tile_offset_ = t;
         const std::int64_t n = std::min(tile_size, inner.length - t);
         for (std::size_t k = 0; k < streams; ++k) tile_bases[k] = row[k] + t * inner.strides[k];
         const void* values = compute_tile(n, tile_bases.data(), inner.strides.data());
@@ -210,7 +214,12 @@ class Evaluator {
       while (a > 0) {
         --a;
         for (std::size_t k = 0; k < streams; ++k) row[k] += axes[a].strides[k];
-        if (++counter[a] < axes[a].length) break;
+        if (++counter[a] < axes[a].length) {
+          if (a + 1 < counter.size()) {
+            for (Panel& panel : panels_) panel.first = -1;  // rows of another outer index
+          }
+          break;
+        }
         for (std::size_t k = 0; k < streams; ++k) row[k] -= axes[a].strides[k] * axes[a].length;
         counter[a] = 0;
         if (a == 0) return;
@@ -220,6 +229,70 @@ class Evaluator {
   }
 
  private:
+  // A load that reads across its input's rows (a transposed block) would touch one cache line
+  // per element. Instead, up to 16 rows of the block are gathered at once into a panel,
+  // reading the input along its rows, and each row's tiles then read the panel contiguously.
+  struct Panel {
+    std::size_t instruction;
+    std::size_t stream;
+    std::int64_t rows = 0;    // rows a panel holds
+    std::int64_t first = -1;  // the index along the outer axis of its first row; -1: none
+    std::vector<std::byte> data;
+  };
+
+  void plan_panels(const std::vector<Axis>& axes) {
+    panels_.clear();
+    if (axes.size() < 2) return;
+    const Axis& inner = axes.back();
+    const Axis& outer = axes[axes.size() - 2];
+    for (std::size_t i = 0; i < program_.code.size(); ++i) {
+      const Instruction& in = program_.code[i];
+      if (in.op != ExprOp::load) continue;
+      const auto k = static_cast<std::size_t>(stream_of_[i]);
+      const std::int64_t across = std::abs(inner.strides[k]);
+      const std::int64_t along = std::abs(outer.strides[k]);
+      if (across <= 1 || along == 0 || along >= across) continue;
+      const std::int64_t bytes_per_row =
+          inner.length * static_cast<std::int64_t>(itemsize(in.dtype));
+      const std::int64_t rows = std::min<std::int64_t>(
+          {16, outer.length, (256 << 10) / std::max<std::int64_t>(bytes_per_row, 1)});
+      if (rows < 4) continue;
+      panels_.push_back(Panel{
+          i, k, rows, -1, std::vector<std::byte>(static_cast<std::size_t>(rows * bytes_per_row))});
+    }
+    panel_row_.assign(program_.code.size(), nullptr);
+  }
+
+  // Points each panel load at the current row, gathering the next rows when needed.
+  void fill_panels(const std::vector<Axis>& axes, std::int64_t outer_index,
+                   const std::vector<std::int64_t>& row) {
+    const Axis& inner = axes.back();
+    const Axis& outer = axes[axes.size() - 2];
+    for (Panel& panel : panels_) {
+      const Instruction& in = program_.code[panel.instruction];
+      const auto size = static_cast<std::int64_t>(itemsize(in.dtype));
+      if (panel.first < 0 || outer_index < panel.first || outer_index >= panel.first + panel.rows) {
+        panel.first = outer_index;
+        const std::int64_t rows = std::min(panel.rows, outer.length - outer_index);
+        const std::byte* source = inputs_[static_cast<std::size_t>(in.leaf)].data.data();
+        const std::int64_t base = row[panel.stream];
+        const std::int64_t across = inner.strides[panel.stream];
+        const std::int64_t along = outer.strides[panel.stream];
+        with_type(in.dtype, [&](auto tag) {
+          using T = typename decltype(tag)::type;
+          const T* from = reinterpret_cast<const T*>(source);
+          T* to = reinterpret_cast<T*>(panel.data.data());
+          for (std::int64_t c = 0; c < inner.length; ++c) {
+            const T* column = from + base + c * across;
+            for (std::int64_t r = 0; r < rows; ++r) to[r * inner.length + c] = column[r * along];
+          }
+        });
+      }
+      panel_row_[panel.instruction] =
+          panel.data.data() + (outer_index - panel.first) * inner.length * size;
+    }
+  }
+
   void* scratch(std::size_t i) {
     return scratch_.data() + i * static_cast<std::size_t>(tile_size) * 8;
   }
@@ -278,6 +351,10 @@ class Evaluator {
             std::int64_t step) {
     const Block& input = inputs_[static_cast<std::size_t>(in.leaf)];
     const std::size_t size = itemsize(in.dtype);
+    if (!panels_.empty() && panel_row_[i]) {
+      slots_[i] = panel_row_[i] + tile_offset_ * static_cast<std::int64_t>(size);
+      return;
+    }
     const std::byte* first = input.data.data() + base * static_cast<std::int64_t>(size);
     if (step == 1) {
       slots_[i] = first;
@@ -445,6 +522,9 @@ class Evaluator {
   std::span<const Block> inputs_;
   std::vector<const void*> slots_;
   std::vector<std::int32_t> stream_of_;
+  std::vector<Panel> panels_;
+  std::vector<const std::byte*> panel_row_;  // per instruction: its current panel row, or null
+  std::int64_t tile_offset_ = 0;
   std::vector<std::byte> scratch_;
 };
 

@@ -86,6 +86,18 @@ std::vector<NodePtr> block_nodes(const Handle& a) {
   return nodes;
 }
 
+void wait(const Handle& a) {
+  std::vector<FutureStatePtr> held;
+  for (const auto& node : block_nodes(a)) {
+    if (node->is_task() || node->args.empty()) continue;
+    if (const auto* future = std::get_if<FutureRef>(&node->args[0]))
+      held.push_back(future->state());
+  }
+  std::vector<FutureState*> states;
+  for (const auto& state : held) states.push_back(state.get());
+  wait_for_states(states, states.size(), Clock::time_point::max());
+}
+
 Block compute(const Handle& a) {
   auto client = get_client();
   std::vector<Future<Block>> futures;

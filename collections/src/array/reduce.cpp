@@ -186,6 +186,18 @@ void merge_moments(std::int64_t& n, double& mean, double& m2, std::int64_t nb, d
 
 // --- partial results of a block ----------------------------------------------------------------
 
+/// The sum of n values as double, in four interleaved partial sums (which also pipelines).
+template <class T>
+double sum_of(const T* x, std::int64_t n) noexcept {
+  double s[4] = {0, 0, 0, 0};
+  std::int64_t j = 0;
+  for (; j + 4 <= n; j += 4) {
+    for (int u = 0; u < 4; ++u) s[u] += static_cast<double>(x[j + u]);
+  }
+  for (; j < n; ++j) s[0] += static_cast<double>(x[j]);
+  return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
 template <class T>
 class PartialSink final : public TileSink {
  public:
@@ -233,22 +245,15 @@ class PartialSink final : public TileSink {
         }
         acc[cell] = wrap_mul(acc[cell], total);
       } else if constexpr (is_float_v<T>) {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        std::int64_t j = 0;
+        double s0 = 0;
         if (!op_.nan_skip) {
-          for (; j + 4 <= n; j += 4) {
-            s0 += x[j];
-            s1 += x[j + 1];
-            s2 += x[j + 2];
-            s3 += x[j + 3];
-          }
-          for (; j < n; ++j) s0 += x[j];
+          s0 = sum_of(x, n);
         } else {
-          for (; j < n; ++j) {
+          for (std::int64_t j = 0; j < n; ++j) {
             if (!std::isnan(x[j])) s0 += x[j];
           }
         }
-        acc[cell] += static_cast<A>((s0 + s1) + (s2 + s3));
+        acc[cell] += static_cast<A>(s0);
       } else {
         for (std::int64_t j = 0; j < n; ++j) total = wrap_add(total, static_cast<A>(x[j]));
         acc[cell] = wrap_add(acc[cell], total);
@@ -278,16 +283,7 @@ class PartialSink final : public TileSink {
     double* sum = field<double>(p_, 0);
     std::int64_t* count = field<std::int64_t>(p_, 1);
     if (step == 0 && !op_.nan_skip) {
-      double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      std::int64_t j = 0;
-      for (; j + 4 <= n; j += 4) {
-        s0 += static_cast<double>(x[j]);
-        s1 += static_cast<double>(x[j + 1]);
-        s2 += static_cast<double>(x[j + 2]);
-        s3 += static_cast<double>(x[j + 3]);
-      }
-      for (; j < n; ++j) s0 += static_cast<double>(x[j]);
-      sum[cell] += (s0 + s1) + (s2 + s3);
+      sum[cell] += sum_of(x, n);
       count[cell] += n;
       return;
     }
@@ -305,19 +301,37 @@ class PartialSink final : public TileSink {
     double* m2 = field<double>(p_, 2);
     if (step == 0) {  // the tile's own moments (two passes over cached data), then merged
       std::int64_t k = 0;
-      double sum = 0;
-      for (std::int64_t j = 0; j < n; ++j) {
-        if (op_.nan_skip && is_nan(x[j])) continue;
-        sum += static_cast<double>(x[j]);
-        ++k;
-      }
-      if (k == 0) return;
-      const double m = sum / static_cast<double>(k);
-      double squares = 0;
-      for (std::int64_t j = 0; j < n; ++j) {
-        if (op_.nan_skip && is_nan(x[j])) continue;
-        const double d = static_cast<double>(x[j]) - m;
-        squares += d * d;
+      double m = 0, squares = 0;
+      if (op_.nan_skip) {
+        double sum = 0;
+        for (std::int64_t j = 0; j < n; ++j) {
+          if (is_nan(x[j])) continue;
+          sum += static_cast<double>(x[j]);
+          ++k;
+        }
+        if (k == 0) return;
+        m = sum / static_cast<double>(k);
+        for (std::int64_t j = 0; j < n; ++j) {
+          if (is_nan(x[j])) continue;
+          const double d = static_cast<double>(x[j]) - m;
+          squares += d * d;
+        }
+      } else {
+        k = n;
+        m = sum_of(x, n) / static_cast<double>(n);
+        double q[4] = {0, 0, 0, 0};
+        std::int64_t j = 0;
+        for (; j + 4 <= n; j += 4) {
+          for (int u = 0; u < 4; ++u) {
+            const double d = static_cast<double>(x[j + u]) - m;
+            q[u] += d * d;
+          }
+        }
+        for (; j < n; ++j) {
+          const double d = static_cast<double>(x[j]) - m;
+          q[0] += d * d;
+        }
+        squares = (q[0] + q[1]) + (q[2] + q[3]);
       }
       merge_moments(count[cell], mean[cell], m2[cell], k, m, squares);
       return;

@@ -182,6 +182,8 @@ Handle reduce(Reduction op, const Handle& a, const Axes& axes, const ReduceOptio
 std::vector<NodePtr> block_nodes(const Handle& a);
 /// An array of the same shape and chunks whose blocks are the given futures.
 Handle from_futures(const Handle& like, const std::vector<FutureStatePtr>& futures);
+/// Waits until the blocks of `a` that are held as futures (a persisted array) are done.
+void wait(const Handle& a);
 /// Runs the graph and copies the blocks into one block of the whole array.
 Block compute(const Handle& a);
 

@@ -1,0 +1,183 @@
+// Array workloads on an n x n float64 array of seeded random numbers in chunk x chunk blocks,
+// persisted before the clock starts (as the same workloads with Dask), and the machine's own
+// memory copy bandwidth measured in the same run. One JSON line per workload and repetition:
+//   {"workload":"sum_x_plus_xT","engine":"threads","params":{...},"seconds":...,"rate":<GB/s>}
+// rate is GB/s of input read (1e9 bytes), except copy (bytes read + written per second) and
+// graph_1e6_chunks (chunks per second; "bytes_per_chunk" is the memory held per chunk).
+//
+//   tessera_bench_array --engine threads --n 10000 --chunk 1000 [--repeat 3]
+//       [--workloads copy,sum_x_plus_xT,mean_axis0,std,graph_1e6_chunks]
+//   mpirun -n 3 tessera_bench_array --engine mpi --n 10000 --chunk 1000
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <tessera/array.hpp>
+#include <tessera/tessera.hpp>
+#include <thread>
+#include <vector>
+
+namespace {
+
+struct Options {
+  std::string engine = "threads";
+  long n = 10000;
+  long chunk = 1000;
+  int repeat = 1;
+  unsigned threads = 0;
+  std::vector<std::string> workloads{"copy", "sum_x_plus_xT", "mean_axis0", "std",
+                                     "graph_1e6_chunks"};
+};
+
+[[noreturn]] void usage(const char* problem) {
+  if (problem) std::fprintf(stderr, "tessera_bench_array: %s\n", problem);
+  std::fprintf(problem ? stderr : stdout,
+               "usage: tessera_bench_array [--engine sync|threads|mpi] [--n N] [--chunk C] "
+               "[--threads T] [--repeat R] [--workloads a,b,...]\n"
+               "workloads: copy, sum_x_plus_xT, mean_axis0, std, graph_1e6_chunks\n");
+  std::exit(problem ? 2 : 0);
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") usage(nullptr);
+    if (i + 1 >= argc) usage(("missing value after " + flag).c_str());
+    std::string value = argv[++i];
+    char* end = nullptr;
+    if (flag == "--engine") {
+      o.engine = value;
+      if (value != "sync" && value != "threads" && value != "mpi") {
+        usage("--engine must be sync, threads or mpi");
+      }
+    } else if (flag == "--n") {
+      o.n = std::strtol(value.c_str(), &end, 10);
+      if (*end || o.n < 1) usage("--n must be a positive integer");
+    } else if (flag == "--chunk") {
+      o.chunk = std::strtol(value.c_str(), &end, 10);
+      if (*end || o.chunk < 1) usage("--chunk must be a positive integer");
+    } else if (flag == "--threads") {
+      o.threads = static_cast<unsigned>(std::strtoul(value.c_str(), &end, 10));
+      if (*end) usage("--threads must be a non-negative integer");
+    } else if (flag == "--repeat") {
+      o.repeat = static_cast<int>(std::strtol(value.c_str(), &end, 10));
+      if (*end || o.repeat < 1) usage("--repeat must be a positive integer");
+    } else if (flag == "--workloads") {
+      o.workloads.clear();
+      std::stringstream list(value);
+      for (std::string w; std::getline(list, w, ',');) o.workloads.push_back(w);
+    } else {
+      usage(("unknown option " + flag).c_str());
+    }
+  }
+  return o;
+}
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+void print(const char* workload, const tessera::Client& client, const Options& o, double seconds,
+           double rate, const std::string& extra = "") {
+  std::printf(
+      "{\"workload\":\"%s\",\"engine\":\"%s\",\"params\":{\"n\":%ld,\"chunk\":%ld,"
+      "\"threads\":%u},\"seconds\":%.6f,\"rate\":%.3f%s}\n",
+      workload, client.scheduler(), o.n, o.chunk, client.threads(), seconds, rate, extra.c_str());
+  std::fflush(stdout);
+}
+
+// One thread copying 256 MiB (or the array's size, if smaller) back and forth: bytes read and
+// written per second, the bound that a pass over memory cannot beat on one core.
+double copy_rate(std::size_t bytes) {
+  bytes = std::min<std::size_t>(bytes, std::size_t{256} << 20);
+  std::vector<char> a(bytes, 1), b(bytes, 2);
+  std::memcpy(b.data(), a.data(), bytes);  // touch both first
+  const int rounds = 8;
+  const auto start = Clock::now();
+  for (int r = 0; r < rounds; ++r) {
+    std::memcpy(r % 2 ? a.data() : b.data(), r % 2 ? b.data() : a.data(), bytes);
+  }
+  const double seconds = since(start);
+  if (a[bytes / 2] != b[bytes / 2]) std::abort();
+  return 2.0 * static_cast<double>(bytes) * rounds / seconds;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options o = parse(argc, argv);
+  std::unique_ptr<tessera::Runtime> runtime;
+  if (o.engine == "mpi") {
+    runtime = std::make_unique<tessera::Runtime>(argc, argv);
+    if (!runtime->distributed()) usage("--engine mpi runs under mpirun with 2 or more ranks");
+  }
+  tessera::Client client =
+      runtime ? runtime->client() : tessera::Client({.scheduler = o.engine, .threads = o.threads});
+  const double bytes = 8.0 * static_cast<double>(o.n) * static_cast<double>(o.n);
+  auto wants = [&](const char* w) {
+    return std::find(o.workloads.begin(), o.workloads.end(), w) != o.workloads.end();
+  };
+
+  tessera::Array<double> x;
+  bool persisted = false;
+  auto input = [&] {
+    if (!persisted) {
+      persisted = true;
+      x = tessera::random::uniform<double>({o.n, o.n}, {o.chunk, o.chunk}, 42).persist();
+      tessera::wait(x);
+    }
+    return x;
+  };
+  for (int r = 0; r < o.repeat; ++r) {
+    if (wants("copy")) {
+      const double rate = copy_rate(static_cast<std::size_t>(bytes));
+      print("copy", client, o,
+            static_cast<double>(std::min<double>(bytes, 256.0 * (1 << 20))) * 16 / rate,
+            rate / 1e9);
+    }
+    if (wants("sum_x_plus_xT")) {
+      auto a = input();
+      const auto start = Clock::now();
+      const double total = (a + a.T()).sum().compute().item();
+      print("sum_x_plus_xT", client, o, since(start), bytes / since(start) / 1e9,
+            ",\"result\":" + std::to_string(total));
+    }
+    if (wants("mean_axis0")) {
+      auto a = input();
+      const auto start = Clock::now();
+      const auto mean = a.mean(0).compute();
+      print("mean_axis0", client, o, since(start), bytes / since(start) / 1e9,
+            ",\"result\":" + std::to_string(mean(0)));
+    }
+    if (wants("std")) {
+      auto a = input();
+      const auto start = Clock::now();
+      const double s = a.std().compute().item();
+      print("std", client, o, since(start), bytes / since(start) / 1e9,
+            ",\"result\":" + std::to_string(s));
+    }
+    if (wants("graph_1e6_chunks")) {
+      // A million chunks, one elementwise operation and a sum: the time and memory of
+      // building the graph and lowering it to tasks (nothing runs).
+      const std::int64_t chunks = 1000000;
+      const auto before = tessera::memory_usage().resident;
+      const auto start = Clock::now();
+      auto big = tessera::random::uniform<double>({chunks * 10}, {10}, 1);
+      auto total = (big * 2.0 + 1.0).sum();
+      auto nodes = tessera::detail::array::block_nodes(total.handle());
+      const double seconds = since(start);
+      const auto after = tessera::memory_usage().resident;
+      const double per_chunk = (static_cast<double>(after) - static_cast<double>(before)) / chunks;
+      print("graph_1e6_chunks", client, o, seconds, chunks / seconds,
+            ",\"bytes_per_chunk\":" + std::to_string(per_chunk));
+    }
+  }
+}
