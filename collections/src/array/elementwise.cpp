@@ -179,7 +179,7 @@ DType binary_result(Binary op, DType common, DType& operand) {
       operand = DType::bool_;
       return DType::bool_;
     default:
-      return is_predicate(op) ? DType::bool_ : common;
+      return reference::is_predicate(op) ? DType::bool_ : common;
   }
 }
 

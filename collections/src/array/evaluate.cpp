@@ -13,6 +13,8 @@
 namespace tessera::detail::array {
 namespace {
 
+using namespace reference;  // the reference kernels
+
 [[noreturn]] void bad_program(const std::string& problem) {
   throw ArrayError("array task: " + problem);
 }
@@ -487,7 +489,9 @@ class Evaluator {
           break;
       }
     }
-    for (std::int64_t j = 0; j < n; ++j) out[j] = binary_value(op, x[j], y[j]);
+    bool error = false;
+    for (std::int64_t j = 0; j < n; ++j) out[j] = binary_value(op, x[j], y[j], error);
+    if (error) throw ArrayError("power: integers to negative integer powers are not allowed");
   }
 
   void where(std::size_t i, const Instruction& in, std::int64_t n) {

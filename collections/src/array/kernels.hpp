@@ -4,22 +4,20 @@
 // by zero gives 0, floor division and remainder round towards minus infinity, maximum and
 // minimum propagate NaN). Every other implementation is tested against these.
 
-#include <cmath>
 #include <cstdint>
-#include <limits>
 #include <type_traits>
 
+#include "kernels/backend.hpp"
 #include "tessera/array/detail/untyped.hpp"
-#include "tessera/array/errors.hpp"
 
-namespace tessera::detail::array {
+namespace tessera::detail::array::TESSERA_KERNEL_BACKEND {
 
 template <class T>
 inline constexpr bool is_float_v = std::is_floating_point_v<T>;
 
 /// a op b with wrap-around for integers (signed overflow is undefined in C++, not in NumPy).
 template <class T>
-T wrap_add(T a, T b) noexcept {
+TESSERA_KERNEL T wrap_add(T a, T b) noexcept {
   if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
     using U = std::make_unsigned_t<T>;
     return static_cast<T>(static_cast<U>(static_cast<U>(a) + static_cast<U>(b)));
@@ -28,7 +26,7 @@ T wrap_add(T a, T b) noexcept {
   }
 }
 template <class T>
-T wrap_sub(T a, T b) noexcept {
+TESSERA_KERNEL T wrap_sub(T a, T b) noexcept {
   if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
     using U = std::make_unsigned_t<T>;
     return static_cast<T>(static_cast<U>(static_cast<U>(a) - static_cast<U>(b)));
@@ -37,7 +35,7 @@ T wrap_sub(T a, T b) noexcept {
   }
 }
 template <class T>
-T wrap_mul(T a, T b) noexcept {
+TESSERA_KERNEL T wrap_mul(T a, T b) noexcept {
   if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
     using U = std::conditional_t<sizeof(T) < sizeof(unsigned), unsigned, std::make_unsigned_t<T>>;
     return static_cast<T>(static_cast<U>(static_cast<U>(a) * static_cast<U>(b)));
@@ -48,15 +46,21 @@ T wrap_mul(T a, T b) noexcept {
   }
 }
 
+/// +0 or -0 with the sign of x (C's copysign(0, x), which Kokkos 3.4 lacks).
 template <class T>
-T floor_divide(T a, T b) noexcept {
+TESSERA_KERNEL T signed_zero(T x) noexcept {
+  return (x < T(0) || (x == T(0) && T(1) / x < T(0))) ? -T(0) : T(0);
+}
+
+template <class T>
+TESSERA_KERNEL T floor_divide(T a, T b) noexcept {
   if constexpr (is_float_v<T>) {
     if (b == 0) return a / b;
-    T mod = std::fmod(a, b);
+    T mod = TESSERA_MATH::fmod(a, b);
     T div = (a - mod) / b;
     if (mod != 0 && ((b < 0) != (mod < 0))) div -= 1;
-    if (div == 0) return std::copysign(T(0), a / b);
-    T floor = std::floor(div);
+    if (div == 0) return signed_zero(a / b);
+    T floor = TESSERA_MATH::floor(div);
     if (div - floor > T(0.5)) floor += 1;
     return floor;
   } else if constexpr (std::is_signed_v<T>) {
@@ -71,14 +75,14 @@ T floor_divide(T a, T b) noexcept {
 }
 
 template <class T>
-T remainder(T a, T b) noexcept {
+TESSERA_KERNEL T remainder(T a, T b) noexcept {
   if constexpr (is_float_v<T>) {
-    if (b == 0) return std::fmod(a, b);
-    T mod = std::fmod(a, b);
+    if (b == 0) return TESSERA_MATH::fmod(a, b);
+    T mod = TESSERA_MATH::fmod(a, b);
     if (mod != 0) {
       if ((b < 0) != (mod < 0)) mod += b;
     } else {
-      mod = std::copysign(T(0), b);
+      mod = signed_zero(b);
     }
     return mod;
   } else if constexpr (std::is_signed_v<T>) {
@@ -91,15 +95,19 @@ T remainder(T a, T b) noexcept {
   }
 }
 
+/// a to the power b; `negative` is set for an integer to a negative power (NumPy's error).
 template <class T>
-T power(T a, T b) {
+TESSERA_KERNEL T power(T a, T b, bool& negative) noexcept {
   if constexpr (is_float_v<T>) {
-    return std::pow(a, b);
+    return TESSERA_MATH::pow(a, b);
   } else if constexpr (std::is_same_v<T, bool>) {
     return a || !b;  // not reached: the graph refuses power of bools
   } else {
     if constexpr (std::is_signed_v<T>) {
-      if (b < 0) throw ArrayError("power: integers to negative integer powers are not allowed");
+      if (b < 0) {
+        negative = true;
+        return 0;
+      }
     }
     T result = 1;
     T base = a;
@@ -114,25 +122,26 @@ T power(T a, T b) {
 }
 
 template <class T>
-T maximum(T a, T b) noexcept {
+TESSERA_KERNEL T maximum(T a, T b) noexcept {
   if constexpr (is_float_v<T>) {
-    return (a >= b || std::isnan(a)) ? a : b;
+    return (a >= b || TESSERA_MATH::isnan(a)) ? a : b;
   } else {
     return a >= b ? a : b;
   }
 }
 template <class T>
-T minimum(T a, T b) noexcept {
+TESSERA_KERNEL T minimum(T a, T b) noexcept {
   if constexpr (is_float_v<T>) {
-    return (a <= b || std::isnan(a)) ? a : b;
+    return (a <= b || TESSERA_MATH::isnan(a)) ? a : b;
   } else {
     return a <= b ? a : b;
   }
 }
 
 /// One element of a binary operation whose result has the operands' type.
+/// `error` is set where the operation has no value (an integer to a negative power).
 template <class T>
-T binary_value(Binary op, T a, T b) {
+TESSERA_KERNEL T binary_value(Binary op, T a, T b, bool& error) noexcept {
   switch (op) {
     case Binary::add:
       if constexpr (std::is_same_v<T, bool>) return a || b;
@@ -149,22 +158,22 @@ T binary_value(Binary op, T a, T b) {
     case Binary::remainder:
       return remainder(a, b);
     case Binary::power:
-      return power(a, b);
+      return power(a, b, error);
     case Binary::maximum:
       return maximum(a, b);
     case Binary::minimum:
       return minimum(a, b);
     case Binary::fmax:
-      if constexpr (is_float_v<T>) return std::fmax(a, b);
+      if constexpr (is_float_v<T>) return TESSERA_MATH::fmax(a, b);
       return maximum(a, b);
     case Binary::fmin:
-      if constexpr (is_float_v<T>) return std::fmin(a, b);
+      if constexpr (is_float_v<T>) return TESSERA_MATH::fmin(a, b);
       return minimum(a, b);
     case Binary::arctan2:
-      if constexpr (is_float_v<T>) return std::atan2(a, b);
+      if constexpr (is_float_v<T>) return TESSERA_MATH::atan2(a, b);
       break;
     case Binary::hypot:
-      if constexpr (is_float_v<T>) return std::hypot(a, b);
+      if constexpr (is_float_v<T>) return TESSERA_MATH::hypot(a, b);
       break;
     case Binary::bitwise_and:
       if constexpr (!is_float_v<T>) return static_cast<T>(a & b);
@@ -183,7 +192,7 @@ T binary_value(Binary op, T a, T b) {
 
 /// One element of a comparison or logical operation (operands of type T, result bool).
 template <class T>
-bool predicate_value(Binary op, T a, T b) noexcept {
+TESSERA_KERNEL bool predicate_value(Binary op, T a, T b) noexcept {
   switch (op) {
     case Binary::equal:
       return a == b;
@@ -208,17 +217,17 @@ bool predicate_value(Binary op, T a, T b) noexcept {
   }
 }
 
-inline bool is_predicate(Binary op) noexcept {
+TESSERA_KERNEL bool is_predicate(Binary op) noexcept {
   return op >= Binary::equal && op <= Binary::logical_xor;
 }
-inline bool is_predicate(Unary op) noexcept {
+TESSERA_KERNEL bool is_predicate(Unary op) noexcept {
   return op == Unary::isnan || op == Unary::isinf || op == Unary::isfinite ||
          op == Unary::logical_not;
 }
 
 /// One element of a unary operation whose result has the operand's type.
 template <class T>
-T unary_value(Unary op, T a) noexcept {
+TESSERA_KERNEL T unary_value(Unary op, T a) noexcept {
   if constexpr (is_float_v<T>) {
     switch (op) {
       case Unary::negative:
@@ -226,55 +235,55 @@ T unary_value(Unary op, T a) noexcept {
       case Unary::positive:
         return a;
       case Unary::abs:
-        return std::fabs(a);
+        return TESSERA_MATH::fabs(a);
       case Unary::sign:
-        return std::isnan(a) ? a : T((a > 0) - (a < 0));
+        return TESSERA_MATH::isnan(a) ? a : T((a > 0) - (a < 0));
       case Unary::square:
         return a * a;
       case Unary::sqrt:
-        return std::sqrt(a);
+        return TESSERA_MATH::sqrt(a);
       case Unary::cbrt:
-        return std::cbrt(a);
+        return TESSERA_MATH::cbrt(a);
       case Unary::exp:
-        return std::exp(a);
+        return TESSERA_MATH::exp(a);
       case Unary::exp2:
-        return std::exp2(a);
+        return TESSERA_MATH::exp2(a);
       case Unary::expm1:
-        return std::expm1(a);
+        return TESSERA_MATH::expm1(a);
       case Unary::log:
-        return std::log(a);
+        return TESSERA_MATH::log(a);
       case Unary::log2:
-        return std::log2(a);
+        return TESSERA_MATH::log2(a);
       case Unary::log10:
-        return std::log10(a);
+        return TESSERA_MATH::log10(a);
       case Unary::log1p:
-        return std::log1p(a);
+        return TESSERA_MATH::log1p(a);
       case Unary::sin:
-        return std::sin(a);
+        return TESSERA_MATH::sin(a);
       case Unary::cos:
-        return std::cos(a);
+        return TESSERA_MATH::cos(a);
       case Unary::tan:
-        return std::tan(a);
+        return TESSERA_MATH::tan(a);
       case Unary::arcsin:
-        return std::asin(a);
+        return TESSERA_MATH::asin(a);
       case Unary::arccos:
-        return std::acos(a);
+        return TESSERA_MATH::acos(a);
       case Unary::arctan:
-        return std::atan(a);
+        return TESSERA_MATH::atan(a);
       case Unary::sinh:
-        return std::sinh(a);
+        return TESSERA_MATH::sinh(a);
       case Unary::cosh:
-        return std::cosh(a);
+        return TESSERA_MATH::cosh(a);
       case Unary::tanh:
-        return std::tanh(a);
+        return TESSERA_MATH::tanh(a);
       case Unary::floor:
-        return std::floor(a);
+        return TESSERA_MATH::floor(a);
       case Unary::ceil:
-        return std::ceil(a);
+        return TESSERA_MATH::ceil(a);
       case Unary::trunc:
-        return std::trunc(a);
+        return TESSERA_MATH::trunc(a);
       case Unary::rint:
-        return std::nearbyint(a);
+        return TESSERA_MATH::nearbyint(a);
       default:
         return a;
     }
@@ -301,16 +310,16 @@ T unary_value(Unary op, T a) noexcept {
 }
 
 template <class T>
-bool unary_predicate(Unary op, T a) noexcept {
+TESSERA_KERNEL bool unary_predicate(Unary op, T a) noexcept {
   switch (op) {
     case Unary::isnan:
-      if constexpr (is_float_v<T>) return std::isnan(a);
+      if constexpr (is_float_v<T>) return TESSERA_MATH::isnan(a);
       return false;
     case Unary::isinf:
-      if constexpr (is_float_v<T>) return std::isinf(a);
+      if constexpr (is_float_v<T>) return TESSERA_MATH::isinf(a);
       return false;
     case Unary::isfinite:
-      if constexpr (is_float_v<T>) return std::isfinite(a);
+      if constexpr (is_float_v<T>) return TESSERA_MATH::isfinite(a);
       return true;
     default:  // logical_not
       return a == T(0);
@@ -321,7 +330,7 @@ bool unary_predicate(Unary op, T a) noexcept {
 /// a float that does not fit the integer type becomes the smallest value of a signed 64-bit
 /// integer, which narrower types then take modulo their size.
 template <class To, class From>
-To convert(From value) noexcept {
+TESSERA_KERNEL To convert(From value) noexcept {
   if constexpr (std::is_same_v<To, bool>) {
     return value != From(0);
   } else if constexpr (is_float_v<From> && !is_float_v<To>) {
@@ -331,11 +340,11 @@ To convert(From value) noexcept {
     }
     const auto v = static_cast<double>(value);
     const std::int64_t wide = (v >= -two63 && v < two63) ? static_cast<std::int64_t>(v)
-                                                         : std::numeric_limits<std::int64_t>::min();
+                                                         : INT64_MIN;
     return static_cast<To>(wide);
   } else {
     return static_cast<To>(value);
   }
 }
 
-}  // namespace tessera::detail::array
+}  // namespace tessera::detail::array::TESSERA_KERNEL_BACKEND

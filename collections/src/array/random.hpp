@@ -3,13 +3,17 @@
 // 3", SC11): a counter-based generator, so the random value of an element is a pure function
 // of the seed and the element's index, whichever task computes it.
 
-#include <array>
-#include <cmath>
 #include <cstdint>
 
-namespace tessera::detail::array {
+#include "kernels/backend.hpp"
 
-inline std::array<std::uint32_t, 4> philox4x32(std::uint64_t counter, std::uint64_t seed) noexcept {
+namespace tessera::detail::array::TESSERA_KERNEL_BACKEND {
+
+struct Philox {
+  std::uint32_t r[4];
+};
+
+TESSERA_KERNEL Philox philox4x32(std::uint64_t counter, std::uint64_t seed) noexcept {
   constexpr std::uint32_t m0 = 0xD2511F53u, m1 = 0xCD9E8D57u;
   constexpr std::uint32_t w0 = 0x9E3779B9u, w1 = 0xBB67AE85u;
   std::uint32_t c0 = static_cast<std::uint32_t>(counter);
@@ -29,30 +33,32 @@ inline std::array<std::uint32_t, 4> philox4x32(std::uint64_t counter, std::uint6
     k0 += w0;
     k1 += w1;
   }
-  return {c0, c1, c2, c3};
+  return Philox{{c0, c1, c2, c3}};
 }
 
 /// Uniform in [0, 1) with 53 random bits.
-inline double unit_double(std::uint32_t hi, std::uint32_t lo) noexcept {
+TESSERA_KERNEL double unit_double(std::uint32_t hi, std::uint32_t lo) noexcept {
   return static_cast<double>((std::uint64_t{hi} << 21) ^ (lo >> 11)) * 0x1.0p-53;
 }
 
-inline double random_uniform(std::uint64_t index, std::uint64_t seed, double low,
+TESSERA_KERNEL double random_uniform(std::uint64_t index, std::uint64_t seed, double low,
                              double high) noexcept {
-  const auto r = philox4x32(index, seed);
+  const Philox p = philox4x32(index, seed);
+  const std::uint32_t* r = p.r;
   return low + (high - low) * unit_double(r[0], r[1]);
 }
 
-inline double random_normal(std::uint64_t index, std::uint64_t seed, double mean,
+TESSERA_KERNEL double random_normal(std::uint64_t index, std::uint64_t seed, double mean,
                             double stddev) noexcept {
-  const auto r = philox4x32(index, seed);
+  const Philox p = philox4x32(index, seed);
+  const std::uint32_t* r = p.r;
   const double u1 = 1.0 - unit_double(r[0], r[1]);  // in (0, 1]: log is finite
   const double u2 = unit_double(r[2], r[3]);
-  return mean + stddev * std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+  return mean + stddev * TESSERA_MATH::sqrt(-2.0 * TESSERA_MATH::log(u1)) * TESSERA_MATH::cos(6.283185307179586 * u2);
 }
 
 /// The high 64 bits of the 128-bit product a * b.
-inline std::uint64_t multiply_high(std::uint64_t a, std::uint64_t b) noexcept {
+TESSERA_KERNEL std::uint64_t multiply_high(std::uint64_t a, std::uint64_t b) noexcept {
   const std::uint64_t a_lo = a & 0xFFFFFFFFu, a_hi = a >> 32;
   const std::uint64_t b_lo = b & 0xFFFFFFFFu, b_hi = b >> 32;
   const std::uint64_t lo_lo = a_lo * b_lo, hi_lo = a_hi * b_lo, lo_hi = a_lo * b_hi;
@@ -61,13 +67,14 @@ inline std::uint64_t multiply_high(std::uint64_t a, std::uint64_t b) noexcept {
 }
 
 /// Uniform in [low, high): the high bits of a 64-bit random number times the range.
-inline std::int64_t random_integer(std::uint64_t index, std::uint64_t seed, std::int64_t low,
+TESSERA_KERNEL std::int64_t random_integer(std::uint64_t index, std::uint64_t seed, std::int64_t low,
                                    std::int64_t high) noexcept {
-  const auto r = philox4x32(index, seed);
+  const Philox p = philox4x32(index, seed);
+  const std::uint32_t* r = p.r;
   const std::uint64_t bits = (std::uint64_t{r[0]} << 32) | r[1];
   const auto range = static_cast<std::uint64_t>(high) - static_cast<std::uint64_t>(low);
   const std::uint64_t scaled = multiply_high(bits, range);
   return static_cast<std::int64_t>(static_cast<std::uint64_t>(low) + scaled);
 }
 
-}  // namespace tessera::detail::array
+}  // namespace tessera::detail::array::TESSERA_KERNEL_BACKEND

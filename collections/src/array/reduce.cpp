@@ -15,6 +15,8 @@
 namespace tessera::detail::array {
 namespace {
 
+using namespace reference;  // the reference kernels
+
 const bool split_every_defined = config::define(
     {"array_split_every", "8",
      "an integer in [2, 65536] (how many partial results one reduction task combines)",
