@@ -19,6 +19,8 @@ using namespace reference;  // the reference kernels
   throw ArrayError("array task: " + problem);
 }
 
+}  // namespace
+
 void validate(const Program& program, std::span<const Block> inputs) {
   const auto nd = static_cast<std::int64_t>(program.grid.ndim());
   if (static_cast<std::int64_t>(inputs.size()) != program.inputs) {
@@ -83,6 +85,8 @@ void validate(const Program& program, std::span<const Block> inputs) {
   if (program.code.back().dtype != program.dtype) bad_program("a result of the wrong type");
 }
 
+namespace {
+
 struct Axis {
   std::int64_t length;
   std::vector<std::int64_t> strides;  // one per stream
@@ -121,6 +125,47 @@ std::vector<std::int64_t> load_strides(const Program& program, const Instruction
   return strides;
 }
 
+}  // namespace
+
+LeafStreams leaf_streams(const Program& program, std::int64_t block,
+                         std::span<const Block> inputs) {
+  LeafStreams out;
+  const ChunkGrid& grid = program.grid;
+  const Shape index = grid.block_index(block);
+  out.shape = grid.block_shape(index);
+  out.start = grid.block_start(index);
+  const std::size_t nd = out.shape.size();
+  out.stream_of.assign(program.code.size(), -1);
+  for (std::size_t i = 0; i < program.code.size(); ++i) {
+    const Instruction& in = program.code[i];
+    if (in.op == ExprOp::load) {
+      out.stream_of[i] = static_cast<std::int32_t>(out.strides.size());
+      out.strides.push_back(
+          load_strides(program, in, inputs[static_cast<std::size_t>(in.leaf)], out.shape));
+      out.bases.push_back(0);
+    } else if (in.op == ExprOp::generate) {
+      out.stream_of[i] = static_cast<std::int32_t>(out.strides.size());
+      const auto& g = program.generators[static_cast<std::size_t>(in.leaf)];
+      const Shape own(program.generator_shapes.begin() + g.shape_offset,
+                      program.generator_shapes.begin() + g.shape_offset + g.ndim);
+      const auto own_strides = c_strides(own);
+      std::vector<std::int64_t> s(nd, 0);
+      std::int64_t base = 0;
+      for (std::size_t d = 0; d < nd; ++d) {
+        const std::int32_t p = program.axis_maps[static_cast<std::size_t>(in.map) + d];
+        if (p < 0 || p >= g.ndim || own[static_cast<std::size_t>(p)] == 1) continue;
+        s[d] = own_strides[static_cast<std::size_t>(p)];
+        base += out.start[d] * s[d];
+      }
+      out.strides.push_back(std::move(s));
+      out.bases.push_back(base);
+    }
+  }
+  return out;
+}
+
+namespace {
+
 class Evaluator {
  public:
   Evaluator(const Program& program, std::span<const Block> inputs)
@@ -130,42 +175,14 @@ class Evaluator {
         scratch_(program.code.size() * static_cast<std::size_t>(tile_size) * 8) {}
 
   void run(std::int64_t block, std::span<const Stream> extra, TileSink& sink) {
-    const ChunkGrid& grid = program_.grid;
-    const Shape index = grid.block_index(block);
-    const Shape shape = grid.block_shape(index);
-    const Shape start = grid.block_start(index);
+    LeafStreams leaves = leaf_streams(program_, block, inputs_);
+    const Shape& shape = leaves.shape;
     const std::size_t nd = shape.size();
-
-    // One stream per load and generate instruction, then the extra ones.
-    std::vector<std::vector<std::int64_t>> strides;
-    std::vector<std::int64_t> bases;
-    stream_of_.assign(program_.code.size(), -1);
+    stream_of_ = std::move(leaves.stream_of);
+    std::vector<std::vector<std::int64_t>> strides = std::move(leaves.strides);
+    std::vector<std::int64_t> bases = std::move(leaves.bases);
     for (std::size_t i = 0; i < program_.code.size(); ++i) {
-      const Instruction& in = program_.code[i];
-      if (in.op == ExprOp::load) {
-        stream_of_[i] = static_cast<std::int32_t>(strides.size());
-        strides.push_back(
-            load_strides(program_, in, inputs_[static_cast<std::size_t>(in.leaf)], shape));
-        bases.push_back(0);
-      } else if (in.op == ExprOp::generate) {
-        stream_of_[i] = static_cast<std::int32_t>(strides.size());
-        const auto& g = program_.generators[static_cast<std::size_t>(in.leaf)];
-        const Shape own(program_.generator_shapes.begin() + g.shape_offset,
-                        program_.generator_shapes.begin() + g.shape_offset + g.ndim);
-        const auto own_strides = c_strides(own);
-        std::vector<std::int64_t> s(nd, 0);
-        std::int64_t base = 0;
-        for (std::size_t d = 0; d < nd; ++d) {
-          const std::int32_t p = program_.axis_maps[static_cast<std::size_t>(in.map) + d];
-          if (p < 0 || p >= g.ndim || own[static_cast<std::size_t>(p)] == 1) continue;
-          s[d] = own_strides[static_cast<std::size_t>(p)];
-          base += start[d] * s[d];
-        }
-        strides.push_back(std::move(s));
-        bases.push_back(base);
-      } else if (in.op == ExprOp::constant) {
-        fill_constant(i);
-      }
+      if (program_.code[i].op == ExprOp::constant) fill_constant(i);
     }
     const std::size_t own_streams = strides.size();
     for (const Stream& s : extra) {

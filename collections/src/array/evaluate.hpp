@@ -31,6 +31,22 @@ class TileSink {
                     const std::int64_t* steps) = 0;
 };
 
+/// Where the loads and generators of a program read, for block `block`: per instruction its
+/// stream (-1 for other instructions); per stream the first element's offset (in elements of
+/// the input, or the generator's own flat index) and the step along each axis of the block.
+struct LeafStreams {
+  Shape shape;  ///< of the block
+  Shape start;  ///< of the block in the array
+  std::vector<std::int32_t> stream_of;
+  std::vector<std::vector<std::int64_t>> strides;
+  std::vector<std::int64_t> bases;
+};
+/// ArrayError if an input does not fit the program.
+LeafStreams leaf_streams(const Program& program, std::int64_t block, std::span<const Block> inputs);
+
+/// Checks a program (read from a message) and its inputs before it runs; ArrayError if bad.
+void validate(const Program& program, std::span<const Block> inputs);
+
 /// Evaluates `program` over its block `block` (C order in its grid), reading `inputs`.
 /// ArrayError if the inputs do not fit the program (their number, types or shapes).
 void evaluate(const Program& program, std::int64_t block, std::span<const Block> inputs,

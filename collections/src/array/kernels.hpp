@@ -339,8 +339,7 @@ TESSERA_KERNEL To convert(From value) noexcept {
       if (value >= From(0) && static_cast<double>(value) < 2 * two63) return static_cast<To>(value);
     }
     const auto v = static_cast<double>(value);
-    const std::int64_t wide = (v >= -two63 && v < two63) ? static_cast<std::int64_t>(v)
-                                                         : INT64_MIN;
+    const std::int64_t wide = (v >= -two63 && v < two63) ? static_cast<std::int64_t>(v) : INT64_MIN;
     return static_cast<To>(wide);
   } else {
     return static_cast<To>(value);

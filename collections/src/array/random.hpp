@@ -42,19 +42,20 @@ TESSERA_KERNEL double unit_double(std::uint32_t hi, std::uint32_t lo) noexcept {
 }
 
 TESSERA_KERNEL double random_uniform(std::uint64_t index, std::uint64_t seed, double low,
-                             double high) noexcept {
+                                     double high) noexcept {
   const Philox p = philox4x32(index, seed);
   const std::uint32_t* r = p.r;
   return low + (high - low) * unit_double(r[0], r[1]);
 }
 
 TESSERA_KERNEL double random_normal(std::uint64_t index, std::uint64_t seed, double mean,
-                            double stddev) noexcept {
+                                    double stddev) noexcept {
   const Philox p = philox4x32(index, seed);
   const std::uint32_t* r = p.r;
   const double u1 = 1.0 - unit_double(r[0], r[1]);  // in (0, 1]: log is finite
   const double u2 = unit_double(r[2], r[3]);
-  return mean + stddev * TESSERA_MATH::sqrt(-2.0 * TESSERA_MATH::log(u1)) * TESSERA_MATH::cos(6.283185307179586 * u2);
+  return mean + stddev * TESSERA_MATH::sqrt(-2.0 * TESSERA_MATH::log(u1)) *
+                    TESSERA_MATH::cos(6.283185307179586 * u2);
 }
 
 /// The high 64 bits of the 128-bit product a * b.
@@ -67,8 +68,8 @@ TESSERA_KERNEL std::uint64_t multiply_high(std::uint64_t a, std::uint64_t b) noe
 }
 
 /// Uniform in [low, high): the high bits of a 64-bit random number times the range.
-TESSERA_KERNEL std::int64_t random_integer(std::uint64_t index, std::uint64_t seed, std::int64_t low,
-                                   std::int64_t high) noexcept {
+TESSERA_KERNEL std::int64_t random_integer(std::uint64_t index, std::uint64_t seed,
+                                           std::int64_t low, std::int64_t high) noexcept {
   const Philox p = philox4x32(index, seed);
   const std::uint32_t* r = p.r;
   const std::uint64_t bits = (std::uint64_t{r[0]} << 32) | r[1];
