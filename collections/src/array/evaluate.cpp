@@ -321,16 +321,7 @@ class Evaluator {
     const Scalar& s = program_.constants[static_cast<std::size_t>(in.leaf)];
     with_type(in.dtype, [&](auto tag) {
       using T = typename decltype(tag)::type;
-      T value;
-      if constexpr (is_float_v<T>) {
-        value = static_cast<T>(s.f);
-      } else if constexpr (std::is_same_v<T, bool>) {
-        value = s.kind == ScalarKind::floating ? s.f != 0 : s.i != 0;
-      } else if constexpr (std::is_same_v<T, std::uint64_t>) {
-        value = s.kind == ScalarKind::floating ? convert<T>(s.f) : s.u;
-      } else {
-        value = s.kind == ScalarKind::floating ? convert<T>(s.f) : static_cast<T>(s.i);
-      }
+      const T value = scalar_as<T>(s);
       T* out = static_cast<T*>(scratch(i));
       std::fill(out, out + tile_size, value);
     });

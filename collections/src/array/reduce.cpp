@@ -7,6 +7,7 @@
 #include "dispatch.hpp"
 #include "evaluate.hpp"
 #include "kernels.hpp"
+#include "kernels/reduce_state.hpp"
 #include "lowering.hpp"
 #include "tasks.hpp"
 #include "tessera/array/errors.hpp"
@@ -22,7 +23,7 @@ const bool split_every_defined = config::define(
      "an integer in [2, 65536] (how many partial results one reduction task combines)",
      config::is_integer_in<2, 65536>});
 
-enum class Family { sum, prod, minmax, mean, var, arg, anyall };
+using Family = ReduceFamily;
 
 struct OpInfo {
   Family family;
@@ -159,17 +160,6 @@ Partial make_partial(const OpInfo& op, DType input, const Shape& cells_shape) {
 
 // --- per-element updates, shared by the tiles and the merges -------------------------------
 
-template <class T>
-bool better(const OpInfo& op, T candidate, T current) noexcept {
-  if constexpr (is_float_v<T>) {
-    if (!op.nan_skip) {
-      if (std::isnan(current)) return false;
-      if (std::isnan(candidate)) return true;
-    }
-  }
-  return op.is_max ? candidate > current : candidate < current;
-}
-
 void merge_moments(std::int64_t& n, double& mean, double& m2, std::int64_t nb, double mean_b,
                    double m2_b) noexcept {
   if (nb == 0) return;
@@ -277,7 +267,7 @@ class PartialSink final : public TileSink {
       const std::int64_t c = cell + j * step;
       ++total[c];
       if (op_.nan_skip && is_nan(x[j])) continue;
-      if (valid[c]++ == 0 || better(op_, x[j], value[c])) value[c] = x[j];
+      if (valid[c]++ == 0 || better(op_.nan_skip, op_.is_max, x[j], value[c])) value[c] = x[j];
     }
   }
 
@@ -359,7 +349,7 @@ class PartialSink final : public TileSink {
       const std::int64_t c = cell + j * step;
       ++total[c];
       if (op_.nan_skip && is_nan(x[j])) continue;
-      if (valid[c]++ == 0 || better(op_, x[j], value[c])) {
+      if (valid[c]++ == 0 || better(op_.nan_skip, op_.is_max, x[j], value[c])) {
         value[c] = x[j];
         where[c] = index + j * index_step;
       }
@@ -422,7 +412,7 @@ void merge(const OpInfo& op, DType input, Partial& a, const Partial& b) {
           const std::int64_t other = field<std::int64_t>(b, 1)[c];
           if (other == 0) continue;
           const T v = field<T>(b, 0)[c];
-          if (valid[c] == 0 || better(op, v, value[c])) value[c] = v;
+          if (valid[c] == 0 || better(op.nan_skip, op.is_max, v, value[c])) value[c] = v;
           valid[c] += other;
         }
       });
@@ -453,8 +443,8 @@ void merge(const OpInfo& op, DType input, Partial& a, const Partial& b) {
           const T v = field<T>(b, 0)[c];
           const std::int64_t i = field<std::int64_t>(b, 1)[c];
           // On equal values (or two NaNs) the smaller index wins, as NumPy's first occurrence.
-          const bool take = valid[c] == 0 || better(op, v, value[c]) ||
-                            (!better(op, value[c], v) && i < where[c]);
+          const bool take = valid[c] == 0 || better(op.nan_skip, op.is_max, v, value[c]) ||
+                            (!better(op.nan_skip, op.is_max, value[c], v) && i < where[c]);
           if (take) {
             value[c] = v;
             where[c] = i;
@@ -502,47 +492,118 @@ DType reduction_result(Reduction op, DType input) {
   return input;
 }
 
-Partial partial_reduce(const ReduceSpec& spec, std::int64_t block, std::span<const Block> inputs) {
+PartialLayout partial_layout(const ReduceSpec& spec, std::int64_t block) {
   const OpInfo op = info(spec.op);
   const ChunkGrid& grid = spec.input.grid;
-  if (spec.reduced.size() != grid.ndim())
+  if (spec.reduced.size() != grid.ndim()) {
     throw ArrayError(std::string(op.name) + ": a reduction of the wrong number of axes");
-  if (block < 0 || block >= grid.blocks())
+  }
+  if (block < 0 || block >= grid.blocks()) {
     throw ArrayError(std::string(op.name) + ": a block out of range");
+  }
+  PartialLayout layout;
   const Shape index = grid.block_index(block);
-  const Shape shape = grid.block_shape(index);
+  layout.shape = grid.block_shape(index);
   const Shape start = grid.block_start(index);
-  const Shape cells = cells_shape(shape, spec.reduced);
-  Partial p = make_partial(op, spec.input.dtype, cells);
-
-  std::vector<Stream> streams(1);
-  const auto cell_strides = c_strides(cells);
-  streams[0].strides.assign(shape.size(), 0);
-  for (std::size_t d = 0; d < shape.size(); ++d) {
-    if (!spec.reduced[d]) streams[0].strides[d] = cell_strides[d];
+  layout.cells = cells_shape(layout.shape, spec.reduced);
+  const std::size_t nd = layout.shape.size();
+  const auto cell_strides = c_strides(layout.cells);
+  layout.cell.strides.assign(nd, 0);
+  for (std::size_t d = 0; d < nd; ++d) {
+    if (!spec.reduced[d]) layout.cell.strides[d] = cell_strides[d];
   }
-  if (op.family == Family::arg) {
-    Stream index_stream;
-    index_stream.strides.assign(shape.size(), 0);
-    std::size_t reduced_count = 0;
-    for (auto r : spec.reduced) reduced_count += r;
-    if (reduced_count == shape.size()) {  // no axis given: the index in the flattened array
-      index_stream.strides = c_strides(grid.shape());
-    } else {
-      for (std::size_t d = 0; d < shape.size(); ++d) {
-        if (spec.reduced[d]) index_stream.strides[d] = 1;
-      }
+  layout.index.strides.assign(nd, 0);
+  std::size_t reduced_count = 0;
+  for (auto r : spec.reduced) reduced_count += r;
+  if (reduced_count == nd) {  // no axis given: the index in the flattened array
+    layout.index.strides = c_strides(grid.shape());
+  } else {
+    for (std::size_t d = 0; d < nd; ++d) {
+      if (spec.reduced[d]) layout.index.strides[d] = 1;
     }
-    for (std::size_t d = 0; d < shape.size(); ++d)
-      index_stream.base += start[d] * index_stream.strides[d];
-    streams.push_back(std::move(index_stream));
   }
+  for (std::size_t d = 0; d < nd; ++d) layout.index.base += start[d] * layout.index.strides[d];
+  return layout;
+}
+
+ReduceKind reduce_kind(const ReduceSpec& spec) {
+  const OpInfo op = info(spec.op);
+  return ReduceKind{op.family, op.nan_skip, op.is_max, spec.input.dtype,
+                    accumulator(spec.input.dtype)};
+}
+
+Partial partial_reduce(const ReduceSpec& spec, std::int64_t block, std::span<const Block> inputs) {
+  const OpInfo op = info(spec.op);
+  const PartialLayout layout = partial_layout(spec, block);
+  Partial p = make_partial(op, spec.input.dtype, layout.cells);
+  std::vector<Stream> streams{layout.cell};
+  if (op.family == Family::arg) streams.push_back(layout.index);
   with_type(spec.input.dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     PartialSink<T> sink(op, p);
     evaluate(spec.input, block, inputs, streams, sink);
   });
   return p;
+}
+
+Partial partial_from_states(const ReduceSpec& spec, const Shape& cells,
+                            std::span<const ReduceState> states, std::int64_t segments) {
+  const OpInfo op = info(spec.op);
+  const DType input = spec.input.dtype;
+  std::int64_t count = 1;
+  for (std::int64_t n : cells) count *= n;
+  if (static_cast<std::int64_t>(states.size()) != count * segments) {
+    throw ArrayError(std::string(op.name) + ": reduction states of the wrong size");
+  }
+  Partial merged;
+  for (std::int64_t s = 0; s < segments; ++s) {
+    Partial p = make_partial(op, input, cells);
+    for (std::int64_t c = 0; c < count; ++c) {
+      const ReduceState& st = states[static_cast<std::size_t>(c * segments + s)];
+      switch (op.family) {
+        case Family::sum:
+        case Family::prod:
+          with_type(accumulator(input), [&](auto tag) {
+            using A = typename decltype(tag)::type;
+            field<A>(p, 0)[c] = get<A>(st.value);
+          });
+          break;
+        case Family::minmax:
+        case Family::arg:
+          with_type(input, [&](auto tag) {
+            using T = typename decltype(tag)::type;
+            field<T>(p, 0)[c] = get<T>(st.value);
+          });
+          if (op.family == Family::minmax) {
+            field<std::int64_t>(p, 1)[c] = st.valid;
+            field<std::int64_t>(p, 2)[c] = st.total;
+          } else {
+            field<std::int64_t>(p, 1)[c] = st.index;
+            field<std::int64_t>(p, 2)[c] = st.valid;
+            field<std::int64_t>(p, 3)[c] = st.total;
+          }
+          break;
+        case Family::mean:
+          field<double>(p, 0)[c] = st.mean;
+          field<std::int64_t>(p, 1)[c] = st.valid;
+          break;
+        case Family::var:
+          field<std::int64_t>(p, 0)[c] = st.valid;
+          field<double>(p, 1)[c] = st.mean;
+          field<double>(p, 2)[c] = st.m2;
+          break;
+        case Family::anyall:
+          field<bool>(p, 0)[c] = st.value.u != 0;
+          break;
+      }
+    }
+    if (s == 0) {
+      merged = std::move(p);
+    } else {
+      merge(op, input, merged, p);
+    }
+  }
+  return merged;
 }
 
 Partial combine_partials(const ReduceSpec& spec, const std::vector<Partial>& parts) {

@@ -10,6 +10,8 @@
 
 #include "expr.hpp"
 #include "fields_codec.hpp"
+#include "evaluate.hpp"
+#include "kernels/reduce_state.hpp"
 #include "program.hpp"
 #include "tessera/delayed.hpp"
 
@@ -52,7 +54,23 @@ class ReductionLayer final : public Layer {
 /// The result type of `op` on elements of `input`.
 DType reduction_result(Reduction op, DType input);
 
+/// Where the elements of an input block go in its partial result: the block's shape, the
+/// partial's (the cells), the cell of each element and, for arg reductions, its index.
+struct PartialLayout {
+  Shape shape;
+  Shape cells;
+  Stream cell;
+  Stream index;
+};
+PartialLayout partial_layout(const ReduceSpec& spec, std::int64_t block);
+ReduceKind reduce_kind(const ReduceSpec& spec);
+
+/// The partial result of block `block` (the reference kernels).
 Partial partial_reduce(const ReduceSpec& spec, std::int64_t block, std::span<const Block> inputs);
+/// The partial result from per-thread states: `segments` runs per cell, cell-major, each
+/// run's elements in C order after the previous run's.
+Partial partial_from_states(const ReduceSpec& spec, const Shape& cells,
+                            std::span<const ReduceState> states, std::int64_t segments);
 Partial combine_partials(const ReduceSpec& spec, const std::vector<Partial>& parts);
 Block finish_reduction(const ReduceSpec& spec, const std::vector<Partial>& parts);
 
