@@ -9,7 +9,15 @@ find_package(Threads REQUIRED)
 set(MPI_CXX_SKIP_MPICXX ON)  # the C API only: no deprecated C++ bindings
 find_package(MPI REQUIRED COMPONENTS CXX)
 
-option(TESSERA_WITH_KOKKOS "Block kernels of tessera::collections on Kokkos (needs Kokkos)" OFF)
+# Kokkos is used when it is found, unless TESSERA_WITH_KOKKOS says otherwise.
+if(NOT DEFINED TESSERA_WITH_KOKKOS)
+  find_package(Kokkos QUIET)
+  set(tessera_kokkos_default ${Kokkos_FOUND})
+else()
+  set(tessera_kokkos_default OFF)
+endif()
+option(TESSERA_WITH_KOKKOS "Block kernels of tessera::collections on Kokkos (needs Kokkos)"
+  ${tessera_kokkos_default})
 option(TESSERA_WITH_HDF5 "HDF5 files in tessera::io (needs HDF5; parallel HDF5 for MPI-IO)" OFF)
 option(TESSERA_WITH_CUDA "CUDA kernels of tessera::collections (needs the CUDA toolkit)" OFF)
 
@@ -17,9 +25,16 @@ if(TESSERA_WITH_KOKKOS)
   find_package(Kokkos QUIET)
   if(NOT Kokkos_FOUND)
     message(FATAL_ERROR
-      "TESSERA_WITH_KOKKOS is ON but Kokkos was not found: install Kokkos and pass "
-      "-DKokkos_ROOT=<its prefix> (or add it to CMAKE_PREFIX_PATH), or configure with "
-      "-DTESSERA_WITH_KOKKOS=OFF")
+      "TESSERA_WITH_KOKKOS is ON but Kokkos was not found: install Kokkos (Debian: "
+      "libtrilinos-kokkos-dev) and pass -DKokkos_ROOT=<its prefix> (or add it to "
+      "CMAKE_PREFIX_PATH), or configure with -DTESSERA_WITH_KOKKOS=OFF")
+  endif()
+  # Debian's Kokkos (from Trilinos) declares Kokkos::kokkos with an include directory that
+  # does not exist (<prefix>/lib/include); point it at the headers that its config names.
+  get_target_property(tessera_kokkos_includes Kokkos::kokkos INTERFACE_INCLUDE_DIRECTORIES)
+  if(tessera_kokkos_includes AND NOT EXISTS "${tessera_kokkos_includes}" AND Kokkos_INCLUDE_DIRS)
+    set_target_properties(Kokkos::kokkos PROPERTIES
+      INTERFACE_INCLUDE_DIRECTORIES "${Kokkos_INCLUDE_DIRS}")
   endif()
 endif()
 

@@ -10,6 +10,9 @@ function(tessera_add_module name)
   set(target tessera_${name})
   set(include_dir "${CMAKE_CURRENT_SOURCE_DIR}/include")
   file(GLOB_RECURSE sources CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/src/*.cpp")
+  # Sources of optional backends (src/.../kokkos/, src/.../cuda/) are added by the module when
+  # its option is on.
+  list(FILTER sources EXCLUDE REGEX "/src/(.*/)?(kokkos|cuda)/")
 
   if(sources)
     add_library(${target} ${sources})

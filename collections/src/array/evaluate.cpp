@@ -8,6 +8,7 @@
 #include "dispatch.hpp"
 #include "kernels.hpp"
 #include "random.hpp"
+#include "scalar_as.hpp"
 #include "tessera/array/errors.hpp"
 
 namespace tessera::detail::array {

@@ -7,7 +7,6 @@
 #include <span>
 #include <vector>
 
-#include "kernels.hpp"
 #include "program.hpp"
 
 namespace tessera::detail::array {
@@ -55,22 +54,6 @@ void evaluate(const Program& program, std::int64_t block, std::span<const Block>
 
 /// The block `block` of `program`, as a new Block.
 Block evaluate_block(const Program& program, std::int64_t block, std::span<const Block> inputs);
-
-/// A scalar of an expression as element type T (C++'s conversions; NumPy's for floats that
-/// do not fit an integer type).
-template <class T>
-T scalar_as(const Scalar& s) noexcept {
-  using reference::convert;
-  if constexpr (std::is_floating_point_v<T>) {
-    return static_cast<T>(s.f);
-  } else if constexpr (std::is_same_v<T, bool>) {
-    return s.kind == ScalarKind::floating ? s.f != 0 : s.i != 0;
-  } else if constexpr (std::is_same_v<T, std::uint64_t>) {
-    return s.kind == ScalarKind::floating ? convert<T>(s.f) : s.u;
-  } else {
-    return s.kind == ScalarKind::floating ? convert<T>(s.f) : static_cast<T>(s.i);
-  }
-}
 
 /// C-order strides of a shape, in elements.
 std::vector<std::int64_t> c_strides(const Shape& shape);

@@ -8,9 +8,9 @@
 #include <mutex>
 #include <vector>
 
+#include "evaluate.hpp"
 #include "expr.hpp"
 #include "fields_codec.hpp"
-#include "evaluate.hpp"
 #include "kernels/reduce_state.hpp"
 #include "program.hpp"
 #include "tessera/delayed.hpp"

@@ -41,13 +41,20 @@ TESSERA_KERNEL FlatValue put(T x) noexcept {
 template <class F>
 TESSERA_KERNEL FlatValue on_type(DType dtype, const F& f) {
   switch (dtype) {
-    case DType::bool_: return f(bool{});
-    case DType::uint8: return f(std::uint8_t{});
-    case DType::int32: return f(std::int32_t{});
-    case DType::int64: return f(std::int64_t{});
-    case DType::uint64: return f(std::uint64_t{});
-    case DType::float32: return f(float{});
-    default: return f(double{});
+    case DType::bool_:
+      return f(bool{});
+    case DType::uint8:
+      return f(std::uint8_t{});
+    case DType::int32:
+      return f(std::int32_t{});
+    case DType::int64:
+      return f(std::int64_t{});
+    case DType::uint64:
+      return f(std::uint64_t{});
+    case DType::float32:
+      return f(float{});
+    default:
+      return f(double{});
   }
 }
 
@@ -95,7 +102,8 @@ TESSERA_KERNEL FlatValue evaluate_element(const FlatProgram& p, std::int64_t e, 
       case ExprOp::load: {
         const FlatLeaf& leaf = p.leaves[in.leaf];
         const std::int64_t at = leaf_offset(leaf, coords, p.ndim);
-        r[i] = on_type(in.dtype, [&](auto t) { return put(static_cast<const decltype(t)*>(leaf.data)[at]); });
+        r[i] = on_type(in.dtype,
+                       [&](auto t) { return put(static_cast<const decltype(t)*>(leaf.data)[at]); });
         break;
       }
       case ExprOp::generate: {
@@ -109,7 +117,8 @@ TESSERA_KERNEL FlatValue evaluate_element(const FlatProgram& p, std::int64_t e, 
         const FlatValue a = r[in.a];
         r[i] = on_type(in.from, [&](auto t) {
           using T = decltype(t);
-          return is_predicate(op) ? put(unary_predicate(op, get<T>(a))) : put(unary_value(op, get<T>(a)));
+          return is_predicate(op) ? put(unary_predicate(op, get<T>(a)))
+                                  : put(unary_value(op, get<T>(a)));
         });
         break;
       }

@@ -5,6 +5,7 @@
 
 #include "dispatch.hpp"
 #include "evaluate.hpp"
+#include "scalar_as.hpp"
 #include "tessera/array/errors.hpp"
 
 namespace tessera::detail::array {
@@ -61,7 +62,8 @@ FlatProgram flatten(const Program& program, std::int64_t block, std::span<const 
     out.leaf = static_cast<std::int16_t>(stream);
     FlatLeaf& leaf = flat.leaves[leaf_index];
     leaf.base = streams.bases[leaf_index];
-    for (std::size_t d = 0; d < streams.shape.size(); ++d) leaf.strides[d] = streams.strides[leaf_index][d];
+    for (std::size_t d = 0; d < streams.shape.size(); ++d)
+      leaf.strides[d] = streams.strides[leaf_index][d];
     if (in.op == ExprOp::load) {
       leaf.data = input_data[static_cast<std::size_t>(in.leaf)];
     } else {

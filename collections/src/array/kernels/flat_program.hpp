@@ -16,8 +16,8 @@ inline constexpr int flat_max_instructions = 40;
 inline constexpr int flat_max_leaves = 12;
 
 union FlatValue {
-  double f;  ///< float32 and float64
-  std::int64_t i;  ///< int32 and int64
+  double f;         ///< float32 and float64
+  std::int64_t i;   ///< int32 and int64
   std::uint64_t u;  ///< bool, uint8 and uint64
 };
 

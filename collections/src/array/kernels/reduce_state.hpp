@@ -65,7 +65,8 @@ TESSERA_KERNEL void update(ReduceState& s, const ReduceKind& k, T x, std::int64_
       if (k.nan_skip && nan) return;
       const bool product = k.family == ReduceFamily::prod;
       if (k.accumulator == DType::float64) {
-        s.value.f = product ? s.value.f * static_cast<double>(x) : s.value.f + static_cast<double>(x);
+        s.value.f =
+            product ? s.value.f * static_cast<double>(x) : s.value.f + static_cast<double>(x);
       } else if (k.accumulator == DType::int64) {
         const auto v = static_cast<std::int64_t>(x);
         s.value.i = product ? wrap_mul(s.value.i, v) : wrap_add(s.value.i, v);

@@ -1,0 +1,179 @@
+// The array kernels on Kokkos: one thread per element for elementwise blocks, one per run of
+// elements of a cell for reductions. Kokkos 3.4's Serial parallel_reduce shares scratch
+// memory between the threads that call it (kokkos#4053), and worker threads run blocks at the
+// same time, so reductions here are parallel_for over runs, each writing its own state, and
+// the states are merged on the host in order.
+
+#define TESSERA_KERNELS_FOR_KOKKOS
+#include <Kokkos_Core.hpp>
+#include <cstdlib>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "kernels/device_kernels.hpp"
+#include "kernels/element.hpp"
+#include "kernels/reduce_state.hpp"
+#include "tessera/array/errors.hpp"
+
+namespace tessera::detail::array {
+namespace {
+
+using Space = Kokkos::DefaultExecutionSpace;
+using Memory = Space::memory_space;
+constexpr bool host_memory = Kokkos::SpaceAccessibility<Kokkos::HostSpace, Memory>::accessible;
+
+// Starts Kokkos once, unless the program did; finalizes it at exit if tessera started it.
+void ensure_kokkos() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (!Kokkos::is_initialized()) {
+      Kokkos::initialize();
+      std::atexit([] {
+        if (Kokkos::is_initialized()) Kokkos::finalize();
+      });
+    }
+  });
+}
+
+// The inputs' elements where the kernels can read them: the blocks themselves in host
+// memory, copies on a device.
+struct DeviceInputs {
+  std::vector<Kokkos::View<std::byte*, Memory>> copies;
+  std::vector<const void*> data;
+
+  explicit DeviceInputs(std::span<const Block> inputs) {
+    for (const Block& block : inputs) {
+      if constexpr (host_memory) {
+        data.push_back(block.data.data());
+      } else {
+        Kokkos::View<std::byte*, Memory> copy("tessera.array.input", block.data.size());
+        Kokkos::View<const std::byte*, Kokkos::HostSpace, Kokkos::MemoryUnmanaged> host(
+            block.data.data(), block.data.size());
+        Kokkos::deep_copy(copy, host);
+        data.push_back(copy.data());
+        copies.push_back(copy);
+      }
+    }
+  }
+};
+
+[[noreturn]] void negative_power() {
+  throw ArrayError("power: integers to negative integer powers are not allowed");
+}
+
+}  // namespace
+
+bool kokkos_runs_on_device() noexcept { return !host_memory; }
+
+Block kokkos_evaluate_block(const Program& program, std::int64_t block,
+                            std::span<const Block> inputs) {
+  ensure_kokkos();
+  const DeviceInputs device(inputs);
+  const FlatProgram flat = flatten(program, block, inputs, device.data);
+  Block out = Block::allocate(program.dtype, Shape(flat.shape, flat.shape + flat.ndim));
+  Kokkos::View<std::byte*, Memory> result("tessera.array.block", out.data.size());
+  Kokkos::View<int, Memory> errors("tessera.array.errors");
+  std::byte* result_data = result.data();
+  const DType dtype = flat.dtype;
+  Kokkos::parallel_for(
+      "tessera.array.elementwise", Kokkos::RangePolicy<Space>(0, flat.size),
+      KOKKOS_LAMBDA(const std::int64_t e) {
+        bool error = false;
+        const FlatValue v = kokkos::evaluate_element(flat, e, error);
+        kokkos::store(result_data, e, dtype, v);
+        if (error) Kokkos::atomic_increment(&errors());
+      });
+  Kokkos::fence();
+  int failed = 0;
+  Kokkos::deep_copy(failed, errors);
+  if (failed) negative_power();
+  Kokkos::View<std::byte*, Kokkos::HostSpace, Kokkos::MemoryUnmanaged> host(out.data.data(),
+                                                                            out.data.size());
+  Kokkos::deep_copy(host, result);
+  return out;
+}
+
+Partial kokkos_partial_reduce(const ReduceSpec& spec, std::int64_t block,
+                              std::span<const Block> inputs) {
+  ensure_kokkos();
+  const PartialLayout layout = partial_layout(spec, block);
+  const DeviceInputs device(inputs);
+  const FlatProgram flat = flatten(spec.input, block, inputs, device.data);
+  const ReduceKind kind = reduce_kind(spec);
+
+  // Cells (one per element of the partial result) and, within a cell, its elements in C
+  // order over the reduced axes, cut into runs of `run` elements.
+  std::int64_t cells = 1;
+  for (std::int64_t n : layout.cells) cells *= n;
+  const std::int64_t per_cell = cells ? flat.size / cells : 0;
+  constexpr std::int64_t run = 4096;
+  const std::int64_t runs = per_cell ? (per_cell + run - 1) / run : 1;
+  const std::int32_t ndim = flat.ndim;
+  struct Axes {
+    std::int64_t shape[flat_max_dims];
+    std::int64_t block_strides[flat_max_dims];
+    std::int64_t index_strides[flat_max_dims];
+    std::uint8_t reduced[flat_max_dims];
+    std::int64_t index_base;
+  } axes{};
+  const auto strides = c_strides(layout.shape);
+  for (std::int32_t d = 0; d < ndim; ++d) {
+    const auto sd = static_cast<std::size_t>(d);
+    axes.shape[d] = layout.shape[sd];
+    axes.block_strides[d] = strides[sd];
+    axes.index_strides[d] = layout.index.strides[sd];
+    axes.reduced[d] = spec.reduced[sd];
+  }
+  axes.index_base = layout.index.base;
+
+  Kokkos::View<ReduceState*, Memory> states("tessera.array.states",
+                                            static_cast<std::size_t>(cells * runs));
+  Kokkos::View<int, Memory> errors("tessera.array.errors");
+  Kokkos::parallel_for(
+      "tessera.array.partial", Kokkos::RangePolicy<Space>(0, cells * runs),
+      KOKKOS_LAMBDA(const std::int64_t w) {
+        const std::int64_t cell = w / runs;
+        const std::int64_t first = (w % runs) * run;
+        const std::int64_t last = first + run < per_cell ? first + run : per_cell;
+        // The cell's coordinates along the kept axes (C order over them).
+        std::int64_t coords[flat_max_dims];
+        std::int64_t rest = cell;
+        for (std::int32_t d = ndim; d-- > 0;) {
+          if (axes.reduced[d]) continue;
+          coords[d] = rest % axes.shape[d];
+          rest /= axes.shape[d];
+        }
+        ReduceState state = kokkos::initial_state(kind);
+        bool error = false;
+        for (std::int64_t r = first; r < last; ++r) {
+          std::int64_t k = r;
+          for (std::int32_t d = ndim; d-- > 0;) {
+            if (!axes.reduced[d]) continue;
+            coords[d] = k % axes.shape[d];
+            k /= axes.shape[d];
+          }
+          std::int64_t e = 0, index = axes.index_base;
+          for (std::int32_t d = 0; d < ndim; ++d) {
+            e += coords[d] * axes.block_strides[d];
+            index += coords[d] * axes.index_strides[d];
+          }
+          const FlatValue x = kokkos::evaluate_element(flat, e, error);
+          kokkos::on_type(kind.input, [&](auto t) {
+            kokkos::update(state, kind, kokkos::get<decltype(t)>(x), index);
+            return x;
+          });
+        }
+        states(w) = state;
+        if (error) Kokkos::atomic_increment(&errors());
+      });
+  Kokkos::fence();
+  int failed = 0;
+  Kokkos::deep_copy(failed, errors);
+  if (failed) negative_power();
+  auto host = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace{}, states);
+  return partial_from_states(spec, layout.cells,
+                             std::span<const ReduceState>(host.data(), host.size()), runs);
+}
+
+}  // namespace tessera::detail::array
