@@ -25,8 +25,10 @@ endif()
 # Strict warnings for our own code only (never added to the exported interface).
 function(tessera_warnings target)
   target_compile_options(${target} PRIVATE
-    $<$<OR:$<CXX_COMPILER_ID:GNU>,$<CXX_COMPILER_ID:Clang>,$<CXX_COMPILER_ID:AppleClang>>:
-      -Wall -Wextra -Werror>)
+    $<$<AND:$<COMPILE_LANGUAGE:CXX>,$<OR:$<CXX_COMPILER_ID:GNU>,$<CXX_COMPILER_ID:Clang>,$<CXX_COMPILER_ID:AppleClang>>>:
+      -Wall -Wextra -Werror>
+    # nvcc: its own warnings and the host compiler's, as errors.
+    $<$<COMPILE_LANGUAGE:CUDA>:-Werror=all-warnings -Xcompiler=-Wall,-Wextra>)
   # GCC 12 reports std::optional<std::string> members (TaskOptions::key) as maybe-uninitialized
   # when sanitizers instrument the code: a known false positive of that warning.
   if(TESSERA_SANITIZE AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")

@@ -50,8 +50,22 @@ if(TESSERA_WITH_HDF5)
 endif()
 
 if(TESSERA_WITH_CUDA)
+  # Compiled for the GPUs of current HPC systems (A100, H100/H200) unless the build says.
+  if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+    set(CMAKE_CUDA_ARCHITECTURES 80 90)
+  endif()
+  include(CheckLanguage)
+  check_language(CUDA)
+  if(CMAKE_CUDA_COMPILER)
+    enable_language(CUDA)
+    # CMake 3.25 does not know how nvcc 12+ selects C++20 (the modules' dialect).
+    if(NOT CMAKE_CUDA20_STANDARD_COMPILE_OPTION)
+      set(CMAKE_CUDA20_STANDARD_COMPILE_OPTION "-std=c++20")
+      set(CMAKE_CUDA20_EXTENSION_COMPILE_OPTION "-std=c++20")
+    endif()
+  endif()
   find_package(CUDAToolkit QUIET)
-  if(NOT CUDAToolkit_FOUND)
+  if(NOT CUDAToolkit_FOUND OR NOT CMAKE_CUDA_COMPILER)
     message(FATAL_ERROR
       "TESSERA_WITH_CUDA is ON but the CUDA toolkit was not found: install it and pass "
       "-DCUDAToolkit_ROOT=<its prefix> (or put nvcc on PATH), or configure with "

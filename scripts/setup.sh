@@ -3,6 +3,7 @@
 #   scripts/setup.sh          -> build/release  (Release)
 #   scripts/setup.sh --asan   -> build/asan     (RelWithDebInfo, ASan + UBSan)
 #   scripts/setup.sh --tsan   -> build/tsan     (RelWithDebInfo, ThreadSanitizer)
+#   scripts/setup.sh --cuda   -> build/cuda     (Release, CUDA kernels; the array tests only)
 # TESSERA_JOBS=N limits the build to N parallel jobs (default: all cores).
 set -euo pipefail
 
@@ -21,15 +22,17 @@ PACKAGES=(
   nlohmann-json3-dev
   clang-14
   libclang-rt-14-dev
+  libtrilinos-kokkos-dev
 )
 
-usage() { echo "usage: $0 [--asan|--tsan]" >&2; exit 2; }
+usage() { echo "usage: $0 [--asan|--tsan|--cuda]" >&2; exit 2; }
 
 preset=release
 for arg in "$@"; do
   case "$arg" in
     --asan) preset=asan ;;
     --tsan) preset=tsan ;;
+    --cuda) preset=cuda ;;
     -h|--help) usage ;;
     *) echo "setup: unknown argument '$arg'" >&2; usage ;;
   esac
@@ -47,7 +50,15 @@ case "$preset" in
   release) build_dir=build/release; cmake_args=(-DCMAKE_BUILD_TYPE=Release -DTESSERA_SANITIZE=OFF) ;;
   asan)    build_dir=build/asan;    cmake_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DTESSERA_SANITIZE=address) ;;
   tsan)    build_dir=build/tsan;    cmake_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DTESSERA_SANITIZE=thread) ;;
+  cuda)    build_dir=build/cuda;    cmake_args=(-DCMAKE_BUILD_TYPE=Release -DTESSERA_WITH_CUDA=ON) ;;
 esac
+build_targets=()
+if [[ "$preset" == cuda ]]; then
+  build_targets=(--target tessera_collections_tests)  # the CUDA kernels and their tests
+  if ! command -v nvcc >/dev/null && [[ -x /usr/local/cuda/bin/nvcc ]]; then
+    cmake_args+=(-DCMAKE_CUDA_COMPILER=/usr/local/cuda/bin/nvcc)
+  fi
+fi
 if [[ ! -f "$build_dir/CMakeCache.txt" ]] && command -v ninja >/dev/null; then
   cmake_args+=(-G Ninja)  # an existing build directory keeps the generator it was made with
 fi
@@ -66,4 +77,4 @@ rm -f "$configure_log"
 
 jobs="${TESSERA_JOBS:-$(nproc)}"
 echo "setup: building $build_dir ($jobs jobs)"
-cmake --build "$build_dir" --parallel "$jobs"
+cmake --build "$build_dir" --parallel "$jobs" "${build_targets[@]}"

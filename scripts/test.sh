@@ -3,6 +3,8 @@
 #   scripts/test.sh                 release build, all tests
 #   scripts/test.sh --asan          the same under AddressSanitizer + UBSan
 #   scripts/test.sh --tsan          the same under ThreadSanitizer (not in CI: slow)
+#   scripts/test.sh --cuda          the array tests with the CUDA kernels built (they compare
+#                                   the CUDA kernels with the reference where a GPU is present)
 # Other arguments go to ctest, e.g. scripts/test.sh -L install, scripts/test.sh -R "core: ".
 set -euo pipefail
 
@@ -16,6 +18,7 @@ for arg in "$@"; do
   case "$arg" in
     --asan) setup_args+=(--asan); build_dir=build/asan ;;
     --tsan) setup_args+=(--tsan); build_dir=build/tsan ;;
+    --cuda) setup_args+=(--cuda); build_dir=build/cuda; ctest_args+=(-L collections) ;;
     *) ctest_args+=("$arg") ;;
   esac
 done

@@ -12,8 +12,7 @@ namespace tessera::detail::array {
 
 Block elementwise_task(const Program& program, const std::int64_t& block,
                        const std::vector<Block>& inputs) {
-  if (use_kokkos(program)) return kokkos_evaluate_block(program, block, inputs);
-  return evaluate_block(program, block, inputs);
+  return evaluate_block_on_kernels(program, block, inputs);
 }
 
 template <class E>
@@ -36,8 +35,7 @@ Block vector_block_task(const DType& dtype, const Shape& shape, const std::vecto
 
 Partial partial_task(const ReduceSpec& spec, const std::int64_t& block,
                      const std::vector<Block>& inputs) {
-  if (use_kokkos(spec.input)) return kokkos_partial_reduce(spec, block, inputs);
-  return partial_reduce(spec, block, inputs);
+  return partial_reduce_on_kernels(spec, block, inputs);
 }
 
 Partial combine_task(const ReduceSpec& spec, const std::vector<Partial>& parts) {

@@ -1,6 +1,7 @@
-// The Kokkos kernels against the reference kernels, on the same inputs: every element type,
-// expressions of every kind of operation, every reduction, and many blocks at once on the
-// threads scheduler (Kokkos 3.4's Serial space is called from several worker threads).
+// The device kernels (Kokkos; CUDA where a GPU is present) against the reference kernels, on
+// the same inputs: every element type, expressions of every kind of operation, every
+// reduction, and many blocks at once on the threads scheduler (Kokkos 3.4's Serial space is
+// called from several worker threads).
 
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -8,10 +9,26 @@
 #include <string>
 #include <tessera/array.hpp>
 #include <tessera/config.hpp>
+#include <vector>
 
-#ifdef TESSERA_WITH_KOKKOS
+namespace tessera::detail::array {
+bool cuda_device_present() noexcept;
+}
 
 namespace {
+
+// The device kernels this build has, and this machine can run.
+std::vector<const char*> device_kernels() {
+  std::vector<const char*> kernels;
+#ifdef TESSERA_WITH_KOKKOS
+  kernels.push_back("kokkos");
+#endif
+#ifdef TESSERA_WITH_CUDA
+  if (tessera::detail::array::cuda_device_present()) kernels.push_back("cuda");
+#endif
+  if (kernels.empty()) WARN("no device kernels in this build or on this machine: nothing compared");
+  return kernels;
+}
 
 struct KernelChoice {
   explicit KernelChoice(const char* kernels) { tessera::config::set("array_kernels", kernels); }
@@ -27,28 +44,31 @@ tessera::HostArray<T> with_kernels(const char* kernels, const tessera::Array<T>&
 template <class T>
 void check_same(const tessera::Array<T>& a, double tolerance = 0) {
   const auto reference = with_kernels("reference", a);
-  const auto kokkos = with_kernels("kokkos", a);
-  REQUIRE(kokkos.shape() == reference.shape());
-  for (std::int64_t i = 0; i < reference.size(); ++i) {
-    const auto r = reference.values()[static_cast<std::size_t>(i)];
-    const auto k = kokkos.values()[static_cast<std::size_t>(i)];
-    if constexpr (std::is_floating_point_v<T>) {
-      if (std::isnan(r)) {
-        REQUIRE(std::isnan(k));
-      } else if (tolerance == 0) {
-        REQUIRE(k == r);
+  for (const char* kernels : device_kernels()) {
+    INFO("kernels: " << kernels);
+    const auto kokkos = with_kernels(kernels, a);
+    REQUIRE(kokkos.shape() == reference.shape());
+    for (std::int64_t i = 0; i < reference.size(); ++i) {
+      const auto r = reference.values()[static_cast<std::size_t>(i)];
+      const auto k = kokkos.values()[static_cast<std::size_t>(i)];
+      if constexpr (std::is_floating_point_v<T>) {
+        if (std::isnan(r)) {
+          REQUIRE(std::isnan(k));
+        } else if (tolerance == 0) {
+          REQUIRE(k == r);
+        } else {
+          REQUIRE(k == Approx(r).epsilon(tolerance).margin(tolerance));
+        }
       } else {
-        REQUIRE(k == Approx(r).epsilon(tolerance).margin(tolerance));
+        REQUIRE(k == r);
       }
-    } else {
-      REQUIRE(k == r);
     }
   }
 }
 
 }  // namespace
 
-TEST_CASE("Kokkos elementwise kernels give the reference kernels' values") {
+TEST_CASE("device elementwise kernels give the reference kernels' values") {
   tessera::Client client(tessera::ClientOptions{"threads"});
   auto x = tessera::random::normal<double>({37, 23}, {8, 5}, 3);
   auto f = tessera::random::uniform<float>({37, 23}, {8, 5}, 4, -2, 2);
@@ -67,7 +87,7 @@ TEST_CASE("Kokkos elementwise kernels give the reference kernels' values") {
   check_same(x.T() - tessera::random::uniform<double>({23, 37}, {5, 8}, 9));
 }
 
-TEST_CASE("Kokkos reduction kernels give the reference kernels' results") {
+TEST_CASE("device reduction kernels give the reference kernels' results") {
   tessera::Client client(tessera::ClientOptions{"threads"});
   auto x = tessera::random::normal<double>({41, 29, 3}, {7, 6, 2}, 11);
   auto withnan = tessera::where(x > 1.5, tessera::full<double>({}, std::nan("")), x);
@@ -94,12 +114,26 @@ TEST_CASE("Kokkos reduction kernels give the reference kernels' results") {
   }
 }
 
-TEST_CASE("Kokkos kernels fail a task with an integer to a negative power, as the reference") {
+TEST_CASE("device kernels fail a task with an integer to a negative power, as the reference") {
   tessera::Client client(tessera::ClientOptions{"sync"});
   auto i = tessera::arange<std::int32_t>(-3, 3, 1, tessera::ChunkSpec{2});
-  KernelChoice choice("kokkos");
-  CHECK_THROWS_WITH(tessera::power(i, i).compute(),
-                    Catch::Contains("integers to negative integer powers are not allowed"));
+  for (const char* kernels : device_kernels()) {
+    KernelChoice choice(kernels);
+    CHECK_THROWS_WITH(tessera::power(i, i).compute(),
+                      Catch::Contains("integers to negative integer powers are not allowed"));
+  }
 }
 
+TEST_CASE("asking for kernels that this build does not have is a ConfigError naming the option") {
+  tessera::Client client(tessera::ClientOptions{"sync"});
+  auto x = tessera::ones<double>({4}, tessera::ChunkSpec{2});
+#ifndef TESSERA_WITH_CUDA
+  KernelChoice choice("cuda");
+  CHECK_THROWS_WITH(x.sum().compute(), Catch::Contains("TESSERA_WITH_CUDA"));
 #endif
+#ifndef TESSERA_WITH_KOKKOS
+  KernelChoice choice("kokkos");
+  CHECK_THROWS_WITH(x.sum().compute(), Catch::Contains("TESSERA_WITH_KOKKOS"));
+#endif
+  CHECK_THROWS_AS(tessera::config::set("array_kernels", "opencl"), tessera::ConfigError);
+}
