@@ -173,7 +173,7 @@ class Evaluator {
       : program_(program),
         inputs_(inputs),
         slots_(program.code.size()),
-        scratch_(program.code.size() * static_cast<std::size_t>(tile_size) * 8) {}
+        scratch_(thread_scratch(program.code.size() * static_cast<std::size_t>(tile_size) * 8)) {}
 
   void run(std::int64_t block, std::span<const Stream> extra, TileSink& sink) {
     LeafStreams leaves = leaf_streams(program_, block, inputs_);
@@ -538,7 +538,14 @@ class Evaluator {
   std::vector<Panel> panels_;
   std::vector<const std::byte*> panel_row_;  // per instruction: its current panel row, or null
   std::int64_t tile_offset_ = 0;
-  std::vector<std::byte> scratch_;
+  // The tiles of the instructions: this thread's, reused from one block to the next (a task
+  // of a few thousand elements would otherwise spend much of its time allocating them).
+  static std::span<std::byte> thread_scratch(std::size_t bytes) {
+    thread_local std::vector<std::byte> scratch;
+    if (scratch.size() < bytes) scratch.resize(bytes);
+    return {scratch.data(), bytes};
+  }
+  std::span<std::byte> scratch_;
 };
 
 class BlockWriter final : public TileSink {
