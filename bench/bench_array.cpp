@@ -180,9 +180,14 @@ int main(int argc, char** argv) {
       const auto run_start = Clock::now();
       const double value = total.compute().item();
       const double run_seconds = since(run_start);
+      // The most memory held at once, over the whole run: graph, plan and results.
+      const double peak_per_chunk = (static_cast<double>(tessera::memory_usage().peak_resident) -
+                                     static_cast<double>(before)) /
+                                    chunks;
       print("graph_1e6_chunks", client, o, seconds, chunks / seconds,
-            ",\"bytes_per_chunk\":" + std::to_string(per_chunk) + ",\"run_seconds\":" +
-                std::to_string(run_seconds) + ",\"result\":" + std::to_string(value));
+            ",\"bytes_per_chunk\":" + std::to_string(per_chunk) +
+                ",\"run_seconds\":" + std::to_string(run_seconds) + ",\"peak_bytes_per_chunk\":" +
+                std::to_string(peak_per_chunk) + ",\"result\":" + std::to_string(value));
     }
   }
 }
