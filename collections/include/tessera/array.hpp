@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <ostream>
 #include <span>
 #include <string>
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "tessera/array/block.hpp"
+#include "tessera/array/blocks.hpp"
 #include "tessera/array/detail/untyped.hpp"
 #include "tessera/array/dtype.hpp"
 #include "tessera/array/errors.hpp"
@@ -159,6 +161,18 @@ class Array {
   // --- linear algebra and sorting (members) ---
 
   // --- block programming (members) ---
+
+  /// Cumulative sum (product) along `axis`, as NumPy's cumsum (cumprod): bool and integers
+  /// accumulate as int64 (uint64 when unsigned), floats in their own type. Without an axis
+  /// the array must be 1-d. Map functions over blocks: tessera/array/blocks.hpp.
+  auto cumsum(std::optional<int> axis = std::nullopt) const {
+    return Array<sum_t>(
+        detail::array::cumulative(detail::array::Scan::sum, checked("cumsum"), axis));
+  }
+  auto cumprod(std::optional<int> axis = std::nullopt) const {
+    return Array<sum_t>(
+        detail::array::cumulative(detail::array::Scan::prod, checked("cumprod"), axis));
+  }
 
   /// The expression behind the array (internal).
   const detail::array::Handle& handle() const { return checked("use"); }
@@ -356,6 +370,7 @@ Array<T> integers(std::int64_t low, std::int64_t high, Shape shape, ChunkSpec ch
 // --- linear algebra and sorting (free functions) ---------------------------------------------
 
 // --- block programming (free functions) ------------------------------------------------------
+// map_blocks, blockwise, map_overlap and reduction: tessera/array/blocks.hpp.
 
 // --- elementwise -----------------------------------------------------------------------------
 

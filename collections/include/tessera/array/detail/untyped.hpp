@@ -175,7 +175,8 @@ Handle reduce(Reduction op, const Handle& a, const Axes& axes, const ReduceOptio
 
 // Linear algebra and sorting.
 
-// Block programming.
+// Block programming: map_blocks, blockwise, map_overlap, user_reduction and cumulative are
+// declared in tessera/array/blocks.hpp, beside the public types they take.
 
 // Running.
 /// The tasks that make every block, in C order of the block grid.
