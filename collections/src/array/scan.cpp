@@ -39,7 +39,7 @@ namespace {
 
 template <class R>
 R step(Scan op, R a, R b) noexcept {
-  return op == Scan::sum ? wrap_add(a, b) : wrap_mul(a, b);
+  return op == Scan::sum ? reference::wrap_add(a, b) : reference::wrap_mul(a, b);
 }
 
 // The block's shape as (outer, along, inner) around the axis.
