@@ -6,7 +6,7 @@
 // graph_1e6_chunks (chunks per second; "bytes_per_chunk" is the memory held per chunk).
 //
 //   tessera_bench_array --engine threads --n 10000 --chunk 1000 [--repeat 3]
-//       [--workloads copy,sum_x_plus_xT,mean_axis0,std,graph_1e6_chunks]
+//       [--workloads copy,sum_x_plus_xT,mean_axis0,std,stencil5_sum,graph_1e6_chunks]
 //   mpirun -n 3 tessera_bench_array --engine mpi --n 10000 --chunk 1000
 
 #include <algorithm>
@@ -32,7 +32,7 @@ struct Options {
   int repeat = 1;
   unsigned threads = 0;
   std::vector<std::string> workloads{"copy", "sum_x_plus_xT", "mean_axis0", "std",
-                                     "graph_1e6_chunks"};
+                                     "stencil5_sum", "graph_1e6_chunks"};
 };
 
 [[noreturn]] void usage(const char* problem) {
@@ -40,7 +40,8 @@ struct Options {
   std::fprintf(problem ? stderr : stdout,
                "usage: tessera_bench_array [--engine sync|threads|mpi] [--n N] [--chunk C] "
                "[--threads T] [--repeat R] [--workloads a,b,...]\n"
-               "workloads: copy, sum_x_plus_xT, mean_axis0, std, graph_1e6_chunks\n");
+               "workloads: copy, sum_x_plus_xT, mean_axis0, std, stencil5_sum, "
+               "graph_1e6_chunks\n");
   std::exit(problem ? 2 : 0);
 }
 
@@ -163,6 +164,20 @@ int main(int argc, char** argv) {
       const double s = a.std().compute().item();
       print("std", client, o, since(start), bytes / since(start) / 1e9,
             ",\"result\":" + std::to_string(s));
+    }
+    if (wants("stencil5_sum")) {
+      // A 5-point Laplacian with periodic boundaries through map_overlap (depth 1), then its
+      // sum: halo slices travel between blocks, and the stencil and the sum are one pass.
+      auto a = input();
+      const auto start = Clock::now();
+      auto laplacian = tessera::map_overlap(
+          [](const tessera::Neighbours<double>& n) {
+            return n(-1, 0) + n(1, 0) + n(0, -1) + n(0, 1) - 4.0 * n(0, 0);
+          },
+          a, {1, 1}, tessera::Boundary::periodic());
+      const double total = laplacian.sum().compute().item();
+      print("stencil5_sum", client, o, since(start), bytes / since(start) / 1e9,
+            ",\"result\":" + std::to_string(total));
     }
     if (wants("graph_1e6_chunks")) {
       // A million chunks, one elementwise operation and a sum: the time and memory of

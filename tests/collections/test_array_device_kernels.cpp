@@ -85,6 +85,11 @@ TEST_CASE("device elementwise kernels give the reference kernels' values") {
   check_same(tessera::arange<double>(0, 10, 0.1, tessera::ChunkSpec{7}) +
              tessera::linspace<double>(0, 1, 100, true, tessera::ChunkSpec{7}));
   check_same(x.T() - tessera::random::uniform<double>({23, 37}, {5, 8}, 9));
+  check_same(tessera::map_overlap(  // a stencil: loads of blocks with a halo
+      [](const tessera::Neighbours<double>& n) {
+        return n(-1, 0) + n(1, 0) + n(0, -1) + n(0, 1) - 4.0 * n(0, 0);
+      },
+      x, {1, 1}, tessera::Boundary::reflect()));
 }
 
 TEST_CASE("device reduction kernels give the reference kernels' results") {
@@ -105,6 +110,11 @@ TEST_CASE("device reduction kernels give the reference kernels' results") {
     check_same(i.sum(axes));
     check_same((i > 3).any(axes));
     check_same((i > -5).all(axes));
+    check_same(tessera::map_overlap(
+                   [](const tessera::Neighbours<double>& n) { return n(1, 0, 0) - n(-1, 0, 0); },
+                   x, {1, 0, 0}, tessera::Boundary::periodic())
+                   .sum(axes),
+               1e-12);
   }
   for (const tessera::Axes& axis : {tessera::Axes{}, tessera::Axes{1}}) {
     check_same(x.argmax(axis));

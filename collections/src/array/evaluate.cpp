@@ -94,33 +94,51 @@ struct Axis {
 };
 
 // Strides of the input of load `in` along each axis of the block of `shape`.
+// The steps of the input of load `in` along each axis of the block of `shape`, and the offset
+// of the element it reads for index 0 (`base`).
 std::vector<std::int64_t> load_strides(const Program& program, const Instruction& in,
-                                       const Block& input, const Shape& shape) {
+                                       const Block& input, const Shape& shape,
+                                       std::int64_t& base) {
   if (input.dtype != in.dtype) {
     bad_program(std::string("an input block of ") + dtype_name(input.dtype) + " where " +
                 dtype_name(in.dtype) + " was expected");
   }
+  const std::size_t rank = input.shape.size();
+  const std::int64_t* halo = nullptr;  // (origin, extra length) per axis of the input
+  if (in.halo >= 0) {
+    if (static_cast<std::size_t>(in.halo) + 2 * rank > program.halos.size()) {
+      bad_program("a halo out of range");
+    }
+    halo = program.halos.data() + in.halo;
+  }
   const auto source_strides = c_strides(input.shape);
-  std::vector<bool> used(input.shape.size(), false);
+  std::vector<bool> used(rank, false);
   std::vector<std::int64_t> strides(shape.size(), 0);
   for (std::size_t d = 0; d < shape.size(); ++d) {
     const std::int32_t p = program.axis_maps[static_cast<std::size_t>(in.map) + d];
     if (p < 0) continue;
-    if (p >= static_cast<std::int32_t>(input.shape.size()))
-      bad_program("an axis map beyond its input");
+    if (p >= static_cast<std::int32_t>(rank)) bad_program("an axis map beyond its input");
     const auto sp = static_cast<std::size_t>(p);
     used[sp] = true;
-    if (input.shape[sp] == shape[d]) {
+    const std::int64_t extra = halo ? halo[2 * sp + 1] : 0;
+    if (input.shape[sp] == shape[d] + extra) {
       strides[d] = shape[d] == 1 ? 0 : source_strides[sp];
-    } else if (input.shape[sp] != 1) {
+    } else if (input.shape[sp] != 1 || extra) {
       bad_program("an input block of shape " + to_string(input.shape) +
                   " does not fit a block of shape " + to_string(shape));
     }
   }
-  for (std::size_t p = 0; p < used.size(); ++p) {
-    if (!used[p] && input.shape[p] != 1) {
+  base = 0;
+  for (std::size_t p = 0; p < rank; ++p) {
+    const std::int64_t extra = halo ? halo[2 * p + 1] : 0;
+    if (!used[p] && input.shape[p] != 1 + extra) {
       bad_program("an input block of shape " + to_string(input.shape) +
                   " has an axis that the block of shape " + to_string(shape) + " does not read");
+    }
+    if (halo) {
+      const std::int64_t origin = halo[2 * p];
+      if (origin < 0 || origin > extra) bad_program("a halo origin outside its block");
+      base += origin * source_strides[p];
     }
   }
   return strides;
@@ -141,9 +159,10 @@ LeafStreams leaf_streams(const Program& program, std::int64_t block,
     const Instruction& in = program.code[i];
     if (in.op == ExprOp::load) {
       out.stream_of[i] = static_cast<std::int32_t>(out.strides.size());
+      std::int64_t base = 0;
       out.strides.push_back(
-          load_strides(program, in, inputs[static_cast<std::size_t>(in.leaf)], out.shape));
-      out.bases.push_back(0);
+          load_strides(program, in, inputs[static_cast<std::size_t>(in.leaf)], out.shape, base));
+      out.bases.push_back(base);
     } else if (in.op == ExprOp::generate) {
       out.stream_of[i] = static_cast<std::int32_t>(out.strides.size());
       const auto& g = program.generators[static_cast<std::size_t>(in.leaf)];

@@ -65,6 +65,10 @@ struct Expr {
   // where the source has no such axis or has length 1 there (broadcast).
   std::vector<int> axis_map;
   LayerPtr layer;       ///< load
+  /// load of a layer whose blocks carry a halo: per axis of the layer, where the element
+  /// read for index 0 lies in its block and how much longer than the array's block the
+  /// block is (empty: blocks of the grid's shape).
+  std::vector<std::int64_t> halo;
   Generator generator;  ///< generate
   Scalar scalar;        ///< constant
 };

@@ -20,6 +20,10 @@ class Compiler {
         in.leaf = static_cast<std::int32_t>(out_.sources.size());
         out_.sources.push_back({e.layer, e.axis_map});
         in.map = append_map(e.axis_map);
+        if (!e.halo.empty()) {
+          in.halo = static_cast<std::int32_t>(p.halos.size());
+          p.halos.insert(p.halos.end(), e.halo.begin(), e.halo.end());
+        }
         break;
       case ExprOp::constant:
         in.leaf = static_cast<std::int32_t>(p.constants.size());

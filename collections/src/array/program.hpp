@@ -20,6 +20,7 @@ struct Instruction {
   std::int32_t a = -1, b = -1, c = -1;  ///< operand instructions
   std::int32_t leaf = -1;               ///< load: input position; constant, generate: table index
   std::int32_t map = -1;  ///< load, generate: offset of the axis map in Program::axis_maps
+  std::int32_t halo = -1;  ///< load of blocks with a halo: offset in Program::halos, else -1
 };
 
 struct GeneratorSpec {
@@ -40,6 +41,8 @@ struct Program {
   std::vector<Scalar> constants;
   std::vector<GeneratorSpec> generators;
   std::vector<std::int64_t> generator_shapes;
+  /// Loads of blocks with a halo (see Expr::halo): two numbers per axis of the input.
+  std::vector<std::int64_t> halos;
   std::int32_t inputs = 0;
 
   static constexpr auto fields() {

@@ -145,6 +145,11 @@ Handle user_reduction(const void* chunk, const void* combine, const void* aggreg
                       DType result, const Handle& input, const Axes& axes,
                       const ReduceOptions& options);
 
+/// The blocks of `input` with a halo, for stencils of neighbours (map_overlap's other form).
+Handle neighbours(const Handle& input, const Shape& depth, const std::vector<Boundary>& boundary);
+/// The array of the neighbours at `offset` (one per axis) of each element.
+Handle shifted(const Handle& neighbours, const Shape& offset);
+
 enum class Scan : std::uint8_t { sum, prod };
 /// Cumulative sum or product along `axis` (none: a 1-d array's only axis).
 Handle cumulative(Scan op, const Handle& input, std::optional<int> axis);
@@ -319,6 +324,48 @@ template <class R, class... P, class E>
 Array<typename detail::array::BlockFunctionType<R (*)(P...)>::result> map_overlap(
     R (*fn)(P...), const Array<E>& x, Shape depth, Boundary boundary = Boundary::none()) {
   return map_overlap(fn, x, std::move(depth), std::vector<Boundary>{boundary});
+}
+
+/// The neighbours of each element of an array, for stencils written as array arithmetic
+/// (map_overlap's second form): x(di, dj, ...) is the array whose element (i, j, ...) is the
+/// input's element (i + di, j + dj, ...), the boundary filling in beyond the array's edges.
+template <class T>
+class Neighbours {
+ public:
+  explicit Neighbours(detail::array::Handle padded) : padded_(std::move(padded)) {}
+  /// The neighbours at an offset per axis, each within the depth.
+  template <class... D>
+  Array<T> operator()(D... offset) const {
+    return Array<T>(
+        detail::array::shifted(padded_, Shape{static_cast<std::int64_t>(offset)...}));
+  }
+
+ private:
+  detail::array::Handle padded_;
+};
+
+/// map_overlap of a stencil written as array arithmetic on the neighbours of each element:
+/// `stencil` is called once, now, with the Neighbours of x; what it returns is computed as
+/// one pass over each block with its halo, fused with what follows (a sum of the result reads
+/// no intermediate block), on every kernel backend (reference, Kokkos, CUDA), and needs no
+/// registration. The boundary must give values beyond the edges (periodic, reflect or
+/// constant).
+///   auto laplacian = tessera::map_overlap(
+///       [](const tessera::Neighbours<double>& x) {
+///         return x(-1, 0) + x(1, 0) + x(0, -1) + x(0, 1) - 4.0 * x(0, 0);
+///       },
+///       a, {1, 1}, tessera::Boundary::periodic());
+template <class F, class E>
+requires std::is_invocable_v<F, const Neighbours<E>&>
+auto map_overlap(F&& stencil, const Array<E>& x, Shape depth, std::vector<Boundary> boundary) {
+  Neighbours<E> neighbours(detail::array::neighbours(x.handle(), depth, boundary));
+  return std::forward<F>(stencil)(neighbours);
+}
+template <class F, class E>
+requires std::is_invocable_v<F, const Neighbours<E>&>
+auto map_overlap(F&& stencil, const Array<E>& x, Shape depth, Boundary boundary) {
+  return map_overlap(std::forward<F>(stencil), x, std::move(depth),
+                     std::vector<Boundary>{boundary});
 }
 
 /// A tree reduction of your own, as Dask's da.reduction: `chunk` reduces each block along
