@@ -494,7 +494,7 @@ Partial partial_reduce(const ReduceSpec& spec, std::int64_t block, std::span<con
   if (block < 0 || block >= grid.blocks())
     throw ArrayError(std::string(op.name) + ": a block out of range");
   const Shape index = grid.block_index(block);
-  const Shape shape = grid.block_shape(index);
+  const Shape shape = block_shape(spec.input, block, inputs);
   const Shape start = grid.block_start(index);
   const Shape cells = cells_shape(shape, spec.reduced);
   Partial p = make_partial(op, spec.input.dtype, cells);
@@ -698,6 +698,10 @@ Handle reduce(Reduction op, const Handle& a, const Axes& axes, const ReduceOptio
                        "flattened array (" +
                        std::to_string(axes.list().size()) + " were given)");
     }
+  }
+  if (opi.family == Family::arg && !a->grid.known()) {
+    throw ArrayError(std::string(opi.name) + ": the array of shape " + to_string(a->shape) +
+                     " has unknown chunk sizes; call compute_chunk_sizes() first");
   }
   if (options.ddof < 0) {
     throw ArrayError(std::string(opi.name) + ": ddof " + std::to_string(options.ddof) +
