@@ -182,14 +182,19 @@ Handle rechunk_to(const Handle& a, const Chunks& chunks, std::int64_t fan_in,
     Chunks next = chunks;
     if (pieces > fan_in) {
       // An intermediate chunking: split as the target along every axis, and merge at most
-      // f blocks of the common refinement along the axes that merge.
+      // f blocks of the common refinement along (some of) the axes that merge, so that no
+      // block takes more than fan_in pieces; the other merging axes wait for a later stage.
+      const auto axes_now = std::min<std::size_t>(
+          merging, static_cast<std::size_t>(std::floor(std::log2(static_cast<double>(fan_in)))));
       const auto f = std::max<std::int64_t>(
           2,
           static_cast<std::int64_t>(std::floor(
-              std::pow(static_cast<double>(fan_in), 1.0 / static_cast<double>(merging)) + 1e-9)));
+              std::pow(static_cast<double>(fan_in), 1.0 / static_cast<double>(axes_now)) + 1e-9)));
+      std::size_t merged = 0;
       for (std::size_t d = 0; d < nd; ++d) {
         if (maps[d].most <= 1) continue;
-        next[d] = grouped(common_refinement(current->grid.lengths(d), chunks[d]), chunks[d], f);
+        const auto refined = common_refinement(current->grid.lengths(d), chunks[d]);
+        next[d] = merged++ < axes_now ? grouped(refined, chunks[d], f) : refined;
       }
       maps.clear();
       for (std::size_t d = 0; d < nd; ++d) maps.push_back(map_axis(current->grid, d, next[d]));

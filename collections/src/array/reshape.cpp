@@ -79,6 +79,9 @@ Handle reshape(const Handle& a, const Shape& given) {
   check_valid(a, operation);
   require_known(*a, operation);
   const std::int64_t size = product(a->shape, 0, a->shape.size());
+  std::string text = "(";
+  for (std::size_t d = 0; d < given.size(); ++d) text += (d ? ", " : "") + std::to_string(given[d]);
+  text += given.size() == 1 ? ",)" : ")";
   Shape shape = given;
   std::size_t inferred = shape.size();
   std::int64_t known = 1;
@@ -86,7 +89,7 @@ Handle reshape(const Handle& a, const Shape& given) {
     if (shape[d] == -1 && inferred == shape.size()) {
       inferred = d;
     } else if (shape[d] < 0) {
-      throw ArrayError("reshape: shape " + to_string(given) +
+      throw ArrayError("reshape: shape " + text +
                        " has a negative length (only one -1, for a length to infer, is allowed)");
     } else {
       known *= shape[d];
@@ -94,7 +97,7 @@ Handle reshape(const Handle& a, const Shape& given) {
   }
   auto cannot = [&] {
     return ArrayError("reshape: cannot reshape an array of size " + std::to_string(size) +
-                      " (shape " + to_string(a->shape) + ") into shape " + to_string(given));
+                      " (shape " + to_string(a->shape) + ") into shape " + text);
   };
   if (inferred < shape.size()) {
     if (known == 0 || size % known != 0) throw cannot();
