@@ -271,6 +271,7 @@ std::string summary(const Handle& a) {
   }
   char size[32];
   std::snprintf(size, sizeof size, unit ? "%.1f %s" : "%.0f %s", value, units[unit]);
+  if (!a->grid.known()) std::snprintf(size, sizeof size, "nan B");
   return std::string("tessera.Array<") + dtype_name(a->dtype) + ", shape=" + to_string(a->shape) +
          ", chunksize=" + to_string(chunksize) + ", blocks=" + std::to_string(a->grid.blocks()) +
          ", " + size + ">";
