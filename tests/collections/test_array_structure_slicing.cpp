@@ -235,7 +235,9 @@ TEST_CASE("slicing an array of a million blocks builds and runs only the blocks 
   // Whole blocks are the input's blocks themselves: no task of their own.
   const auto whole = y(tessera::slice(10, 30));
   CHECK(graph_stats(whole).tasks.count("tessera.array.cut") == 0);
-  CHECK(whole.to_delayed()[0].key() == y.to_delayed()[1].key());
+  const std::string key(whole.to_delayed()[0].key());
+  CHECK(key.find("counted_block") != std::string::npos);  // the input's block 1 itself
+  CHECK(key.ends_with(",(1)"));
 }
 
 TEST_CASE("blocks() selects blocks by their index in the grid, as Dask's x.blocks[...]") {
