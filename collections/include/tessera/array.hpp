@@ -27,6 +27,7 @@
 #include "tessera/array/errors.hpp"
 #include "tessera/array/host_array.hpp"
 #include "tessera/array/index.hpp"
+#include "tessera/array/rechunk.hpp"
 #include "tessera/array/options.hpp"
 #include "tessera/array/shape.hpp"
 #include "tessera/client.hpp"

@@ -61,12 +61,4 @@ class Index {
   Slice slice_;
 };
 
-/// How rechunk() plans its work.
-struct RechunkOptions {
-  /// The most input pieces one task assembles into a block; when an output block would need
-  /// more, rechunk goes through intermediate chunkings. 0: the "array_rechunk_fan_in"
-  /// setting (32 by default).
-  int fan_in = 0;
-};
-
 }  // namespace tessera

@@ -11,6 +11,7 @@
 #include "tessera/array/block.hpp"
 #include "tessera/array/dtype.hpp"
 #include "tessera/array/index.hpp"
+#include "tessera/array/rechunk.hpp"
 #include "tessera/array/options.hpp"
 #include "tessera/array/shape.hpp"
 #include "tessera/detail/node.hpp"
