@@ -78,7 +78,10 @@ TEST_CASE("operations that need known chunk sizes ask for compute_chunk_sizes()"
   CHECK_THROWS_WITH(y.argmax(), advice);
   CHECK_THROWS_WITH(y[y > std::int64_t(3)], advice);
   CHECK_THROWS_AS(tessera::stack<std::int64_t>({y, y}), tessera::ArrayError);
-  // The whole array, and broadcasting against a scalar array, need no sizes.
+  // Whole blocks, the whole array, and broadcasting against a scalar array need no sizes.
+  CHECK(y.blocks(1).compute().to_vector() ==
+        std::vector<std::int64_t>{10, 11, 12, 13, 14, 15, 16, 17, 18, 19});
+  CHECK(y.blocks(tessera::slice({}, {}, -1)).compute().size() == 13);
   CHECK(y(tessera::all).handle() == y.handle());
   CHECK((y + tessera::full<std::int64_t>({1}, 1, {1})).compute().size() == 13);
   // A mask of another shape or type is refused.
