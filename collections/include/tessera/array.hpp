@@ -28,7 +28,9 @@
 #include "tessera/array/dtype.hpp"
 #include "tessera/array/errors.hpp"
 #include "tessera/array/host_array.hpp"
+#include "tessera/array/index.hpp"
 #include "tessera/array/options.hpp"
+#include "tessera/array/rechunk.hpp"
 #include "tessera/array/shape.hpp"
 #include "tessera/client.hpp"
 #include "tessera/delayed.hpp"
@@ -157,6 +159,49 @@ class Array {
   }
 
   // --- structure: indexing, masks, reshape, rechunk (members) ---
+
+  /// NumPy's basic indexing, one index per axis (tessera/array/index.hpp): integers (which
+  /// drop their axis; negative ones count from the end), slices, tessera::all,
+  /// tessera::newaxis and tessera::ellipsis; axes left out at the end are taken whole.
+  /// x(tessera::slice(2, 10, 2), 3, tessera::newaxis) is x[2:10:2, 3, np.newaxis]. Only
+  /// the blocks the selection touches are computed; blocks taken whole are not copied.
+  template <class... I>
+  requires(std::is_constructible_v<Index, const I&>&&...) Array<E>
+  operator()(const I&... indices) const { return index(std::vector<Index>{Index(indices)...}); }
+  /// The same with the indices in a vector.
+  Array<E> index(const std::vector<Index>& indices) const {
+    return wrap(detail::array::index(checked("index"), indices));
+  }
+  /// The blocks that the indices select in the grid of blocks (Dask's x.blocks[i, j]); an
+  /// integer keeps its axis, and a negative step reverses the order of the blocks.
+  template <class... I>
+  requires(std::is_constructible_v<Index, const I&>&&...) Array<E> blocks(const I&... indices)
+  const {
+    return wrap(
+        detail::array::select_blocks(checked("blocks"), std::vector<Index>{Index(indices)...}));
+  }
+  /// The elements where `mask` (an array of this shape) is true, in C order: a 1-d array
+  /// whose chunk sizes are unknown until compute_chunk_sizes() (x[x > 0] in NumPy).
+  Array<E> operator[](const Array<bool>& mask) const {
+    return wrap(detail::array::select_mask(checked("a[mask]"), mask.handle()));
+  }
+  /// This array with its unknown chunk sizes computed (it runs the blocks to learn them).
+  Array<E> compute_chunk_sizes() const {
+    return wrap(detail::array::compute_chunk_sizes(checked("compute_chunk_sizes")));
+  }
+  /// The same elements split into other blocks. The work is planned so that each task holds
+  /// one output block and its pieces; see RechunkOptions.
+  Array<E> rechunk(ChunkSpec chunks, RechunkOptions options = {}) const {
+    return wrap(detail::array::rechunk(checked("rechunk"), chunks, options));
+  }
+  /// The same elements (in C order) in another shape of the same size; one length may be -1,
+  /// to infer. Blocks are reused without copying where the chunks allow; the array is
+  /// rechunked first where they do not (as Dask does).
+  Array<E> reshape(Shape shape) const {
+    return wrap(detail::array::reshape(checked("reshape"), shape));
+  }
+  /// The elements as a 1-d array, in C order.
+  Array<E> ravel() const { return reshape({-1}); }
 
   // --- linear algebra and sorting (members) ---
 
@@ -366,6 +411,32 @@ Array<T> integers(std::int64_t low, std::int64_t high, Shape shape, ChunkSpec ch
 }  // namespace random
 
 // --- structure: concatenate, stack, ... (free functions) ------------------------------------
+
+/// The arrays joined along an existing axis; their other lengths must be equal. Their blocks
+/// are reused as they are (rechunked first where split differently along the other axes).
+template <class T>
+Array<T> concatenate(const std::vector<Array<T>>& arrays, int axis = 0) {
+  std::vector<detail::array::Handle> handles;
+  for (const auto& a : arrays) handles.push_back(a.handle());
+  return Array<T>(detail::array::concatenate(handles, axis));
+}
+/// The arrays, all of one shape, joined along a new axis at position `axis`.
+template <class T>
+Array<T> stack(const std::vector<Array<T>>& arrays, int axis = 0) {
+  std::vector<detail::array::Handle> handles;
+  for (const auto& a : arrays) handles.push_back(a.handle());
+  return Array<T>(detail::array::stack(handles, axis));
+}
+/// a.reshape(shape).
+template <class T>
+Array<T> reshape(const Array<T>& a, Shape shape) {
+  return a.reshape(std::move(shape));
+}
+/// a.rechunk(chunks, options).
+template <class T>
+Array<T> rechunk(const Array<T>& a, ChunkSpec chunks, RechunkOptions options = {}) {
+  return a.rechunk(std::move(chunks), options);
+}
 
 // --- linear algebra and sorting (free functions) ---------------------------------------------
 

@@ -6,6 +6,7 @@
 
 #include "expr.hpp"
 #include "kernels.hpp"
+#include "structure.hpp"
 #include "tessera/array/errors.hpp"
 
 namespace tessera::detail::array {
@@ -67,14 +68,15 @@ ExprPtr rebase(const ExprPtr& e, const Shape& from, const Shape& to,
 }
 
 // Operands broadcast together: the shape and grid of the result, and each operand's
-// expression over the result's axes.
+// expression over the result's axes. Operands split differently along an axis are rechunked
+// to the common refinement of their chunks (Dask's unify_chunks).
 struct Broadcast {
   Shape shape;
   ChunkGrid grid;
   std::vector<ExprPtr> exprs;
 };
 
-std::string shapes_text(const std::vector<const ArrayNode*>& arrays) {
+std::string shapes_text(const std::vector<Handle>& arrays) {
   std::string text;
   for (std::size_t i = 0; i < arrays.size(); ++i) {
     if (i) text += i + 1 == arrays.size() ? " and " : ", ";
@@ -83,43 +85,47 @@ std::string shapes_text(const std::vector<const ArrayNode*>& arrays) {
   return text;
 }
 
-Broadcast broadcast(const std::vector<const ArrayNode*>& arrays, const char* operation) {
+Broadcast broadcast(const std::vector<Handle>& arrays, const char* operation) {
   std::size_t n = 0;
-  for (const auto* a : arrays) n = std::max(n, a->shape.size());
+  for (const auto& a : arrays) n = std::max(n, a->shape.size());
   Broadcast out;
   out.shape.assign(n, 1);
-  Chunks chunks(n, std::vector<std::int64_t>{1});
-  std::vector<const ArrayNode*> chunk_owner(n, nullptr);
-  for (const auto* a : arrays) {
+  auto unknown_error = [&](std::size_t d) {
+    return ArrayError(std::string(operation) + ": shapes " + shapes_text(arrays) +
+                      " have unknown chunk sizes along axis " + std::to_string(d) +
+                      " that cannot be matched; call compute_chunk_sizes() first");
+  };
+  for (const auto& a : arrays) {
     const std::size_t lead = n - a->shape.size();
     for (std::size_t d = lead; d < n; ++d) {
       const std::int64_t len = a->shape[d - lead];
       if (len == 1) continue;
       if (out.shape[d] != 1 && out.shape[d] != len) {
+        if (len < 0 || out.shape[d] < 0) throw unknown_error(d);
         throw ArrayError(std::string(operation) + ": shapes " + shapes_text(arrays) +
                          " do not broadcast");
       }
       out.shape[d] = len;
-      if (!chunk_owner[d]) {
-        chunk_owner[d] = a;
-        chunks[d] = a->grid.lengths(d - lead);
-      } else {
-        const std::size_t owner_lead = n - chunk_owner[d]->shape.size();
-        if (!a->grid.same_axis(d - lead, chunk_owner[d]->grid, d - owner_lead)) {
-          throw ArrayError(std::string(operation) + ": the chunks " +
-                           to_string(chunk_owner[d]->grid.chunks()) + " and " +
-                           to_string(a->grid.chunks()) + " of shapes " + shapes_text(arrays) +
-                           " do not align along axis " + std::to_string(d) +
-                           "; rechunk one of them like the other");
-        }
+    }
+  }
+  Chunks chunks(n, std::vector<std::int64_t>{1});
+  for (std::size_t d = 0; d < n; ++d) {
+    bool first = true;
+    for (const auto& a : arrays) {
+      const std::size_t lead = n - a->shape.size();
+      if (d < lead || a->shape[d - lead] == 1) continue;
+      auto lengths = a->grid.lengths(d - lead);
+      if (first) {
+        chunks[d] = std::move(lengths);
+        first = false;
+      } else if (lengths != chunks[d]) {
+        if (out.shape[d] < 0) throw unknown_error(d);
+        chunks[d] = common_refinement(chunks[d], lengths);
       }
     }
   }
-  for (std::size_t d = 0; d < n; ++d) {
-    if (!chunk_owner[d] && out.shape[d] == 1) chunks[d] = {1};
-  }
   // An axis of length 0 in some operand: every operand is 0 long there or broadcasts.
-  for (const auto* a : arrays) {
+  for (const auto& a : arrays) {
     const std::size_t lead = n - a->shape.size();
     for (std::size_t d = lead; d < n; ++d) {
       if (a->shape[d - lead] == 0 && out.shape[d] == 1) {
@@ -129,7 +135,18 @@ Broadcast broadcast(const std::vector<const ArrayNode*>& arrays, const char* ope
     }
   }
   out.grid = ChunkGrid(chunks, operation);
-  for (const auto* a : arrays) {
+  for (const auto& given : arrays) {
+    Handle a = given;
+    const std::size_t lead = n - a->shape.size();
+    Chunks own = a->grid.chunks();
+    bool differs = false;
+    for (std::size_t d = lead; d < n; ++d) {
+      if (a->shape[d - lead] != 1 && own[d - lead] != chunks[d]) {
+        own[d - lead] = chunks[d];
+        differs = true;
+      }
+    }
+    if (differs) a = rechunk_to(a, own, 0, operation);
     std::unordered_map<const Expr*, ExprPtr> done;
     out.exprs.push_back(rebase(a->expr, a->shape, out.shape, done));
   }
@@ -254,6 +271,7 @@ std::string summary(const Handle& a) {
   }
   char size[32];
   std::snprintf(size, sizeof size, unit ? "%.1f %s" : "%.0f %s", value, units[unit]);
+  if (!a->grid.known()) std::snprintf(size, sizeof size, "nan B");
   return std::string("tessera.Array<") + dtype_name(a->dtype) + ", shape=" + to_string(a->shape) +
          ", chunksize=" + to_string(chunksize) + ", blocks=" + std::to_string(a->grid.blocks()) +
          ", " + size + ">";
@@ -310,7 +328,7 @@ Handle binary(Binary op, const Handle& a, const Handle& b) {
   check_valid(b, name_of(op));
   DType operand;
   const DType result = binary_result(op, promote(a->dtype, b->dtype), operand);
-  Broadcast bc = broadcast({a.get(), b.get()}, name_of(op));
+  Broadcast bc = broadcast({a, b}, name_of(op));
   return array_of_expr(binary_expr(op, result, operand, bc.exprs[0], bc.exprs[1]),
                        std::move(bc.grid), name_of(op));
 }
@@ -333,7 +351,7 @@ Handle where(const Handle& condition, const Handle& a, const Handle& b) {
   check_valid(a, "where");
   check_valid(b, "where");
   const DType result = promote(a->dtype, b->dtype);
-  Broadcast bc = broadcast({condition.get(), a.get(), b.get()}, "where");
+  Broadcast bc = broadcast({condition, a, b}, "where");
   auto e = std::make_shared<Expr>();
   e->op = ExprOp::where;
   e->dtype = result;

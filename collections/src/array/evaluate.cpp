@@ -151,7 +151,7 @@ LeafStreams leaf_streams(const Program& program, std::int64_t block,
   LeafStreams out;
   const ChunkGrid& grid = program.grid;
   const Shape index = grid.block_index(block);
-  out.shape = grid.block_shape(index);
+  out.shape = block_shape(program, block, inputs);
   out.start = grid.block_start(index);
   const std::size_t nd = out.shape.size();
   out.stream_of.assign(program.code.size(), -1);
@@ -590,6 +590,27 @@ std::vector<std::int64_t> c_strides(const Shape& shape) {
   return strides;
 }
 
+Shape block_shape(const Program& program, std::int64_t block, std::span<const Block> inputs) {
+  Shape shape = program.grid.block_shape(program.grid.block_index(block));
+  for (std::size_t d = 0; d < shape.size(); ++d) {
+    for (const Instruction& in : program.code) {
+      if (shape[d] >= 0) break;
+      if (in.op != ExprOp::load || in.leaf < 0 ||
+          in.leaf >= static_cast<std::int32_t>(inputs.size()) || in.map < 0 ||
+          static_cast<std::size_t>(in.map) + shape.size() > program.axis_maps.size()) {
+        continue;
+      }
+      const Block& input = inputs[static_cast<std::size_t>(in.leaf)];
+      const std::int32_t p = program.axis_maps[static_cast<std::size_t>(in.map) + d];
+      if (p >= 0 && static_cast<std::size_t>(p) < input.shape.size()) {
+        shape[d] = input.shape[static_cast<std::size_t>(p)];
+      }
+    }
+    if (shape[d] < 0) bad_program("a block of unknown length along axis " + std::to_string(d));
+  }
+  return shape;
+}
+
 void evaluate(const Program& program, std::int64_t block, std::span<const Block> inputs,
               std::span<const Stream> extra, TileSink& sink) {
   validate(program, inputs);
@@ -605,8 +626,7 @@ Block evaluate_block(const Program& program, std::int64_t block, std::span<const
     bad_program("block " + std::to_string(block) + " of a grid of " +
                 std::to_string(program.grid.blocks()));
   }
-  Block out =
-      Block::allocate(program.dtype, program.grid.block_shape(program.grid.block_index(block)));
+  Block out = Block::allocate(program.dtype, block_shape(program, block, inputs));
   BlockWriter writer(out);
   evaluate(program, block, inputs, {}, writer);
   return out;

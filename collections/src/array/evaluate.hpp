@@ -52,6 +52,10 @@ void validate(const Program& program, std::span<const Block> inputs);
 void evaluate(const Program& program, std::int64_t block, std::span<const Block> inputs,
               std::span<const Stream> extra, TileSink& sink);
 
+/// The shape of block `block` of `program`; lengths that its grid does not know (after a
+/// boolean mask) are taken from the inputs.
+Shape block_shape(const Program& program, std::int64_t block, std::span<const Block> inputs);
+
 /// The block `block` of `program`, as a new Block.
 Block evaluate_block(const Program& program, std::int64_t block, std::span<const Block> inputs);
 

@@ -13,12 +13,20 @@ ChunkGrid::ChunkGrid(const Chunks& chunks, const char* operation) {
     const auto& lengths = chunks[a];
     Axis axis;
     axis.count = std::max<std::int64_t>(1, static_cast<std::int64_t>(lengths.size()));
+    bool unknown = false;
     for (std::int64_t n : lengths) {
-      if (n < 0) {
+      if (n < -1) {
         throw ArrayError(std::string(operation) + ": chunks " + to_string(chunks) +
                          " have a negative length along axis " + std::to_string(a));
       }
+      unknown = unknown || n < 0;
       axis.extent += n;
+    }
+    if (unknown) {
+      axis.extent = -1;
+      axis.unknown = lengths;
+      axes_.push_back(std::move(axis));
+      continue;
     }
     bool regular = !lengths.empty() && lengths.front() > 0;
     for (std::size_t i = 0; regular && i + 1 < lengths.size(); ++i) {
@@ -38,12 +46,21 @@ ChunkGrid::ChunkGrid(const Chunks& chunks, const char* operation) {
 std::int64_t ChunkGrid::length(std::size_t axis, std::int64_t i) const noexcept {
   const Axis& a = axes_[axis];
   if (a.regular) return std::min(a.regular, a.extent - i * a.regular);
+  if (a.extent < 0) return a.unknown[static_cast<std::size_t>(i)];
   return a.starts[static_cast<std::size_t>(i) + 1] - a.starts[static_cast<std::size_t>(i)];
 }
 
 std::int64_t ChunkGrid::start(std::size_t axis, std::int64_t i) const noexcept {
   const Axis& a = axes_[axis];
+  if (a.extent < 0) return -1;
   return a.regular ? i * a.regular : a.starts[static_cast<std::size_t>(i)];
+}
+
+bool ChunkGrid::known() const noexcept {
+  for (const Axis& a : axes_) {
+    if (a.extent < 0) return false;
+  }
+  return true;
 }
 
 std::int64_t ChunkGrid::block_of(std::size_t axis, std::int64_t e) const noexcept {
@@ -117,6 +134,7 @@ bool ChunkGrid::same_axis(std::size_t axis, const ChunkGrid& other,
   const Axis& a = axes_[axis];
   const Axis& b = other.axes_[other_axis];
   if (a.extent != b.extent || a.count != b.count) return false;
+  if (a.extent < 0) return a.unknown == b.unknown;
   if (a.regular && b.regular) return a.regular == b.regular || a.count == 1;
   for (std::int64_t i = 0; i < a.count; ++i) {
     if (length(axis, i) != other.length(other_axis, i)) return false;
@@ -138,8 +156,18 @@ array::ChunkGrid StdCodec<array::ChunkGrid>::read(Reader& in) {
     axis.count = in.scalar<std::int64_t>("a block count");
     axis.regular = in.scalar<std::int64_t>("a block length");
     axis.starts = Codec<std::vector<std::int64_t>>::read(in);
+    axis.unknown = Codec<std::vector<std::int64_t>>::read(in);
+    if (axis.extent == -1) {
+      const bool consistent =
+          axis.count >= 1 && axis.regular == 0 && axis.starts.empty() &&
+          axis.unknown.size() == static_cast<std::size_t>(axis.count) &&
+          std::all_of(axis.unknown.begin(), axis.unknown.end(), [](auto n) { return n >= -1; }) &&
+          std::any_of(axis.unknown.begin(), axis.unknown.end(), [](auto n) { return n == -1; });
+      if (!consistent) in.fail(at, "an inconsistent chunk grid");
+      continue;
+    }
     const bool consistent =
-        axis.extent >= 0 && axis.count >= 1 && axis.regular >= 0 &&
+        axis.unknown.empty() && axis.extent >= 0 && axis.count >= 1 && axis.regular >= 0 &&
         (axis.regular ? axis.starts.empty() && (axis.count - 1) * axis.regular <= axis.extent &&
                             axis.count * axis.regular >= axis.extent
                       : axis.starts.size() == static_cast<std::size_t>(axis.count) + 1 &&

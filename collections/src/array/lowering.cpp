@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "evaluate.hpp"
+#include "structure.hpp"
 #include "tasks.hpp"
 #include "tessera/array/errors.hpp"
 #include "tessera/client.hpp"
@@ -104,13 +105,19 @@ Block compute(const Handle& a) {
   for (auto& state : client.run(block_nodes(a))) futures.emplace_back(std::move(state));
   const std::vector<Block> blocks = client.gather(futures);
 
-  Block out = Block::allocate(a->dtype, a->shape);
+  ChunkGrid grid = a->grid;
+  if (!grid.known()) {  // after a boolean mask: the blocks say how long they are
+    std::vector<Shape> shapes;
+    for (const Block& block : blocks) shapes.push_back(block.shape);
+    grid = grid_of_blocks(grid, shapes, "compute");
+  }
+  Block out = Block::allocate(a->dtype, grid.shape());
   const std::size_t size = itemsize(a->dtype);
-  const auto out_strides = c_strides(a->shape);
+  const auto out_strides = c_strides(out.shape);
   for (std::size_t b = 0; b < blocks.size(); ++b) {
     const Block& block = blocks[b];
-    const Shape index = a->grid.block_index(static_cast<std::int64_t>(b));
-    const Shape expected = a->grid.block_shape(index);
+    const Shape index = grid.block_index(static_cast<std::int64_t>(b));
+    const Shape expected = grid.block_shape(index);
     if (block.dtype != a->dtype || block.shape != expected) {
       throw ArrayError("compute: block " + to_string(index) + " is a block of " +
                        dtype_name(block.dtype) + " and shape " + to_string(block.shape) +
@@ -119,7 +126,7 @@ Block compute(const Handle& a) {
     }
     block.check();
     if (block.size() == 0) continue;
-    const Shape start = a->grid.block_start(index);
+    const Shape start = grid.block_start(index);
     // Copy row by row (rows along the last axis) into place.
     const std::size_t nd = expected.size();
     const std::int64_t row = nd ? expected[nd - 1] : 1;

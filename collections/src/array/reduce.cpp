@@ -492,7 +492,8 @@ DType reduction_result(Reduction op, DType input) {
   return input;
 }
 
-PartialLayout partial_layout(const ReduceSpec& spec, std::int64_t block) {
+PartialLayout partial_layout(const ReduceSpec& spec, std::int64_t block,
+                             std::span<const Block> inputs) {
   const OpInfo op = info(spec.op);
   const ChunkGrid& grid = spec.input.grid;
   if (spec.reduced.size() != grid.ndim()) {
@@ -503,7 +504,7 @@ PartialLayout partial_layout(const ReduceSpec& spec, std::int64_t block) {
   }
   PartialLayout layout;
   const Shape index = grid.block_index(block);
-  layout.shape = grid.block_shape(index);
+  layout.shape = block_shape(spec.input, block, inputs);
   const Shape start = grid.block_start(index);
   layout.cells = cells_shape(layout.shape, spec.reduced);
   const std::size_t nd = layout.shape.size();
@@ -534,7 +535,7 @@ ReduceKind reduce_kind(const ReduceSpec& spec) {
 
 Partial partial_reduce(const ReduceSpec& spec, std::int64_t block, std::span<const Block> inputs) {
   const OpInfo op = info(spec.op);
-  const PartialLayout layout = partial_layout(spec, block);
+  const PartialLayout layout = partial_layout(spec, block, inputs);
   Partial p = make_partial(op, spec.input.dtype, layout.cells);
   std::vector<Stream> streams{layout.cell};
   if (op.family == Family::arg) streams.push_back(layout.index);
@@ -775,6 +776,10 @@ Handle reduce(Reduction op, const Handle& a, const Axes& axes, const ReduceOptio
                        "flattened array (" +
                        std::to_string(axes.list().size()) + " were given)");
     }
+  }
+  if (opi.family == Family::arg && !a->grid.known()) {
+    throw ArrayError(std::string(opi.name) + ": the array of shape " + to_string(a->shape) +
+                     " has unknown chunk sizes; call compute_chunk_sizes() first");
   }
   if (options.ddof < 0) {
     throw ArrayError(std::string(opi.name) + ": ddof " + std::to_string(options.ddof) +

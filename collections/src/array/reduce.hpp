@@ -62,7 +62,8 @@ struct PartialLayout {
   Stream cell;
   Stream index;
 };
-PartialLayout partial_layout(const ReduceSpec& spec, std::int64_t block);
+PartialLayout partial_layout(const ReduceSpec& spec, std::int64_t block,
+                             std::span<const Block> inputs);
 ReduceKind reduce_kind(const ReduceSpec& spec);
 
 /// The partial result of block `block` (the reference kernels).

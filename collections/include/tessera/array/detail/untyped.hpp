@@ -10,7 +10,9 @@
 
 #include "tessera/array/block.hpp"
 #include "tessera/array/dtype.hpp"
+#include "tessera/array/index.hpp"
 #include "tessera/array/options.hpp"
+#include "tessera/array/rechunk.hpp"
 #include "tessera/array/shape.hpp"
 #include "tessera/detail/node.hpp"
 #include "tessera/future.hpp"
@@ -172,6 +174,22 @@ Handle transpose(const Handle& a, const std::vector<int>& axes);
 Handle reduce(Reduction op, const Handle& a, const Axes& axes, const ReduceOptions& options);
 
 // Structure: indexing, masks, reshape, rechunk, concatenate, stack.
+/// NumPy's basic indexing (slicing.cpp).
+Handle index(const Handle& a, const std::vector<Index>& index);
+/// Dask's x.blocks[...]: the blocks that the indices select in the grid of blocks.
+Handle select_blocks(const Handle& a, const std::vector<Index>& index);
+/// a[mask]: the elements where `mask` (of a's shape) is true, in C order; 1-d, with unknown
+/// chunk sizes (mask.cpp).
+Handle select_mask(const Handle& a, const Handle& mask);
+/// `a` with its unknown chunk sizes computed.
+Handle compute_chunk_sizes(const Handle& a);
+/// `a` split into new blocks (rechunk.cpp).
+Handle rechunk(const Handle& a, const ChunkSpec& chunks, const RechunkOptions& options);
+/// `a` with a new shape of the same size, elements in C order (reshape.cpp).
+Handle reshape(const Handle& a, const Shape& shape);
+/// The arrays joined along an existing axis, or along a new one (join.cpp).
+Handle concatenate(const std::vector<Handle>& arrays, int axis);
+Handle stack(const std::vector<Handle>& arrays, int axis);
 
 // Linear algebra and sorting.
 

@@ -156,7 +156,7 @@ Block cuda_evaluate_block(const Program& program, std::int64_t block,
 
 Partial cuda_partial_reduce(const ReduceSpec& spec, std::int64_t block,
                             std::span<const Block> inputs) {
-  const PartialLayout layout = partial_layout(spec, block);
+  const PartialLayout layout = partial_layout(spec, block, inputs);
   const DeviceInputs device(inputs);
   const FlatProgram flat = flatten(spec.input, block, inputs, device.data);
   ReduceAxes axes{};

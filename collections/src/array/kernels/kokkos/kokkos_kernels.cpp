@@ -97,7 +97,7 @@ Block kokkos_evaluate_block(const Program& program, std::int64_t block,
 Partial kokkos_partial_reduce(const ReduceSpec& spec, std::int64_t block,
                               std::span<const Block> inputs) {
   ensure_kokkos();
-  const PartialLayout layout = partial_layout(spec, block);
+  const PartialLayout layout = partial_layout(spec, block, inputs);
   const DeviceInputs device(inputs);
   const FlatProgram flat = flatten(spec.input, block, inputs, device.data);
   const ReduceKind kind = reduce_kind(spec);

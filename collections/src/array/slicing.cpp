@@ -1,0 +1,252 @@
+// Basic indexing (NumPy's slices, integers, new axes) and Dask's x.blocks[...]: a layer whose
+// blocks are pieces of the input's blocks. Only the input blocks that the selection touches
+// are asked for, and a block taken whole is the input's block itself (no task).
+
+#include <algorithm>
+#include <string>
+
+#include "lowering.hpp"
+#include "pieces.hpp"
+#include "structure.hpp"
+#include "tessera/array/errors.hpp"
+#include "tessera/key.hpp"
+
+namespace tessera::detail::array {
+namespace {
+
+/// A piece of one input block along one axis.
+struct AxisPiece {
+  std::int64_t block = 0, start = 0, step = 1, count = 0;
+};
+
+struct InputAxis {
+  int output = -1;  ///< the output axis it becomes; -1 when an integer drops it
+  AxisPiece fixed;  ///< the piece of a dropped axis
+};
+struct OutputAxis {
+  int input = -1;                 ///< -1 for a new axis
+  std::vector<AxisPiece> pieces;  ///< one per output block
+};
+
+class SelectLayer final : public Layer {
+ public:
+  SelectLayer(Handle input, std::vector<InputAxis> in, std::vector<OutputAxis> out, ChunkGrid grid,
+              std::string name)
+      : Layer(input->dtype, std::move(grid), std::move(name)),
+        input_(std::move(input)),
+        in_(std::move(in)),
+        out_(std::move(out)) {}
+
+  NodePtr make_block(Lowering& lowering, std::int64_t linear) const override {
+    const Shape index = grid.block_index(linear);
+    const std::size_t nd = in_.size();
+    Shape in_index(nd), start(nd), step(nd), count(nd);
+    for (std::size_t p = 0; p < nd; ++p) {
+      const InputAxis& axis = in_[p];
+      const AxisPiece& piece =
+          axis.output < 0
+              ? axis.fixed
+              : out_[static_cast<std::size_t>(axis.output)]
+                    .pieces[static_cast<std::size_t>(index[static_cast<std::size_t>(axis.output)])];
+      in_index[p] = piece.block;
+      start[p] = piece.start;
+      step[p] = piece.step;
+      count[p] = piece.count;
+    }
+    const ChunkGrid& in_grid = input_->grid;
+    return cut_node(block_key(name, index), lowering.block(*input_, in_grid.linear(in_index)),
+                    in_grid.block_shape(in_index), std::move(start), std::move(step),
+                    std::move(count), grid.block_shape(index));
+  }
+
+ private:
+  Handle input_;
+  std::vector<InputAxis> in_;
+  std::vector<OutputAxis> out_;
+};
+
+std::string where(std::size_t axis, const Shape& shape) {
+  return "axis " + std::to_string(axis) + " of shape " + to_string(shape);
+}
+
+// The indices with the ellipsis expanded and whole axes added at the end: one entry per
+// input axis, plus the new axes.
+std::vector<Index> expand(const std::vector<Index>& index, const Shape& shape,
+                          const char* operation) {
+  std::size_t used = 0, ellipses = 0;
+  for (const Index& i : index) {
+    if (i.kind() == Index::Kind::ellipsis) {
+      ++ellipses;
+    } else if (i.kind() != Index::Kind::new_axis) {
+      ++used;
+    }
+  }
+  if (ellipses > 1) {
+    throw ArrayError(std::string(operation) + ": an index can only have a single ellipsis");
+  }
+  if (used > shape.size()) {
+    throw ArrayError(std::string(operation) + ": too many indices for an array of shape " +
+                     to_string(shape) + ": it is " + std::to_string(shape.size()) +
+                     "-dimensional, but " + std::to_string(used) + " were indexed");
+  }
+  std::vector<Index> out;
+  for (const Index& i : index) {
+    if (i.kind() == Index::Kind::ellipsis) {
+      for (std::size_t k = used; k < shape.size(); ++k) out.emplace_back(all);
+    } else {
+      out.push_back(i);
+    }
+  }
+  if (!ellipses) {
+    for (std::size_t k = used; k < shape.size(); ++k) out.emplace_back(all);
+  }
+  return out;
+}
+
+struct Range {
+  std::int64_t start = 0, step = 1, count = 0;
+};
+
+// Python's slice.indices(n): the first index, the step and the number of indices.
+Range resolve(const Slice& s, std::int64_t n, std::size_t axis, const Shape& shape,
+              const char* operation) {
+  if (s.step == 0) {
+    throw ArrayError(std::string(operation) + ": slice step cannot be zero (" + where(axis, shape) +
+                     ")");
+  }
+  Range r;
+  r.step = s.step;
+  auto bound = [&](std::optional<std::int64_t> v, std::int64_t otherwise, std::int64_t low,
+                   std::int64_t high) {
+    if (!v) return otherwise;
+    std::int64_t x = *v < 0 ? *v + n : *v;
+    return std::clamp(x, low, high);
+  };
+  std::int64_t stop;
+  if (s.step > 0) {
+    r.start = bound(s.start, 0, 0, n);
+    stop = bound(s.stop, n, 0, n);
+    r.count = stop > r.start ? (stop - r.start + s.step - 1) / s.step : 0;
+  } else {
+    r.start = bound(s.start, n - 1, -1, n - 1);
+    stop = bound(s.stop, -1, -1, n - 1);
+    r.count = r.start > stop ? (r.start - stop - s.step - 1) / -s.step : 0;
+  }
+  return r;
+}
+
+std::int64_t resolve(std::int64_t i, std::int64_t n, std::size_t axis, const Shape& shape,
+                     const char* operation, const char* what) {
+  if (i < -n || i >= n) {
+    throw ArrayError(std::string(operation) + ": index " + std::to_string(i) +
+                     " is out of bounds for " + where(axis, shape) + " (" + what + " " +
+                     std::to_string(n) + ")");
+  }
+  return i < 0 ? i + n : i;
+}
+
+// The pieces of the input's blocks along `axis` that elements r.start, r.start + r.step, ...
+// (r.count of them) come from, one per block touched, in the order of the selection.
+std::vector<AxisPiece> pieces_of(const ChunkGrid& grid, std::size_t axis, const Range& r) {
+  std::vector<AxisPiece> pieces;
+  if (r.count == 0) {
+    pieces.push_back({0, 0, 1, 0});
+    return pieces;
+  }
+  std::int64_t e = r.start, left = r.count;
+  while (left > 0) {
+    const std::int64_t b = grid.block_of(axis, e);
+    const std::int64_t begin = grid.start(axis, b);
+    const std::int64_t end = begin + grid.length(axis, b);
+    const std::int64_t k =
+        std::min(left, r.step > 0 ? (end - e + r.step - 1) / r.step : (e - begin) / -r.step + 1);
+    pieces.push_back({b, e - begin, r.step, k});
+    e += k * r.step;
+    left -= k;
+  }
+  return pieces;
+}
+
+Handle select(const Handle& a, std::vector<InputAxis> in, std::vector<OutputAxis> out,
+              const char* operation) {
+  Chunks chunks;
+  for (const OutputAxis& axis : out) {
+    std::vector<std::int64_t> lengths;
+    for (const AxisPiece& p : axis.pieces) lengths.push_back(p.count);
+    chunks.push_back(std::move(lengths));
+  }
+  return array_of_layer(std::make_shared<SelectLayer>(
+      a, std::move(in), std::move(out), ChunkGrid(chunks, operation), unique_key(operation)));
+}
+
+}  // namespace
+
+void require_known(const ArrayNode& a, const char* operation) {
+  if (a.grid.known()) return;
+  throw ArrayError(std::string(operation) + ": the array of shape " + to_string(a.shape) +
+                   " and chunks " + to_string(a.grid.chunks()) +
+                   " has unknown chunk sizes; call compute_chunk_sizes() first");
+}
+
+Handle index(const Handle& a, const std::vector<Index>& given) {
+  const char* operation = "index";
+  check_valid(a, operation);
+  const std::vector<Index> index = expand(given, a->shape, operation);
+  bool trivial = true;
+  for (const Index& i : index) {
+    trivial = trivial && i.kind() == Index::Kind::slice && !i.slice().start && !i.slice().stop &&
+              i.slice().step == 1;
+  }
+  if (trivial) return a;
+  require_known(*a, operation);
+  std::vector<InputAxis> in(a->shape.size());
+  std::vector<OutputAxis> out;
+  std::size_t p = 0;
+  for (const Index& i : index) {
+    if (i.kind() == Index::Kind::new_axis) {
+      out.push_back({-1, {{0, 0, 1, 1}}});
+      continue;
+    }
+    const std::int64_t n = a->shape[p];
+    if (i.kind() == Index::Kind::integer) {
+      const std::int64_t e = resolve(i.integer(), n, p, a->shape, operation, "size");
+      const std::int64_t b = a->grid.block_of(p, e);
+      in[p] = {-1, {b, e - a->grid.start(p, b), 1, 1}};
+    } else {
+      const Range r = resolve(i.slice(), n, p, a->shape, operation);
+      in[p].output = static_cast<int>(out.size());
+      out.push_back({static_cast<int>(p), pieces_of(a->grid, p, r)});
+    }
+    ++p;
+  }
+  return select(a, std::move(in), std::move(out), operation);
+}
+
+Handle select_blocks(const Handle& a, const std::vector<Index>& given) {
+  const char* operation = "blocks";
+  check_valid(a, operation);
+  const Shape numblocks = a->grid.numblocks();
+  const std::vector<Index> index = expand(given, numblocks, operation);
+  std::vector<InputAxis> in(numblocks.size());
+  std::vector<OutputAxis> out;
+  for (std::size_t p = 0; p < index.size(); ++p) {
+    const Index& i = index[p];
+    auto whole = [&](std::int64_t b) { return AxisPiece{b, 0, 1, a->grid.length(p, b)}; };
+    OutputAxis axis{static_cast<int>(p), {}};
+    if (i.kind() == Index::Kind::new_axis) {
+      throw ArrayError("blocks: new axes are not supported when selecting blocks");
+    } else if (i.kind() == Index::Kind::integer) {
+      axis.pieces.push_back(
+          whole(resolve(i.integer(), numblocks[p], p, numblocks, operation, "blocks")));
+    } else {
+      const Range r = resolve(i.slice(), numblocks[p], p, numblocks, operation);
+      for (std::int64_t k = 0; k < r.count; ++k) axis.pieces.push_back(whole(r.start + k * r.step));
+      if (axis.pieces.empty()) axis.pieces.push_back({0, 0, 1, 0});
+    }
+    in[p].output = static_cast<int>(p);
+    out.push_back(std::move(axis));
+  }
+  return select(a, std::move(in), std::move(out), operation);
+}
+
+}  // namespace tessera::detail::array
