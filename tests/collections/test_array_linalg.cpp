@@ -262,6 +262,10 @@ TEST_CASE("matmul names the shapes, axes and chunks that do not fit") {
                     "matmul: the chunks of the contracted axes differ: axis 1 of a is split as "
                     "(10, 10) and axis 0 of b as (5, 5, 5, 5); rechunk one of them to match the "
                     "other");
+  auto d = tessera::zeros<double>({20, 5}, ChunkSpec{2, 5});
+  CHECK_THROWS_WITH(tessera::matmul(a, d),
+                    Catch::EndsWith("axis 0 of b as (2, 2, 2, ..., 2) (10 chunks); rechunk one of "
+                                    "them to match the other"));
   auto cube = tessera::zeros<double>({2, 3, 4});
   CHECK_THROWS_AS(tessera::matmul(cube, a), tessera::ArrayError);
   CHECK_THROWS_WITH(tessera::matmul(tessera::full<double>({}, 1.0), a), Catch::Contains("scalar"));

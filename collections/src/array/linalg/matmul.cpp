@@ -130,9 +130,14 @@ Handle arranged(const Handle& x, DType dtype, const std::vector<int>& order) {
 // the cores busy when the result has fewer blocks than there are workers.
 constexpr std::int64_t pairs_per_product = 1;
 
+// "(10, 10, 5)"; long lists shortened to "(10, 10, 10, ..., 5) (1000 chunks)".
 std::string axis_chunks(const Handle& x, int axis) {
   const auto lengths = x->grid.lengths(static_cast<std::size_t>(axis));
-  return to_string(Shape(lengths.begin(), lengths.end()));
+  if (lengths.size() <= 8) return to_string(Shape(lengths.begin(), lengths.end()));
+  std::string text = "(";
+  for (std::size_t i = 0; i < 3; ++i) text += std::to_string(lengths[i]) + ", ";
+  return text + "..., " + std::to_string(lengths.back()) + ") (" + std::to_string(lengths.size()) +
+         " chunks)";
 }
 
 }  // namespace

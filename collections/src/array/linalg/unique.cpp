@@ -19,8 +19,10 @@ namespace {
 // Sorts (value, count) pairs and adds up the counts of equal values.
 template <class T>
 Partial distinct(std::vector<std::pair<T, std::int64_t>> items) {
-  std::sort(items.begin(), items.end(),
-            [](const auto& x, const auto& y) { return sorts_before(x.first, y.first); });
+  auto by_value = [](const auto& x, const auto& y) { return sorts_before(x.first, y.first); };
+  if (!std::is_sorted(items.begin(), items.end(), by_value)) {
+    std::sort(items.begin(), items.end(), by_value);
+  }
   std::size_t n = 0;
   for (std::size_t i = 0; i < items.size(); ++i) {
     if (n > 0 && sorts_equal(items[n - 1].first, items[i].first)) {
@@ -78,10 +80,20 @@ Partial unique_partial_task(const UniqueSpec& spec, const std::int64_t& block,
   const Block values = evaluate_block(spec.input, block, inputs);
   return with_type(values.dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    std::vector<std::pair<T, std::int64_t>> items;
-    items.reserve(static_cast<std::size_t>(values.size()));
-    for (const T v : values.values<T>()) items.emplace_back(v, 1);
-    return distinct<T>(std::move(items));
+    // Sorted in a copy of the values, then counted in runs: one element's worth of memory
+    // beside the block, not a (value, count) pair per element.
+    const auto in = values.values<T>();
+    std::vector<T> sorted(in.begin(), in.end());
+    std::sort(sorted.begin(), sorted.end(), [](T x, T y) { return sorts_before(x, y); });
+    std::vector<std::pair<T, std::int64_t>> runs;
+    for (const T v : sorted) {
+      if (!runs.empty() && sorts_equal(runs.back().first, v)) {
+        ++runs.back().second;
+      } else {
+        runs.emplace_back(v, 1);
+      }
+    }
+    return distinct<T>(std::move(runs));
   });
 }
 
