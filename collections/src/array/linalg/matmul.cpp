@@ -173,7 +173,7 @@ Block product_task(const ProductSpec& spec, const Shape& shape, const std::vecto
 Block sum_task(const std::vector<Block>& parts) {
   if (parts.empty()) throw ArrayError("matmul: no partial products to add");
   Block out = Block::allocate(parts[0].dtype, parts[0].shape);
-  std::memcpy(out.data.data(), parts[0].data.data(), out.data.size());
+  if (out.data.size()) std::memcpy(out.data.data(), parts[0].data.data(), out.data.size());
   for (std::size_t p = 1; p < parts.size(); ++p) {
     parts[p].check();
     if (parts[p].dtype != out.dtype || parts[p].shape != out.shape) {
