@@ -72,3 +72,19 @@ if(TESSERA_WITH_CUDA)
       "-DTESSERA_WITH_CUDA=OFF")
   endif()
 endif()
+
+# BLAS for the block products of tessera::collections (matmul, dot, tensordot): OpenBLAS,
+# found through its pkg-config file (Debian's libopenblas-dev installs openblas.pc along with
+# cblas.h in an include directory of its own). OpenBLAS rather than any BLAS because the array
+# module sets its thread count (openblas_set_num_threads) so that each task's product runs on
+# the worker's own thread.
+find_package(PkgConfig QUIET)
+if(PKG_CONFIG_FOUND)
+  pkg_check_modules(TESSERA_OPENBLAS QUIET IMPORTED_TARGET GLOBAL openblas)
+endif()
+if(NOT TARGET PkgConfig::TESSERA_OPENBLAS)
+  message(FATAL_ERROR
+    "OpenBLAS was not found (pkg-config module 'openblas'): install it with "
+    "'apt-get install libopenblas-dev' (and pkg-config), or add the directory of its "
+    "openblas.pc to PKG_CONFIG_PATH")
+endif()

@@ -20,6 +20,8 @@ PACKAGES=(
   openmpi-bin
   openssh-client
   nlohmann-json3-dev
+  libopenblas-dev
+  pkg-config
   clang-14
   libclang-rt-14-dev
   libtrilinos-kokkos-dev

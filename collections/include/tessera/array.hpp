@@ -440,6 +440,66 @@ Array<T> rechunk(const Array<T>& a, ChunkSpec chunks, RechunkOptions options = {
 
 // --- linear algebra and sorting (free functions) ---------------------------------------------
 
+/// The matrix product of a and b (NumPy's matmul): 2-d by 2-d, or with 1-d operands as
+/// vectors (a 1-d a is a row, a 1-d b a column, and that axis is left out of the result).
+/// The result type is NumPy's promotion of A and B. Block (i, j) of the result is the sum over
+/// k of a[i, k] · b[k, j], each product through BLAS for float and double; the chunks of a's
+/// last axis and b's first must be the same. ArrayError if the shapes do not align.
+template <class A, class B>
+Array<promote_t<A, B>> matmul(const Array<A>& a, const Array<B>& b) {
+  return Array<promote_t<A, B>>(detail::array::matmul(a.handle(), b.handle()));
+}
+/// NumPy's dot: the sum over a's last axis and b's second to last (its only one if 1-d);
+/// matmul for 2-d arrays, the inner product for 1-d ones, multiply if either is 0-d.
+template <class A, class B>
+Array<promote_t<A, B>> dot(const Array<A>& a, const Array<B>& b) {
+  return Array<promote_t<A, B>>(detail::array::dot(a.handle(), b.handle()));
+}
+/// The sum over the last `axes` axes of a and the first `axes` axes of b of the products of
+/// their elements (NumPy's tensordot); the result has a's other axes, then b's.
+template <class A, class B>
+Array<promote_t<A, B>> tensordot(const Array<A>& a, const Array<B>& b, int axes = 2) {
+  return Array<promote_t<A, B>>(detail::array::tensordot(a.handle(), b.handle(), axes));
+}
+/// The same over a's axes `a_axes` and b's axes `b_axes`, paired in order:
+/// tensordot(a, b, {1, 0}, {0, 1}).
+template <class A, class B>
+Array<promote_t<A, B>> tensordot(const Array<A>& a, const Array<B>& b, std::vector<int> a_axes,
+                                 std::vector<int> b_axes) {
+  return Array<promote_t<A, B>>(
+      detail::array::tensordot(a.handle(), b.handle(), a_axes, b_axes, "tensordot"));
+}
+
+/// The k largest elements along `axis`, from the largest (for a negative k, the |k| smallest,
+/// from the smallest), as Dask's topk: along `axis` the result has length |k|, in one chunk.
+/// NaN counts as larger than every number. A tree reduction: each block keeps its own top k,
+/// merged `split_every` at a time (0: the "array_split_every" setting).
+template <class T>
+Array<T> topk(const Array<T>& a, std::int64_t k, int axis = -1, int split_every = 0) {
+  return Array<T>(detail::array::topk(a.handle(), k, axis, false, split_every));
+}
+/// The indices along `axis` of the elements topk gives, in its order; of equal elements, the
+/// one of smaller index comes first.
+template <class T>
+Array<std::int64_t> argtopk(const Array<T>& a, std::int64_t k, int axis = -1, int split_every = 0) {
+  return Array<std::int64_t>(detail::array::topk(a.handle(), k, axis, true, split_every));
+}
+
+/// The distinct values of `a` (flattened), sorted, NaN last and once: the result is small
+/// and computed in one piece (unique(x).compute() is a std::vector<T>). A tree reduction of
+/// the sorted distinct values of each block.
+template <class T>
+Delayed<std::vector<T>> unique(const Array<T>& a, int split_every = 0) {
+  return Delayed<std::vector<T>>(detail::array::unique(a.handle(), false, split_every));
+}
+/// The distinct values of `a`, as unique gives them, and how many times each occurs.
+template <class T>
+Delayed<std::pair<std::vector<T>, std::vector<std::int64_t>>> unique_counts(const Array<T>& a,
+                                                                            int split_every = 0) {
+  return Delayed<std::pair<std::vector<T>, std::vector<std::int64_t>>>(
+      detail::array::unique(a.handle(), true, split_every));
+}
+
 // --- block programming (free functions) ------------------------------------------------------
 // map_blocks, blockwise, map_overlap and reduction: tessera/array/blocks.hpp.
 

@@ -192,6 +192,20 @@ Handle concatenate(const std::vector<Handle>& arrays, int axis);
 Handle stack(const std::vector<Handle>& arrays, int axis);
 
 // Linear algebra and sorting.
+/// The sum over a's axes `a_axes` and b's axes `b_axes` (paired in order) of the products
+/// of their elements; the result has a's other axes, then b's. `operation` names errors.
+Handle tensordot(const Handle& a, const Handle& b, const std::vector<int>& a_axes,
+                 const std::vector<int>& b_axes, const char* operation);
+/// The same over a's last `axes` axes and b's first `axes` axes.
+Handle tensordot(const Handle& a, const Handle& b, int axes);
+Handle matmul(const Handle& a, const Handle& b);
+Handle dot(const Handle& a, const Handle& b);
+/// The |k| largest (k > 0) or smallest (k < 0) elements along `axis`, sorted, or their
+/// indices when `arg` is set.
+Handle topk(const Handle& a, std::int64_t k, int axis, bool arg, std::int64_t split_every);
+/// The task giving the sorted distinct values of `a` (std::vector of its element type), or a
+/// std::pair of them and their counts (std::vector<std::int64_t>) when `counts` is set.
+NodePtr unique(const Handle& a, bool counts, std::int64_t split_every);
 
 // Block programming: map_blocks, blockwise, map_overlap, user_reduction and cumulative are
 // declared in tessera/array/blocks.hpp, beside the public types they take.
