@@ -317,22 +317,33 @@ bool unary_predicate(Unary op, T a) noexcept {
   }
 }
 
-/// C++'s conversion where it is defined; NumPy's (on x86-64) where C++ leaves it undefined:
-/// a float that does not fit the integer type becomes the smallest value of a signed 64-bit
-/// integer, which narrower types then take modulo their size.
+/// C++'s conversion where it is defined; where C++ leaves it undefined (NaN, infinities, floats
+/// outside the integer type's range), NumPy's on x86-64: the result of the processor's 32-bit
+/// (uint8, int32) or 64-bit (int64, uint64) conversion, whose out-of-range value is the
+/// smallest signed integer, then taken modulo the type's size.
 template <class To, class From>
 To convert(From value) noexcept {
   if constexpr (std::is_same_v<To, bool>) {
     return value != From(0);
   } else if constexpr (is_float_v<From> && !is_float_v<To>) {
+    constexpr double two31 = 2147483648.0;
     constexpr double two63 = 9223372036854775808.0;
-    if constexpr (std::is_same_v<To, std::uint64_t>) {
-      if (value >= From(0) && static_cast<double>(value) < 2 * two63) return static_cast<To>(value);
-    }
     const auto v = static_cast<double>(value);
-    const std::int64_t wide = (v >= -two63 && v < two63) ? static_cast<std::int64_t>(v)
-                                                         : std::numeric_limits<std::int64_t>::min();
-    return static_cast<To>(wide);
+    if constexpr (sizeof(To) <= 4) {
+      const std::int32_t narrow = (v > -two31 - 1 && v < two31)
+                                      ? static_cast<std::int32_t>(v)
+                                      : std::numeric_limits<std::int32_t>::min();
+      return static_cast<To>(narrow);
+    } else {
+      auto wide = [](double x) {
+        return (x >= -two63 && x < two63) ? static_cast<std::int64_t>(x)
+                                          : std::numeric_limits<std::int64_t>::min();
+      };
+      if constexpr (std::is_same_v<To, std::uint64_t>) {  // from 2^63 up: offset by 2^63
+        if (v >= two63) return static_cast<To>(wide(v - two63)) ^ (To{1} << 63);
+      }
+      return static_cast<To>(wide(v));
+    }
   } else {
     return static_cast<To>(value);
   }

@@ -576,8 +576,11 @@ Block finish_reduction(const ReduceSpec& spec, const std::vector<Partial>& parts
         case Family::var: {
           const auto n = field<std::int64_t>(p, 0)[c];
           const auto divisor = static_cast<double>(std::max<std::int64_t>(n - spec.ddof, 0));
-          double v =
-              n ? field<double>(p, 2)[c] / divisor : std::numeric_limits<double>::quiet_NaN();
+          // Where ddof >= n, NumPy's var divides by 0 (inf); its nanvar gives NaN, except on
+          // integers, where it is var.
+          const bool nan_at_zero = op.nan_skip && is_floating(spec.input.dtype);
+          double v = n && (divisor > 0 || !nan_at_zero) ? field<double>(p, 2)[c] / divisor
+                                                        : std::numeric_limits<double>::quiet_NaN();
           if (op.is_std) v = std::sqrt(v);
           r[c] = static_cast<R>(v);
           break;
