@@ -69,7 +69,7 @@ class Array {
   Chunks chunks() const { return detail::array::chunks(checked("chunks")); }
   /// Number of blocks along each axis.
   Shape numblocks() const { return detail::array::numblocks(checked("numblocks")); }
-  /// "tessera.Array<float64, shape=(100, 100), chunks=((50, 50), (100,)), blocks=2>".
+  /// "tessera.Array<float64, shape=(100, 100), chunksize=(50, 100), blocks=2, 78.1 KiB>".
   std::string summary() const {
     return handle_ ? detail::array::summary(handle_) : "tessera.Array<empty>";
   }
