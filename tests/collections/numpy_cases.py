@@ -4,7 +4,8 @@
     python3 numpy_cases.py --venv BUILD/venv OUT_DIR
 
 With --venv, makes the virtual environment (python3 -m venv, then pip install numpy) unless it
-already imports NumPy, and runs again inside it. Writes OUT_DIR/cases.txt, one case a line:
+already imports NumPy, and runs again inside it; it does nothing if OUT_DIR's cases are newer
+than this script. Writes OUT_DIR/cases.txt, one case a line:
 
     <id> <op> [key=value ...]
 
@@ -37,8 +38,13 @@ def ensure_venv(venv):
 
 if "--venv" in sys.argv:
     i = sys.argv.index("--venv")
-    python = ensure_venv(sys.argv[i + 1])
     args = sys.argv[1:i] + sys.argv[i + 2:]
+    cases = os.path.join(args[0], "cases.txt")
+    if os.path.exists(os.path.join(sys.argv[i + 1], "bin", "python")) and os.path.exists(cases) \
+            and os.path.getmtime(cases) >= os.path.getmtime(os.path.abspath(__file__)):
+        print(f"numpy_cases.py: {cases} is up to date")
+        sys.exit(0)
+    python = ensure_venv(sys.argv[i + 1])
     sys.exit(subprocess.run([python, os.path.abspath(__file__)] + args).returncode)
 
 import platform  # noqa: E402
