@@ -119,7 +119,7 @@ Partial make_partial(const OpInfo& op, DType input, const Shape& cells_shape) {
       add(p, input);
       add(p, DType::int64);
       add(p, DType::int64);
-      std::memset(p[0].data.data(), 0, p[0].data.size());
+      if (cells) std::memset(p[0].data.data(), 0, p[0].data.size());  // no data: null
       std::fill_n(field<std::int64_t>(p, 1), cells, 0);
       std::fill_n(field<std::int64_t>(p, 2), cells, 0);
       break;
@@ -142,7 +142,7 @@ Partial make_partial(const OpInfo& op, DType input, const Shape& cells_shape) {
       add(p, DType::int64);
       add(p, DType::int64);
       add(p, DType::int64);
-      std::memset(p[0].data.data(), 0, p[0].data.size());
+      if (cells) std::memset(p[0].data.data(), 0, p[0].data.size());  // no data: null
       std::fill_n(field<std::int64_t>(p, 1), cells, -1);
       std::fill_n(field<std::int64_t>(p, 2), cells, 0);
       std::fill_n(field<std::int64_t>(p, 3), cells, 0);
@@ -460,7 +460,7 @@ Partial copy_partial(const Partial& p) {
   Partial copy;
   for (const Block& b : p) {
     Block c = Block::allocate(b.dtype, b.shape);
-    std::memcpy(c.data.data(), b.data.data(), b.data.size());
+    if (b.data.size()) std::memcpy(c.data.data(), b.data.data(), b.data.size());
     copy.push_back(std::move(c));
   }
   return copy;
