@@ -8,9 +8,8 @@
 // writes what tessera promises instead: tessera has no float16 (sqrt, sin, ... of uint8 and
 // bool give float32, computed as NumPy does on float32 inputs) and no int8 (floor_divide,
 // remainder and power of bools, square of bools are errors instead of int8 results).
-// Known differences that no case covers: comparisons between int64 and uint64 arrays go
-// through float64 (NumPy 2 compares them exactly), and np.clip of a bool array by Python
-// integers gives int64 where tessera's clip keeps bool.
+// A known difference that no case covers: comparisons between int64 and uint64 arrays go
+// through float64 (NumPy 2 compares them exactly: 2^53 + 1 and 2^53 differ).
 
 #include <catch2/catch.hpp>
 #include <cmath>
