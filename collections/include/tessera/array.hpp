@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <ostream>
 #include <span>
@@ -72,7 +73,7 @@ class Array {
   Chunks chunks() const { return detail::array::chunks(checked("chunks")); }
   /// Number of blocks along each axis.
   Shape numblocks() const { return detail::array::numblocks(checked("numblocks")); }
-  /// "tessera.Array<float64, shape=(100, 100), chunks=((50, 50), (100,)), blocks=2>".
+  /// "tessera.Array<float64, shape=(100, 100), chunksize=(50, 100), blocks=2, 78.1 KiB>".
   std::string summary() const {
     return handle_ ? detail::array::summary(handle_) : "tessera.Array<empty>";
   }
@@ -690,10 +691,28 @@ Array<promote_scalar_t<B, S>> where(const Array<C>& condition, S a, const Array<
       full<promote_scalar_t<B, S>>({}, static_cast<promote_scalar_t<B, S>>(a), ChunkSpec{}), b);
 }
 
+namespace detail::array {
+// An integer bound of clip as the integer type R: beyond R's range, R's own limit (NumPy's clip
+// of uint8 by -3 or 300 clips to 0 or 255, where uint8 + 300 is an error).
+template <class R, class S>
+auto clip_bound(S bound) {
+  if constexpr (std::is_integral_v<R> && !std::is_same_v<R, bool> && std::is_integral_v<S> &&
+                !std::is_same_v<S, bool>) {
+    if (std::cmp_less(bound, std::numeric_limits<R>::min())) return std::numeric_limits<R>::min();
+    if (std::cmp_greater(bound, std::numeric_limits<R>::max()))
+      return std::numeric_limits<R>::max();
+    return static_cast<R>(bound);
+  } else {
+    return bound;
+  }
+}
+}  // namespace detail::array
+
 /// a limited to [low, high] (NumPy's clip: minimum(maximum(a, low), high)).
 template <class A, detail::array::ArrayScalar S>
 Array<promote_scalar_t<A, S>> clip(const Array<A>& a, S low, S high) {
-  return minimum(maximum(a, low), high);
+  using R = promote_scalar_t<A, S>;
+  return minimum(maximum(a, detail::array::clip_bound<R>(low)), detail::array::clip_bound<R>(high));
 }
 template <class A, class L, class H>
 auto clip(const Array<A>& a, const Array<L>& low, const Array<H>& high) {

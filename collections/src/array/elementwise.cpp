@@ -217,27 +217,47 @@ ExprPtr constant(Scalar s, DType dtype) {
   return e;
 }
 
-void check_scalar_fits(Scalar s, DType dtype, const char* operation) {
-  if (s.kind != ScalarKind::integer || !is_integer(dtype)) return;
-  bool fits = true;
+// Whether an integer scalar is within the range of an integer type (NumPy 2 refuses others).
+bool scalar_fits(Scalar s, DType dtype) {
+  if (s.kind != ScalarKind::integer || !is_integer(dtype)) return true;
+  if (s.f > 0 && s.i < 0) return dtype == DType::uint64;  // an unsigned value above int64's
   switch (dtype) {
     case DType::uint8:
-      fits = s.i >= 0 && s.i <= 255;
-      break;
+      return s.i >= 0 && s.i <= 255;
     case DType::int32:
-      fits = s.i >= INT32_MIN && s.i <= INT32_MAX;
-      break;
+      return s.i >= INT32_MIN && s.i <= INT32_MAX;
     case DType::uint64:
-      fits = s.f >= 0;
-      break;
+      return s.i >= 0;
     default:
-      break;
+      return true;
   }
-  if (!fits) {
-    throw ArrayError(std::string(operation) + ": the integer " + std::to_string(s.i) +
-                     " is out of bounds for " + dtype_name(dtype) +
-                     " (as in NumPy 2; convert "
-                     "the array with astype first)");
+}
+
+void check_scalar_fits(Scalar s, DType dtype, const char* operation) {
+  if (!scalar_fits(s, dtype)) {
+    const std::string value = s.f > 0 && s.i < 0 ? std::to_string(s.u) : std::to_string(s.i);
+    throw ArrayError(std::string(operation) + ": the integer " + value + " is out of bounds for " +
+                     dtype_name(dtype) + " (as in NumPy 2; convert the array with astype first)");
+  }
+}
+
+bool is_comparison(Binary op) { return op >= Binary::equal && op <= Binary::greater_equal; }
+
+// NumPy 2 answers the comparison of an integer array with an integer outside its type's range:
+// the same for every element.
+bool out_of_range_comparison(Binary op, Scalar s, bool scalar_first) {
+  const bool above = s.f > 0;  // the scalar is above every element (else below every one)
+  const bool left_less = scalar_first ? !above : above;  // never equal
+  switch (op) {
+    case Binary::equal:
+      return false;
+    case Binary::not_equal:
+      return true;
+    case Binary::less:
+    case Binary::less_equal:
+      return left_less;
+    default:  // greater, greater_equal
+      return !left_less;
   }
 }
 
@@ -299,6 +319,11 @@ Handle unary(Unary op, const Handle& a) {
       }
       break;
     case Unary::positive:
+      if (is_bool) {
+        throw ArrayError(
+            "positive: not supported for bool arrays (as in NumPy); convert with astype first");
+      }
+      break;
     case Unary::abs:
     case Unary::floor:
     case Unary::ceil:
@@ -336,10 +361,17 @@ Handle binary(Binary op, const Handle& a, const Handle& b) {
 Handle binary_scalar(Binary op, const Handle& a, Scalar s, bool scalar_first) {
   check_valid(a, name_of(op));
   const DType common = promote_with_scalar(a->dtype, s.kind);
-  check_scalar_fits(s, common, name_of(op));
   DType operand;
   const DType result = binary_result(op, common, operand);
-  ExprPtr c = constant(s, common);
+  if (is_comparison(op) && !scalar_fits(s, operand)) {
+    return array_of_expr(
+        constant(Scalar::of(out_of_range_comparison(op, s, scalar_first)), DType::bool_), a->grid,
+        name_of(op));
+  }
+  // Only a scalar that becomes an integer must fit (true division and logical operations
+  // convert it to float64 or bool).
+  check_scalar_fits(s, operand, name_of(op));
+  ExprPtr c = constant(s, operand);  // -2 for uint8 / -2 is -2.0, not 254
   ExprPtr x = a->expr;
   return array_of_expr(scalar_first ? binary_expr(op, result, operand, c, x)
                                     : binary_expr(op, result, operand, x, c),
@@ -422,15 +454,19 @@ Handle transpose(const Handle& a, const std::vector<int>& axes_in) {
 // --- values that are a function of the index --------------------------------------------------
 
 namespace {
-Handle generated(DType dtype, Generator g, const Shape& shape, const ChunkSpec& chunks,
-                 const char* operation) {
+ExprPtr generator_expr(DType dtype, Generator g, const Shape& shape) {
   auto e = std::make_shared<Expr>();
   e->op = ExprOp::generate;
   e->dtype = dtype;
   e->axis_map = identity_map(shape.size());
   g.shape = shape;
   e->generator = std::move(g);
-  return array_of_expr(std::move(e),
+  return e;
+}
+
+Handle generated(DType dtype, Generator g, const Shape& shape, const ChunkSpec& chunks,
+                 const char* operation) {
+  return array_of_expr(generator_expr(dtype, std::move(g), shape),
                        ChunkGrid(normalize_chunks(chunks, shape, dtype, operation), operation),
                        operation);
 }
@@ -461,6 +497,16 @@ Handle linspace(DType dtype, double start, double stop, std::int64_t count, bool
   if (endpoint && count > 1) {
     g.last_index = count - 1;
     g.last = stop;
+  }
+  if (is_integer(dtype)) {  // NumPy 2 rounds the values towards minus infinity
+    auto floor = std::make_shared<Expr>();
+    floor->op = ExprOp::unary;
+    floor->unary = Unary::floor;
+    floor->dtype = DType::float64;
+    floor->operands = {generator_expr(DType::float64, g, {count})};
+    return array_of_expr(
+        cast_to(floor, dtype),
+        ChunkGrid(normalize_chunks(chunks, {count}, dtype, "linspace"), "linspace"), "linspace");
   }
   return generated(dtype, g, {count}, chunks, "linspace");
 }

@@ -326,21 +326,34 @@ TESSERA_KERNEL bool unary_predicate(Unary op, T a) noexcept {
   }
 }
 
-/// C++'s conversion where it is defined; NumPy's (on x86-64) where C++ leaves it undefined:
-/// a float that does not fit the integer type becomes the smallest value of a signed 64-bit
-/// integer, which narrower types then take modulo their size.
+/// x as a 64-bit integer, or the smallest one where it does not fit (x86-64's conversion).
+TESSERA_KERNEL std::int64_t to_int64(double x) noexcept {
+  constexpr double two63 = 9223372036854775808.0;
+  return (x >= -two63 && x < two63) ? static_cast<std::int64_t>(x) : INT64_MIN;
+}
+
+/// C++'s conversion where it is defined; where C++ leaves it undefined (NaN, infinities, floats
+/// outside the integer type's range), NumPy's on x86-64: the result of the processor's 32-bit
+/// (uint8, int32) or 64-bit (int64, uint64) conversion, whose out-of-range value is the
+/// smallest signed integer, then taken modulo the type's size.
 template <class To, class From>
 TESSERA_KERNEL To convert(From value) noexcept {
   if constexpr (std::is_same_v<To, bool>) {
     return value != From(0);
   } else if constexpr (is_float_v<From> && !is_float_v<To>) {
+    constexpr double two31 = 2147483648.0;
     constexpr double two63 = 9223372036854775808.0;
-    if constexpr (std::is_same_v<To, std::uint64_t>) {
-      if (value >= From(0) && static_cast<double>(value) < 2 * two63) return static_cast<To>(value);
-    }
     const auto v = static_cast<double>(value);
-    const std::int64_t wide = (v >= -two63 && v < two63) ? static_cast<std::int64_t>(v) : INT64_MIN;
-    return static_cast<To>(wide);
+    if constexpr (sizeof(To) <= 4) {
+      const std::int32_t narrow =
+          (v > -two31 - 1 && v < two31) ? static_cast<std::int32_t>(v) : INT32_MIN;
+      return static_cast<To>(narrow);
+    } else {
+      if constexpr (std::is_same_v<To, std::uint64_t>) {  // from 2^63 up: offset by 2^63
+        if (v >= two63) return static_cast<To>(to_int64(v - two63)) ^ (To{1} << 63);
+      }
+      return static_cast<To>(to_int64(v));
+    }
   } else {
     return static_cast<To>(value);
   }

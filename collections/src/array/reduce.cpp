@@ -122,7 +122,7 @@ Partial make_partial(const OpInfo& op, DType input, const Shape& cells_shape) {
       add(p, input);
       add(p, DType::int64);
       add(p, DType::int64);
-      std::memset(p[0].data.data(), 0, p[0].data.size());
+      if (cells) std::memset(p[0].data.data(), 0, p[0].data.size());  // no data: null
       std::fill_n(field<std::int64_t>(p, 1), cells, 0);
       std::fill_n(field<std::int64_t>(p, 2), cells, 0);
       break;
@@ -145,7 +145,7 @@ Partial make_partial(const OpInfo& op, DType input, const Shape& cells_shape) {
       add(p, DType::int64);
       add(p, DType::int64);
       add(p, DType::int64);
-      std::memset(p[0].data.data(), 0, p[0].data.size());
+      if (cells) std::memset(p[0].data.data(), 0, p[0].data.size());  // no data: null
       std::fill_n(field<std::int64_t>(p, 1), cells, -1);
       std::fill_n(field<std::int64_t>(p, 2), cells, 0);
       std::fill_n(field<std::int64_t>(p, 3), cells, 0);
@@ -466,7 +466,7 @@ Partial copy_partial(const Partial& p) {
   Partial copy;
   for (const Block& b : p) {
     Block c = Block::allocate(b.dtype, b.shape);
-    std::memcpy(c.data.data(), b.data.data(), b.data.size());
+    if (b.data.size()) std::memcpy(c.data.data(), b.data.data(), b.data.size());
     copy.push_back(std::move(c));
   }
   return copy;
@@ -654,8 +654,11 @@ Block finish_reduction(const ReduceSpec& spec, const std::vector<Partial>& parts
         case Family::var: {
           const auto n = field<std::int64_t>(p, 0)[c];
           const auto divisor = static_cast<double>(std::max<std::int64_t>(n - spec.ddof, 0));
-          double v =
-              n ? field<double>(p, 2)[c] / divisor : std::numeric_limits<double>::quiet_NaN();
+          // Where ddof >= n, NumPy's var divides by 0 (inf); its nanvar gives NaN, except on
+          // integers, where it is var.
+          const bool nan_at_zero = op.nan_skip && is_floating(spec.input.dtype);
+          double v = n && (divisor > 0 || !nan_at_zero) ? field<double>(p, 2)[c] / divisor
+                                                        : std::numeric_limits<double>::quiet_NaN();
           if (op.is_std) v = std::sqrt(v);
           r[c] = static_cast<R>(v);
           break;

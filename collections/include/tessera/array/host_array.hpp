@@ -29,10 +29,14 @@ class HostArray {
   std::int64_t ndim() const noexcept { return static_cast<std::int64_t>(block_.shape.size()); }
   std::int64_t size() const noexcept { return block_.size(); }
 
-  std::span<const T> values() const { return block_.values<T>(); }
-  std::span<T> values() { return block_.values<T>(); }
-  const T* data() const { return values().data(); }
-  T* data() { return values().data(); }
+  std::span<const T> values() const& { return block_.values<T>(); }
+  std::span<T> values() & { return block_.values<T>(); }
+  const T* data() const& { return values().data(); }
+  T* data() & { return values().data(); }
+  // Not of a temporary: `for (auto v : x.compute().values())` would read freed memory. Keep
+  // the HostArray in a variable first.
+  std::span<const T> values() && = delete;
+  const T* data() && = delete;
 
   /// The element at an index, one per axis; ArrayError if it is out of range.
   template <class... I>
