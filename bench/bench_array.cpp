@@ -3,11 +3,15 @@
 // memory copy bandwidth measured in the same run. One JSON line per workload and repetition:
 //   {"workload":"sum_x_plus_xT","engine":"threads","params":{...},"seconds":...,"rate":<GB/s>}
 // rate is GB/s of input read (1e9 bytes), except copy (bytes read + written per second) and
-// graph_1e6_chunks (chunks per second; "bytes_per_chunk" is the memory held per chunk).
+// graph_1e6_chunks (chunks per second; "bytes_per_chunk" is the memory held per chunk), and
+// matmul and dgemm (GFLOP/s; dgemm is one OpenBLAS call on one core, the peer of a matmul
+// task).
 //
 //   tessera_bench_array --engine threads --n 10000 --chunk 1000 [--repeat 3]
 //       [--workloads copy,sum_x_plus_xT,mean_axis0,std,stencil5_sum,graph_1e6_chunks]
 //   mpirun -n 3 tessera_bench_array --engine mpi --n 10000 --chunk 1000
+
+#include <cblas.h>
 
 #include <algorithm>
 #include <chrono>
@@ -31,17 +35,19 @@ struct Options {
   long chunk = 1000;
   int repeat = 1;
   unsigned threads = 0;
-  std::vector<std::string> workloads{"copy", "sum_x_plus_xT", "mean_axis0", "std",
-                                     "stencil5_sum", "graph_1e6_chunks"};
+  long matmul_n = 4000;
+  std::vector<std::string> workloads{"copy",   "sum_x_plus_xT", "mean_axis0",
+                                     "std",    "stencil5_sum",  "rechunk_rows_to_cols",
+                                     "matmul", "dgemm",         "graph_1e6_chunks"};
 };
 
 [[noreturn]] void usage(const char* problem) {
   if (problem) std::fprintf(stderr, "tessera_bench_array: %s\n", problem);
   std::fprintf(problem ? stderr : stdout,
                "usage: tessera_bench_array [--engine sync|threads|mpi] [--n N] [--chunk C] "
-               "[--threads T] [--repeat R] [--workloads a,b,...]\n"
+               "[--matmul-n M] [--threads T] [--repeat R] [--workloads a,b,...]\n"
                "workloads: copy, sum_x_plus_xT, mean_axis0, std, stencil5_sum, "
-               "graph_1e6_chunks\n");
+               "rechunk_rows_to_cols, matmul, dgemm, graph_1e6_chunks\n");
   std::exit(problem ? 2 : 0);
 }
 
@@ -61,6 +67,9 @@ Options parse(int argc, char** argv) {
     } else if (flag == "--n") {
       o.n = std::strtol(value.c_str(), &end, 10);
       if (*end || o.n < 1) usage("--n must be a positive integer");
+    } else if (flag == "--matmul-n") {
+      o.matmul_n = std::strtol(value.c_str(), &end, 10);
+      if (*end || o.matmul_n < 1) usage("--matmul-n must be a positive integer");
     } else if (flag == "--chunk") {
       o.chunk = std::strtol(value.c_str(), &end, 10);
       if (*end || o.chunk < 1) usage("--chunk must be a positive integer");
@@ -178,6 +187,48 @@ int main(int argc, char** argv) {
       const double total = laplacian.sum().compute().item();
       print("stencil5_sum", client, o, since(start), bytes / since(start) / 1e9,
             ",\"result\":" + std::to_string(total));
+    }
+    if (wants("rechunk_rows_to_cols")) {
+      // The array in rows of `chunk` rows, rechunked to columns of `chunk` columns and held.
+      auto rows = tessera::random::uniform<double>({o.n, o.n}, {o.chunk, o.n}, 7).persist();
+      tessera::wait(rows);
+      const auto start = Clock::now();
+      auto columns = rows.rechunk({o.n, o.chunk}).persist();
+      tessera::wait(columns);
+      print("rechunk_rows_to_cols", client, o, since(start), bytes / since(start) / 1e9);
+    }
+    if (wants("matmul") || wants("dgemm")) {
+      // matmul_n x matmul_n float64 in chunk x chunk blocks; rate in GFLOP/s (2 n^3 flops).
+      // dgemm: one cblas_dgemm call of the same size on one core, the limit of one thread.
+      const double m = static_cast<double>(o.matmul_n);
+      const double flops = 2.0 * m * m * m;
+      auto a = tessera::random::uniform<double>({o.matmul_n, o.matmul_n}, {o.chunk, o.chunk}, 3)
+                   .persist();
+      auto b = tessera::random::uniform<double>({o.matmul_n, o.matmul_n}, {o.chunk, o.chunk}, 4)
+                   .persist();
+      tessera::wait(a);
+      tessera::wait(b);
+      if (wants("matmul")) {
+        const auto start = Clock::now();
+        auto c = tessera::matmul(a, b).persist();
+        tessera::wait(c);
+        print("matmul", client, o, since(start), flops / since(start) / 1e9,
+              ",\"matmul_n\":" + std::to_string(o.matmul_n));
+      }
+      if (wants("dgemm")) {
+        const auto x = a.compute(), y = b.compute();
+        tessera::HostArray<double> z({o.matmul_n, o.matmul_n});
+        const auto start = Clock::now();
+        openblas_set_num_threads(1);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(o.matmul_n),
+                    static_cast<int>(o.matmul_n), static_cast<int>(o.matmul_n), 1.0, x.data(),
+                    static_cast<int>(o.matmul_n), y.data(), static_cast<int>(o.matmul_n), 0.0,
+                    z.data(), static_cast<int>(o.matmul_n));
+        const double seconds = since(start);
+        print(
+            "dgemm", client, o, seconds, flops / seconds / 1e9,
+            ",\"engine_note\":\"OpenBLAS, one thread\",\"matmul_n\":" + std::to_string(o.matmul_n));
+      }
     }
     if (wants("graph_1e6_chunks")) {
       // A million chunks, one elementwise operation and a sum: the time and memory of

@@ -32,7 +32,10 @@ def main():
     parser.add_argument("--chunk", type=int, default=1000)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument("--workloads", default="copy,sum_x_plus_xT,mean_axis0,std")
+    parser.add_argument("--matmul-n", type=int, default=4000)
+    parser.add_argument("--workloads",
+                        default="copy,sum_x_plus_xT,mean_axis0,std,stencil5_sum,"
+                                "rechunk_rows_to_cols,matmul")
     args = parser.parse_args()
     workloads = args.workloads.split(",")
     nbytes = 8.0 * args.n * args.n
@@ -58,6 +61,26 @@ def main():
         if "std" in workloads:
             seconds, s = timed(lambda: float(x.std().compute()))
             emit("std", "dask-threads", args, seconds, nbytes / seconds / 1e9, result=s)
+        if "stencil5_sum" in workloads:
+            def laplacian(b):
+                out = -4.0 * b
+                out[1:-1, 1:-1] += b[:-2, 1:-1] + b[2:, 1:-1] + b[1:-1, :-2] + b[1:-1, 2:]
+                return out
+            seconds, total = timed(lambda: float(
+                x.map_overlap(laplacian, depth=1, boundary="periodic").sum().compute()))
+            emit("stencil5_sum", "dask-threads", args, seconds, nbytes / seconds / 1e9,
+                 result=total)
+        if "rechunk_rows_to_cols" in workloads:
+            rows = da.random.default_rng(7).random((args.n, args.n), chunks=(args.chunk, args.n))
+            rows = rows.persist()
+            seconds, _ = timed(lambda: rows.rechunk((args.n, args.chunk)).persist())
+            emit("rechunk_rows_to_cols", "dask-threads", args, seconds, nbytes / seconds / 1e9)
+        if "matmul" in workloads:
+            m = args.matmul_n
+            a = da.random.default_rng(3).random((m, m), chunks=(args.chunk, args.chunk)).persist()
+            b = da.random.default_rng(4).random((m, m), chunks=(args.chunk, args.chunk)).persist()
+            seconds, _ = timed(lambda: (a @ b).persist())
+            emit("matmul", "dask-threads", args, seconds, 2.0 * m ** 3 / seconds / 1e9, matmul_n=m)
 
 
 if __name__ == "__main__":

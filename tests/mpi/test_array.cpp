@@ -39,3 +39,29 @@ TEST_CASE("mpi: array reductions and elementwise expressions match a local compu
   auto p = r.persist();
   CHECK((p + p.T().T()).sum().compute().item() == Approx(2 * s.sum().compute().item()));
 }
+
+TEST_CASE("mpi: a stencil of neighbours and its sum match a local computation") {
+  auto x = tessera::random::normal<double>({60, 50}, {16, 12}, 21);
+  const auto local = x.compute();
+  auto laplacian = tessera::map_overlap(
+      [](const tessera::Neighbours<double>& n) {
+        return n(-1, 0) + n(1, 0) + n(0, -1) + n(0, 1) - 4.0 * n(0, 0);
+      },
+      x, {1, 1}, tessera::Boundary::reflect());
+  const auto got = laplacian.compute();
+  auto at = [&](std::int64_t i, std::int64_t j) {
+    i = i < 0 ? -i - 1 : i >= 60 ? 119 - i : i;  // reflect: the edge element repeated
+    j = j < 0 ? -j - 1 : j >= 50 ? 99 - j : j;
+    return local(i, j);
+  };
+  double total = 0;
+  for (std::int64_t i = 0; i < 60; ++i) {
+    for (std::int64_t j = 0; j < 50; ++j) {
+      const double expected =
+          at(i - 1, j) + at(i + 1, j) + at(i, j - 1) + at(i, j + 1) - 4.0 * at(i, j);
+      REQUIRE(got(i, j) == Approx(expected).margin(1e-12));
+      total += expected;
+    }
+  }
+  CHECK(laplacian.sum().compute().item() == Approx(total).margin(1e-9));
+}

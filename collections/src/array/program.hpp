@@ -48,7 +48,7 @@ struct Program {
   static constexpr auto fields() {
     return std::make_tuple(&Program::dtype, &Program::grid, &Program::code, &Program::axis_maps,
                            &Program::constants, &Program::generators, &Program::generator_shapes,
-                           &Program::inputs);
+                           &Program::halos, &Program::inputs);
   }
   /// True if the program only reads input 0 unchanged (a plain copy of a block).
   bool is_plain_load() const noexcept { return code.size() == 1 && code[0].op == ExprOp::load; }
