@@ -47,7 +47,7 @@ struct Options {
                "usage: tessera_bench_array [--engine sync|threads|mpi] [--n N] [--chunk C] "
                "[--matmul-n M] [--threads T] [--repeat R] [--workloads a,b,...]\n"
                "workloads: copy, sum_x_plus_xT, mean_axis0, std, stencil5_sum, "
-               "rechunk_rows_to_cols, matmul, dgemm, graph_1e6_chunks\n");
+               "rechunk_rows_to_cols, matmul, dgemm, graph_1e6_chunks, sum_x_plus_xT_unfused\n");
   std::exit(problem ? 2 : 0);
 }
 
@@ -158,6 +158,17 @@ int main(int argc, char** argv) {
       const auto start = Clock::now();
       const double total = (a + a.T()).sum().compute().item();
       print("sum_x_plus_xT", client, o, since(start), bytes / since(start) / 1e9,
+            ",\"result\":" + std::to_string(total));
+    }
+    if (wants("sum_x_plus_xT_unfused")) {
+      // The same without fusion, as a runtime that makes every intermediate does: x + x.T
+      // made and held block by block, then summed.
+      auto a = input();
+      const auto start = Clock::now();
+      auto y = (a + a.T()).persist();
+      tessera::wait(y);
+      const double total = y.sum().compute().item();
+      print("sum_x_plus_xT_unfused", client, o, since(start), bytes / since(start) / 1e9,
             ",\"result\":" + std::to_string(total));
     }
     if (wants("mean_axis0")) {

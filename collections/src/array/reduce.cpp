@@ -533,6 +533,28 @@ ReduceKind reduce_kind(const ReduceSpec& spec) {
                     accumulator(spec.input.dtype)};
 }
 
+ReduceRuns reduce_runs(const ReduceSpec& spec, const PartialLayout& layout, std::int64_t run) {
+  ReduceRuns runs;
+  runs.ndim = static_cast<std::int32_t>(layout.shape.size());
+  if (runs.ndim > flat_max_dims)
+    throw ArrayError("reduce: too many dimensions for a device kernel");
+  const auto strides = c_strides(layout.shape);
+  std::int64_t size = 1;
+  for (std::size_t d = 0; d < layout.shape.size(); ++d) {
+    runs.shape[d] = layout.shape[d];
+    runs.block_strides[d] = strides[d];
+    runs.index_strides[d] = layout.index.strides[d];
+    runs.reduced[d] = spec.reduced[d];
+    size *= layout.shape[d];
+  }
+  runs.index_base = layout.index.base;
+  for (std::int64_t n : layout.cells) runs.cells *= n;
+  runs.per_cell = runs.cells ? size / runs.cells : 0;
+  runs.run = run;
+  runs.runs = runs.per_cell ? (runs.per_cell + run - 1) / run : 1;
+  return runs;
+}
+
 Partial partial_reduce(const ReduceSpec& spec, std::int64_t block, std::span<const Block> inputs) {
   const OpInfo op = info(spec.op);
   const PartialLayout layout = partial_layout(spec, block, inputs);

@@ -65,6 +65,8 @@ struct PartialLayout {
 PartialLayout partial_layout(const ReduceSpec& spec, std::int64_t block,
                              std::span<const Block> inputs);
 ReduceKind reduce_kind(const ReduceSpec& spec);
+/// The runs of `run` elements per thread of a device reduction over a block of `layout`.
+ReduceRuns reduce_runs(const ReduceSpec& spec, const PartialLayout& layout, std::int64_t run);
 
 /// The partial result of block `block` (the reference kernels).
 Partial partial_reduce(const ReduceSpec& spec, std::int64_t block, std::span<const Block> inputs);

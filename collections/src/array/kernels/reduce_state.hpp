@@ -18,6 +18,19 @@ struct ReduceKind {
   DType accumulator = DType::float64;  ///< sum and prod
 };
 
+/// How the elements of a block map to the cells of its partial result, for kernels that give
+/// each run of `run` elements of one cell (C order over the reduced axes) a thread of its own:
+/// `cells * runs` threads in all.
+struct ReduceRuns {
+  std::int32_t ndim = 0;
+  std::int64_t shape[flat_max_dims] = {};
+  std::int64_t block_strides[flat_max_dims] = {};
+  std::int64_t index_strides[flat_max_dims] = {};  ///< of the arg reductions' index
+  std::uint8_t reduced[flat_max_dims] = {};
+  std::int64_t index_base = 0;
+  std::int64_t cells = 1, per_cell = 0, run = 1, runs = 1;
+};
+
 struct ReduceState {
   FlatValue value;  ///< sum, product, extreme value, or any/all as 0/1
   double mean = 0;  ///< the sum for mean; the running mean for var
@@ -105,6 +118,44 @@ TESSERA_KERNEL void update(ReduceState& s, const ReduceKind& k, T x, std::int64_
       return;
     }
   }
+}
+
+/// The state of run `w` (of runs.cells * runs.runs): its cell's elements from run * (w % runs)
+/// on, evaluated with `flat`. `error` is set where an element has no value.
+TESSERA_KERNEL ReduceState reduce_run(const FlatProgram& flat, const ReduceRuns& runs,
+                                      const ReduceKind& kind, std::int64_t w, bool& error) {
+  const std::int64_t cell = w / runs.runs;
+  const std::int64_t first = (w % runs.runs) * runs.run;
+  const std::int64_t last = first + runs.run < runs.per_cell ? first + runs.run : runs.per_cell;
+  // The cell's coordinates along the kept axes (C order over them), then each element's
+  // along the reduced ones.
+  std::int64_t coords[flat_max_dims];
+  std::int64_t rest = cell;
+  for (std::int32_t d = runs.ndim; d-- > 0;) {
+    if (runs.reduced[d]) continue;
+    coords[d] = rest % runs.shape[d];
+    rest /= runs.shape[d];
+  }
+  ReduceState state = initial_state(kind);
+  for (std::int64_t r = first; r < last; ++r) {
+    std::int64_t k = r;
+    for (std::int32_t d = runs.ndim; d-- > 0;) {
+      if (!runs.reduced[d]) continue;
+      coords[d] = k % runs.shape[d];
+      k /= runs.shape[d];
+    }
+    std::int64_t e = 0, index = runs.index_base;
+    for (std::int32_t d = 0; d < runs.ndim; ++d) {
+      e += coords[d] * runs.block_strides[d];
+      index += coords[d] * runs.index_strides[d];
+    }
+    const FlatValue x = evaluate_element(flat, e, error);
+    on_type(kind.input, [&](auto t) {
+      update(state, kind, get<decltype(t)>(x), index);
+      return x;
+    });
+  }
+  return state;
 }
 
 }  // namespace tessera::detail::array::TESSERA_KERNEL_BACKEND

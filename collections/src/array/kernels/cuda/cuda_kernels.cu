@@ -28,7 +28,8 @@ void check(cudaError_t status, const char* what) {
 class DeviceMemory {
  public:
   explicit DeviceMemory(std::size_t bytes) {
-    if (bytes) check(cudaMallocAsync(&data_, bytes, cudaStreamPerThread), "allocating device memory");
+    if (bytes)
+      check(cudaMallocAsync(&data_, bytes, cudaStreamPerThread), "allocating device memory");
   }
   ~DeviceMemory() {
     if (data_) cudaFreeAsync(data_, cudaStreamPerThread);
@@ -65,51 +66,12 @@ __global__ void elementwise_kernel(FlatProgram flat, std::byte* out, int* errors
   if (error) atomicAdd(errors, 1);
 }
 
-struct ReduceAxes {
-  std::int32_t ndim;
-  std::int64_t shape[flat_max_dims];
-  std::int64_t block_strides[flat_max_dims];
-  std::int64_t index_strides[flat_max_dims];
-  std::uint8_t reduced[flat_max_dims];
-  std::int64_t index_base;
-  std::int64_t per_cell, run, runs, cells;
-};
-
-__global__ void partial_kernel(FlatProgram flat, ReduceAxes axes, ReduceKind kind,
+__global__ void partial_kernel(FlatProgram flat, ReduceRuns runs, ReduceKind kind,
                                ReduceState* states, int* errors) {
   const std::int64_t w = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (w >= axes.cells * axes.runs) return;
-  const std::int64_t cell = w / axes.runs;
-  const std::int64_t first = (w % axes.runs) * axes.run;
-  const std::int64_t last = first + axes.run < axes.per_cell ? first + axes.run : axes.per_cell;
-  std::int64_t coords[flat_max_dims];
-  std::int64_t rest = cell;
-  for (std::int32_t d = axes.ndim; d-- > 0;) {
-    if (axes.reduced[d]) continue;
-    coords[d] = rest % axes.shape[d];
-    rest /= axes.shape[d];
-  }
-  ReduceState state = cuda::initial_state(kind);
+  if (w >= runs.cells * runs.runs) return;
   bool error = false;
-  for (std::int64_t r = first; r < last; ++r) {
-    std::int64_t k = r;
-    for (std::int32_t d = axes.ndim; d-- > 0;) {
-      if (!axes.reduced[d]) continue;
-      coords[d] = k % axes.shape[d];
-      k /= axes.shape[d];
-    }
-    std::int64_t e = 0, index = axes.index_base;
-    for (std::int32_t d = 0; d < axes.ndim; ++d) {
-      e += coords[d] * axes.block_strides[d];
-      index += coords[d] * axes.index_strides[d];
-    }
-    const FlatValue x = cuda::evaluate_element(flat, e, error);
-    cuda::on_type(kind.input, [&](auto t) {
-      cuda::update(state, kind, cuda::get<decltype(t)>(x), index);
-      return x;
-    });
-  }
-  states[w] = state;
+  states[w] = cuda::reduce_run(flat, runs, kind, w, error);
   if (error) atomicAdd(errors, 1);
 }
 
@@ -159,23 +121,8 @@ Partial cuda_partial_reduce(const ReduceSpec& spec, std::int64_t block,
   const PartialLayout layout = partial_layout(spec, block, inputs);
   const DeviceInputs device(inputs);
   const FlatProgram flat = flatten(spec.input, block, inputs, device.data);
-  ReduceAxes axes{};
-  axes.ndim = flat.ndim;
-  const auto strides = c_strides(layout.shape);
-  for (std::int32_t d = 0; d < flat.ndim; ++d) {
-    const auto sd = static_cast<std::size_t>(d);
-    axes.shape[d] = layout.shape[sd];
-    axes.block_strides[d] = strides[sd];
-    axes.index_strides[d] = layout.index.strides[sd];
-    axes.reduced[d] = spec.reduced[sd];
-  }
-  axes.index_base = layout.index.base;
-  axes.cells = 1;
-  for (std::int64_t n : layout.cells) axes.cells *= n;
-  axes.per_cell = axes.cells ? flat.size / axes.cells : 0;
-  axes.run = 1024;
-  axes.runs = axes.per_cell ? (axes.per_cell + axes.run - 1) / axes.run : 1;
-  const std::int64_t work = axes.cells * axes.runs;
+  const ReduceRuns runs = reduce_runs(spec, layout, 1024);
+  const std::int64_t work = runs.cells * runs.runs;
   std::vector<ReduceState> states(static_cast<std::size_t>(work));
   DeviceMemory device_states(states.size() * sizeof(ReduceState));
   DeviceMemory errors(sizeof(int));
@@ -183,7 +130,7 @@ Partial cuda_partial_reduce(const ReduceSpec& spec, std::int64_t block,
   if (work > 0) {
     constexpr unsigned threads = 128;
     partial_kernel<<<grid_for(work, threads), threads, 0, cudaStreamPerThread>>>(
-        flat, axes, reduce_kind(spec), static_cast<ReduceState*>(device_states.data()),
+        flat, runs, reduce_kind(spec), static_cast<ReduceState*>(device_states.data()),
         static_cast<int*>(errors.data()));
     check(cudaGetLastError(), "launching the reduction kernel");
     check(cudaMemcpyAsync(states.data(), device_states.data(), states.size() * sizeof(ReduceState),
@@ -191,7 +138,7 @@ Partial cuda_partial_reduce(const ReduceSpec& spec, std::int64_t block,
           "copying reduction states to the host");
   }
   finish(errors);
-  return partial_from_states(spec, layout.cells, states, axes.runs);
+  return partial_from_states(spec, layout.cells, states, runs.runs);
 }
 
 }  // namespace tessera::detail::array

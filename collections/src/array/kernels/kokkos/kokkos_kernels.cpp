@@ -102,69 +102,16 @@ Partial kokkos_partial_reduce(const ReduceSpec& spec, std::int64_t block,
   const FlatProgram flat = flatten(spec.input, block, inputs, device.data);
   const ReduceKind kind = reduce_kind(spec);
 
-  // Cells (one per element of the partial result) and, within a cell, its elements in C
-  // order over the reduced axes, cut into runs of `run` elements.
-  std::int64_t cells = 1;
-  for (std::int64_t n : layout.cells) cells *= n;
-  const std::int64_t per_cell = cells ? flat.size / cells : 0;
-  constexpr std::int64_t run = 4096;
-  const std::int64_t runs = per_cell ? (per_cell + run - 1) / run : 1;
-  const std::int32_t ndim = flat.ndim;
-  struct Axes {
-    std::int64_t shape[flat_max_dims];
-    std::int64_t block_strides[flat_max_dims];
-    std::int64_t index_strides[flat_max_dims];
-    std::uint8_t reduced[flat_max_dims];
-    std::int64_t index_base;
-  } axes{};
-  const auto strides = c_strides(layout.shape);
-  for (std::int32_t d = 0; d < ndim; ++d) {
-    const auto sd = static_cast<std::size_t>(d);
-    axes.shape[d] = layout.shape[sd];
-    axes.block_strides[d] = strides[sd];
-    axes.index_strides[d] = layout.index.strides[sd];
-    axes.reduced[d] = spec.reduced[sd];
-  }
-  axes.index_base = layout.index.base;
-
+  const ReduceRuns runs = reduce_runs(spec, layout, 4096);
+  const std::int64_t threads = runs.cells * runs.runs;
   Kokkos::View<ReduceState*, Memory> states("tessera.array.states",
-                                            static_cast<std::size_t>(cells * runs));
+                                            static_cast<std::size_t>(threads));
   Kokkos::View<int, Memory> errors("tessera.array.errors");
   Kokkos::parallel_for(
-      "tessera.array.partial", Kokkos::RangePolicy<Space>(0, cells * runs),
+      "tessera.array.partial", Kokkos::RangePolicy<Space>(0, threads),
       KOKKOS_LAMBDA(const std::int64_t w) {
-        const std::int64_t cell = w / runs;
-        const std::int64_t first = (w % runs) * run;
-        const std::int64_t last = first + run < per_cell ? first + run : per_cell;
-        // The cell's coordinates along the kept axes (C order over them).
-        std::int64_t coords[flat_max_dims];
-        std::int64_t rest = cell;
-        for (std::int32_t d = ndim; d-- > 0;) {
-          if (axes.reduced[d]) continue;
-          coords[d] = rest % axes.shape[d];
-          rest /= axes.shape[d];
-        }
-        ReduceState state = kokkos::initial_state(kind);
         bool error = false;
-        for (std::int64_t r = first; r < last; ++r) {
-          std::int64_t k = r;
-          for (std::int32_t d = ndim; d-- > 0;) {
-            if (!axes.reduced[d]) continue;
-            coords[d] = k % axes.shape[d];
-            k /= axes.shape[d];
-          }
-          std::int64_t e = 0, index = axes.index_base;
-          for (std::int32_t d = 0; d < ndim; ++d) {
-            e += coords[d] * axes.block_strides[d];
-            index += coords[d] * axes.index_strides[d];
-          }
-          const FlatValue x = kokkos::evaluate_element(flat, e, error);
-          kokkos::on_type(kind.input, [&](auto t) {
-            kokkos::update(state, kind, kokkos::get<decltype(t)>(x), index);
-            return x;
-          });
-        }
-        states(w) = state;
+        states(w) = kokkos::reduce_run(flat, runs, kind, w, error);
         if (error) Kokkos::atomic_increment(&errors());
       });
   Kokkos::fence();
@@ -173,7 +120,7 @@ Partial kokkos_partial_reduce(const ReduceSpec& spec, std::int64_t block,
   if (failed) negative_power();
   auto host = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace{}, states);
   return partial_from_states(spec, layout.cells,
-                             std::span<const ReduceState>(host.data(), host.size()), runs);
+                             std::span<const ReduceState>(host.data(), host.size()), runs.runs);
 }
 
 }  // namespace tessera::detail::array
