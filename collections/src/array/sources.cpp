@@ -82,7 +82,6 @@ class FunctionLayer final : public Layer {
     auto call = make_call_node(TypeList<BlockInfo>{}, info);
     call->code = code_;
     call->key = block_key(name + "-values", info.index);
-    call->chosen_key = true;
     return VectorsLayer::block_of_vector(dtype, grid, name, linear, std::move(call));
   }
 
