@@ -165,7 +165,9 @@ class Array {
   /// drop their axis; negative ones count from the end), slices, tessera::all,
   /// tessera::newaxis and tessera::ellipsis; axes left out at the end are taken whole.
   /// x(tessera::slice(2, 10, 2), 3, tessera::newaxis) is x[2:10:2, 3, np.newaxis]. Only
-  /// the blocks the selection touches are computed; blocks taken whole are not copied.
+  /// the blocks the selection touches are computed; blocks taken whole are not copied. An
+  /// index of an elementwise expression stays one: (x + 1)(tessera::slice(0, 10)).sum()
+  /// reads the selected part of x's blocks in one pass, making no block of x + 1.
   template <class... I>
   requires(std::is_constructible_v<Index, const I&>&&...) Array<E>
   operator()(const I&... indices) const { return index(std::vector<Index>{Index(indices)...}); }
