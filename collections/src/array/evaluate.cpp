@@ -195,8 +195,8 @@ LeafStreams leaf_streams(const Program& program, std::int64_t block,
     if (in.op == ExprOp::load) {
       out.stream_of[i] = static_cast<std::int32_t>(out.strides.size());
       std::int64_t base = 0;
-      if (std::find(out.shape.begin(), out.shape.end(), 0) != out.shape.end()) {
-        out.strides.emplace_back(nd, 0);  // an empty block reads nothing
+      if (in.view >= 0 && std::find(out.shape.begin(), out.shape.end(), 0) != out.shape.end()) {
+        out.strides.emplace_back(nd, 0);  // an empty block reads nothing (maybe past the end)
       } else {
         out.strides.push_back(load_strides(program, in, inputs[static_cast<std::size_t>(in.leaf)],
                                            out.shape, out.start, base));
