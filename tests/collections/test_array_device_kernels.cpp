@@ -92,6 +92,20 @@ TEST_CASE("device elementwise kernels give the reference kernels' values") {
       x, {1, 1}, tessera::Boundary::reflect()));
 }
 
+TEST_CASE("device kernels read indexed expressions in place as the reference kernels do") {
+  tessera::Client client(tessera::ClientOptions{"threads"});
+  using tessera::slice;
+  auto x = tessera::random::normal<double>({37, 23}, {8, 5}, 3).persist();
+  auto i = tessera::random::integers<std::int32_t>(-50, 50, {37, 23}, {8, 5}, 5);
+  // Loads and generators read with offsets and steps, negative ones too, and integers.
+  check_same((x * 2.0 + 1.0)(slice(3, 30, 2), slice(21, 1, -3)));
+  check_same((i + x.astype<std::int32_t>())(tessera::newaxis, 7, slice(4, 20)));
+  check_same((x.T() - 1.0)(slice(1, -1), slice(2, 35, 4)).sum(tessera::Axes{0}), 1e-12);
+  check_same(tessera::map_overlap(
+      [](const tessera::Neighbours<double>& n) { return n(-1, 0) + n(1, 0) - 2.0 * n(0, 0); }, x,
+      {1, 0}, tessera::Boundary::periodic())(slice(5, 33, 3), slice({}, {}, -2)));
+}
+
 TEST_CASE("device reduction kernels give the reference kernels' results") {
   tessera::Client client(tessera::ClientOptions{"threads"});
   auto x = tessera::random::normal<double>({41, 29, 3}, {7, 6, 2}, 11);
@@ -111,8 +125,8 @@ TEST_CASE("device reduction kernels give the reference kernels' results") {
     check_same((i > 3).any(axes));
     check_same((i > -5).all(axes));
     check_same(tessera::map_overlap(
-                   [](const tessera::Neighbours<double>& n) { return n(1, 0, 0) - n(-1, 0, 0); },
-                   x, {1, 0, 0}, tessera::Boundary::periodic())
+                   [](const tessera::Neighbours<double>& n) { return n(1, 0, 0) - n(-1, 0, 0); }, x,
+                   {1, 0, 0}, tessera::Boundary::periodic())
                    .sum(axes),
                1e-12);
   }

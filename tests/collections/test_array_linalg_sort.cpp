@@ -7,6 +7,8 @@
 #include <limits>
 #include <map>
 #include <numeric>
+#include <set>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -161,10 +163,10 @@ TEST_CASE("unique gives the sorted distinct values and their counts on sync and 
       auto a = tessera::from_vector(v, shape, chunks);
       INFO("T = " << tessera::dtype_name(tessera::dtype_of<T>()) << ", shape "
                   << tessera::to_string(shape));
-      CHECK(tessera::unique(a, split_every).compute() == values);
-      const auto [got_values, got_counts] = tessera::unique_counts(a, split_every).compute();
-      CHECK(got_values == values);
-      CHECK(got_counts == counts);
+      CHECK(tessera::unique(a, split_every).compute().to_vector() == values);
+      const auto [got_values, got_counts] = tessera::unique_counts(a, split_every);
+      CHECK(got_values.compute().to_vector() == values);
+      CHECK(got_counts.compute().to_vector() == counts);
     };
     check(double{}, {7, 9}, ChunkSpec{3, 4}, 0);
     check(float{}, {30}, ChunkSpec{1}, 2);  // 1-element blocks: a tree of depth 5
@@ -178,7 +180,9 @@ TEST_CASE("unique keeps one NaN, last, and reads elementwise inputs fused") {
   tessera::Client client(tessera::ClientOptions{"threads", 2});
   const double nan = std::numeric_limits<double>::quiet_NaN();
   auto a = tessera::from_vector(std::vector<double>{2, nan, 1, 2, nan, -3, 1, nan}, ChunkSpec{3});
-  const auto [values, counts] = tessera::unique_counts(a).compute();
+  const auto [unique_values, unique_counts] = tessera::unique_counts(a);
+  const auto values = unique_values.compute().to_vector();
+  const auto counts = unique_counts.compute().to_vector();
   REQUIRE(values.size() == 4);
   CHECK(values[0] == -3);
   CHECK(values[1] == 1);
@@ -186,6 +190,55 @@ TEST_CASE("unique keeps one NaN, last, and reads elementwise inputs fused") {
   CHECK(std::isnan(values[3]));
   CHECK(counts == std::vector<std::int64_t>{1, 2, 2, 3});
   auto b = tessera::arange<std::int64_t>(0, 20, 1, ChunkSpec{6});
-  CHECK(tessera::unique(b % 4 * 10).compute() == std::vector<std::int64_t>{0, 10, 20, 30});
-  CHECK(tessera::unique(tessera::zeros<double>({0}, ChunkSpec{1})).compute().empty());
+  CHECK(tessera::unique(b % 4 * 10).compute().to_vector() ==
+        std::vector<std::int64_t>{0, 10, 20, 30});
+  CHECK(tessera::unique(tessera::zeros<double>({0}, ChunkSpec{1})).compute().size() == 0);
+}
+
+namespace {
+// The distinct keys of unique's per-block tasks behind `outputs` (tasks of one key are
+// one task when the graph runs).
+std::size_t partial_keys(const std::vector<tessera::Delayed<tessera::Block>>& outputs) {
+  std::set<std::string> keys;
+  std::set<const tessera::detail::Node*> seen;
+  std::vector<const tessera::detail::Node*> stack;
+  for (const auto& d : outputs) stack.push_back(d.node().get());
+  while (!stack.empty()) {
+    const auto* node = stack.back();
+    stack.pop_back();
+    if (!seen.insert(node).second) continue;
+    for (const auto& arg : node->args) {
+      if (const auto* p = std::get_if<tessera::detail::NodePtr>(&arg)) stack.push_back(p->get());
+    }
+    if (node->is_task() && std::string(node->code->name) == "tessera.array.unique_partial") {
+      keys.insert(std::string(node->key));
+    }
+  }
+  return keys.size();
+}
+}  // namespace
+
+TEST_CASE("unique is an array of one block of unknown length that feeds array operations") {
+  for (const char* scheduler : {"sync", "threads"}) {
+    INFO("scheduler " << scheduler);
+    tessera::Client client(tessera::ClientOptions{scheduler, 2});
+    auto b = tessera::arange<std::int64_t>(0, 50, 1, ChunkSpec{7}) % 5;
+    const auto u = tessera::unique(b, 2);
+    CHECK(u.numblocks() == Shape{1});
+    CHECK(u.shape() == Shape{-1});
+    CHECK(u.chunks() == tessera::Chunks{{-1}});
+    // Lazily on: arithmetic, a reduction, and its length once computed.
+    CHECK((u * 10 + 1).compute().to_vector() == std::vector<std::int64_t>{1, 11, 21, 31, 41});
+    CHECK(u.sum().compute().item() == 10);
+    CHECK(u.compute_chunk_sizes().shape() == Shape{5});
+    CHECK(u.compute_chunk_sizes()(tessera::slice(1, 3)).compute().to_vector() ==
+          std::vector<std::int64_t>{1, 2});
+    // Values and counts in one graph: their tree of merges is made once.
+    const auto [values, counts] = tessera::unique_counts(b, 2);
+    CHECK((values * counts).sum().compute().item() == 10 * 10);
+    CHECK(partial_keys((values * counts).to_delayed()) == 8);  // once per block of b
+    CHECK(counts.compute().to_vector() == std::vector<std::int64_t>{10, 10, 10, 10, 10});
+    // Known-length operations refuse it, naming what to do.
+    CHECK_THROWS_WITH(u(tessera::slice(0, 2)), Catch::Contains("compute_chunk_sizes"));
+  }
 }

@@ -258,3 +258,100 @@ TEST_CASE("blocks() selects blocks by their index in the grid, as Dask's x.block
     CHECK(graph_stats(x.blocks(2, 1)).tasks.empty());
   }
 }
+
+namespace {
+// A random index of `shape`, as the NumPy semantics test makes them.
+std::vector<Index> random_full_index(const Shape& shape, std::mt19937& rng) {
+  std::vector<Index> index;
+  for (std::size_t d = 0; d < shape.size(); ++d) {
+    if (rng() % 5 == 0) index.emplace_back(tessera::newaxis);
+    index.push_back(random_index(shape[d], rng));
+  }
+  return index;
+}
+
+// a.index(index) against the elements of `a` computed whole, picked as NumPy would.
+template <class T>
+void check_index(const tessera::Array<T>& a, const std::vector<Index>& index) {
+  const auto whole = a.compute();
+  const Reference expected = reference(a.shape(), index);
+  const auto got = a.index(index);
+  REQUIRE(got.shape() == expected.shape);
+  std::vector<T> values;
+  for (std::int64_t at : expected.values)
+    values.push_back(whole.values()[static_cast<std::size_t>(at)]);
+  CHECK(got.compute().to_vector() == values);
+}
+}  // namespace
+
+TEST_CASE("an index of an elementwise expression gives the values of the expression indexed") {
+  for (const char* scheduler : {"sync", "threads"}) {
+    tessera::Client client(tessera::ClientOptions{scheduler});
+    std::mt19937 rng(scheduler[0] == 's' ? 3 : 4);
+    for (int trial = 0; trial < 60; ++trial) {
+      const Shape shape = random_shape(rng, 3, 9);
+      const Chunks chunks = random_chunks(shape, rng);
+      const std::vector<Index> index = random_full_index(shape, rng);
+      INFO(scheduler << ": " << describe(shape, chunks, index));
+      const auto x = iota(shape, chunks);
+      const tessera::ChunkSpec spec(chunks);
+      // Loads, constants and generators; an axis broadcast; a transposed load.
+      check_index(x * std::int64_t{3} - std::int64_t{1}, index);
+      check_index(tessera::random::integers<std::int64_t>(0, 1000, shape, spec, 7) + x, index);
+      if (!shape.empty()) {
+        const auto last = tessera::arange<std::int64_t>(0, shape.back(), 1,
+                                                        tessera::ChunkSpec(Chunks{chunks.back()}));
+        check_index(x * std::int64_t{2} + last, index);
+      }
+      check_index((x.T() - std::int64_t{1}).T(), index);
+      // An index of an index: the second reads through the view of the first.
+      const auto first = (x * std::int64_t{5}).index(index);
+      check_index(first, random_full_index(first.shape(), rng));
+    }
+  }
+}
+
+TEST_CASE("a stencil indexed reads its blocks with their halo in place") {
+  for (const char* scheduler : {"sync", "threads"}) {
+    tessera::Client client(tessera::ClientOptions{scheduler});
+    const auto x = tessera::random::normal<double>({13, 11}, {4, 5}, 3).persist();
+    const auto laplace = tessera::map_overlap(
+        [](const tessera::Neighbours<double>& n) {
+          return n(-1, 0) + n(1, 0) + n(0, -1) + n(0, 1) - 4.0 * n(0, 0);
+        },
+        x, {1, 1}, tessera::Boundary::reflect());
+    using tessera::slice;
+    check_index(laplace, {slice(1, 12, 2), slice(9, 0, -3)});
+    check_index(laplace, {Index(5), slice(2, 11)});
+    check_index(laplace, {slice({}, {}, -1), tessera::newaxis, Index(-1)});
+  }
+}
+
+TEST_CASE("an index of an expression makes no block of the expression to cut") {
+  tessera::Client client(tessera::ClientOptions{"threads"});
+  using tessera::slice;
+  const auto a = iota({600, 8}, {{100, 100, 100, 100, 100, 100}, {4, 4}});
+  const auto b = iota({600, 8}, {{100, 100, 100, 100, 100, 100}, {4, 4}}) * std::int64_t{-1};
+  const auto y = (a * std::int64_t{2} + b)(slice(5, 500), 3);
+  auto stats = graph_stats(y);
+  CHECK(stats.tasks.count("tessera.array.cut") == 0);
+  CHECK(stats.tasks["tessera.array.elementwise"] == 5);  // one per block of y, none for a * 2 + b
+  std::vector<std::int64_t> expected;
+  for (std::int64_t i = 5; i < 500; ++i) expected.push_back(i * 8 + 3);
+  CHECK(y.compute().to_vector() == expected);
+
+  // The sum of a slice is one pass over the needed part of each block: its partial tasks
+  // read the input's blocks themselves, and only the blocks that the slice touches.
+  const auto x = tessera::from_function<double>(counted_block, {1'000'000}, tessera::ChunkSpec{10});
+  blocks_made = 0;
+  const auto head = (x + 1.0)(slice(5, 25)).sum();
+  auto head_stats = graph_stats(head);
+  CHECK(head_stats.tasks.count("tessera.array.cut") == 0);
+  CHECK(head_stats.tasks.count("tessera.array.elementwise") == 0);
+  CHECK(head_stats.tasks["tessera.array.partial"] == 3);
+  CHECK(head.compute().item() == Approx(20.0 * (5 + 24) / 2 + 20));
+  CHECK(blocks_made == 3);
+  // A slice of an array that is its layer's blocks unchanged still takes whole blocks as they
+  // are, and cuts the others.
+  CHECK(graph_stats(x(slice(5, 25))).tasks["tessera.array.cut"] == 2);
+}

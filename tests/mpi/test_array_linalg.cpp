@@ -63,7 +63,9 @@ TEST_CASE("mpi: array topk and unique match sorting on rank 0") {
   }
   std::map<std::int64_t, std::int64_t> counted;
   for (std::int64_t v : xs.values()) ++counted[v];
-  const auto [values, counts] = tessera::unique_counts(x, 3).compute();
+  const auto [unique_values, unique_counts] = tessera::unique_counts(x, 3);
+  const auto values = unique_values.compute().to_vector();
+  const auto counts = unique_counts.compute().to_vector();
   REQUIRE(values.size() == counted.size());
   std::size_t at = 0;
   for (auto [v, c] : counted) {

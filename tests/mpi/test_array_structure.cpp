@@ -65,6 +65,40 @@ TEST_CASE("mpi: slicing, blocks, masks, reshape, rechunk and joins match plain l
   CHECK((x + columns).sum().compute().item() == 599 * 600);
 }
 
+TEST_CASE("mpi: indexed expressions and stencils read their blocks in place on the workers") {
+  using tessera::slice;
+  const auto x = iota({30, 20}, {7, 6});
+  // (x * 2 + 1)[3:29:4, ::-3], its sum, and an integer with a new axis.
+  const auto s = (x * std::int64_t(2) + std::int64_t(1))(slice(3, 29, 4), slice({}, {}, -3));
+  const auto got = s.compute();
+  std::int64_t total = 0;
+  for (std::int64_t i = 0; i < 7; ++i) {
+    for (std::int64_t j = 0; j < 7; ++j) {
+      const std::int64_t expected = 2 * ((3 + 4 * i) * 20 + 19 - 3 * j) + 1;
+      CHECK(got(i, j) == expected);
+      total += expected;
+    }
+  }
+  CHECK(s.sum().compute().item() == total);
+  CHECK((x.T() - std::int64_t(1))(tessera::newaxis, 4, slice(27, 30)).compute().to_vector() ==
+        std::vector<std::int64_t>{27 * 20 + 3, 28 * 20 + 3, 29 * 20 + 3});
+  // A stencil (loads of blocks with a halo), whole and indexed.
+  const auto y = x.astype<double>();
+  const auto diff =
+      tessera::map_overlap([](const tessera::Neighbours<double>& n) { return n(0, 1) - n(0, -1); },
+                           y, {0, 1}, tessera::Boundary::constant(0.0));
+  const auto whole = diff.compute();
+  CHECK(whole(3, 4) == 2.0);
+  CHECK(whole(3, 0) == 3 * 20 + 1);  // the constant 0 before the edge
+  CHECK(whole(3, 19) == -(3 * 20 + 18));
+  const auto part = diff(slice(1, 30, 7), slice(19, {}, -6)).compute();
+  for (std::int64_t i = 0; i < part.shape()[0]; ++i) {
+    for (std::int64_t j = 0; j < part.shape()[1]; ++j) {
+      CHECK(part(i, j) == whole(1 + 7 * i, 19 - 6 * j));
+    }
+  }
+}
+
 TEST_CASE("mpi: a rechunk of an array larger than the workers' memory limits together completes",
           "[.rechunk-memory]") {
   const char* limit = std::getenv("TESSERA_WORKER_MEMORY_LIMIT");

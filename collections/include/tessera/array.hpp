@@ -165,7 +165,9 @@ class Array {
   /// drop their axis; negative ones count from the end), slices, tessera::all,
   /// tessera::newaxis and tessera::ellipsis; axes left out at the end are taken whole.
   /// x(tessera::slice(2, 10, 2), 3, tessera::newaxis) is x[2:10:2, 3, np.newaxis]. Only
-  /// the blocks the selection touches are computed; blocks taken whole are not copied.
+  /// the blocks the selection touches are computed; blocks taken whole are not copied. An
+  /// index of an elementwise expression stays one: (x + 1)(tessera::slice(0, 10)).sum()
+  /// reads the selected part of x's blocks in one pass, making no block of x + 1.
   template <class... I>
   requires(std::is_constructible_v<Index, const I&>&&...) Array<E>
   operator()(const I&... indices) const { return index(std::vector<Index>{Index(indices)...}); }
@@ -486,19 +488,21 @@ Array<std::int64_t> argtopk(const Array<T>& a, std::int64_t k, int axis = -1, in
   return Array<std::int64_t>(detail::array::topk(a.handle(), k, axis, true, split_every));
 }
 
-/// The distinct values of `a` (flattened), sorted, NaN last and once: the result is small
-/// and computed in one piece (unique(x).compute() is a std::vector<T>). A tree reduction of
-/// the sorted distinct values of each block.
+/// The distinct values of `a` (flattened), sorted, NaN last and once, as Dask's unique: a
+/// 1-d array of one block whose length is unknown (-1) until it is computed, so that it can
+/// feed further array operations without a round trip through the host. A tree reduction of
+/// the sorted distinct values of each block, merged `split_every` at a time (0: the
+/// "array_split_every" setting).
 template <class T>
-Delayed<std::vector<T>> unique(const Array<T>& a, int split_every = 0) {
-  return Delayed<std::vector<T>>(detail::array::unique(a.handle(), false, split_every));
+Array<T> unique(const Array<T>& a, int split_every = 0) {
+  return Array<T>(detail::array::unique(a.handle(), split_every).first);
 }
-/// The distinct values of `a`, as unique gives them, and how many times each occurs.
+/// The distinct values of `a`, as unique gives them, and how many times each occurs (int64,
+/// of the same unknown length). The two share their tasks when they are computed together.
 template <class T>
-Delayed<std::pair<std::vector<T>, std::vector<std::int64_t>>> unique_counts(const Array<T>& a,
-                                                                            int split_every = 0) {
-  return Delayed<std::pair<std::vector<T>, std::vector<std::int64_t>>>(
-      detail::array::unique(a.handle(), true, split_every));
+std::pair<Array<T>, Array<std::int64_t>> unique_counts(const Array<T>& a, int split_every = 0) {
+  auto [values, counts] = detail::array::unique(a.handle(), split_every);
+  return {Array<T>(std::move(values)), Array<std::int64_t>(std::move(counts))};
 }
 
 // --- block programming (free functions) ------------------------------------------------------

@@ -93,11 +93,10 @@ struct Axis {
   std::vector<std::int64_t> strides;  // one per stream
 };
 
-// Strides of the input of load `in` along each axis of the block of `shape`.
-// The steps of the input of load `in` along each axis of the block of `shape`, and the offset
-// of the element it reads for index 0 (`base`).
+// The steps of the input of load `in` along each axis of the block of `shape` that starts
+// at `start` in the array, and the offset of the element it reads for index 0 (`base`).
 std::vector<std::int64_t> load_strides(const Program& program, const Instruction& in,
-                                       const Block& input, const Shape& shape,
+                                       const Block& input, const Shape& shape, const Shape& start,
                                        std::int64_t& base) {
   if (input.dtype != in.dtype) {
     bad_program(std::string("an input block of ") + dtype_name(input.dtype) + " where " +
@@ -111,15 +110,31 @@ std::vector<std::int64_t> load_strides(const Program& program, const Instruction
     }
     halo = program.halos.data() + in.halo;
   }
+  const std::int64_t* view = nullptr;  // (first position, step) per axis of the input
+  const ChunkGrid* grid = nullptr;     // the grid of the layer it reads
+  if (in.view >= 0) {
+    if (static_cast<std::size_t>(in.view) + 2 * rank > program.views.size() || in.grid < 0 ||
+        static_cast<std::size_t>(in.grid) >= program.view_grids.size() ||
+        program.view_grids[static_cast<std::size_t>(in.grid)].ndim() != rank) {
+      bad_program("a view out of range");
+    }
+    view = program.views.data() + in.view;
+    grid = &program.view_grids[static_cast<std::size_t>(in.grid)];
+  }
+  const std::int32_t* map = program.axis_maps.data() + in.map;
   const auto source_strides = c_strides(input.shape);
   std::vector<bool> used(rank, false);
   std::vector<std::int64_t> strides(shape.size(), 0);
   for (std::size_t d = 0; d < shape.size(); ++d) {
-    const std::int32_t p = program.axis_maps[static_cast<std::size_t>(in.map) + d];
+    const std::int32_t p = map[d];
     if (p < 0) continue;
     if (p >= static_cast<std::int32_t>(rank)) bad_program("an axis map beyond its input");
     const auto sp = static_cast<std::size_t>(p);
     used[sp] = true;
+    if (view) {
+      strides[d] = shape[d] == 1 ? 0 : view[2 * sp + 1] * source_strides[sp];
+      continue;
+    }
     const std::int64_t extra = halo ? halo[2 * sp + 1] : 0;
     if (input.shape[sp] == shape[d] + extra) {
       strides[d] = shape[d] == 1 ? 0 : source_strides[sp];
@@ -131,15 +146,35 @@ std::vector<std::int64_t> load_strides(const Program& program, const Instruction
   base = 0;
   for (std::size_t p = 0; p < rank; ++p) {
     const std::int64_t extra = halo ? halo[2 * p + 1] : 0;
+    const std::int64_t origin = halo ? halo[2 * p] : 0;
+    if (halo && (origin < 0 || origin > extra)) bad_program("a halo origin outside its block");
+    if (view) {
+      // The block holds positions [begin, begin + length) of the layer along p, and its
+      // elements from `origin` on (after the halo).
+      const std::int64_t first = view_first(view, map, shape.size(), start, p);
+      const std::int64_t b = grid->extent(p) > 0 ? grid->block_of(p, first) : 0;
+      const std::int64_t begin = grid->start(p, b), length = grid->length(p, b);
+      if (input.shape[p] != length + extra) {
+        bad_program("an input block of shape " + to_string(input.shape) + " is not block " +
+                    std::to_string(b) + " of its layer along axis " + std::to_string(p));
+      }
+      std::int64_t count = 1;
+      for (std::size_t d = 0; d < shape.size(); ++d) {
+        if (map[d] == static_cast<std::int32_t>(p)) count = shape[d];
+      }
+      const std::int64_t last = first + (count - 1) * view[2 * p + 1];
+      if (first < begin || first >= begin + length || last < begin || last >= begin + length) {
+        bad_program("a view outside block " + std::to_string(b) + " of its layer along axis " +
+                    std::to_string(p));
+      }
+      base += (first - begin + origin) * source_strides[p];
+      continue;
+    }
     if (!used[p] && input.shape[p] != 1 + extra) {
       bad_program("an input block of shape " + to_string(input.shape) +
                   " has an axis that the block of shape " + to_string(shape) + " does not read");
     }
-    if (halo) {
-      const std::int64_t origin = halo[2 * p];
-      if (origin < 0 || origin > extra) bad_program("a halo origin outside its block");
-      base += origin * source_strides[p];
-    }
+    base += origin * source_strides[p];
   }
   return strides;
 }
@@ -160,8 +195,12 @@ LeafStreams leaf_streams(const Program& program, std::int64_t block,
     if (in.op == ExprOp::load) {
       out.stream_of[i] = static_cast<std::int32_t>(out.strides.size());
       std::int64_t base = 0;
-      out.strides.push_back(
-          load_strides(program, in, inputs[static_cast<std::size_t>(in.leaf)], out.shape, base));
+      if (in.view >= 0 && std::find(out.shape.begin(), out.shape.end(), 0) != out.shape.end()) {
+        out.strides.emplace_back(nd, 0);  // an empty block reads nothing (maybe past the end)
+      } else {
+        out.strides.push_back(load_strides(program, in, inputs[static_cast<std::size_t>(in.leaf)],
+                                           out.shape, out.start, base));
+      }
       out.bases.push_back(base);
     } else if (in.op == ExprOp::generate) {
       out.stream_of[i] = static_cast<std::int32_t>(out.strides.size());
@@ -171,11 +210,26 @@ LeafStreams leaf_streams(const Program& program, std::int64_t block,
       const auto own_strides = c_strides(own);
       std::vector<std::int64_t> s(nd, 0);
       std::int64_t base = 0;
-      for (std::size_t d = 0; d < nd; ++d) {
-        const std::int32_t p = program.axis_maps[static_cast<std::size_t>(in.map) + d];
-        if (p < 0 || p >= g.ndim || own[static_cast<std::size_t>(p)] == 1) continue;
-        s[d] = own_strides[static_cast<std::size_t>(p)];
-        base += out.start[d] * s[d];
+      const std::int32_t* map = program.axis_maps.data() + in.map;
+      if (in.view >= 0) {
+        if (static_cast<std::size_t>(in.view) + 2 * own.size() > program.views.size()) {
+          bad_program("a view out of range");
+        }
+        const std::int64_t* view = program.views.data() + in.view;
+        for (std::size_t p = 0; p < own.size(); ++p) {
+          if (own[p] == 1) continue;
+          base += view_first(view, map, nd, out.start, p) * own_strides[p];
+          for (std::size_t d = 0; d < nd; ++d) {
+            if (map[d] == static_cast<std::int32_t>(p)) s[d] = view[2 * p + 1] * own_strides[p];
+          }
+        }
+      } else {
+        for (std::size_t d = 0; d < nd; ++d) {
+          const std::int32_t p = map[d];
+          if (p < 0 || p >= g.ndim || own[static_cast<std::size_t>(p)] == 1) continue;
+          s[d] = own_strides[static_cast<std::size_t>(p)];
+          base += out.start[d] * s[d];
+        }
       }
       out.strides.push_back(std::move(s));
       out.bases.push_back(base);
@@ -595,7 +649,7 @@ Shape block_shape(const Program& program, std::int64_t block, std::span<const Bl
   for (std::size_t d = 0; d < shape.size(); ++d) {
     for (const Instruction& in : program.code) {
       if (shape[d] >= 0) break;
-      if (in.op != ExprOp::load || in.leaf < 0 ||
+      if (in.op != ExprOp::load || in.halo >= 0 || in.view >= 0 || in.leaf < 0 ||
           in.leaf >= static_cast<std::int32_t>(inputs.size()) || in.map < 0 ||
           static_cast<std::size_t>(in.map) + shape.size() > program.axis_maps.size()) {
         continue;

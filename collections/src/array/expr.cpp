@@ -12,6 +12,7 @@ std::vector<int> identity_map(std::size_t n) {
 
 const Layer* ArrayNode::plain_layer() const noexcept {
   if (expr->op != ExprOp::load || expr->layer->dtype != dtype) return nullptr;
+  if (!expr->halo.empty() || !expr->view.empty()) return nullptr;  // reads part of its blocks
   if (expr->layer->grid.ndim() != grid.ndim()) return nullptr;
   for (std::size_t d = 0; d < grid.ndim(); ++d) {
     if (expr->axis_map[d] != static_cast<int>(d) || !grid.same_axis(d, expr->layer->grid, d)) {

@@ -64,11 +64,17 @@ struct Expr {
   // load and generate: for each axis of the array, the axis of the source it reads, or -1
   // where the source has no such axis or has length 1 there (broadcast).
   std::vector<int> axis_map;
-  LayerPtr layer;       ///< load
+  LayerPtr layer;  ///< load
   /// load of a layer whose blocks carry a halo: per axis of the layer, where the element
   /// read for index 0 lies in its block and how much longer than the array's block the
   /// block is (empty: blocks of the grid's shape).
   std::vector<std::int64_t> halo;
+  /// load and generate of part of the source (a slice fused into the expression): per axis
+  /// of the source, the position read for index 0 of the array and the step from one index
+  /// to the next, in the source's own positions (empty: position = index). A source axis
+  /// that no axis of the array maps to is read at its first position. A load's array blocks
+  /// each lie inside one block of its layer.
+  std::vector<std::int64_t> view;
   Generator generator;  ///< generate
   Scalar scalar;        ///< constant
 };

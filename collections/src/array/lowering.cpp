@@ -72,7 +72,7 @@ std::vector<Delayed<Block>> Lowering::inputs(const Compiled& compiled, const Sha
   std::vector<Delayed<Block>> nodes;
   nodes.reserve(compiled.sources.size());
   for (const auto& source : compiled.sources) {
-    nodes.emplace_back(block(*source.layer, source_block(source, index)));
+    nodes.emplace_back(block(*source.layer, source_block(source, compiled.program.grid, index)));
   }
   return nodes;
 }

@@ -1,5 +1,6 @@
 #include "program.hpp"
 
+#include <algorithm>
 #include <unordered_map>
 
 namespace tessera::detail::array {
@@ -18,11 +19,16 @@ class Compiler {
     switch (e.op) {
       case ExprOp::load:
         in.leaf = static_cast<std::int32_t>(out_.sources.size());
-        out_.sources.push_back({e.layer, e.axis_map});
+        out_.sources.push_back({e.layer, e.axis_map, e.view});
         in.map = append_map(e.axis_map);
         if (!e.halo.empty()) {
           in.halo = static_cast<std::int32_t>(p.halos.size());
           p.halos.insert(p.halos.end(), e.halo.begin(), e.halo.end());
+        }
+        if (!e.view.empty()) {
+          in.view = append_view(e.view);
+          in.grid = static_cast<std::int32_t>(p.view_grids.size());
+          p.view_grids.push_back(e.layer->grid);
         }
         break;
       case ExprOp::constant:
@@ -45,6 +51,7 @@ class Compiler {
         in.leaf = static_cast<std::int32_t>(p.generators.size());
         p.generators.push_back(spec);
         in.map = append_map(e.axis_map);
+        if (!e.view.empty()) in.view = append_view(e.view);
         break;
       }
       case ExprOp::unary:
@@ -83,6 +90,13 @@ class Compiler {
     return offset;
   }
 
+  std::int32_t append_view(const std::vector<std::int64_t>& view) {
+    auto& views = out_.program.views;
+    const auto offset = static_cast<std::int32_t>(views.size());
+    views.insert(views.end(), view.begin(), view.end());
+    return offset;
+  }
+
   Compiled& out_;
   std::unordered_map<const Expr*, std::int32_t> done_;
 };
@@ -98,15 +112,33 @@ Compiled compile(const ArrayNode& array) {
   return out;
 }
 
-std::int64_t source_block(const Compiled::Source& source, const Shape& index) {
-  const ChunkGrid& grid = source.layer->grid;
+std::int64_t view_first(const std::int64_t* view, const std::int32_t* axis_map, std::size_t ndim,
+                        const Shape& start, std::size_t p) {
+  std::int64_t first = view[2 * p];
+  for (std::size_t d = 0; d < ndim; ++d) {
+    if (axis_map[d] == static_cast<std::int32_t>(p)) first += view[2 * p + 1] * start[d];
+  }
+  return first;
+}
+
+std::int64_t source_block(const Compiled::Source& source, const ChunkGrid& grid,
+                          const Shape& index) {
+  const ChunkGrid& layer = source.layer->grid;
+  const Shape start = source.view.empty() ? Shape{} : grid.block_start(index);
   std::int64_t flat = 0;
-  for (std::size_t p = 0; p < grid.ndim(); ++p) {
+  for (std::size_t p = 0; p < layer.ndim(); ++p) {
     std::int64_t i = 0;
-    for (std::size_t d = 0; d < source.axis_map.size(); ++d) {
-      if (source.axis_map[d] == static_cast<int>(p)) i = index[d];
+    if (source.view.empty()) {
+      for (std::size_t d = 0; d < source.axis_map.size(); ++d) {
+        if (source.axis_map[d] == static_cast<int>(p)) i = index[d];
+      }
+    } else if (layer.extent(p) > 0) {
+      // The block that holds the first element read (an empty block reads none: any will do).
+      const std::int64_t first =
+          view_first(source.view.data(), source.axis_map.data(), source.axis_map.size(), start, p);
+      i = layer.block_of(p, std::clamp<std::int64_t>(first, 0, layer.extent(p) - 1));
     }
-    flat = flat * grid.count(p) + i;
+    flat = flat * layer.count(p) + i;
   }
   return flat;
 }

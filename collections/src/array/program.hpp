@@ -19,8 +19,10 @@ struct Instruction {
   DType from = DType::float64;          ///< of the operands (cast, comparisons, logical operations)
   std::int32_t a = -1, b = -1, c = -1;  ///< operand instructions
   std::int32_t leaf = -1;               ///< load: input position; constant, generate: table index
-  std::int32_t map = -1;  ///< load, generate: offset of the axis map in Program::axis_maps
+  std::int32_t map = -1;   ///< load, generate: offset of the axis map in Program::axis_maps
   std::int32_t halo = -1;  ///< load of blocks with a halo: offset in Program::halos, else -1
+  std::int32_t view = -1;  ///< load, generate of part of a source: offset in Program::views
+  std::int32_t grid = -1;  ///< load with a view: its layer's grid in Program::view_grids
 };
 
 struct GeneratorSpec {
@@ -43,15 +45,17 @@ struct Program {
   std::vector<std::int64_t> generator_shapes;
   /// Loads of blocks with a halo (see Expr::halo): two numbers per axis of the input.
   std::vector<std::int64_t> halos;
+  /// Leaves that read part of their source (see Expr::view): two numbers per source axis.
+  std::vector<std::int64_t> views;
+  std::vector<ChunkGrid> view_grids;  ///< of the layers that loads with a view read
   std::int32_t inputs = 0;
 
   static constexpr auto fields() {
     return std::make_tuple(&Program::dtype, &Program::grid, &Program::code, &Program::axis_maps,
                            &Program::constants, &Program::generators, &Program::generator_shapes,
-                           &Program::halos, &Program::inputs);
+                           &Program::halos, &Program::views, &Program::view_grids,
+                           &Program::inputs);
   }
-  /// True if the program only reads input 0 unchanged (a plain copy of a block).
-  bool is_plain_load() const noexcept { return code.size() == 1 && code[0].op == ExprOp::load; }
 };
 
 /// A compiled expression, with the blocks its loads read.
@@ -60,6 +64,7 @@ struct Compiled {
   struct Source {
     LayerPtr layer;
     std::vector<int> axis_map;
+    std::vector<std::int64_t> view;  ///< see Expr::view
   };
   std::vector<Source> sources;  ///< one per input position
 };
@@ -67,8 +72,14 @@ struct Compiled {
 /// Compiles `array`'s expression; ArrayError if the program would not be valid.
 Compiled compile(const ArrayNode& array);
 
-/// The block of `source` that block `index` of the compiled array reads.
-std::int64_t source_block(const Compiled::Source& source, const Shape& index);
+/// The block of `source` that block `index` of the compiled array (of grid `grid`) reads.
+std::int64_t source_block(const Compiled::Source& source, const ChunkGrid& grid,
+                          const Shape& index);
+
+/// Where a leaf with a view reads along source axis `p` for the block of `grid` that starts
+/// at `start`: its first position, given the leaf's `axis_map` and `view` (see Expr::view).
+std::int64_t view_first(const std::int64_t* view, const std::int32_t* axis_map, std::size_t ndim,
+                        const Shape& start, std::size_t p);
 
 }  // namespace tessera::detail::array
 

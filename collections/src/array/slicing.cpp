@@ -1,9 +1,13 @@
 // Basic indexing (NumPy's slices, integers, new axes) and Dask's x.blocks[...]: a layer whose
 // blocks are pieces of the input's blocks. Only the input blocks that the selection touches
-// are asked for, and a block taken whole is the input's block itself (no task).
+// are asked for, and a block taken whole is the input's block itself (no task). An index of
+// an elementwise expression is an expression itself, whose leaves read only the part of
+// their blocks that it selects: nothing is evaluated that is then cut away.
 
 #include <algorithm>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "lowering.hpp"
 #include "pieces.hpp"
@@ -167,16 +171,74 @@ std::vector<AxisPiece> pieces_of(const ChunkGrid& grid, std::size_t axis, const 
   return pieces;
 }
 
-Handle select(const Handle& a, std::vector<InputAxis> in, std::vector<OutputAxis> out,
-              const char* operation) {
+ChunkGrid grid_of(const std::vector<OutputAxis>& out, const char* operation) {
   Chunks chunks;
   for (const OutputAxis& axis : out) {
     std::vector<std::int64_t> lengths;
     for (const AxisPiece& p : axis.pieces) lengths.push_back(p.count);
     chunks.push_back(std::move(lengths));
   }
-  return array_of_layer(std::make_shared<SelectLayer>(
-      a, std::move(in), std::move(out), ChunkGrid(chunks, operation), unique_key(operation)));
+  return ChunkGrid(chunks, operation);
+}
+
+Handle select(const Handle& a, std::vector<InputAxis> in, std::vector<OutputAxis> out,
+              const char* operation) {
+  ChunkGrid grid = grid_of(out, operation);
+  return array_of_layer(std::make_shared<SelectLayer>(a, std::move(in), std::move(out),
+                                                      std::move(grid), unique_key(operation)));
+}
+
+// --- an index of an expression, as an expression ----------------------------------------------
+
+/// Where the index reads along one axis of the indexed array: position first + step * i for
+/// index i of the output axis it becomes (an integer: step 0, no output axis).
+struct Along {
+  int output = -1;
+  std::int64_t first = 0, step = 0;
+};
+
+// Whether every load of `e` reads a layer of known chunks (a view needs their bounds).
+bool viewable(const Expr& e, std::unordered_set<const Expr*>& seen) {
+  if (!seen.insert(&e).second) return true;
+  if (e.op == ExprOp::load) return e.layer->grid.known();
+  for (const ExprPtr& operand : e.operands) {
+    if (!viewable(*operand, seen)) return false;
+  }
+  return true;
+}
+
+// `e` as an expression over the output's axes: each leaf reads, per axis of its source, the
+// positions that the index selects (composed with the view it had already).
+ExprPtr viewed(const ExprPtr& e, const std::vector<Along>& along, std::size_t output_ndim,
+               std::unordered_map<const Expr*, ExprPtr>& done) {
+  if (auto it = done.find(e.get()); it != done.end()) return it->second;
+  ExprPtr result;
+  if (e->op == ExprOp::load || e->op == ExprOp::generate) {
+    auto leaf = std::make_shared<Expr>(*e);
+    const std::size_t rank =
+        e->op == ExprOp::load ? e->layer->grid.ndim() : e->generator.shape.size();
+    if (leaf->view.empty()) {
+      for (std::size_t p = 0; p < rank; ++p) leaf->view.insert(leaf->view.end(), {0, 1});
+    }
+    leaf->axis_map.assign(output_ndim, -1);
+    for (std::size_t d = 0; d < along.size(); ++d) {
+      const int p = e->axis_map[d];
+      if (p < 0) continue;
+      const auto sp = static_cast<std::size_t>(p);
+      leaf->view[2 * sp] += leaf->view[2 * sp + 1] * along[d].first;
+      leaf->view[2 * sp + 1] *= along[d].step;
+      if (along[d].output >= 0) leaf->axis_map[static_cast<std::size_t>(along[d].output)] = p;
+    }
+    result = leaf;
+  } else if (e->operands.empty()) {
+    result = e;
+  } else {
+    auto copy = std::make_shared<Expr>(*e);
+    for (auto& operand : copy->operands) operand = viewed(operand, along, output_ndim, done);
+    result = copy;
+  }
+  done.emplace(e.get(), result);
+  return result;
 }
 
 }  // namespace
@@ -201,6 +263,7 @@ Handle index(const Handle& a, const std::vector<Index>& given) {
   require_known(*a, operation);
   std::vector<InputAxis> in(a->shape.size());
   std::vector<OutputAxis> out;
+  std::vector<Along> along(a->shape.size());
   std::size_t p = 0;
   for (const Index& i : index) {
     if (i.kind() == Index::Kind::new_axis) {
@@ -212,12 +275,23 @@ Handle index(const Handle& a, const std::vector<Index>& given) {
       const std::int64_t e = resolve(i.integer(), n, p, a->shape, operation, "size");
       const std::int64_t b = a->grid.block_of(p, e);
       in[p] = {-1, {b, e - a->grid.start(p, b), 1, 1}};
+      along[p] = {-1, e, 0};
     } else {
       const Range r = resolve(i.slice(), n, p, a->shape, operation);
       in[p].output = static_cast<int>(out.size());
+      along[p] = {in[p].output, r.start, r.step};
       out.push_back({static_cast<int>(p), pieces_of(a->grid, p, r)});
     }
     ++p;
+  }
+  // The output's blocks follow the input's, so each lies inside one block of every layer
+  // that the expression loads: its leaves can read them in place. An array that is a layer's
+  // blocks unchanged is cut instead, so that blocks taken whole are no tasks at all.
+  std::unordered_set<const Expr*> seen;
+  if (!a->plain_layer() && viewable(*a->expr, seen)) {
+    std::unordered_map<const Expr*, ExprPtr> done;
+    return array_of_expr(viewed(a->expr, along, out.size(), done), grid_of(out, operation),
+                         operation);
   }
   return select(a, std::move(in), std::move(out), operation);
 }

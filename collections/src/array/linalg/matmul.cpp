@@ -8,6 +8,7 @@
 #include "../dispatch.hpp"
 #include "../kernels.hpp"
 #include "../lowering.hpp"
+#include "../structure.hpp"
 #include "gemm.hpp"
 #include "tessera/array/errors.hpp"
 #include "tessera/config.hpp"
@@ -130,14 +131,24 @@ Handle arranged(const Handle& x, DType dtype, const std::vector<int>& order) {
 // the cores busy when the result has fewer blocks than there are workers.
 constexpr std::int64_t pairs_per_product = 1;
 
-// "(10, 10, 5)"; long lists shortened to "(10, 10, 10, ..., 5) (1000 chunks)".
-std::string axis_chunks(const Handle& x, int axis) {
-  const auto lengths = x->grid.lengths(static_cast<std::size_t>(axis));
-  if (lengths.size() <= 8) return to_string(Shape(lengths.begin(), lengths.end()));
-  std::string text = "(";
-  for (std::size_t i = 0; i < 3; ++i) text += std::to_string(lengths[i]) + ", ";
-  return text + "..., " + std::to_string(lengths.back()) + ") (" + std::to_string(lengths.size()) +
-         " chunks)";
+// a and b with each pair of contracted axes split alike: where their chunks differ, both are
+// rechunked to the common refinement of the two (as Dask's unify_chunks), so that the
+// blocks along the contracted axes pair up.
+std::pair<Handle, Handle> split_alike(const Handle& a, const Handle& b,
+                                      const std::vector<int>& a_axes,
+                                      const std::vector<int>& b_axes, const char* operation) {
+  Chunks a_chunks = a->grid.chunks(), b_chunks = b->grid.chunks();
+  bool differ = false;
+  for (std::size_t i = 0; i < a_axes.size(); ++i) {
+    const auto x = static_cast<std::size_t>(a_axes[i]), y = static_cast<std::size_t>(b_axes[i]);
+    if (a->grid.same_axis(x, b->grid, y)) continue;
+    require_known(*a, operation);
+    require_known(*b, operation);
+    a_chunks[x] = b_chunks[y] = common_refinement(a_chunks[x], b_chunks[y]);
+    differ = true;
+  }
+  if (!differ) return {a, b};
+  return {rechunk_to(a, a_chunks, 0, operation), rechunk_to(b, b_chunks, 0, operation)};
 }
 
 }  // namespace
@@ -219,22 +230,16 @@ Handle tensordot(const Handle& a, const Handle& b, const std::vector<int>& a_axe
                        ") != " + std::to_string(b->shape[static_cast<std::size_t>(y)]) + " (axis " +
                        std::to_string(y) + ")");
     }
-    if (!a->grid.same_axis(static_cast<std::size_t>(x), b->grid, static_cast<std::size_t>(y))) {
-      throw ArrayError(std::string(operation) +
-                       ": the chunks of the contracted axes differ: axis " + std::to_string(x) +
-                       " of a is split as " + axis_chunks(a, x) + " and axis " + std::to_string(y) +
-                       " of b as " + axis_chunks(b, y) +
-                       "; rechunk one of them to match the other");
-    }
     a_axes.push_back(x);
     b_axes.push_back(y);
   }
+  const auto [a_split, b_split] = split_alike(a, b, a_axes, b_axes, operation);
   const std::vector<int> a_free = free_axes(a, a_axes), b_free = free_axes(b, b_axes);
   std::vector<int> a_order = a_free, b_order = b_axes;
   a_order.insert(a_order.end(), a_axes.begin(), a_axes.end());
   b_order.insert(b_order.end(), b_free.begin(), b_free.end());
   const DType dtype = promote(a->dtype, b->dtype);
-  Handle x = arranged(a, dtype, a_order), y = arranged(b, dtype, b_order);
+  Handle x = arranged(a_split, dtype, a_order), y = arranged(b_split, dtype, b_order);
 
   Chunks chunks;
   for (int d : a_free) chunks.push_back(a->grid.lengths(static_cast<std::size_t>(d)));

@@ -67,12 +67,6 @@ Partial merged(const std::vector<Partial>& parts) {
   return distinct<T>(std::move(items));
 }
 
-template <class T>
-std::vector<T> as_vector(const Block& block) {
-  const auto values = block.values<T>();
-  return std::vector<T>(values.begin(), values.end());
-}
-
 }  // namespace
 
 Partial unique_partial_task(const UniqueSpec& spec, const std::int64_t& block,
@@ -103,65 +97,74 @@ Partial unique_combine_task(const std::vector<Partial>& parts) {
                    [&](auto tag) { return merged<typename decltype(tag)::type>(parts); });
 }
 
-template <class T>
-std::vector<T> unique_values_task(const std::vector<Partial>& parts) {
-  if (parts.empty()) return {};
-  return as_vector<T>(merged<T>(parts)[0]);
-}
-
-template <class T>
-std::pair<std::vector<T>, std::vector<std::int64_t>> unique_counts_task(
-    const std::vector<Partial>& parts) {
-  if (parts.empty()) return {};
-  const Partial p = merged<T>(parts);
-  return {as_vector<T>(p[0]), as_vector<std::int64_t>(p[1])};
+Block unique_part_task(const std::vector<Partial>& parts, const DType& dtype,
+                       const std::int64_t& part) {
+  if (part != 0 && part != 1) throw ArrayError("unique: a part other than values or counts");
+  if (parts.empty()) return Block::allocate(part ? DType::int64 : dtype, {0});
+  return with_type(dtype, [&](auto tag) {
+    return merged<typename decltype(tag)::type>(parts)[static_cast<std::size_t>(part)];
+  });
 }
 
 TESSERA_TASK_NAMED("tessera.array.unique_partial", unique_partial_task);
 TESSERA_TASK_NAMED("tessera.array.unique_combine", unique_combine_task);
-TESSERA_TASK_NAMED("tessera.array.unique<bool>", unique_values_task<bool>);
-TESSERA_TASK_NAMED("tessera.array.unique<uint8>", unique_values_task<std::uint8_t>);
-TESSERA_TASK_NAMED("tessera.array.unique<int32>", unique_values_task<std::int32_t>);
-TESSERA_TASK_NAMED("tessera.array.unique<int64>", unique_values_task<std::int64_t>);
-TESSERA_TASK_NAMED("tessera.array.unique<uint64>", unique_values_task<std::uint64_t>);
-TESSERA_TASK_NAMED("tessera.array.unique<float32>", unique_values_task<float>);
-TESSERA_TASK_NAMED("tessera.array.unique<float64>", unique_values_task<double>);
-TESSERA_TASK_NAMED("tessera.array.unique_counts<bool>", unique_counts_task<bool>);
-TESSERA_TASK_NAMED("tessera.array.unique_counts<uint8>", unique_counts_task<std::uint8_t>);
-TESSERA_TASK_NAMED("tessera.array.unique_counts<int32>", unique_counts_task<std::int32_t>);
-TESSERA_TASK_NAMED("tessera.array.unique_counts<int64>", unique_counts_task<std::int64_t>);
-TESSERA_TASK_NAMED("tessera.array.unique_counts<uint64>", unique_counts_task<std::uint64_t>);
-TESSERA_TASK_NAMED("tessera.array.unique_counts<float32>", unique_counts_task<float>);
-TESSERA_TASK_NAMED("tessera.array.unique_counts<float64>", unique_counts_task<double>);
+TESSERA_TASK_NAMED("tessera.array.unique", unique_part_task);
 
-NodePtr unique(const Handle& a, bool counts, std::int64_t split_every) {
-  const char* operation = counts ? "unique_counts" : "unique";
+namespace {
+
+/// The distinct values (part 0) or their counts (part 1) of an array: one block of unknown
+/// length, the end of a tree of merges. The values and the counts of one unique_counts name
+/// their tree's tasks alike, so that computed together they share them.
+class UniqueLayer final : public Layer {
+ public:
+  UniqueLayer(Handle input, std::int64_t part, std::int64_t split_every, std::string tree,
+              const char* operation)
+      : Layer(part ? DType::int64 : input->dtype, ChunkGrid(Chunks{{-1}}, operation),
+              tree + (part ? "-counts" : "")),
+        input_(std::move(input)),
+        part_(part),
+        split_every_(split_every),
+        tree_(std::move(tree)) {}
+
+  NodePtr make_block(Lowering& lowering, std::int64_t) const override {
+    const auto& expression = lowering.expression(*input_);
+    const Delayed<UniqueSpec> spec = delayed_value(UniqueSpec{expression.compiled.program});
+    std::vector<NodePtr> level;
+    for (std::int64_t b = 0; b < input_->grid.blocks(); ++b) {
+      const Shape index = input_->grid.block_index(b);
+      level.push_back(task_node<&unique_partial_task>(block_key(tree_ + "-partial", index), spec, b,
+                                                      lowering.inputs(expression.compiled, index)));
+    }
+    auto parts = merge_tree<Partial>(
+        std::move(level), split_every_,
+        [&](std::vector<Delayed<Partial>> group, std::int64_t depth, std::int64_t position) {
+          return task_node<&unique_combine_task>(
+              block_key(tree_ + "-combine-" + std::to_string(depth), {position}), std::move(group));
+        });
+    return task_node<&unique_part_task>(block_key(name, {0}), std::move(parts), input_->dtype,
+                                        part_);
+  }
+
+ private:
+  Handle input_;
+  std::int64_t part_;
+  std::int64_t split_every_;
+  std::string tree_;
+};
+
+}  // namespace
+
+std::pair<Handle, Handle> unique(const Handle& a, std::int64_t split_every) {
+  const char* operation = "unique";
   check_valid(a, operation);
   if (split_every != 0 && split_every < 2) {
     throw ArrayError(std::string(operation) + ": split_every " + std::to_string(split_every) +
                      " is below 2");
   }
-  Lowering lowering;
-  const auto& expression = lowering.expression(*a);
-  const Delayed<UniqueSpec> spec = delayed_value(UniqueSpec{expression.compiled.program});
-  const std::string name = unique_key(operation);
-  std::vector<NodePtr> level;
-  for (std::int64_t b = 0; b < a->grid.blocks(); ++b) {
-    const Shape index = a->grid.block_index(b);
-    level.push_back(task_node<&unique_partial_task>(block_key(name + "-partial", index), spec, b,
-                                                    lowering.inputs(expression.compiled, index)));
-  }
-  auto parts = merge_tree<Partial>(
-      std::move(level), split_every ? split_every : config::get_int("array_split_every"),
-      [&](std::vector<Delayed<Partial>> group, std::int64_t depth, std::int64_t position) {
-        return task_node<&unique_combine_task>(
-            block_key(name + "-combine-" + std::to_string(depth), {position}), std::move(group));
-      });
-  return with_type(a->dtype, [&](auto tag) -> NodePtr {
-    using T = typename decltype(tag)::type;
-    if (counts) return task_node<&unique_counts_task<T>>(Key(name), std::move(parts));
-    return task_node<&unique_values_task<T>>(Key(name), std::move(parts));
-  });
+  if (split_every == 0) split_every = config::get_int("array_split_every");
+  const std::string tree = unique_key(operation);
+  return {array_of_layer(std::make_shared<UniqueLayer>(a, 0, split_every, tree, operation)),
+          array_of_layer(std::make_shared<UniqueLayer>(a, 1, split_every, tree, operation))};
 }
 
 }  // namespace tessera::detail::array

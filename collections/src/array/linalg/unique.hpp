@@ -1,6 +1,7 @@
 #pragma once
 // unique and unique_counts as tree reductions: each block's sorted distinct values with their
-// counts, merged split_every at a time, the last merge giving the (small) result.
+// counts, merged split_every at a time, the last merge giving the (small) result: an array of
+// one block whose length is unknown until it is computed (as Dask's unique).
 
 #include <cstdint>
 #include <utility>
@@ -24,13 +25,9 @@ Partial unique_partial_task(const UniqueSpec& spec, const std::int64_t& block,
                             const std::vector<Block>& inputs);
 /// Several of those merged into one.
 Partial unique_combine_task(const std::vector<Partial>& parts);
-/// The merged values, as the std::vector that unique(x).compute() returns.
-template <class T>
-std::vector<T> unique_values_task(const std::vector<Partial>& parts);
-/// The merged values and counts, as unique_counts(x).compute() returns them.
-template <class T>
-std::pair<std::vector<T>, std::vector<std::int64_t>> unique_counts_task(
-    const std::vector<Partial>& parts);
+/// The merged values (part 0, of `dtype`) or their counts (part 1), as one 1-d block.
+Block unique_part_task(const std::vector<Partial>& parts, const DType& dtype,
+                       const std::int64_t& part);
 
 }  // namespace tessera::detail::array
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tessera/array/block.hpp"
@@ -203,9 +204,9 @@ Handle dot(const Handle& a, const Handle& b);
 /// The |k| largest (k > 0) or smallest (k < 0) elements along `axis`, sorted, or their
 /// indices when `arg` is set.
 Handle topk(const Handle& a, std::int64_t k, int axis, bool arg, std::int64_t split_every);
-/// The task giving the sorted distinct values of `a` (std::vector of its element type), or a
-/// std::pair of them and their counts (std::vector<std::int64_t>) when `counts` is set.
-NodePtr unique(const Handle& a, bool counts, std::int64_t split_every);
+/// The sorted distinct values of `a` and their counts (int64): two 1-d arrays of one block
+/// of unknown length, whose tasks are shared when they are computed together.
+std::pair<Handle, Handle> unique(const Handle& a, std::int64_t split_every);
 
 // Block programming: map_blocks, blockwise, map_overlap, user_reduction and cumulative are
 // declared in tessera/array/blocks.hpp, beside the public types they take.
