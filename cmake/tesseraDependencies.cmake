@@ -18,7 +18,21 @@ else()
 endif()
 option(TESSERA_WITH_KOKKOS "Block kernels of tessera::collections on Kokkos (needs Kokkos)"
   ${tessera_kokkos_default})
-option(TESSERA_WITH_HDF5 "HDF5 files in tessera::io (needs HDF5; parallel HDF5 for MPI-IO)" OFF)
+# Parallel HDF5 (Debian: libhdf5-openmpi-dev) is used when it is found, unless TESSERA_WITH_HDF5
+# says otherwise; the Open MPI flavour is preferred over the serial library installed beside it.
+set(HDF5_PREFER_PARALLEL ON)
+if(NOT DEFINED TESSERA_WITH_HDF5)
+  enable_language(C)  # HDF5's API is C (parallel HDF5 has no C++ one); FindHDF5 compiles C
+  find_package(HDF5 QUIET COMPONENTS C)
+  set(tessera_hdf5_default OFF)
+  if(HDF5_FOUND AND HDF5_IS_PARALLEL)
+    set(tessera_hdf5_default ON)
+  endif()
+else()
+  set(tessera_hdf5_default OFF)
+endif()
+option(TESSERA_WITH_HDF5 "HDF5 files in tessera::io (needs parallel HDF5 for MPI jobs)"
+  ${tessera_hdf5_default})
 option(TESSERA_WITH_CUDA "CUDA kernels of tessera::collections (needs the CUDA toolkit)" OFF)
 
 if(TESSERA_WITH_KOKKOS)
@@ -43,9 +57,13 @@ if(TESSERA_WITH_HDF5)
   find_package(HDF5 QUIET COMPONENTS C)
   if(NOT HDF5_FOUND)
     message(FATAL_ERROR
-      "TESSERA_WITH_HDF5 is ON but HDF5 was not found: install HDF5 (libhdf5-dev, or "
-      "libhdf5-openmpi-dev for parallel I/O) or pass -DHDF5_ROOT=<its prefix>, or configure "
-      "with -DTESSERA_WITH_HDF5=OFF")
+      "TESSERA_WITH_HDF5 is ON but HDF5 was not found: install parallel HDF5 (Debian: "
+      "libhdf5-openmpi-dev) or pass -DHDF5_ROOT=<its prefix>, or configure with "
+      "-DTESSERA_WITH_HDF5=OFF")
+  endif()
+  if(NOT HDF5_IS_PARALLEL)
+    message(STATUS "HDF5 ${HDF5_VERSION} is serial: one file is written by one process at a "
+      "time under MPI (install libhdf5-openmpi-dev for parallel HDF5)")
   endif()
 endif()
 

@@ -11,8 +11,12 @@ function(tessera_add_module name)
   set(include_dir "${CMAKE_CURRENT_SOURCE_DIR}/include")
   file(GLOB_RECURSE sources CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/src/*.cpp")
   # Sources of optional backends (src/.../kokkos/, src/.../cuda/) are added by the module when
-  # its option is on.
+  # its option is on; those of src/.../hdf5/ are globbed only with TESSERA_WITH_HDF5 (so that
+  # a module whose only sources they are is still a library then).
   list(FILTER sources EXCLUDE REGEX "/src/(.*/)?(kokkos|cuda)/")
+  if(NOT TESSERA_WITH_HDF5)
+    list(FILTER sources EXCLUDE REGEX "/src/(.*/)?hdf5/")
+  endif()
 
   if(sources)
     add_library(${target} ${sources})

@@ -25,6 +25,7 @@ PACKAGES=(
   clang-14
   libclang-rt-14-dev
   libtrilinos-kokkos-dev
+  libhdf5-openmpi-dev
 )
 
 usage() { echo "usage: $0 [--asan|--tsan|--cuda]" >&2; exit 2; }
