@@ -152,12 +152,16 @@ TEST_CASE("asking for kernels that this build does not have is a ConfigError nam
   tessera::Client client(tessera::ClientOptions{"sync"});
   auto x = tessera::ones<double>({4}, tessera::ChunkSpec{2});
 #ifndef TESSERA_WITH_CUDA
-  KernelChoice choice("cuda");
-  CHECK_THROWS_WITH(x.sum().compute(), Catch::Contains("TESSERA_WITH_CUDA"));
+  {
+    KernelChoice choice("cuda");
+    CHECK_THROWS_WITH(x.sum().compute(), Catch::Contains("TESSERA_WITH_CUDA"));
+  }
 #endif
 #ifndef TESSERA_WITH_KOKKOS
-  KernelChoice choice("kokkos");
-  CHECK_THROWS_WITH(x.sum().compute(), Catch::Contains("TESSERA_WITH_KOKKOS"));
+  {
+    KernelChoice choice("kokkos");
+    CHECK_THROWS_WITH(x.sum().compute(), Catch::Contains("TESSERA_WITH_KOKKOS"));
+  }
 #endif
   CHECK_THROWS_AS(tessera::config::set("array_kernels", "opencl"), tessera::ConfigError);
 }
