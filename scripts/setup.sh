@@ -25,6 +25,9 @@ PACKAGES=(
   clang-14
   libclang-rt-14-dev
   libtrilinos-kokkos-dev
+  libblosc-dev
+  libzstd-dev
+  zlib1g-dev
 )
 
 usage() { echo "usage: $0 [--asan|--tsan|--cuda]" >&2; exit 2; }
