@@ -106,3 +106,33 @@ if(NOT TARGET PkgConfig::TESSERA_OPENBLAS)
     "'apt-get install libopenblas-dev' (and pkg-config), or add the directory of its "
     "openblas.pc to PKG_CONFIG_PATH")
 endif()
+
+# Zarr in tessera::io (private to its sources): c-blosc and zstd through their pkg-config files,
+# zlib through CMake's FindZLIB, nlohmann-json through its CMake config. Each one missing stops
+# the configure naming the Debian package that provides it.
+find_package(ZLIB QUIET)
+if(NOT TARGET ZLIB::ZLIB)
+  message(FATAL_ERROR "zlib was not found: install it with 'apt-get install zlib1g-dev'")
+endif()
+find_package(nlohmann_json 3 QUIET CONFIG)
+if(NOT TARGET nlohmann_json::nlohmann_json)
+  message(FATAL_ERROR
+    "nlohmann-json was not found: install it with 'apt-get install nlohmann-json3-dev', or "
+    "pass -Dnlohmann_json_DIR=<the directory of its nlohmann_jsonConfig.cmake>")
+endif()
+if(PKG_CONFIG_FOUND)
+  pkg_check_modules(TESSERA_BLOSC QUIET IMPORTED_TARGET GLOBAL blosc)
+  pkg_check_modules(TESSERA_ZSTD QUIET IMPORTED_TARGET GLOBAL libzstd)
+endif()
+if(NOT TARGET PkgConfig::TESSERA_BLOSC)
+  message(FATAL_ERROR
+    "c-blosc was not found (pkg-config module 'blosc'): install it with "
+    "'apt-get install libblosc-dev' (and pkg-config), or add the directory of its blosc.pc "
+    "to PKG_CONFIG_PATH")
+endif()
+if(NOT TARGET PkgConfig::TESSERA_ZSTD)
+  message(FATAL_ERROR
+    "zstd was not found (pkg-config module 'libzstd'): install it with "
+    "'apt-get install libzstd-dev' (and pkg-config), or add the directory of its libzstd.pc "
+    "to PKG_CONFIG_PATH")
+endif()

@@ -26,6 +26,9 @@ PACKAGES=(
   libclang-rt-14-dev
   libtrilinos-kokkos-dev
   libhdf5-openmpi-dev
+  libblosc-dev
+  libzstd-dev
+  zlib1g-dev
 )
 
 usage() { echo "usage: $0 [--asan|--tsan|--cuda]" >&2; exit 2; }

@@ -1,36 +1,16 @@
 #pragma once
-// Helpers of the HDF5 tests: a fresh directory per test and the values they write.
+// Helpers of the HDF5 tests: the values they write (and the io tests' temporary directory).
 
 #include <cstdint>
-#include <filesystem>
 #include <string>
 #include <type_traits>
 #include <vector>
 
-#include "tessera/key.hpp"
+#include "io_support.hpp"
 
 namespace tessera_test {
 
-/// A directory of its own, removed with its files at the end of the test.
-class ScratchDirectory {
- public:
-  ScratchDirectory()
-      : path_(std::filesystem::temp_directory_path() / tessera::unique_key("tessera-hdf5")) {
-    std::filesystem::create_directories(path_);
-  }
-  ~ScratchDirectory() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  ScratchDirectory(const ScratchDirectory&) = delete;
-  ScratchDirectory& operator=(const ScratchDirectory&) = delete;
-
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using ScratchDirectory = tessera_io_test::TemporaryDirectory;
 
 /// n values of T that differ from block to block (bool: every third one true).
 template <class T>

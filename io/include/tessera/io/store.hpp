@@ -1,0 +1,60 @@
+#pragma once
+// Key-value stores that hold Zarr arrays and groups: a key is a '/'-separated path relative to
+// the store's root ("t2m/.zarray", "t2m/c/0/0"), a value is bytes. Small on purpose, so that
+// other stores (object stores, archives) can be added by implementing five functions.
+
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tessera::io {
+
+/// The bytes of one value (a chunk, a shard, a metadata document).
+using Bytes = std::vector<std::byte>;
+
+/// A key-value store. Every failure is a tessera::IoError naming the key (or its path) and the
+/// reason. Implementations are safe to use from several threads at once.
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  /// The value at key, or nothing when the key has none.
+  virtual std::optional<Bytes> get(std::string_view key) const = 0;
+  /// Writes the value at key. A reader sees either the previous value or the whole new one,
+  /// never a part: a failed write leaves the previous value (or none).
+  virtual void set(std::string_view key, std::span<const std::byte> value) = 0;
+  /// Removes the value at key; nothing happens when there is none.
+  virtual void erase(std::string_view key) = 0;
+  /// Every key that starts with prefix, sorted.
+  virtual std::vector<std::string> list(std::string_view prefix) const = 0;
+  /// Where key lives, for messages: a file path, a URL.
+  virtual std::string describe(std::string_view key) const = 0;
+};
+
+/// A store in a directory of the local file system: key "a/b/c" is the file root/a/b/c.
+/// set() writes a temporary file in the same directory and renames it over the key.
+class LocalStore final : public Store {
+ public:
+  /// A store rooted at root (created on the first write if it does not exist).
+  explicit LocalStore(std::filesystem::path root);
+
+  std::optional<Bytes> get(std::string_view key) const override;
+  void set(std::string_view key, std::span<const std::byte> value) override;
+  void erase(std::string_view key) override;
+  std::vector<std::string> list(std::string_view prefix) const override;
+  std::string describe(std::string_view key) const override;
+
+  /// The directory of the store.
+  const std::filesystem::path& root() const noexcept { return root_; }
+
+ private:
+  std::filesystem::path path_of(std::string_view key) const;
+
+  std::filesystem::path root_;
+};
+
+}  // namespace tessera::io
