@@ -43,11 +43,12 @@ struct Options {
 
 [[noreturn]] void usage(const char* problem) {
   if (problem) std::fprintf(stderr, "tessera_bench_array: %s\n", problem);
-  std::fprintf(problem ? stderr : stdout,
-               "usage: tessera_bench_array [--engine sync|threads|mpi] [--n N] [--chunk C] "
-               "[--matmul-n M] [--threads T] [--repeat R] [--workloads a,b,...]\n"
-               "workloads: copy, sum_x_plus_xT, mean_axis0, std, stencil5_sum, "
-               "rechunk_rows_to_cols, matmul, dgemm, graph_1e6_chunks, sum_x_plus_xT_unfused\n");
+  std::fprintf(
+      problem ? stderr : stdout,
+      "usage: tessera_bench_array [--engine sync|threads|mpi] [--n N] [--chunk C] "
+      "[--matmul-n M] [--threads T] [--repeat R] [--workloads a,b,...]\n"
+      "workloads: copy, sum_x_plus_xT, mean_axis0, std, stencil5_sum, "
+      "rechunk_rows_to_cols, matmul, dgemm, graph_1e6_chunks, sum_x_plus_xT_unfused, cores\n");
   std::exit(problem ? 2 : 0);
 }
 
@@ -120,6 +121,24 @@ double copy_rate(std::size_t bytes) {
   return 2.0 * static_cast<double>(bytes) * rounds / seconds;
 }
 
+// How many cores' worth of arithmetic `threads` threads get: the same integer loop on one
+// thread, then on each of `threads` at once. A VM's "cores" may share one physical core, and
+// then no runtime can go faster than one core's rate on compute-bound work (matmul).
+double parallel_speedup(unsigned threads) {
+  auto loop = [] {
+    volatile std::uint64_t x = 1;
+    for (long i = 0; i < 200000000; ++i) x = x * 3 + 1;
+  };
+  auto start = Clock::now();
+  loop();
+  const double one = since(start);
+  start = Clock::now();
+  std::vector<std::thread> all;
+  for (unsigned t = 0; t < threads; ++t) all.emplace_back(loop);
+  for (auto& t : all) t.join();
+  return static_cast<double>(threads) * one / since(start);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -152,6 +171,12 @@ int main(int argc, char** argv) {
       print("copy", client, o,
             static_cast<double>(std::min<double>(bytes, 256.0 * (1 << 20))) * 16 / rate,
             rate / 1e9);
+    }
+    if (wants("cores")) {
+      const unsigned threads = std::max(1u, client.threads());
+      const double speedup = parallel_speedup(threads);
+      print("cores", client, o, 0, speedup,
+            ",\"note\":\"cores' worth of arithmetic that the task threads get together\"");
     }
     if (wants("sum_x_plus_xT")) {
       auto a = input();
