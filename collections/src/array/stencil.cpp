@@ -55,9 +55,10 @@ Handle neighbours(const Handle& input, const Shape& depth, const std::vector<Bou
   Halo halo = make_halo(input, depth, boundary, "map_overlap");
   for (std::size_t d = 0; d < halo.depth.size(); ++d) {
     if (halo.depth[d] > 0 && halo.boundary[d] == static_cast<std::uint8_t>(Boundary::Kind::none)) {
-      throw ArrayError("map_overlap: a stencil of neighbours needs a boundary that gives values "
-                       "beyond the edges along axis " + std::to_string(d) +
-                       " (periodic, reflect or constant), not none");
+      throw ArrayError(
+          "map_overlap: a stencil of neighbours needs a boundary that gives values "
+          "beyond the edges along axis " +
+          std::to_string(d) + " (periodic, reflect or constant), not none");
     }
   }
   const std::string name = unique_key(std::string("neighbours"));
@@ -66,7 +67,8 @@ Handle neighbours(const Handle& input, const Shape& depth, const std::vector<Bou
 
 Handle shifted(const Handle& neighbours, const Shape& offset) {
   const auto* layer = dynamic_cast<const PaddedLayer*>(neighbours->expr->layer.get());
-  if (!layer) throw ArrayError("map_overlap: shifted() of an array that is not a set of neighbours");
+  if (!layer)
+    throw ArrayError("map_overlap: shifted() of an array that is not a set of neighbours");
   const Halo& halo = layer->halo;
   const std::size_t nd = halo.depth.size();
   if (offset.size() != nd) {

@@ -26,7 +26,8 @@ struct IsVector<std::vector<T, A>> : std::true_type {};
 template <class T>
 std::size_t approximate_bytes(const T& value) noexcept {
   if constexpr (requires {
-                  { value.approximate_bytes() } noexcept;
+                  { value.approximate_bytes() }
+                  noexcept;
                 }) {
     return value.approximate_bytes();
   } else if constexpr (std::is_same_v<T, Buffer>) {

@@ -336,8 +336,7 @@ class Neighbours {
   /// The neighbours at an offset per axis, each within the depth.
   template <class... D>
   Array<T> operator()(D... offset) const {
-    return Array<T>(
-        detail::array::shifted(padded_, Shape{static_cast<std::int64_t>(offset)...}));
+    return Array<T>(detail::array::shifted(padded_, Shape{static_cast<std::int64_t>(offset)...}));
   }
 
  private:
@@ -356,14 +355,14 @@ class Neighbours {
 ///       },
 ///       a, {1, 1}, tessera::Boundary::periodic());
 template <class F, class E>
-requires std::is_invocable_v<F, const Neighbours<E>&>
-auto map_overlap(F&& stencil, const Array<E>& x, Shape depth, std::vector<Boundary> boundary) {
+requires std::is_invocable_v < F, const Neighbours<E>
+& > auto map_overlap(F&& stencil, const Array<E>& x, Shape depth, std::vector<Boundary> boundary) {
   Neighbours<E> neighbours(detail::array::neighbours(x.handle(), depth, boundary));
   return std::forward<F>(stencil)(neighbours);
 }
 template <class F, class E>
-requires std::is_invocable_v<F, const Neighbours<E>&>
-auto map_overlap(F&& stencil, const Array<E>& x, Shape depth, Boundary boundary) {
+requires std::is_invocable_v < F, const Neighbours<E>
+& > auto map_overlap(F&& stencil, const Array<E>& x, Shape depth, Boundary boundary) {
   return map_overlap(std::forward<F>(stencil), x, std::move(depth),
                      std::vector<Boundary>{boundary});
 }

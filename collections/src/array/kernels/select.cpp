@@ -63,12 +63,14 @@ Kernels kernels_for(const Program& program) {
   const std::string choice = config::get("array_kernels");
   if (choice == "reference") return Kernels::reference;
   if (choice == "kokkos" && !with_kokkos) {
-    throw ConfigError("array_kernels is \"kokkos\" but this tessera was built without Kokkos: "
-                      "configure with -DTESSERA_WITH_KOKKOS=ON, or set it to \"reference\"");
+    throw ConfigError(
+        "array_kernels is \"kokkos\" but this tessera was built without Kokkos: "
+        "configure with -DTESSERA_WITH_KOKKOS=ON, or set it to \"reference\"");
   }
   if (choice == "cuda" && !with_cuda) {
-    throw ConfigError("array_kernels is \"cuda\" but this tessera was built without CUDA: "
-                      "configure with -DTESSERA_WITH_CUDA=ON, or set it to \"reference\"");
+    throw ConfigError(
+        "array_kernels is \"cuda\" but this tessera was built without CUDA: "
+        "configure with -DTESSERA_WITH_CUDA=ON, or set it to \"reference\"");
   }
   if (!fits_flat(program)) return Kernels::reference;
   if (choice == "kokkos") return Kernels::kokkos;

@@ -24,7 +24,8 @@ void gemm_reference(std::int64_t m, std::int64_t n, std::int64_t k, const T* a, 
         if (!x) continue;
         for (std::int64_t j = 0; j < n; ++j) row[j] = row[j] || b_row[j];
       } else {
-        for (std::int64_t j = 0; j < n; ++j) row[j] = reference::wrap_add(row[j], reference::wrap_mul(x, b_row[j]));
+        for (std::int64_t j = 0; j < n; ++j)
+          row[j] = reference::wrap_add(row[j], reference::wrap_mul(x, b_row[j]));
       }
     }
   }
