@@ -46,3 +46,13 @@ TEST_CASE("transposed reads of 3-d blocks give the values of the transposed arra
     }
   }
 }
+
+TEST_CASE("host data that does not fill the shape is an ArrayError, not a read past its end") {
+  const std::vector<double> values(10, 1.0);
+  CHECK_THROWS_WITH(tessera::from_vector(values, tessera::Shape{3, 4}),
+                    "from_vector: 10 elements do not fill shape (3, 4) (12 elements)");
+  CHECK_THROWS_AS(tessera::from_vector(values, tessera::Shape{-2, -5}), tessera::ArrayError);
+  CHECK_THROWS_WITH(tessera::from_buffer(std::span<const double>(values), {11}),
+                    "from_buffer: 10 elements do not fill shape (11,) (11 elements)");
+  CHECK(tessera::from_vector(values, tessera::Shape{2, 5}).size() == 10);
+}

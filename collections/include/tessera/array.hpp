@@ -271,6 +271,7 @@ void wait(const Array<T>& persisted) {
 /// An array holding a copy of `values` (C order) with the given shape, split into blocks.
 template <class T>
 Array<T> from_vector(const std::vector<T>& values, Shape shape, ChunkSpec chunks = {}) {
+  detail::array::check_host_count("from_vector", values.size(), shape);
   if constexpr (std::is_same_v<T, bool>) {
     std::vector<std::uint8_t> bytes(values.begin(), values.end());
     return Array<T>(detail::array::from_host(DType::bool_, bytes.data(), shape, chunks));

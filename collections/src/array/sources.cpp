@@ -106,6 +106,22 @@ ChunkGrid checked_grid(const Shape& shape, const Chunks& chunks, const char* ope
 
 }  // namespace
 
+void check_host_count(const char* operation, std::size_t count, const Shape& shape) {
+  std::uint64_t n = 1;
+  bool fits = true;
+  for (std::int64_t d : shape) {
+    if (d < 0) fits = false;
+    const auto length = static_cast<std::uint64_t>(d < 0 ? 0 : d);
+    if (length != 0 && n > UINT64_MAX / length) fits = false;
+    n *= length;
+  }
+  if (!fits || n != count) {
+    throw ArrayError(std::string(operation) + ": " + std::to_string(count) +
+                     " elements do not fill shape " + to_string(shape) +
+                     (fits ? " (" + std::to_string(n) + " elements)" : ""));
+  }
+}
+
 Handle from_host(DType dtype, const void* data, const Shape& shape, const ChunkSpec& chunks) {
   ChunkGrid grid(normalize_chunks(chunks, shape, dtype, "from_vector"), "from_vector");
   const std::size_t size = itemsize(dtype);

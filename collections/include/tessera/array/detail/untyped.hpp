@@ -145,6 +145,9 @@ std::string summary(const Handle& a);
 void check_valid(const Handle& a, const char* operation);
 
 // Creation.
+/// ArrayError naming `operation` unless `count` host elements exactly fill `shape` (no
+/// negative lengths, no overflow).
+void check_host_count(const char* operation, std::size_t count, const Shape& shape);
 Handle from_host(DType dtype, const void* data, const Shape& shape, const ChunkSpec& chunks);
 Handle full(DType dtype, const Shape& shape, Scalar value, const ChunkSpec& chunks);
 Handle arange(DType dtype, double start, double step, std::int64_t count, const ChunkSpec& chunks);
