@@ -19,7 +19,7 @@ struct Instruction {
   DType from = DType::float64;          ///< of the operands (cast, comparisons, logical operations)
   std::int32_t a = -1, b = -1, c = -1;  ///< operand instructions
   std::int32_t leaf = -1;               ///< load: input position; constant, generate: table index
-  std::int32_t map = -1;  ///< load, generate: offset of the axis map in Program::axis_maps
+  std::int32_t map = -1;   ///< load, generate: offset of the axis map in Program::axis_maps
   std::int32_t halo = -1;  ///< load of blocks with a halo: offset in Program::halos, else -1
 };
 
@@ -29,7 +29,8 @@ struct GeneratorSpec {
   std::uint64_t seed = 0;
   double a = 0, b = 0, last = 0;
   std::int64_t last_index = -1;
-  std::int32_t shape_offset = 0;  ///< in Program::generator_shapes
+  std::int64_t low = 0, high = 0;  ///< random integers in [low, high)
+  std::int32_t shape_offset = 0;   ///< in Program::generator_shapes
   std::int32_t ndim = 0;
 };
 
@@ -48,7 +49,7 @@ struct Program {
   static constexpr auto fields() {
     return std::make_tuple(&Program::dtype, &Program::grid, &Program::code, &Program::axis_maps,
                            &Program::constants, &Program::generators, &Program::generator_shapes,
-                           &Program::inputs);
+                           &Program::halos, &Program::inputs);
   }
   /// True if the program only reads input 0 unchanged (a plain copy of a block).
   bool is_plain_load() const noexcept { return code.size() == 1 && code[0].op == ExprOp::load; }
