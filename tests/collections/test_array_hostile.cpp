@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "tessera/array.hpp"
+#include "tessera/config.hpp"
 
 using Catch::Contains;
 using tessera::Array;
@@ -182,4 +183,44 @@ TEST_CASE("a chain of ten thousand operations computes, reduces and is released"
   auto deep = x;
   for (int i = 0; i < 200000; ++i) deep = deep - 1.0;
   deep = Array<double>();
+}
+
+TEST_CASE("blocks larger than memory and block functions of the wrong size fail naming them") {
+  tessera::Client client(tessera::ClientOptions{"sync"});
+  const Shape huge{std::int64_t{1} << 46};
+  auto zeros = tessera::zeros<double>(huge, {std::int64_t{1} << 46});
+  // A block of 512 TiB (beyond any address space): an ArrayError with its size, not
+  // std::bad_alloc. Sanitizers report such an allocation instead of failing it.
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+  CHECK_THROWS_WITH(zeros(tessera::slice(0, 2)).compute(),
+                    Contains("unable to allocate 562949953421312 bytes for a block of float64 "
+                             "and shape (70368744177664,): choose smaller chunks"));
+#endif
+  auto two = [](const tessera::BlockInfo&) { return std::vector<double>(2, 1.0); };
+  CHECK_THROWS_WITH(tessera::from_function<double>(two, huge, {std::int64_t{1} << 46}).compute(),
+                    Contains("from_function/from_delayed: a block function returned 2 elements "
+                             "for a block of shape (70368744177664,) (70368744177664 elements)"));
+  CHECK_THROWS_WITH(tessera::from_function<double>(two, {6}, {3}).compute(),
+                    Contains("returned 2 elements for a block of shape (3,) (3 elements)"));
+}
+
+TEST_CASE("expressions wider than the device kernels' limits fall back to the reference kernels") {
+  tessera::Client client(tessera::ClientOptions{"threads"});
+  const char* kernels = GENERATE("reference", "kokkos");
+  try {
+    tessera::config::set("array_kernels", kernels);
+  } catch (const tessera::ConfigError&) {
+    return;  // a build without Kokkos
+  }
+  struct Reset {
+    ~Reset() { tessera::config::set("array_kernels", "auto"); }
+  } reset;
+  // 30 inputs and 60 operations: above 12 leaves and 40 instructions of a device kernel.
+  std::vector<Array<double>> parts;
+  for (int i = 0; i < 30; ++i) parts.push_back(tessera::full<double>({9, 5}, i, {4, 2}).persist());
+  Array<double> total = parts[0];
+  for (int i = 1; i < 30; ++i) total = total + parts[static_cast<std::size_t>(i)] * 1.0;
+  CHECK(total.compute()(8, 4) == 435);
+  CHECK(total.sum().compute().item() == 435 * 45);
+  CHECK(total.max(0).compute()(1) == 435);
 }
