@@ -181,7 +181,7 @@ TEST_CASE("a chain of ten thousand operations computes, reduces and is released"
   // Built and dropped without computing: releasing it went as deep as the chain (a million
   // operations overflowed the stack); it now takes a loop.
   auto deep = x;
-  for (int i = 0; i < 200000; ++i) deep = deep - 1.0;
+  for (int i = 0; i < 100000; ++i) deep = deep - 1.0;
   deep = Array<double>();
 }
 
