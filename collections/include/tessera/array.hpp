@@ -11,6 +11,7 @@
 // Element types: bool, std::uint8_t, std::int32_t, std::int64_t, std::uint64_t, float and
 // double. Results of mixed types follow NumPy's promotion (tessera/array/dtype.hpp).
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -44,6 +45,21 @@ class Array;
 namespace detail::array {
 template <class T>
 Array<T> wrap(Handle handle);
+/// ArrayError unless `count` host elements fill `shape` exactly (no product that overflows).
+inline void check_host_count(const char* operation, std::size_t count, const Shape& shape) {
+  const bool empty = std::find(shape.begin(), shape.end(), 0) != shape.end();
+  std::int64_t n = empty ? 0 : 1;
+  bool overflow = false;
+  for (std::int64_t d : shape) {
+    overflow = overflow || d < 0 || (!empty && __builtin_mul_overflow(n, d, &n));
+  }
+  if (overflow || n != static_cast<std::int64_t>(count)) {
+    throw ArrayError(std::string(operation) + ": " + std::to_string(count) +
+                     " elements do not fill shape " + to_string(shape) +
+                     (overflow ? std::string(" (a negative length or more than 2^63 elements)")
+                               : " (" + std::to_string(n) + " elements)"));
+  }
+}
 }  // namespace detail::array
 
 /// A chunked N-d array of elements E (see the top of this file).
@@ -64,6 +80,9 @@ class Array {
   /// Number of elements.
   std::int64_t size() const {
     std::int64_t n = 1;
+    for (std::int64_t d : shape()) {
+      if (d == 0) return 0;  // before a product of the other lengths could overflow
+    }
     for (std::int64_t d : shape()) n *= d;
     return n;
   }
@@ -288,13 +307,7 @@ Array<T> from_vector(const std::vector<T>& values, ChunkSpec chunks = {}) {
 /// the product of the shape must be `count`.
 template <class T>
 Array<T> from_buffer(std::span<const T> data, Shape shape, ChunkSpec chunks = {}) {
-  std::int64_t n = 1;
-  for (std::int64_t d : shape) n *= d;
-  if (n != static_cast<std::int64_t>(data.size())) {
-    throw ArrayError("from_buffer: " + std::to_string(data.size()) +
-                     " elements do not fill shape " + to_string(shape) + " (" + std::to_string(n) +
-                     " elements)");
-  }
+  detail::array::check_host_count("from_buffer", data.size(), shape);
   return Array<T>(detail::array::from_host(dtype_of<T>(), data.data(), shape, chunks));
 }
 
@@ -322,6 +335,11 @@ template <class T = double>
 Array<T> arange(double start, double stop, double step = 1, ChunkSpec chunks = {}) {
   if (step == 0) throw ArrayError("arange: step must not be 0");
   const double span = (stop - start) / step;
+  if (!(span < 0x1p62)) {  // NaN, infinite, or more elements than an int64 counts
+    throw ArrayError("arange: start " + std::to_string(start) + ", stop " + std::to_string(stop) +
+                     " and step " + std::to_string(step) +
+                     " do not give a finite number of elements below 2^62");
+  }
   const auto count = span > 0 ? static_cast<std::int64_t>(std::ceil(span)) : 0;
   return Array<T>(detail::array::arange(dtype_of<T>(), start, step, count, chunks));
 }
@@ -408,9 +426,7 @@ Array<T> integers(std::int64_t low, std::int64_t high, Shape shape, ChunkSpec ch
                   std::uint64_t seed = 0) {
   static_assert(std::is_integral_v<T> && !std::is_same_v<T, bool>,
                 "random::integers makes integer arrays");
-  return Array<T>(detail::array::random(dtype_of<T>(), detail::array::Distribution::integers, seed,
-                                        static_cast<double>(low), static_cast<double>(high), shape,
-                                        chunks));
+  return Array<T>(detail::array::random_integers(dtype_of<T>(), seed, low, high, shape, chunks));
 }
 }  // namespace random
 

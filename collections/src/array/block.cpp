@@ -1,6 +1,7 @@
 #include "tessera/array/block.hpp"
 
 #include <limits>
+#include <new>
 #include <string>
 
 #include "tessera/array/errors.hpp"
@@ -38,7 +39,14 @@ void throw_host_not_one(const Shape& shape) {
 Block Block::allocate(DType dtype, Shape shape) {
   Block block;
   block.dtype = dtype;
-  block.data = Buffer::allocate(detail::block_bytes(dtype, shape, "Block::allocate"));
+  const std::size_t bytes = detail::block_bytes(dtype, shape, "Block::allocate");
+  try {
+    block.data = Buffer::allocate(bytes);
+  } catch (const std::bad_alloc&) {  // as NumPy's "Unable to allocate 8.00 TiB for an array"
+    throw ArrayError("unable to allocate " + std::to_string(bytes) + " bytes for a block of " +
+                     dtype_name(dtype) + " and shape " + to_string(shape) +
+                     ": choose smaller chunks");
+  }
   block.shape = std::move(shape);
   return block;
 }

@@ -1,6 +1,7 @@
 // Elementwise operations: result types, broadcasting and chunk alignment, and the expression
 // that the blocks of the result evaluate.
 
+#include <limits>
 #include <string>
 #include <unordered_map>
 
@@ -516,10 +517,14 @@ Handle random(DType dtype, Distribution distribution, std::uint64_t seed, double
   const char* operation = distribution == Distribution::uniform  ? "random.uniform"
                           : distribution == Distribution::normal ? "random.normal"
                                                                  : "random.integers";
-  if (distribution == Distribution::integers && !(a < b)) {
-    throw ArrayError(std::string(operation) + ": low " +
-                     std::to_string(static_cast<std::int64_t>(a)) + " is not below high " +
-                     std::to_string(static_cast<std::int64_t>(b)));
+  if (distribution == Distribution::integers) {
+    constexpr double limit = 0x1p63;  // doubles in [-limit, limit) convert to int64
+    if (!(a >= -limit && a < limit && b >= -limit && b < limit)) {
+      throw ArrayError(std::string(operation) + ": low " + std::to_string(a) + " or high " +
+                       std::to_string(b) + " is not an int64");
+    }
+    return random_integers(dtype, seed, static_cast<std::int64_t>(a), static_cast<std::int64_t>(b),
+                           shape, chunks);
   }
   if (distribution == Distribution::normal && !(b >= 0)) {
     throw ArrayError(std::string(operation) + ": the standard deviation " + std::to_string(b) +
@@ -531,6 +536,34 @@ Handle random(DType dtype, Distribution distribution, std::uint64_t seed, double
   g.seed = seed;
   g.a = a;
   g.b = b;
+  return generated(dtype, g, shape, chunks, operation);
+}
+
+Handle random_integers(DType dtype, std::uint64_t seed, std::int64_t low, std::int64_t high,
+                       const Shape& shape, const ChunkSpec& chunks) {
+  const char* operation = "random.integers";
+  if (!(low < high)) {
+    throw ArrayError(std::string(operation) + ": low " + std::to_string(low) +
+                     " is not below high " + std::to_string(high));
+  }
+  // The values must fit the type: NumPy's "high is out of bounds for int32".
+  std::int64_t least = 0, most = std::numeric_limits<std::int64_t>::max();
+  if (dtype == DType::int64) least = std::numeric_limits<std::int64_t>::min();
+  if (dtype == DType::int32) least = std::numeric_limits<std::int32_t>::min();
+  if (dtype == DType::int32) most = std::int64_t{std::numeric_limits<std::int32_t>::max()} + 1;
+  if (dtype == DType::uint8) most = 256;
+  if (low < least || high > most) {
+    throw ArrayError(std::string(operation) + ": low " + std::to_string(low) + " and high " +
+                     std::to_string(high) + " are out of bounds for " + dtype_name(dtype) +
+                     " (expected " + std::to_string(least) +
+                     " <= low < high <= " + std::to_string(most) + ")");
+  }
+  Generator g;
+  g.kind = GeneratorKind::random;
+  g.distribution = Distribution::integers;
+  g.seed = seed;
+  g.low = low;
+  g.high = high;
   return generated(dtype, g, shape, chunks, operation);
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <string>
 
 #include "dispatch.hpp"
@@ -20,10 +21,74 @@ using namespace reference;  // the reference kernels
   throw ArrayError("array task: " + problem);
 }
 
+// Values of enums and types that a message may hold but no compiled program does: an
+// operation, type or generator that does not exist, a result of the wrong type for its
+// operation, a generator whose indices would overflow or not fit the grid.
+bool known(DType t) { return static_cast<unsigned>(t) <= static_cast<unsigned>(DType::float64); }
+
+void check_instruction(const Program& program, const Instruction& in, std::size_t i) {
+  const std::string at = "instruction " + std::to_string(i);
+  if (static_cast<unsigned>(in.op) > static_cast<unsigned>(ExprOp::cast)) {
+    bad_program(at + " has an unknown operation " + std::to_string(static_cast<int>(in.op)));
+  }
+  if (!known(in.dtype) || !known(in.from)) bad_program(at + " has an unknown element type");
+  if (in.op == ExprOp::unary) {
+    if (in.code > static_cast<unsigned>(Unary::invert)) bad_program(at + ": an unknown unary op");
+    const bool predicate = is_predicate(static_cast<Unary>(in.code));
+    if (in.dtype != (predicate ? DType::bool_ : in.from)) bad_program(at + ": a wrong result type");
+  }
+  if (in.op == ExprOp::binary) {
+    if (in.code > static_cast<unsigned>(Binary::bitwise_xor)) {
+      bad_program(at + ": an unknown binary op");
+    }
+    const bool predicate = is_predicate(static_cast<Binary>(in.code));
+    if (in.dtype != (predicate ? DType::bool_ : in.from)) bad_program(at + ": a wrong result type");
+  }
+  if (in.op != ExprOp::generate || in.leaf < 0 ||
+      in.leaf >= static_cast<std::int32_t>(program.generators.size())) {
+    return;
+  }
+  const GeneratorSpec& g = program.generators[static_cast<std::size_t>(in.leaf)];
+  if (static_cast<unsigned>(g.kind) > static_cast<unsigned>(GeneratorKind::iota) ||
+      static_cast<unsigned>(g.distribution) > static_cast<unsigned>(Distribution::integers)) {
+    bad_program(at + ": an unknown generator");
+  }
+  if (g.shape_offset < 0 || g.ndim < 0 ||
+      std::int64_t{g.shape_offset} + g.ndim >
+          static_cast<std::int64_t>(program.generator_shapes.size())) {
+    bad_program("a generator shape out of range");
+  }
+  std::int64_t elements = 1;
+  for (std::int32_t d = 0; d < g.ndim; ++d) {
+    const std::int64_t n = program.generator_shapes[static_cast<std::size_t>(g.shape_offset) +
+                                                    static_cast<std::size_t>(d)];
+    if (n < 0 || (n && elements > std::numeric_limits<std::int64_t>::max() / n)) {
+      bad_program(at + ": a generator of a bad shape");
+    }
+    elements *= n;
+  }
+  // Each mapped axis of the generator has the array's length along its axis (or 1); a
+  // generator read through a view (a slice) is checked with its view.
+  const std::size_t nd = program.grid.ndim();
+  if (in.view >= 0) return;
+  if (in.map < 0 || static_cast<std::size_t>(in.map) + nd > program.axis_maps.size()) return;
+  for (std::size_t d = 0; d < nd; ++d) {
+    const std::int32_t p = program.axis_maps[static_cast<std::size_t>(in.map) + d];
+    if (p < 0) continue;
+    const std::int64_t n =
+        p < g.ndim ? program.generator_shapes[static_cast<std::size_t>(g.shape_offset + p)] : -1;
+    if (n != 1 && n != program.grid.extent(d)) bad_program(at + ": a generator that does not fit");
+  }
+}
+
 }  // namespace
 
 void validate(const Program& program, std::span<const Block> inputs) {
   const auto nd = static_cast<std::int64_t>(program.grid.ndim());
+  if (!known(program.dtype)) bad_program("a program of an unknown element type");
+  for (std::size_t i = 0; i < program.code.size(); ++i) {
+    check_instruction(program, program.code[i], i);
+  }
   if (static_cast<std::int64_t>(inputs.size()) != program.inputs) {
     bad_program("the program reads " + std::to_string(program.inputs) + " blocks but " +
                 std::to_string(inputs.size()) + " were given");
@@ -56,11 +121,6 @@ void validate(const Program& program, std::span<const Block> inputs) {
         mapped();
         if (in.leaf < 0 || in.leaf >= static_cast<std::int32_t>(program.generators.size())) {
           bad_program("a missing generator");
-        }
-        const auto& g = program.generators[static_cast<std::size_t>(in.leaf)];
-        if (g.shape_offset < 0 || g.ndim < 0 ||
-            g.shape_offset + g.ndim > static_cast<std::int64_t>(program.generator_shapes.size())) {
-          bad_program("a generator shape out of range");
         }
         break;
       }
@@ -477,9 +537,8 @@ class Evaluator {
         } else if (g.distribution == Distribution::normal) {
           value = random_normal(static_cast<std::uint64_t>(index), g.seed, g.a, g.b);
         } else {
-          out[j] = static_cast<T>(random_integer(static_cast<std::uint64_t>(index), g.seed,
-                                                 static_cast<std::int64_t>(g.a),
-                                                 static_cast<std::int64_t>(g.b)));
+          out[j] = static_cast<T>(
+              random_integer(static_cast<std::uint64_t>(index), g.seed, g.low, g.high));
           continue;
         }
         out[j] = convert<T>(value);

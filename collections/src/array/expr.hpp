@@ -47,7 +47,8 @@ struct Generator {
   double b = 0;                  ///< random: high / stddev; iota: step
   std::int64_t last_index = -1;  ///< iota: the index whose value is `last` exactly (linspace)
   double last = 0;
-  Shape shape;  ///< the generated array's own shape (indices are C order in it)
+  std::int64_t low = 0, high = 0;  ///< random integers in [low, high), exactly
+  Shape shape;                     ///< the generated array's own shape (indices are C order in it)
 };
 
 struct Expr;
@@ -55,6 +56,13 @@ using ExprPtr = std::shared_ptr<const Expr>;
 
 /// One node of an elementwise expression over the axes of the array it belongs to.
 struct Expr {
+  Expr() = default;
+  Expr(const Expr&) = default;
+  Expr& operator=(const Expr&) = default;
+  /// Releases operands (and the arrays behind layers) in a loop, not recursively: a chain
+  /// of a million operations must not overflow the stack when it goes.
+  ~Expr();
+
   ExprOp op = ExprOp::constant;
   DType dtype = DType::float64;
   Unary unary = Unary::negative;

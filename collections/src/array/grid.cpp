@@ -166,14 +166,27 @@ array::ChunkGrid StdCodec<array::ChunkGrid>::read(Reader& in) {
       if (!consistent) in.fail(at, "an inconsistent chunk grid");
       continue;
     }
+    // Blocks of `regular` elements but the last, which is shorter (perhaps empty): (count - 1)
+    // * regular <= extent <= count * regular, written without products that could overflow.
+    const bool regular_fits =
+        axis.regular > 0 && axis.count >= 1 && axis.extent >= 0 &&
+        (axis.count - 1 == axis.extent / axis.regular ||
+         (axis.count == axis.extent / axis.regular && axis.extent % axis.regular == 0));
     const bool consistent =
         axis.unknown.empty() && axis.extent >= 0 && axis.count >= 1 && axis.regular >= 0 &&
-        (axis.regular ? axis.starts.empty() && (axis.count - 1) * axis.regular <= axis.extent &&
-                            axis.count * axis.regular >= axis.extent
+        (axis.regular ? axis.starts.empty() && regular_fits
                       : axis.starts.size() == static_cast<std::size_t>(axis.count) + 1 &&
                             axis.starts.front() == 0 && axis.starts.back() == axis.extent &&
                             std::is_sorted(axis.starts.begin(), axis.starts.end()));
     if (!consistent) in.fail(at, "an inconsistent chunk grid");
+  }
+  // The numbers of blocks and of elements must fit an int64 (block and element indices).
+  std::int64_t blocks = 1, elements = 1;
+  for (const auto& axis : axes) {
+    if (__builtin_mul_overflow(blocks, axis.count, &blocks) ||
+        (axis.extent >= 0 && __builtin_mul_overflow(elements, axis.extent, &elements))) {
+      in.fail(at, "a chunk grid of more than 2^63 blocks or elements");
+    }
   }
   return array::ChunkGrid(std::move(axes));
 }

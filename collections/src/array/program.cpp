@@ -45,6 +45,8 @@ class Compiler {
         spec.b = g.b;
         spec.last = g.last;
         spec.last_index = g.last_index;
+        spec.low = g.low;
+        spec.high = g.high;
         spec.shape_offset = static_cast<std::int32_t>(p.generator_shapes.size());
         spec.ndim = static_cast<std::int32_t>(g.shape.size());
         p.generator_shapes.insert(p.generator_shapes.end(), g.shape.begin(), g.shape.end());

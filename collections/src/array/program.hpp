@@ -31,7 +31,8 @@ struct GeneratorSpec {
   std::uint64_t seed = 0;
   double a = 0, b = 0, last = 0;
   std::int64_t last_index = -1;
-  std::int32_t shape_offset = 0;  ///< in Program::generator_shapes
+  std::int64_t low = 0, high = 0;  ///< random integers in [low, high)
+  std::int32_t shape_offset = 0;   ///< in Program::generator_shapes
   std::int32_t ndim = 0;
 };
 

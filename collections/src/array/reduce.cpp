@@ -1,5 +1,6 @@
 #include "reduce.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -160,6 +161,12 @@ Partial make_partial(const OpInfo& op, DType input, const Shape& cells_shape) {
 
 // --- per-element updates, shared by the tiles and the merges -------------------------------
 
+// Counts of elements added as partial results are merged. Real counts never overflow; those
+// of a corrupt message wrap instead of being undefined behaviour.
+std::int64_t count_add(std::int64_t a, std::int64_t b) noexcept {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) + static_cast<std::uint64_t>(b));
+}
+
 void merge_moments(std::int64_t& n, double& mean, double& m2, std::int64_t nb, double mean_b,
                    double m2_b) noexcept {
   if (nb == 0) return;
@@ -169,11 +176,11 @@ void merge_moments(std::int64_t& n, double& mean, double& m2, std::int64_t nb, d
     m2 = m2_b;
     return;
   }
-  const auto total = static_cast<double>(n + nb);
+  const auto total = static_cast<double>(count_add(n, nb));
   const double delta = mean_b - mean;
   mean += delta * static_cast<double>(nb) / total;
   m2 += m2_b + delta * delta * static_cast<double>(n) * static_cast<double>(nb) / total;
-  n += nb;
+  n = count_add(n, nb);
 }
 
 // --- partial results of a block ----------------------------------------------------------------
@@ -408,19 +415,20 @@ void merge(const OpInfo& op, DType input, Partial& a, const Partial& b) {
         auto* valid = field<std::int64_t>(a, 1);
         auto* total = field<std::int64_t>(a, 2);
         for (std::int64_t c = 0; c < cells; ++c) {
-          total[c] += field<std::int64_t>(b, 2)[c];
+          total[c] = count_add(total[c], field<std::int64_t>(b, 2)[c]);
           const std::int64_t other = field<std::int64_t>(b, 1)[c];
           if (other == 0) continue;
           const T v = field<T>(b, 0)[c];
           if (valid[c] == 0 || better(op.nan_skip, op.is_max, v, value[c])) value[c] = v;
-          valid[c] += other;
+          valid[c] = count_add(valid[c], other);
         }
       });
       break;
     case Family::mean:
       for (std::int64_t c = 0; c < cells; ++c) {
         field<double>(a, 0)[c] += field<double>(b, 0)[c];
-        field<std::int64_t>(a, 1)[c] += field<std::int64_t>(b, 1)[c];
+        field<std::int64_t>(a, 1)[c] =
+            count_add(field<std::int64_t>(a, 1)[c], field<std::int64_t>(b, 1)[c]);
       }
       break;
     case Family::var:
@@ -437,7 +445,7 @@ void merge(const OpInfo& op, DType input, Partial& a, const Partial& b) {
         auto* valid = field<std::int64_t>(a, 2);
         auto* total = field<std::int64_t>(a, 3);
         for (std::int64_t c = 0; c < cells; ++c) {
-          total[c] += field<std::int64_t>(b, 3)[c];
+          total[c] = count_add(total[c], field<std::int64_t>(b, 3)[c]);
           const std::int64_t other = field<std::int64_t>(b, 2)[c];
           if (other == 0) continue;
           const T v = field<T>(b, 0)[c];
@@ -449,7 +457,7 @@ void merge(const OpInfo& op, DType input, Partial& a, const Partial& b) {
             value[c] = v;
             where[c] = i;
           }
-          valid[c] += other;
+          valid[c] = count_add(valid[c], other);
         }
       });
       break;
@@ -472,6 +480,26 @@ Partial copy_partial(const Partial& p) {
   return copy;
 }
 
+// A spec or partial result read from a message, checked before it is used: an unknown
+// operation or type, a result type that is not the operation's, partial results whose fields
+// are not the operation's.
+void check_spec(const ReduceSpec& spec);
+
+void check_partial(const ReduceSpec& spec, const Partial& p) {
+  const OpInfo op = info(spec.op);
+  const Partial expected = make_partial(op, spec.input.dtype, Shape{});
+  bool fits = p.size() == expected.size();
+  for (std::size_t k = 0; fits && k < p.size(); ++k) {
+    fits = p[k].dtype == expected[k].dtype && p[k].shape == p[0].shape;
+    if (fits) p[k].check();
+  }
+  if (!fits) {
+    throw ArrayError(std::string(op.name) + ": a partial result of " + std::to_string(p.size()) +
+                     " fields that is not one of " + op.name + " on " +
+                     dtype_name(spec.input.dtype));
+  }
+}
+
 }  // namespace
 
 DType reduction_result(Reduction op, DType input) {
@@ -492,8 +520,28 @@ DType reduction_result(Reduction op, DType input) {
   return input;
 }
 
+namespace {
+void check_spec(const ReduceSpec& spec) {
+  if (static_cast<unsigned>(spec.op) > static_cast<unsigned>(Reduction::nanargmax)) {
+    throw ArrayError("array reduction: an unknown operation " +
+                     std::to_string(static_cast<int>(spec.op)));
+  }
+  const OpInfo op = info(spec.op);
+  if (static_cast<unsigned>(spec.input.dtype) > static_cast<unsigned>(DType::float64) ||
+      static_cast<unsigned>(spec.result) > static_cast<unsigned>(DType::float64) ||
+      spec.result != reduction_result(spec.op, spec.input.dtype)) {
+    throw ArrayError(std::string(op.name) + ": a reduction spec of the wrong result type");
+  }
+  if (spec.reduced.size() != spec.input.grid.ndim() ||
+      std::any_of(spec.reduced.begin(), spec.reduced.end(), [](auto r) { return r > 1; })) {
+    throw ArrayError(std::string(op.name) + ": a reduction of the wrong number of axes");
+  }
+}
+}  // namespace
+
 PartialLayout partial_layout(const ReduceSpec& spec, std::int64_t block,
                              std::span<const Block> inputs) {
+  check_spec(spec);
   const OpInfo op = info(spec.op);
   const ChunkGrid& grid = spec.input.grid;
   if (spec.reduced.size() != grid.ndim()) {
@@ -630,10 +678,11 @@ Partial partial_from_states(const ReduceSpec& spec, const Shape& cells,
 }
 
 Partial combine_partials(const ReduceSpec& spec, const std::vector<Partial>& parts) {
+  check_spec(spec);
   const OpInfo op = info(spec.op);
   if (parts.empty()) throw ArrayError(std::string(op.name) + ": nothing to combine");
+  for (const Partial& part : parts) check_partial(spec, part);
   Partial merged = copy_partial(parts[0]);
-  for (const Block& b : parts[0]) b.check();
   for (std::size_t i = 1; i < parts.size(); ++i) merge(op, spec.input.dtype, merged, parts[i]);
   return merged;
 }
@@ -642,6 +691,10 @@ Block finish_reduction(const ReduceSpec& spec, const std::vector<Partial>& parts
   const OpInfo op = info(spec.op);
   const Partial p = combine_partials(spec, parts);
   Shape shape = p[0].shape;
+  if (shape.size() != spec.reduced.size()) {
+    throw ArrayError(std::string(op.name) + ": a partial result of shape " + to_string(shape) +
+                     " for a reduction of " + std::to_string(spec.reduced.size()) + " axes");
+  }
   const std::int64_t cells = p[0].size();
   Block out = Block::allocate(spec.result, shape);
   with_type(spec.result, [&](auto tag) {
@@ -675,7 +728,8 @@ Block finish_reduction(const ReduceSpec& spec, const std::vector<Partial>& parts
         }
         case Family::var: {
           const auto n = field<std::int64_t>(p, 0)[c];
-          const auto divisor = static_cast<double>(std::max<std::int64_t>(n - spec.ddof, 0));
+          const auto divisor = static_cast<double>(
+              std::max<std::int64_t>(count_add(n, -std::int64_t{spec.ddof}), 0));
           // Where ddof >= n, NumPy's var divides by 0 (inf); its nanvar gives NaN, except on
           // integers, where it is var.
           const bool nan_at_zero = op.nan_skip && is_floating(spec.input.dtype);

@@ -111,6 +111,14 @@ struct Range {
   std::int64_t start = 0, step = 1, count = 0;
 };
 
+// How many of e, e + step, e + 2 step, ... lie within `distance` (> 0) elements of e in the
+// step's direction; no step, not even INT64_MIN, overflows.
+std::int64_t steps_within(std::int64_t distance, std::int64_t step) {
+  const std::uint64_t size =
+      step > 0 ? static_cast<std::uint64_t>(step) : static_cast<std::uint64_t>(-(step + 1)) + 1;
+  return static_cast<std::int64_t>((static_cast<std::uint64_t>(distance) - 1) / size + 1);
+}
+
 // Python's slice.indices(n): the first index, the step and the number of indices.
 Range resolve(const Slice& s, std::int64_t n, std::size_t axis, const Shape& shape,
               const char* operation) {
@@ -130,11 +138,11 @@ Range resolve(const Slice& s, std::int64_t n, std::size_t axis, const Shape& sha
   if (s.step > 0) {
     r.start = bound(s.start, 0, 0, n);
     stop = bound(s.stop, n, 0, n);
-    r.count = stop > r.start ? (stop - r.start + s.step - 1) / s.step : 0;
+    r.count = stop > r.start ? steps_within(stop - r.start, s.step) : 0;
   } else {
     r.start = bound(s.start, n - 1, -1, n - 1);
     stop = bound(s.stop, -1, -1, n - 1);
-    r.count = r.start > stop ? (r.start - stop - s.step - 1) / -s.step : 0;
+    r.count = r.start > stop ? steps_within(r.start - stop, s.step) : 0;
   }
   return r;
 }
@@ -162,11 +170,11 @@ std::vector<AxisPiece> pieces_of(const ChunkGrid& grid, std::size_t axis, const 
     const std::int64_t b = grid.block_of(axis, e);
     const std::int64_t begin = grid.start(axis, b);
     const std::int64_t end = begin + grid.length(axis, b);
-    const std::int64_t k =
-        std::min(left, r.step > 0 ? (end - e + r.step - 1) / r.step : (e - begin) / -r.step + 1);
+    const std::int64_t k = std::min(
+        left, r.step > 0 ? steps_within(end - e, r.step) : steps_within(e - begin + 1, r.step));
     pieces.push_back({b, e - begin, r.step, k});
-    e += k * r.step;
     left -= k;
+    if (left > 0) e += k * r.step;  // within the axis: no overflow
   }
   return pieces;
 }

@@ -115,10 +115,14 @@ void check_host_count(const char* operation, std::size_t count, const Shape& sha
     if (length != 0 && n > UINT64_MAX / length) fits = false;
     n *= length;
   }
-  if (!fits || n != count) {
+  if (!fits || n > static_cast<std::uint64_t>(INT64_MAX)) {
+    throw ArrayError(std::string(operation) + ": shape " + to_string(shape) +
+                     " has negative lengths or more than 2^63 elements");
+  }
+  if (n != count) {
     throw ArrayError(std::string(operation) + ": " + std::to_string(count) +
-                     " elements do not fill shape " + to_string(shape) +
-                     (fits ? " (" + std::to_string(n) + " elements)" : ""));
+                     " elements do not fill shape " + to_string(shape) + " (" + std::to_string(n) +
+                     " elements)");
   }
 }
 

@@ -17,12 +17,15 @@ Block elementwise_task(const Program& program, const std::int64_t& block,
 
 template <class E>
 Block vector_block_task(const DType& dtype, const Shape& shape, const std::vector<E>& values) {
-  Block block = Block::allocate(dtype, shape);
-  if (block.data.size() != values.size() * sizeof(E)) {
-    throw ArrayError("a block function returned " + std::to_string(values.size()) +
-                     " elements for a block of shape " + to_string(shape) + " (" +
-                     std::to_string(block.size()) + " elements)");
+  // Checked before allocating: a wrong result for a huge block is not a failed allocation.
+  const std::size_t bytes = tessera::detail::block_bytes(dtype, shape, "from_function");
+  if (bytes != values.size() * sizeof(E)) {
+    throw ArrayError("from_function/from_delayed: a block function returned " +
+                     std::to_string(values.size()) + " elements for a block of shape " +
+                     to_string(shape) + " (" + std::to_string(bytes / itemsize(dtype)) +
+                     " elements)");
   }
+  Block block = Block::allocate(dtype, shape);
   if (dtype == DType::bool_) {
     for (std::size_t i = 0; i < values.size(); ++i) {
       reinterpret_cast<bool*>(block.data.data())[i] = values[i] != E(0);

@@ -91,6 +91,13 @@ struct StdCodec<Block> {
     } catch (const Error& error) {
       in.fail(at, error.what());
     }
+    if (block.dtype == DType::bool_) {  // any other byte would be undefined behaviour as a bool
+      for (std::size_t i = 0; i < block.data.size(); ++i) {
+        if (static_cast<unsigned>(block.data.data()[i]) > 1) {
+          in.fail(at, "a bool block holds a byte that is neither 0 nor 1");
+        }
+      }
+    }
     return block;
   }
 };

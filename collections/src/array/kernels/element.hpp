@@ -78,9 +78,7 @@ TESSERA_KERNEL T generated(const FlatLeaf& g, std::int64_t index) noexcept {
   } else if (g.distribution == Distribution::normal) {
     value = random_normal(static_cast<std::uint64_t>(index), g.seed, g.a, g.b);
   } else {
-    return static_cast<T>(random_integer(static_cast<std::uint64_t>(index), g.seed,
-                                         static_cast<std::int64_t>(g.a),
-                                         static_cast<std::int64_t>(g.b)));
+    return static_cast<T>(random_integer(static_cast<std::uint64_t>(index), g.seed, g.low, g.high));
   }
   return convert<T>(value);
 }

@@ -75,6 +75,8 @@ FlatProgram flatten(const Program& program, std::int64_t block, std::span<const 
       leaf.b = g.b;
       leaf.last = g.last;
       leaf.last_index = g.last_index;
+      leaf.low = g.low;
+      leaf.high = g.high;
       leaf.below_high = std::nextafter(static_cast<float>(g.b), static_cast<float>(g.a));
     }
   }

@@ -56,6 +56,7 @@ struct FlatLeaf {
   double a = 0, b = 0, last = 0;
   double below_high = 0;  ///< random float32: the largest float below b (a float may round up to b)
   std::int64_t last_index = -1;
+  std::int64_t low = 0, high = 0;  ///< random integers in [low, high)
 };
 
 struct FlatProgram {

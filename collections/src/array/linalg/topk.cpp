@@ -181,7 +181,11 @@ Handle topk(const Handle& a, std::int64_t k, int axis, bool arg, std::int64_t sp
                      " (shape " + to_string(a->shape) + ")");
   }
   const auto d = static_cast<std::size_t>(axis < 0 ? axis + n : axis);
-  if (k == 0 || std::abs(k) > a->shape[d]) {
+  if (a->shape[d] == 0) {
+    throw ArrayError(std::string(operation) + ": axis " + std::to_string(d) + " of shape " +
+                     to_string(a->shape) + " is empty: there is no top k");
+  }
+  if (k == 0 || k < -a->shape[d] || k > a->shape[d]) {  // not std::abs: -INT64_MIN overflows
     throw ArrayError(std::string(operation) + ": k = " + std::to_string(k) + " is not in [-" +
                      std::to_string(a->shape[d]) + ", -1] or [1, " + std::to_string(a->shape[d]) +
                      "], as the length of axis " + std::to_string(d) + " (shape " +

@@ -4,6 +4,7 @@
 // shapes, build the graph of layers and lower it to tasks.
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <utility>
@@ -123,8 +124,15 @@ struct Scalar {
     s.kind = detail::scalar_kind<S>();
     s.f = static_cast<double>(value);
     if constexpr (std::is_floating_point_v<S>) {
-      s.i = s.f != s.f ? 0 : static_cast<std::int64_t>(value);  // NaN: no integer value
-      s.u = s.f < 0 || s.f != s.f ? 0 : static_cast<std::uint64_t>(value);
+      // Saturated where the value has no integer form (NaN: 0), as a C++ cast would be UB.
+      const bool in_i = s.f >= -0x1p63 && s.f < 0x1p63, in_u = s.f >= 0 && s.f < 0x1p64;
+      s.i = in_i      ? static_cast<std::int64_t>(value)
+            : s.f > 0 ? std::numeric_limits<std::int64_t>::max()
+            : s.f < 0 ? std::numeric_limits<std::int64_t>::min()
+                      : 0;
+      s.u = in_u      ? static_cast<std::uint64_t>(value)
+            : s.f > 0 ? std::numeric_limits<std::uint64_t>::max()
+                      : 0;
     } else {
       s.i = static_cast<std::int64_t>(value);
       s.u = static_cast<std::uint64_t>(value);
@@ -155,6 +163,10 @@ Handle linspace(DType dtype, double start, double stop, std::int64_t count, bool
                 const ChunkSpec& chunks);
 Handle random(DType dtype, Distribution distribution, std::uint64_t seed, double a, double b,
               const Shape& shape, const ChunkSpec& chunks);
+/// Integers in [low, high), exact over the whole int64 range; ArrayError if the range is
+/// empty or does not fit `dtype`.
+Handle random_integers(DType dtype, std::uint64_t seed, std::int64_t low, std::int64_t high,
+                       const Shape& shape, const ChunkSpec& chunks);
 /// An array whose blocks are the results (Blocks) of `nodes`, in C order of the block grid.
 Handle from_block_nodes(DType dtype, const Shape& shape, const Chunks& chunks,
                         std::vector<NodePtr> nodes, std::string name);
