@@ -6,7 +6,7 @@
 
 With --venv, makes the virtual environment (python3 -m venv, then pip install h5py numpy)
 unless it imports h5py already, and runs again inside it. The values are those of
-tests/io/hdf5_support.hpp's sample_values: tests/io/test_hdf5_h5py.cpp reads what "write"
+tests/io/array_support.hpp's sample_values: tests/io/test_hdf5_h5py.cpp reads what "write"
 wrote and writes what "check" reads; "check" exits non-zero on any difference.
 """
 

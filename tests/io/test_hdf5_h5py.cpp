@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "hdf5_support.hpp"
+#include "array_support.hpp"
 #include "tessera/array.hpp"
 #include "tessera/io/hdf5.hpp"
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "blocks/block_grid.hpp"
 #include "h5.hpp"
 #include "tessera/config.hpp"
 #include "tessera/io/hdf5.hpp"
@@ -42,28 +43,10 @@ Block read_block(const Source& source, const DType& dtype, const Shape& start, c
   return block;
 }
 
-// Blocks of whole chunks of the file: the chunk shape grown, from the first axis on, by whole
-// multiples while a block stays within the auto block size.
-Shape blocks_of_chunks(const Shape& shape, const Shape& chunk, DType dtype) {
-  const auto target = static_cast<std::int64_t>(config::get_bytes("array_chunk_size"));
-  Shape block = chunk;
-  for (std::size_t d = 0; d < block.size(); ++d) block[d] = std::min(block[d], shape[d]);
-  std::int64_t bytes = static_cast<std::int64_t>(itemsize(dtype));
-  for (std::int64_t b : block) bytes *= std::max<std::int64_t>(b, 1);
-  for (std::size_t d = block.size(); d-- > 0;) {
-    while (block[d] < shape[d] && bytes * 2 <= target) {
-      const std::int64_t grown = std::min(block[d] * 2, shape[d]);
-      bytes = bytes / block[d] * grown;
-      block[d] = grown;
-    }
-  }
-  return block;
-}
-
 }  // namespace
 
-Reads open(DType dtype, const std::string& file, const std::string& dataset,
-           const ChunkSpec& chunks) {
+BlockReads open(DType dtype, const std::string& file, const std::string& dataset,
+                const ChunkSpec& chunks) {
   const Hdf5DatasetInfo info = hdf5_info(file, dataset);
   const std::string path = absolute(dataset);
   if (info.dtype != dtype) {
@@ -75,36 +58,17 @@ Reads open(DType dtype, const std::string& file, const std::string& dataset,
   if (chunks.is_auto() && chunks.auto_bytes() == 0 && !info.chunks.empty()) {
     spec = ChunkSpec(blocks_of_chunks(info.shape, info.chunks, dtype));
   }
-  Reads reads;
+  BlockReads reads;
   reads.shape = info.shape;
   reads.chunks = normalize_chunks(spec, info.shape, dtype, "from_hdf5");
   const auto source = delayed_value(Source{file, path});
   const std::string prefix = unique_key("from-hdf5");
-  // The grid of blocks in C order: per axis the block index and its start.
-  const std::size_t nd = info.shape.size();
-  Shape index(nd, 0);
-  std::int64_t blocks = 1;
-  for (const auto& lengths : reads.chunks) blocks *= static_cast<std::int64_t>(lengths.size());
-  for (std::int64_t b = 0; b < blocks; ++b) {
-    Shape start(nd, 0);
-    Shape shape(nd, 0);
-    std::string key = prefix + ",(";
-    for (std::size_t d = 0; d < nd; ++d) {
-      const auto& lengths = reads.chunks[d];
-      for (std::int64_t i = 0; i < index[d]; ++i) start[d] += lengths[static_cast<std::size_t>(i)];
-      shape[d] = lengths[static_cast<std::size_t>(index[d])];
-      key += (d ? ", " : "") + std::to_string(index[d]);
-    }
-    key += nd == 1 ? ",)" : ")";
+  for_each_block(reads.chunks, [&](const Shape& index, const Shape& start, const Shape& shape) {
     TaskOptions options;
-    options.key = Key(key);
+    options.key = Key(block_key(prefix, index));
     options.retries = 1;  // I/O errors are retried once, as the engine's other I/O
     reads.blocks.push_back(delayed(read_block, options)(source, dtype, start, shape));
-    for (std::size_t d = nd; d-- > 0;) {
-      if (++index[d] < static_cast<std::int64_t>(reads.chunks[d].size())) break;
-      index[d] = 0;
-    }
-  }
+  });
   return reads;
 }
 

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "attributes.hpp"
+#include "blocks/block_grid.hpp"
 #include "h5.hpp"
 #include "tessera/io/hdf5.hpp"
 #include "tessera/key.hpp"
@@ -192,30 +193,17 @@ Delayed<void> write(const tessera::detail::array::Handle& array, const std::stri
   std::vector<tessera::detail::NodePtr> nodes = da::block_nodes(array);
   std::vector<Delayed<int>> written;
   written.reserve(nodes.size());
-  const std::size_t nd = shape.size();
-  Shape index(nd, 0);
-  for (auto& node : nodes) {
-    Shape start(nd, 0);
-    std::string key = prefix + ",(";
-    for (std::size_t d = 0; d < nd; ++d) {
-      for (std::int64_t i = 0; i < index[d]; ++i)
-        start[d] += chunks[d][static_cast<std::size_t>(i)];
-      key += (d ? ", " : "") + std::to_string(index[d]);
-    }
-    key += nd == 1 ? ",)" : ")";
+  std::size_t linear = 0;
+  for_each_block(chunks, [&](const Shape& index, const Shape& start, const Shape&) {
     TaskOptions task;
-    task.key = Key(key);
-    Delayed<Block> block(std::move(node));
+    task.key = Key(block_key(prefix, index));
+    Delayed<Block> block(std::move(nodes[linear++]));
     if (options.deflate > 0 && !written.empty()) {
       written.push_back(delayed(write_block_after, task)(target, start, block, written.back()));
     } else {
       written.push_back(delayed(write_block, task)(target, start, block));
     }
-    for (std::size_t d = nd; d-- > 0;) {
-      if (++index[d] < static_cast<std::int64_t>(chunks[d].size())) break;
-      index[d] = 0;
-    }
-  }
+  });
   if (options.deflate > 0 && !written.empty()) written = {written.back()};
   TaskOptions last;
   last.key = Key(prefix + "-finish");

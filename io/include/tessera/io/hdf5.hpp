@@ -21,6 +21,7 @@
 #include "tessera/array.hpp"
 #include "tessera/delayed.hpp"
 #include "tessera/errors.hpp"
+#include "tessera/io/detail/block_reads.hpp"
 
 namespace tessera::io {
 
@@ -54,14 +55,8 @@ struct Hdf5DatasetInfo {
 };
 
 namespace detail::hdf5 {
-/// The read tasks of a dataset's blocks, in C order of its grid of blocks.
-struct Reads {
-  std::vector<Delayed<Block>> blocks;
-  Shape shape;
-  Chunks chunks;
-};
-Reads open(DType dtype, const std::string& file, const std::string& dataset,
-           const ChunkSpec& chunks);
+BlockReads open(DType dtype, const std::string& file, const std::string& dataset,
+                const ChunkSpec& chunks);
 Delayed<void> write(const tessera::detail::array::Handle& array, const std::string& file,
                     const std::string& dataset, const Hdf5WriteOptions& options);
 }  // namespace detail::hdf5

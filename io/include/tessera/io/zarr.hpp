@@ -1,17 +1,28 @@
 #pragma once
-// Zarr arrays (v2 and v3, sharded or not) in a Store, chunk by chunk. A chunk is given and
-// returned as the bytes of its elements in C order (the machine's byte order), always of the
-// full chunk shape: chunks at the array's far edges are padded, as Zarr stores them.
+// Zarr arrays (v2 and v3, sharded or not): as lazy Array<T>s read and written chunk-parallel
+// by the tasks of a graph, and one by one in a Store (chunks, shards, boxes).
+//
+//   auto t2m = tessera::io::from_zarr<float>("era5.zarr", "t2m");        // lazy
+//   auto anomaly = t2m - t2m.mean(0);
+//   tessera::io::to_zarr(anomaly, "out.zarr", "t2m_anomaly");            // computes it
 //
 //   auto store = std::make_shared<tessera::io::LocalStore>("era5.zarr");
-//   auto t2m = tessera::io::ZarrArray::open(store, "t2m");
-//   tessera::io::Bytes chunk = t2m.read_chunk({0, 3, 2});
+//   auto array = tessera::io::ZarrArray::open(store, "t2m");
+//   tessera::io::Bytes chunk = array.read_chunk({0, 3, 2});
+//
+// A chunk is given and returned as the bytes of its elements in C order (the machine's byte
+// order), always of the full chunk shape: chunks at the array's far edges are padded, as Zarr
+// stores them. Errors are tessera::IoError naming the store, the key and the problem (inside
+// tasks they reach compute() as TaskError).
 
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
-#include <tessera/array/dtype.hpp>
+#include <tessera/array.hpp>
+#include <tessera/delayed.hpp>
+#include <tessera/io/detail/block_reads.hpp>
 #include <tessera/io/store.hpp>
 #include <vector>
 
@@ -79,11 +90,71 @@ class ZarrArray {
   void write_shard(const std::vector<std::int64_t>& shard,
                    const std::vector<std::optional<Bytes>>& inner_chunks);
 
+  /// The elements of the box at `start` of `shape` (one entry per axis, within shape()) into
+  /// `out`, which holds exactly its elements: C order, the machine's byte order. The fill value
+  /// where the store has no chunk. A shard is read once for all the inner chunks it gives.
+  void read(const std::vector<std::int64_t>& start, const std::vector<std::int64_t>& shape,
+            std::span<std::byte> out) const;
+  /// The same, into new bytes.
+  Bytes read(const std::vector<std::int64_t>& start, const std::vector<std::int64_t>& shape) const;
+  /// Writes the box at `start` of `shape` from `data` (C order, the machine's byte order).
+  /// Chunks (shards, when sharded) that the box covers whole are replaced; those it covers in
+  /// part are read, updated and written back. A chunk left holding only the fill value is
+  /// removed, as zarr-python does. Two writers of one chunk (or shard) at the same time lose
+  /// one's elements: to_zarr gives every chunk and shard exactly one writing task.
+  void write(const std::vector<std::int64_t>& start, const std::vector<std::int64_t>& shape,
+             std::span<const std::byte> data);
+
+  /// Where the array is, for messages.
+  std::string describe() const;
+
   struct State;  ///< the implementation's
   explicit ZarrArray(std::unique_ptr<State> state);
 
  private:
   std::unique_ptr<State> state_;
 };
+
+/// How to_zarr writes an array.
+struct ZarrWriteOptions {
+  /// The format, chunks, shards and codecs of the new array. Its shape and dtype are the
+  /// array's; empty chunks are the lengths of the array's first blocks. Blocks that do not
+  /// line up with the chunks (shards) are rechunked so that each chunk has one writer.
+  ZarrArrayOptions layout{};
+  /// Replace an array at the path (its chunks removed first); otherwise one there is an IoError.
+  bool overwrite = false;
+  /// Write into the existing array at the path, at this start (one entry per axis), instead of
+  /// creating one: the layout is the store's and the element type must be the array's.
+  std::optional<Shape> region{};
+  /// Run the writes now (true, as Dask) or only return the graph that does them.
+  bool compute = true;
+};
+
+namespace detail::zarr_io {
+BlockReads open(DType dtype, const std::string& store, const std::string& path,
+                const ChunkSpec& chunks);
+Delayed<void> write(const tessera::detail::array::Handle& array, const std::string& store,
+                    const std::string& path, const ZarrWriteOptions& options);
+}  // namespace detail::zarr_io
+
+/// The Zarr array at `path` ("" for the root) of the store in directory `store`, as a lazy
+/// array: each block is a task reading the chunks it overlaps. Blocks follow `chunks`; by
+/// default whole chunks (whole shards) of the store, grown near the "array_chunk_size"
+/// setting. IoError if there is no array there or it holds another element type than T.
+template <class T>
+Array<T> from_zarr(const std::string& store, const std::string& path = "", ChunkSpec chunks = {}) {
+  auto reads = detail::zarr_io::open(dtype_of<T>(), store, path, chunks);
+  return from_delayed<T>(reads.blocks, std::move(reads.shape), std::move(reads.chunks));
+}
+
+/// Writes `array` as the Zarr array at `path` of the store in directory `store`: a task per
+/// block writes the chunks (shards) within it, each chunk by exactly one task. The metadata is
+/// written first, so a write that fails half way leaves a readable array. Returns the graph
+/// of the writes: already run when options.compute is true, else to be computed by the caller.
+template <class T>
+Delayed<void> to_zarr(const Array<T>& array, const std::string& store, const std::string& path = "",
+                      const ZarrWriteOptions& options = {}) {
+  return detail::zarr_io::write(array.handle(), store, path, options);
+}
 
 }  // namespace tessera::io

@@ -1,5 +1,6 @@
 #pragma once
-// Helpers of the HDF5 tests: the values they write (and the io tests' temporary directory).
+// Helpers of the tests of arrays in files (HDF5, Zarr): the values they write (and the io
+// tests' temporary directory).
 
 #include <cstdint>
 #include <string>

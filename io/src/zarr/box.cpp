@@ -1,0 +1,224 @@
+// Boxes of a Zarr array: a read decodes each chunk the box overlaps once (and fetches each
+// shard once); a write replaces each chunk or shard it overlaps once, reading those it covers
+// only in part.
+
+#include <algorithm>
+#include <cstring>
+
+#include "zarr/array_state.hpp"
+#include "zarr/region.hpp"
+
+namespace tessera::io {
+
+using zarr::Shape;
+
+namespace {
+
+std::size_t product(const Shape& shape) {
+  std::size_t count = 1;
+  for (std::int64_t length : shape) count *= static_cast<std::size_t>(length);
+  return count;
+}
+
+Shape minus(const Shape& a, const Shape& b) {
+  Shape out(a.size());
+  for (std::size_t axis = 0; axis < a.size(); ++axis) out[axis] = a[axis] - b[axis];
+  return out;
+}
+
+// Calls visit(index) for every index from lo to hi (both included), in C order.
+template <class Visit>
+void for_each_index(const Shape& lo, const Shape& hi, Visit&& visit) {
+  Shape index = lo;
+  while (true) {
+    visit(static_cast<const Shape&>(index));
+    std::size_t axis = index.size();
+    while (axis-- > 0) {
+      if (++index[axis] <= hi[axis]) break;
+      index[axis] = lo[axis];
+    }
+    if (axis == static_cast<std::size_t>(-1)) return;
+  }
+}
+
+// The part of a box that falls in one cell of a grid (a chunk, a shard), within the array.
+struct Overlap {
+  Shape origin;       // the cell's first element
+  Shape lo;           // the overlap's first element
+  Shape extent;       // the overlap's lengths
+  bool whole = true;  // the box covers all of the cell that lies within the array
+};
+
+Overlap overlap(const Shape& cell_index, const Shape& cell, const Shape& array, const Shape& start,
+                const Shape& shape) {
+  Overlap o;
+  for (std::size_t axis = 0; axis < cell.size(); ++axis) {
+    std::int64_t origin = cell_index[axis] * cell[axis];
+    std::int64_t end = std::min(origin + cell[axis], array[axis]);
+    std::int64_t lo = std::max(start[axis], origin);
+    std::int64_t hi = std::min(start[axis] + shape[axis], end);
+    o.origin.push_back(origin);
+    o.lo.push_back(lo);
+    o.extent.push_back(hi - lo);
+    o.whole = o.whole && lo == origin && hi == end;
+  }
+  return o;
+}
+
+// The first and last cells of a grid of `cell` that the (non-empty) box overlaps.
+std::pair<Shape, Shape> cells_of(const Shape& start, const Shape& shape, const Shape& cell) {
+  Shape lo(start.size()), hi(start.size());
+  for (std::size_t axis = 0; axis < start.size(); ++axis) {
+    lo[axis] = start[axis] / cell[axis];
+    hi[axis] = (start[axis] + shape[axis] - 1) / cell[axis];
+  }
+  return {lo, hi};
+}
+
+bool empty(const Shape& shape) {
+  return std::any_of(shape.begin(), shape.end(), [](std::int64_t n) { return n == 0; });
+}
+
+bool all_fill(const Bytes& bytes, const Bytes& fill) {
+  const std::size_t size = fill.size();
+  if (size == 0) return false;
+  for (std::size_t i = 0; i + size <= bytes.size(); i += size) {
+    if (std::memcmp(bytes.data() + i, fill.data(), size) != 0) return false;
+  }
+  return true;
+}
+
+void check_box(const ZarrArray::State& s, const Shape& start, const Shape& shape, std::size_t bytes,
+               const char* what) {
+  const Shape& array = s.metadata.shape;
+  bool inside = start.size() == array.size() && shape.size() == array.size();
+  for (std::size_t axis = 0; inside && axis < array.size(); ++axis) {
+    inside = start[axis] >= 0 && shape[axis] >= 0 && start[axis] <= array[axis] &&
+             shape[axis] <= array[axis] - start[axis];
+  }
+  const std::string box =
+      "the box at " + nlohmann::json(start).dump() + " of shape " + nlohmann::json(shape).dump();
+  if (!inside) {
+    throw IoError("zarr: " + s.store->describe(s.path) + ": " + what + " " + box +
+                  " is not within the array's shape " + nlohmann::json(array).dump());
+  }
+  const std::size_t expected = product(shape) * itemsize(s.metadata.dtype);
+  if (bytes != expected) {
+    throw IoError("zarr: " + s.store->describe(s.path) + ": " + what + " " + box + " with " +
+                  std::to_string(bytes) + " bytes, expected " + std::to_string(expected));
+  }
+}
+
+}  // namespace
+
+std::string ZarrArray::describe() const { return state_->store->describe(state_->path); }
+
+Bytes ZarrArray::read(const std::vector<std::int64_t>& start,
+                      const std::vector<std::int64_t>& shape) const {
+  Bytes out(product(shape) * itemsize(state_->metadata.dtype));
+  read(start, shape, out);
+  return out;
+}
+
+void ZarrArray::read(const std::vector<std::int64_t>& start, const std::vector<std::int64_t>& shape,
+                     std::span<std::byte> out) const {
+  const State& s = *state_;
+  check_box(s, start, shape, out.size(), "reading");
+  if (empty(shape)) return;
+  const std::size_t item = itemsize(s.metadata.dtype);
+  const Shape& chunk = s.read_chunks;
+  auto place = [&](const Bytes& decoded, const Shape& index) {
+    Overlap o = overlap(index, chunk, s.metadata.shape, start, shape);
+    zarr::copy_box(decoded.data(), chunk, minus(o.lo, o.origin), out.data(), shape,
+                   minus(o.lo, start), o.extent, item);
+  };
+  auto [lo, hi] = cells_of(start, shape, chunk);
+  if (!s.sharding) {
+    for_each_index(lo, hi, [&](const Shape& index) { place(read_chunk(index), index); });
+    return;
+  }
+  const auto shard_spec = s.metadata.chunk_spec();
+  const Shape per_shard = s.sharding->chunks_per_shard(shard_spec.shape);
+  const std::size_t inner_bytes = s.sharding->inner_spec(shard_spec).bytes();
+  std::optional<Bytes> fill;
+  auto filled = [&]() -> const Bytes& {
+    if (!fill) fill = s.filled(inner_bytes);
+    return *fill;
+  };
+  auto [first_shard, last_shard] = cells_of(start, shape, s.metadata.chunk_shape);
+  for_each_index(first_shard, last_shard, [&](const Shape& shard) {
+    const std::string key = s.key(s.metadata.chunk_key(shard));
+    const std::optional<Bytes> stored = s.store->get(key);
+    Shape inner_lo(shard.size()), inner_hi(shard.size());
+    for (std::size_t axis = 0; axis < shard.size(); ++axis) {
+      inner_lo[axis] = std::max(lo[axis], shard[axis] * per_shard[axis]);
+      inner_hi[axis] = std::min(hi[axis], shard[axis] * per_shard[axis] + per_shard[axis] - 1);
+    }
+    for_each_index(inner_lo, inner_hi, [&](const Shape& index) {
+      if (!stored) return place(filled(), index);
+      std::size_t inner = 0;
+      for (std::size_t axis = 0; axis < index.size(); ++axis) {
+        inner = inner * static_cast<std::size_t>(per_shard[axis]) +
+                static_cast<std::size_t>(index[axis] % per_shard[axis]);
+      }
+      auto decoded = s.sharding->read_inner(*stored, shard_spec, inner, s.store->describe(key));
+      place(decoded ? *decoded : filled(), index);
+    });
+  });
+}
+
+void ZarrArray::write(const std::vector<std::int64_t>& start,
+                      const std::vector<std::int64_t>& shape, std::span<const std::byte> data) {
+  const State& s = *state_;
+  check_box(s, start, shape, data.size(), "writing");
+  if (empty(shape)) return;
+  const std::size_t item = itemsize(s.metadata.dtype);
+  const Shape& unit = s.metadata.chunk_shape;  // a chunk, or a whole shard
+  const std::size_t unit_bytes = product(unit) * item;
+  auto [lo, hi] = cells_of(start, shape, unit);
+  for_each_index(lo, hi, [&](const Shape& index) {
+    Overlap o = overlap(index, unit, s.metadata.shape, start, shape);
+    Bytes cell = s.filled(unit_bytes);
+    if (!o.whole) {  // keep what the box does not cover
+      Shape within = minus(o.origin, o.origin);
+      Shape stored_extent(unit.size());
+      for (std::size_t axis = 0; axis < unit.size(); ++axis) {
+        stored_extent[axis] = std::min(unit[axis], s.metadata.shape[axis] - o.origin[axis]);
+      }
+      Bytes stored = read(o.origin, stored_extent);
+      zarr::copy_box(stored.data(), stored_extent, within, cell.data(), unit, within, stored_extent,
+                     item);
+    }
+    zarr::copy_box(data.data(), shape, minus(o.lo, start), cell.data(), unit, minus(o.lo, o.origin),
+                   o.extent, item);
+    const std::string key = s.key(s.metadata.chunk_key(index));
+    if (!s.sharding) {
+      if (all_fill(cell, s.metadata.fill_value)) return s.store->erase(key);
+      return write_chunk(index, cell);
+    }
+    const Shape& inner = s.read_chunks;
+    const Shape per_shard = s.sharding->chunks_per_shard(unit);
+    std::vector<std::optional<Bytes>> inner_chunks;
+    inner_chunks.reserve(product(per_shard));
+    bool any = false;
+    for_each_index(Shape(unit.size(), 0), minus(per_shard, Shape(unit.size(), 1)),
+                   [&](const Shape& at) {
+                     Shape from(unit.size());
+                     for (std::size_t axis = 0; axis < unit.size(); ++axis)
+                       from[axis] = at[axis] * inner[axis];
+                     Bytes chunk(product(inner) * item);
+                     zarr::copy_box(cell.data(), unit, from, chunk.data(), inner,
+                                    Shape(unit.size(), 0), inner, item);
+                     if (all_fill(chunk, s.metadata.fill_value)) {
+                       inner_chunks.emplace_back();
+                     } else {
+                       inner_chunks.emplace_back(std::move(chunk));
+                       any = true;
+                     }
+                   });
+    if (!any) return s.store->erase(key);
+    write_shard(index, inner_chunks);
+  });
+}
+
+}  // namespace tessera::io
