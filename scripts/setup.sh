@@ -4,6 +4,7 @@
 #   scripts/setup.sh --asan   -> build/asan     (RelWithDebInfo, ASan + UBSan)
 #   scripts/setup.sh --tsan   -> build/tsan     (RelWithDebInfo, ThreadSanitizer)
 #   scripts/setup.sh --cuda   -> build/cuda     (Release, CUDA kernels; the array tests only)
+#   scripts/setup.sh --target NAME   builds only that target (and what it needs)
 # TESSERA_JOBS=N limits the build to N parallel jobs (default: all cores).
 set -euo pipefail
 
@@ -31,17 +32,20 @@ PACKAGES=(
   zlib1g-dev
 )
 
-usage() { echo "usage: $0 [--asan|--tsan|--cuda]" >&2; exit 2; }
+usage() { echo "usage: $0 [--asan|--tsan|--cuda] [--target NAME]" >&2; exit 2; }
 
 preset=release
-for arg in "$@"; do
-  case "$arg" in
+only_target=
+while [[ $# -gt 0 ]]; do
+  case "$1" in
     --asan) preset=asan ;;
     --tsan) preset=tsan ;;
     --cuda) preset=cuda ;;
+    --target) [[ $# -ge 2 ]] || usage; only_target="$2"; shift ;;
     -h|--help) usage ;;
-    *) echo "setup: unknown argument '$arg'" >&2; usage ;;
+    *) echo "setup: unknown argument '$1'" >&2; usage ;;
   esac
+  shift
 done
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -64,6 +68,9 @@ if [[ "$preset" == cuda ]]; then
   if ! command -v nvcc >/dev/null && [[ -x /usr/local/cuda/bin/nvcc ]]; then
     cmake_args+=(-DCMAKE_CUDA_COMPILER=/usr/local/cuda/bin/nvcc)
   fi
+fi
+if [[ -n "$only_target" ]]; then
+  build_targets=(--target "$only_target")
 fi
 if [[ ! -f "$build_dir/CMakeCache.txt" ]] && command -v ninja >/dev/null; then
   cmake_args+=(-G Ninja)  # an existing build directory keeps the generator it was made with

@@ -166,7 +166,11 @@ foreach(source IN LISTS example_sources)
   endif()
   set(run_dir "${WORK_DIR}/run-${name}")
   file(MAKE_DIRECTORY "${run_dir}")
-  step("run ${name}" COMMAND "${program}" WORKING_DIRECTORY "${run_dir}")
+  # An example may name the arguments of its check run in a line "// check with: ARGS".
+  file(STRINGS "${source}" check_line REGEX "^// check with: " LIMIT_COUNT 1)
+  string(REGEX REPLACE "^// check with: " "" check_args "${check_line}")
+  separate_arguments(check_args UNIX_COMMAND "${check_args}")
+  step("run ${name}" COMMAND "${program}" ${check_args} WORKING_DIRECTORY "${run_dir}")
   list(APPEND ran "${name}")
 endforeach()
 
