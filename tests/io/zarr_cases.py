@@ -4,8 +4,8 @@
     python3 zarr_cases.py --venv BUILD/venv write OUT_DIR   # zarr-python writes the cases
     python3 zarr_cases.py --venv BUILD/venv check OUT_DIR   # checks the stores tessera wrote
 
-With --venv, makes the virtual environment (python3 -m venv, then pip install zarr numpy)
-unless it already imports both, and runs again inside it. `write` makes OUT_DIR/python/<case>
+With --venv, makes the virtual environment (python3 -m venv, then pip install zarr numpy
+xarray) unless it already imports them, and runs again inside it. `write` makes OUT_DIR/python/<case>
 (a store whose array "a" holds the values below) and OUT_DIR/python/cases.txt, one case a
 line: <case> <dtype> <shape, comma separated>. `check` opens every store in OUT_DIR/cpp (as
 listed in OUT_DIR/cpp/cases.txt, written by the C++ test) and compares its values.
@@ -25,12 +25,12 @@ import sys
 def ensure_venv(venv):
     python = os.path.join(venv, "bin", "python")
     if os.path.exists(python):
-        if subprocess.run([python, "-c", "import zarr, numpy"], capture_output=True).returncode == 0:
+        if subprocess.run([python, "-c", "import zarr, numpy, xarray"], capture_output=True).returncode == 0:
             return python
     else:
         subprocess.run([sys.executable, "-m", "venv", venv], check=True)
     subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                    "zarr", "numpy"], check=True)
+                    "zarr", "numpy", "xarray"], check=True)
     return python
 
 
