@@ -5,10 +5,11 @@
     python3 zarr_cases.py --venv BUILD/venv check OUT_DIR   # checks the stores tessera wrote
 
 With --venv, makes the virtual environment (python3 -m venv, then pip install zarr numpy
-xarray) unless it already imports them, and runs again inside it. `write` makes OUT_DIR/python/<case>
-(a store whose array "a" holds the values below) and OUT_DIR/python/cases.txt, one case a
-line: <case> <dtype> <shape, comma separated>. `check` opens every store in OUT_DIR/cpp (as
-listed in OUT_DIR/cpp/cases.txt, written by the C++ test) and compares its values.
+xarray) unless it already imports them, and runs again inside it. `write` makes
+OUT_DIR/python/<case> (a store whose array "a" holds the values below) and
+OUT_DIR/python/cases.txt, one case a line: <case> <dtype> <shape, comma separated>. `check`
+opens every store in OUT_DIR/cpp (as listed in OUT_DIR/cpp/cases.txt, written by the C++
+test) and compares its values.
 
 The values of element i (C order) of every array, which the C++ test computes too:
     floats: (i % 1000) * 0.5 - 7;  int32/int64: (i % 1000) * 3 - 50;  uint8: i % 251;
@@ -33,7 +34,9 @@ import warnings
 def ensure_venv(venv):
     python = os.path.join(venv, "bin", "python")
     if os.path.exists(python):
-        if subprocess.run([python, "-c", "import zarr, numpy, xarray"], capture_output=True).returncode == 0:
+        imports = subprocess.run([python, "-c", "import zarr, numpy, xarray"],
+                                 capture_output=True)
+        if imports.returncode == 0:
             return python
     else:
         subprocess.run([sys.executable, "-m", "venv", venv], check=True)
