@@ -7,8 +7,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <tessera/io/zarr.hpp>
+#include <tessera/io/zarr_group.hpp>
 
 #include "zarr/region.hpp"
 
@@ -17,6 +19,9 @@ using tessera::io::Bytes;
 using tessera::io::LocalStore;
 using tessera::io::ZarrArray;
 using tessera::io::ZarrArrayOptions;
+using tessera::io::ZarrGroup;
+using tessera::io::ZarrMember;
+using tessera::io::ZarrNodeKind;
 
 namespace {
 
@@ -216,4 +221,119 @@ TEST_CASE("stores written by zarr-python read in tessera with equal values", "[.
   write_case(out, "v3_sharded_index_start", sharded);
   std::ofstream(out + "/cases.txt") << "v2_blosc_lz4 <f4 10,7\nv3_zstd <f8 10,7\n"
                                        "v3_sharded <f8 10,7\nv3_sharded_index_start <f4 10,7\n";
+}
+
+namespace {
+
+// Writes the whole of an unsharded float array, element i (C order) being value(i).
+void write_values(ZarrArray& array, const std::function<double(std::int64_t)>& value) {
+  const auto& shape = array.shape();
+  const auto& chunks = array.chunks();
+  std::size_t itemsize = tessera::itemsize(array.dtype());
+  auto grid = array.chunk_grid();
+  std::vector<std::int64_t> index(grid.size(), 0);
+  while (true) {
+    std::size_t count = 1;
+    for (auto extent : chunks) count *= static_cast<std::size_t>(extent);
+    Bytes chunk(count * itemsize);
+    for (std::size_t k = 0; k < count; ++k) {
+      std::int64_t rest = static_cast<std::int64_t>(k), linear = 0;
+      bool inside = true;
+      std::vector<std::int64_t> position(chunks.size());
+      for (std::size_t axis = chunks.size(); axis-- > 0;) {
+        position[axis] = index[axis] * chunks[axis] + rest % chunks[axis];
+        rest /= chunks[axis];
+      }
+      for (std::size_t axis = 0; axis < chunks.size(); ++axis) {
+        inside = inside && position[axis] < shape[axis];
+        linear = linear * shape[axis] + position[axis];
+      }
+      double v = inside ? value(linear) : 0;
+      if (array.dtype() == DType::float32) {
+        float f = static_cast<float>(v);
+        std::memcpy(chunk.data() + k * 4, &f, 4);
+      } else {
+        std::memcpy(chunk.data() + k * 8, &v, 8);
+      }
+    }
+    array.write_chunk(index, chunk);
+    std::size_t axis = grid.size();
+    while (axis-- > 0) {
+      if (++index[axis] < grid[axis]) break;
+      index[axis] = 0;
+    }
+    if (axis == static_cast<std::size_t>(-1)) return;
+  }
+}
+
+}  // namespace
+
+TEST_CASE("group hierarchies of zarr-python read in tessera; tessera's written for it and xarray",
+          "[.][zarr-python]") {
+  std::string dir = cases_directory();
+  REQUIRE_FALSE(dir.empty());
+  const auto array = ZarrNodeKind::array;
+  const auto group = ZarrNodeKind::group;
+  for (int format : {2, 3}) {
+    INFO("zarr_format " << format);
+    auto store = std::make_shared<LocalStore>(dir + "/python_groups/v" + std::to_string(format));
+    auto root = ZarrGroup::open(store, "");
+    CHECK(root.zarr_format() == format);
+    CHECK(root.consolidated());
+    CHECK(root.attributes_json() == R"({"title":"zarr-python"})");
+    CHECK(root.members() == std::vector<ZarrMember>{{"surface", group}, {"temperature", array}});
+    auto surface = root.open_group("surface");
+    CHECK(surface.attributes_json() == R"({"level":0})");
+    CHECK(surface.members() == std::vector<ZarrMember>{{"deep", group}, {"t2m", array}});
+    // Without its consolidated metadata the hierarchy lists the same by listing the store.
+    store->erase(format == 2 ? ".zmetadata" : "zarr.json");
+    if (format == 3) ZarrGroup::create(store, "", 3, R"({"title": "zarr-python"})");
+    CHECK(ZarrGroup::open(store, "").members() == root.members());
+    CHECK(ZarrGroup::open(store, "surface").members() == surface.members());
+    for (const char* name : {"temperature", "surface/t2m"}) {
+      INFO(name);
+      auto values = root.open_array(name);
+      Bytes all = read_all(values);
+      std::size_t mismatches = 0;
+      for (std::int64_t i = 0; i < 70; ++i) {
+        double got = element(all, values.dtype(), static_cast<std::size_t>(i));
+        mismatches += got == expected(values.dtype(), i) ? 0 : 1;
+      }
+      CHECK(mismatches == 0);
+    }
+  }
+
+  // The hierarchies zarr-python and xarray are to read (zarr_cases.py check_groups).
+  for (int format : {2, 3}) {
+    std::string out = dir + "/cpp_groups/v" + std::to_string(format);
+    std::filesystem::remove_all(out);
+    auto store = std::make_shared<LocalStore>(out);
+    auto root = ZarrGroup::create(store, "", format, R"({"written_by": "tessera"})");
+    auto climate = root.create_group("climate", R"({"title": "tessera climate"})");
+    root.create_group("empty");
+    climate.create_group("extra");
+    ZarrArrayOptions options;
+    options.zarr_format = format;
+    options.dtype = DType::float64;
+    options.fill_value = NAN;
+    options.compressor = "zstd";
+    options.shape = options.chunks = {4};
+    options.dimension_names = {"lat"};
+    auto lat = climate.create_array("lat", options);
+    write_values(lat, [](std::int64_t i) { return 10.0 * static_cast<double>(i + 1); });
+    options.shape = options.chunks = {5};
+    options.dimension_names = {"lon"};
+    auto lon = climate.create_array("lon", options);
+    write_values(lon, [](std::int64_t i) { return 100.0 + static_cast<double>(i); });
+    options.dtype = DType::float32;
+    options.shape = {4, 5};
+    options.chunks = {2, 3};
+    options.dimension_names = {"lat", "lon"};
+    options.attributes_json = R"({"units": "K"})";
+    auto t2m = climate.create_array("t2m", options);
+    write_values(t2m, [](std::int64_t i) { return expected(DType::float32, i); });
+    // xarray opens "climate" with its own consolidated metadata; zarr-python the root's.
+    tessera::io::consolidate_metadata(store, "climate");
+    CHECK(tessera::io::consolidate_metadata(store).members().size() == 2);
+  }
 }

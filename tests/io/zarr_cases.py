@@ -4,33 +4,44 @@
     python3 zarr_cases.py --venv BUILD/venv write OUT_DIR   # zarr-python writes the cases
     python3 zarr_cases.py --venv BUILD/venv check OUT_DIR   # checks the stores tessera wrote
 
-With --venv, makes the virtual environment (python3 -m venv, then pip install zarr numpy)
-unless it already imports both, and runs again inside it. `write` makes OUT_DIR/python/<case>
-(a store whose array "a" holds the values below) and OUT_DIR/python/cases.txt, one case a
-line: <case> <dtype> <shape, comma separated>. `check` opens every store in OUT_DIR/cpp (as
-listed in OUT_DIR/cpp/cases.txt, written by the C++ test) and compares its values.
+With --venv, makes the virtual environment (python3 -m venv, then pip install zarr numpy
+xarray) unless it already imports them, and runs again inside it. `write` makes
+OUT_DIR/python/<case> (a store whose array "a" holds the values below) and
+OUT_DIR/python/cases.txt, one case a line: <case> <dtype> <shape, comma separated>. `check`
+opens every store in OUT_DIR/cpp (as listed in OUT_DIR/cpp/cases.txt, written by the C++
+test) and compares its values.
 
 The values of element i (C order) of every array, which the C++ test computes too:
     floats: (i % 1000) * 0.5 - 7;  int32/int64: (i % 1000) * 3 - 50;  uint8: i % 251;
     bool: i % 3 == 0.
 A case named *_missing writes only the first row of chunks: the rest reads as the fill value.
+
+Groups: `write` also makes OUT_DIR/python_groups/v2 and v3, hierarchies with consolidated
+metadata (root attributes {"title": "zarr-python"}; the array "temperature", float32 10x7; the
+group "surface" with attributes {"level": 0} holding the array "t2m", float64 10x7, and the empty
+group "deep"). `check` opens OUT_DIR/cpp_groups/v2 and v3 (written by the C++ test): their
+consolidated metadata lists the members below, and xarray opens the group "climate" as a
+dataset with dimensions lat and lon.
 """
 
 import os
 import shutil
 import subprocess
 import sys
+import warnings
 
 
 def ensure_venv(venv):
     python = os.path.join(venv, "bin", "python")
     if os.path.exists(python):
-        if subprocess.run([python, "-c", "import zarr, numpy"], capture_output=True).returncode == 0:
+        imports = subprocess.run([python, "-c", "import zarr, numpy, xarray"],
+                                 capture_output=True)
+        if imports.returncode == 0:
             return python
     else:
         subprocess.run([sys.executable, "-m", "venv", venv], check=True)
     subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                    "zarr", "numpy"], check=True)
+                    "zarr", "numpy", "xarray"], check=True)
     return python
 
 
@@ -45,6 +56,7 @@ import zarr  # noqa: E402
 from zarr.codecs import (BloscCodec, BytesCodec, Crc32cCodec, GzipCodec,  # noqa: E402
                          ShardingCodec, TransposeCodec, ZstdCodec)
 import numcodecs  # noqa: E402
+import xarray  # noqa: E402
 
 
 def values(dtype, shape):
@@ -140,6 +152,62 @@ def write(out):
     with open(os.path.join(root, "cases.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print(f"zarr_cases.py: {len(lines)} stores in {root} (zarr {zarr.__version__})")
+    write_groups(out)
+
+
+def write_groups(out):
+    for fmt in (2, 3):
+        path = os.path.join(out, "python_groups", f"v{fmt}")
+        shutil.rmtree(path, ignore_errors=True)
+        root = zarr.open_group(path, mode="w", zarr_format=fmt,
+                               attributes={"title": "zarr-python"})
+        root.create_array("temperature", shape=SHAPE, chunks=CHUNKS, dtype="float32")[...] = \
+            values("float32", SHAPE)
+        surface = root.create_group("surface", attributes={"level": 0})
+        surface.create_array("t2m", shape=SHAPE, chunks=CHUNKS, dtype="float64")[...] = \
+            values("float64", SHAPE)
+        surface.create_group("deep")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # v3: "not part of the specification"
+            zarr.consolidate_metadata(path)
+    print(f"zarr_cases.py: group hierarchies v2 and v3 in {os.path.join(out, 'python_groups')}")
+
+
+# The hierarchy the C++ test writes: the members of each group, and its xarray dataset.
+TESSERA_MEMBERS = {"": [("climate", "group"), ("empty", "group")],
+                   "climate": [("extra", "group"), ("lat", "array"), ("lon", "array"),
+                               ("t2m", "array")]}
+
+
+def check_groups(out):
+    failures = 0
+    for fmt in (2, 3):
+        path = os.path.join(out, "cpp_groups", f"v{fmt}")
+        for group_path, expected in TESSERA_MEMBERS.items():
+            group = zarr.open_group(path, path=group_path, mode="r", use_consolidated=True)
+            got = sorted((name, "group" if isinstance(node, zarr.Group) else "array")
+                         for name, node in group.members())
+            if group.metadata.consolidated_metadata is None or got != expected:
+                print(f"zarr_cases.py: v{fmt} group '{group_path}': members {got}, "
+                      f"expected {expected} from consolidated metadata")
+                failures += 1
+            else:
+                print(f"zarr_cases.py: v{fmt} group '{group_path}': zarr-python lists the "
+                      "members from tessera's consolidated metadata")
+        ds = xarray.open_zarr(path, group="climate", consolidated=True)
+        lat = np.array([10.0, 20.0, 30.0, 40.0])
+        lon = np.array([100.0, 101.0, 102.0, 103.0, 104.0])
+        ok = (ds["t2m"].dims == ("lat", "lon") and "lat" in ds.coords and "lon" in ds.coords
+              and np.array_equal(ds["lat"].values, lat) and np.array_equal(ds["lon"].values, lon)
+              and np.array_equal(ds["t2m"].values, values("float32", (4, 5)))
+              and ds["t2m"].attrs.get("units") == "K"
+              and ds.attrs.get("title") == "tessera climate")
+        if not ok:
+            print(f"zarr_cases.py: v{fmt}: xarray reads a different dataset:\n{ds}")
+            failures += 1
+        else:
+            print(f"zarr_cases.py: v{fmt}: xarray opens tessera's group with dims lat, lon")
+    return failures
 
 
 def check(out):
@@ -165,6 +233,7 @@ def check(out):
     if not cases:
         print("zarr_cases.py: no stores to check")
         failures += 1
+    failures += check_groups(out)
     sys.exit(1 if failures else 0)
 
 

@@ -77,6 +77,10 @@ ZarrArray ZarrArray::create(std::shared_ptr<Store> store, std::string path,
   } else {
     fill = static_cast<std::int64_t>(options.fill_value);
   }
+  if (!options.dimension_names.empty() && options.dimension_names.size() != options.shape.size()) {
+    throw IoError(where + std::to_string(options.dimension_names.size()) + " dimension_names for " +
+                  std::to_string(options.shape.size()) + " axes");
+  }
   std::string shuffle = options.blosc_shuffle;
   std::map<std::string, nlohmann::json> documents;
   std::string file;
@@ -108,6 +112,9 @@ ZarrArray ZarrArray::create(std::shared_ptr<Store> store, std::string path,
         {"dimension_separator",
          options.dimension_separator.empty() ? "." : options.dimension_separator}};
     documents[".zattrs"] = zarr::parse_json(options.attributes_json, "attributes");
+    if (!options.dimension_names.empty() && documents[".zattrs"].is_object()) {
+      documents[".zattrs"]["_ARRAY_DIMENSIONS"] = options.dimension_names;
+    }
   } else {
     nlohmann::json bytes_to_bytes = nlohmann::json::array();
     if (options.compressor == "blosc") {
@@ -150,6 +157,9 @@ ZarrArray ZarrArray::create(std::shared_ptr<Store> store, std::string path,
         {"fill_value", fill},
         {"codecs", codecs},
         {"attributes", zarr::parse_json(options.attributes_json, "attributes")}};
+    if (!options.dimension_names.empty()) {
+      documents["zarr.json"]["dimension_names"] = options.dimension_names;
+    }
   }
   // The documents are checked as a reader would check them before anything is written.
   ArrayMetadata metadata =
@@ -171,6 +181,19 @@ DType ZarrArray::dtype() const { return state_->metadata.dtype; }
 const std::vector<std::int64_t>& ZarrArray::shape() const { return state_->metadata.shape; }
 const std::vector<std::int64_t>& ZarrArray::chunks() const { return state_->read_chunks; }
 std::string ZarrArray::attributes_json() const { return state_->metadata.attributes.dump(); }
+
+std::vector<std::string> ZarrArray::dimension_names() const {
+  const auto& metadata = state_->metadata;
+  if (metadata.dimension_names) return *metadata.dimension_names;
+  std::vector<std::string> names;
+  auto it = metadata.attributes.find("_ARRAY_DIMENSIONS");
+  if (metadata.zarr_format != 2 || it == metadata.attributes.end() || !it->is_array() ||
+      it->size() != metadata.shape.size()) {
+    return names;
+  }
+  for (const auto& name : *it) names.push_back(name.is_string() ? name.get<std::string>() : "");
+  return names;
+}
 
 std::vector<std::int64_t> ZarrArray::chunk_grid() const {
   Shape grid(state_->metadata.shape.size());

@@ -53,6 +53,9 @@ struct ZarrArrayOptions {
   std::string dimension_separator;
   /// The array's attributes as a JSON object.
   std::string attributes_json = "{}";
+  /// The name of each axis (empty for none), as xarray reads them: v3 "dimension_names", v2
+  /// the attribute "_ARRAY_DIMENSIONS".
+  std::vector<std::string> dimension_names;
 };
 
 /// One Zarr array of a store.
@@ -79,6 +82,9 @@ class ZarrArray {
   std::optional<std::vector<std::int64_t>> shards() const;
   /// The attributes, as a JSON object.
   std::string attributes_json() const;
+  /// The name of each axis (v3 "dimension_names", v2 the attribute "_ARRAY_DIMENSIONS"; ""
+  /// for an unnamed one); empty when the array names none.
+  std::vector<std::string> dimension_names() const;
 
   /// The chunk at `index` (an entry per axis, over chunk_grid()); the fill value where the
   /// store has none. A corrupt chunk is an IoError naming its key and the codec.
