@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -65,7 +66,39 @@ void check_round_trip(const std::string& scheduler) {
   }
 }
 
+// Blocks of ones, except that the block at (2, 1) fails.
+std::vector<float> ones_but_one_fails(const tessera::BlockInfo& info) {
+  if (info.index == Shape{2, 1}) throw std::runtime_error("block (2, 1) failed on purpose");
+  return std::vector<float>(static_cast<std::size_t>(info.shape[0] * info.shape[1]), 1.0f);
+}
+
 }  // namespace
+
+TEST_CASE("a write that fails half way leaves a readable store of whole chunks", "[io][zarr]") {
+  tessera::Client client(tessera::ClientOptions{"threads", 2});
+  ScratchDirectory dir;
+  const auto x = tessera::from_function<float>(ones_but_one_fails, {40, 30}, {10, 10});
+  for (const auto& options : {layout(2, {10, 10}), layout(3, {20, 10}, {5, 5})}) {
+    INFO("zarr_format " << options.layout.zarr_format);
+    auto write = options;
+    write.overwrite = true;
+    CHECK_THROWS_WITH(tessera::io::to_zarr(x, dir.file("half.zarr"), "", write),
+                      Catch::Contains("failed on purpose"));
+    // Every chunk is whole: ones where its block was written, the fill value (0) elsewhere;
+    // the failed block's elements are all the fill value.
+    const auto back = tessera::io::from_zarr<float>(dir.file("half.zarr")).compute();
+    std::size_t torn = 0;
+    for (std::int64_t i = 0; i < 40; i += 10) {
+      for (std::int64_t j = 0; j < 30; j += 10) {
+        const float first = back(i, j);
+        for (std::int64_t a = 0; a < 10; ++a)
+          for (std::int64_t b = 0; b < 10; ++b) torn += back(i + a, j + b) != first;
+      }
+    }
+    CHECK(torn == 0);
+    CHECK(back(20, 10) == 0.0f);
+  }
+}
 
 TEST_CASE("arrays of every element type round-trip through Zarr v2 and v3, sharded or not",
           "[io][zarr]") {
