@@ -9,6 +9,7 @@
 #include <fstream>
 #include <functional>
 #include <sstream>
+#include <tessera/array.hpp>
 #include <tessera/io/zarr.hpp>
 #include <tessera/io/zarr_group.hpp>
 
@@ -219,8 +220,32 @@ TEST_CASE("stores written by zarr-python read in tessera with equal values", "[.
   sharded.index_location = "start";
   sharded.dtype = DType::float32;
   write_case(out, "v3_sharded_index_start", sharded);
+
+  // The same through to_zarr, from blocks that straddle the chunks (so rechunked), and a
+  // region written again over a sharded array (its shards read, updated and written back).
+  tessera::Client client(tessera::ClientOptions{"threads", 2});
+  std::vector<double> values(70);
+  for (std::int64_t i = 0; i < 70; ++i)
+    values[static_cast<std::size_t>(i)] = expected(DType::float64, i);
+  const auto x = tessera::from_vector(values, {10, 7}, {3, 3});
+  tessera::io::ZarrWriteOptions to_v2;
+  to_v2.layout = v2;
+  to_v2.layout.shape = {};
+  to_v2.layout.attributes_json = R"({"written_by": "tessera"})";
+  tessera::io::to_zarr(x.astype<float>(), out + "/v2_to_zarr", "a", to_v2);
+  tessera::io::ZarrWriteOptions to_sharded;
+  to_sharded.layout = sharded;
+  to_sharded.layout.shape = {};
+  to_sharded.layout.index_location = "end";
+  to_sharded.layout.attributes_json = R"({"written_by": "tessera"})";
+  tessera::io::to_zarr(x, out + "/v3_sharded_to_zarr_region", "a", to_sharded);
+  tessera::io::ZarrWriteOptions region;
+  region.region = tessera::Shape{2, 1};
+  tessera::io::to_zarr(x(tessera::slice(2, 7), tessera::slice(1, 5)),
+                       out + "/v3_sharded_to_zarr_region", "a", region);
   std::ofstream(out + "/cases.txt") << "v2_blosc_lz4 <f4 10,7\nv3_zstd <f8 10,7\n"
-                                       "v3_sharded <f8 10,7\nv3_sharded_index_start <f4 10,7\n";
+                                       "v3_sharded <f8 10,7\nv3_sharded_index_start <f4 10,7\n"
+                                       "v2_to_zarr <f4 10,7\nv3_sharded_to_zarr_region <f8 10,7\n";
 }
 
 namespace {
