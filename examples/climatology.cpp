@@ -119,17 +119,12 @@ int main(int argc, char** argv) {
   // 2. Read lazily; the daily climatology and the anomalies, as NumPy would write them.
   start = std::chrono::steady_clock::now();
   auto t = tessera::io::from_zarr<float>(store, "t2m", blocks);
-  std::vector<tessera::Array<float>> years;  // t[365 y : 365 (y + 1)], views of t
-  for (std::int64_t y = 0; y < size.years; ++y) {
-    years.push_back(t(tessera::slice(y * days, (y + 1) * days), tessera::all, tessera::all));
-  }
-  auto climatology = tessera::stack(years, 0).mean(0).persist();  // (365, lat, lon), kept
+  auto by_year = t.reshape({size.years, days, size.lat, size.lon});  // blocks kept: 73 days
+  auto climatology = by_year.mean(0).persist();  // (365, lat, lon), kept on the workers
   tessera::wait(climatology);
   std::printf("  [2/4] daily climatology: %s (%.1f s)\n", climatology.summary().c_str(),
               seconds_since(start));
-  std::vector<tessera::Array<float>> parts;
-  for (const auto& year : years) parts.push_back(year - climatology);
-  auto anomalies = tessera::concatenate(parts, 0);  // (time, lat, lon), still lazy
+  auto anomalies = (by_year - climatology).reshape({time, size.lat, size.lon});  // lazy
 
   // 3. The anomalies into one HDF5 file, every worker writing the blocks it computes.
   start = std::chrono::steady_clock::now();

@@ -71,6 +71,19 @@ TEST_CASE("reshape keeps C order, reuses blocks where chunks allow and rechunks 
     const auto b = a.reshape({4, 6});
     CHECK(b.chunks() == Chunks{{1, 1, 1, 1}, {6}});
     CHECK(graph_stats(b).tasks.count("tessera.array.assemble") == 0);
+    // Split with blocks inside rows: kept, as Dask keeps them (a year of days in fifths).
+    const auto days = iota({730}, {std::vector<std::int64_t>(10, 73)});
+    const auto years = days.reshape({2, 365});
+    CHECK(years.chunks() == Chunks{{1, 1}, {73, 73, 73, 73, 73}});
+    CHECK(graph_stats(years).tasks.count("tessera.array.assemble") == 0);
+    CHECK(years.compute().to_vector() == days.compute().to_vector());
+    const auto back = (years + 1).reshape({730});  // and merged back the same way
+    CHECK(back.chunks() == days.chunks());
+    CHECK(graph_stats(back).tasks.count("tessera.array.assemble") == 0);
+    CHECK((back - days).min().compute().item() == 1);
+    CHECK(iota({24}, {{4, 4, 4, 4, 4, 4}}).reshape({2, 3, 4}).chunks() ==
+          Chunks{{1, 1}, {1, 1, 1}, {4}});
+    CHECK(iota({24}, {{2, 4, 6, 2, 4, 6}}).reshape({2, 12}).chunks() == Chunks{{1, 1}, {2, 4, 6}});
     // Merge: the trailing axis whole.
     const auto c = iota({4, 6}, {{2, 2}, {6}}).reshape({24});
     CHECK(c.chunks() == Chunks{{12, 12}});
