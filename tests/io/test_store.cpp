@@ -1,8 +1,11 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <span>
+#include <string>
 #include <tessera/errors.hpp>
 #include <tessera/io/store.hpp>
+#include <vector>
 
 #include "io_support.hpp"
 
@@ -40,6 +43,43 @@ TEST_CASE("a local store lists the keys under a prefix, sorted, and erases them"
   store.erase("a/0.0");
   store.erase("a/0.0");  // erasing twice is not an error
   CHECK(store.list("a/") == std::vector<std::string>{"a/.zarray", "a/0.1"});
+}
+
+namespace {
+// A store that lists through LocalStore but keeps Store's own list_dir.
+class ListingOnly final : public tessera::io::Store {
+ public:
+  explicit ListingOnly(const LocalStore& local) : local_(local) {}
+  std::optional<tessera::io::Bytes> get(std::string_view key) const override {
+    return local_.get(key);
+  }
+  void set(std::string_view, std::span<const std::byte>) override {}
+  void erase(std::string_view) override {}
+  std::vector<std::string> list(std::string_view prefix) const override {
+    return local_.list(prefix);
+  }
+  std::string describe(std::string_view key) const override { return local_.describe(key); }
+
+ private:
+  const LocalStore& local_;
+};
+}  // namespace
+
+TEST_CASE("list_dir gives the names one level down, sorted, in any store", "[io][store]") {
+  TemporaryDirectory dir;
+  LocalStore store(dir.path());
+  for (const char* key : {"a/x", "a/y/z", "a/y/w", "a.b/c", "top", "a/c/0/0"}) {
+    store.set(key, bytes_of(key));
+  }
+  std::ofstream(dir.path() / "a" / "x.tessera-tmp.12.0") << "a write in progress";
+  ListingOnly listing(store);
+  for (const tessera::io::Store* s : {static_cast<const tessera::io::Store*>(&store),
+                                      static_cast<const tessera::io::Store*>(&listing)}) {
+    CHECK(s->list_dir("") == std::vector<std::string>{"a", "a.b", "top"});
+    CHECK(s->list_dir("a/") == std::vector<std::string>{"c", "x", "y"});
+    CHECK(s->list_dir("a/y/") == std::vector<std::string>{"w", "z"});
+    CHECK(s->list_dir("missing/").empty());
+  }
 }
 
 TEST_CASE("a failed write leaves no temporary file and the previous value", "[io][store]") {

@@ -175,3 +175,28 @@ std::vector<std::string> LocalStore::list(std::string_view prefix) const {
 }
 
 }  // namespace tessera::io
+
+namespace tessera::io {
+
+std::vector<std::string> LocalStore::list_dir(std::string_view prefix) const {
+  std::string directory(prefix.substr(0, prefix.empty() ? 0 : prefix.size() - 1));
+  const auto start = directory.empty() ? root_ : root_ / directory;
+  std::vector<std::string> names;
+  std::error_code error;
+  std::filesystem::directory_iterator it(start, error), end;
+  if (error) {
+    if (error == std::errc::no_such_file_or_directory || error == std::errc::not_a_directory)
+      return names;
+    throw IoError("io: cannot list '" + start.string() + "': " + error.message());
+  }
+  for (; it != end; it.increment(error)) {
+    if (error) throw IoError("io: cannot list '" + start.string() + "': " + error.message());
+    auto name = it->path().filename().string();
+    if (name.find(temporary_marker) == std::string::npos) names.push_back(std::move(name));
+  }
+  if (error) throw IoError("io: cannot list '" + start.string() + "': " + error.message());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace tessera::io

@@ -124,6 +124,28 @@ std::optional<Node> node_at(const Store& store, const std::string& path) {
   return std::nullopt;
 }
 
+// Every metadata document below the group at `path`, by its key relative to `relative` (the
+// group being consolidated): one directory listing per group, none inside arrays.
+void collect_documents(const Store& store, const std::string& path, const std::string& relative,
+                       int zarr_format, std::map<std::string, nlohmann::json>& documents) {
+  static const std::vector<std::string> v3_files{"zarr.json"};
+  static const std::vector<std::string> v2_files{".zarray", ".zgroup", ".zattrs"};
+  for (const auto& name : store.list_dir(path.empty() ? "" : path + "/")) {
+    const std::string child = join(path, name);
+    const std::string child_relative = relative.empty() ? name : relative + "/" + name;
+    auto node = node_at(store, child);
+    if (!node || node->zarr_format != zarr_format) continue;
+    for (const auto& file : zarr_format == 3 ? v3_files : v2_files) {
+      if (auto json = read_object(store, join(child, file))) {
+        documents[child_relative + "/" + file] = std::move(*json);
+      }
+    }
+    if (node->kind == ZarrNodeKind::group) {
+      collect_documents(store, child, child_relative, zarr_format, documents);
+    }
+  }
+}
+
 nlohmann::json group_document(int zarr_format, const nlohmann::json& attributes) {
   if (zarr_format == 2) return {{"zarr_format", 2}};
   return {{"zarr_format", 3}, {"node_type", "group"}, {"attributes", attributes}};
@@ -269,18 +291,9 @@ std::vector<ZarrMember> ZarrGroup::members() const {
     }
   } else {
     std::string prefix = s.path.empty() ? "" : s.path + "/";
-    for (const auto& key : s.store->list(prefix)) {
-      std::string relative = key.substr(prefix.size());
-      auto slash = relative.find('/');
-      if (slash == std::string::npos || relative.find('/', slash + 1) != std::string::npos)
-        continue;
-      std::string name = relative.substr(0, slash), file = relative.substr(slash + 1);
-      if (s.zarr_format == 3 && file == "zarr.json") {
-        auto json = read_object(*s.store, key);
-        if (json) direct[name] = v3_node_kind(*json, s.store->describe(key));
-      } else if (s.zarr_format == 2 && (file == ".zarray" || file == ".zgroup")) {
-        direct[name] = file == ".zarray" ? ZarrNodeKind::array : ZarrNodeKind::group;
-      }
+    for (const auto& name : s.store->list_dir(prefix)) {
+      auto node = node_at(*s.store, join(s.path, name));
+      if (node && node->zarr_format == s.zarr_format) direct[name] = node->kind;
     }
   }
   std::vector<ZarrMember> members;
@@ -351,16 +364,7 @@ ZarrGroup consolidate_metadata(std::shared_ptr<Store> store, const std::string& 
   std::string prefix = path.empty() ? "" : path + "/";
   // Every metadata document below the group, by its key relative to the group.
   std::map<std::string, nlohmann::json> documents;
-  for (const auto& key : store->list(prefix)) {
-    std::string relative = key.substr(prefix.size());
-    auto slash = relative.rfind('/');
-    if (slash == std::string::npos) continue;
-    auto file = relative.substr(slash + 1);
-    bool metadata = format == 3 ? file == "zarr.json"
-                                : file == ".zarray" || file == ".zgroup" || file == ".zattrs";
-    if (!metadata) continue;
-    if (auto json = read_object(*store, key)) documents[relative] = std::move(*json);
-  }
+  collect_documents(*store, path, "", format, documents);
   NodeMap found;
   for (const auto& [relative, json] : documents) {
     auto slash = relative.rfind('/');

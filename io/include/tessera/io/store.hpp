@@ -16,7 +16,8 @@ namespace tessera::io {
 /// The bytes of one value (a chunk, a shard, a metadata document).
 using Bytes = std::vector<std::byte>;
 
-/// A key-value store. Every failure is a tessera::IoError naming the key (or its path) and the
+/// A key-value store (five functions to implement, and list_dir to make listing faster).
+/// Every failure is a tessera::IoError naming the key (or its path) and the
 /// reason. Implementations are safe to use from several threads at once.
 class Store {
  public:
@@ -31,6 +32,9 @@ class Store {
   virtual void erase(std::string_view key) = 0;
   /// Every key that starts with prefix, sorted.
   virtual std::vector<std::string> list(std::string_view prefix) const = 0;
+  /// The names one level below `prefix` ("" for the root, else ending in '/'): the next path
+  /// component of the keys under it, sorted and distinct. By default from list().
+  virtual std::vector<std::string> list_dir(std::string_view prefix) const;
   /// Where key lives, for messages: a file path, a URL.
   virtual std::string describe(std::string_view key) const = 0;
 };
@@ -46,6 +50,8 @@ class LocalStore final : public Store {
   void set(std::string_view key, std::span<const std::byte> value) override;
   void erase(std::string_view key) override;
   std::vector<std::string> list(std::string_view prefix) const override;
+  /// One directory read, however many keys lie deeper.
+  std::vector<std::string> list_dir(std::string_view prefix) const override;
   std::string describe(std::string_view key) const override;
 
   /// The directory of the store.
