@@ -2,7 +2,8 @@
 # unless given) for SECONDS seconds on a copy of its seed corpus, corpus/CORPUS (deserialize
 # unless given; the repository's corpus is not changed). An allocation above
 # MALLOC_LIMIT_MB or a process above 512 MiB counts as a failure, like a crash or a sanitizer
-# report. Prints "skipped: ..." when no clang with libFuzzer is installed.
+# report. DICT (optional) names a libFuzzer dictionary in SOURCE_DIR. Prints "skipped: ..." when
+# no clang with libFuzzer is installed.
 #   cmake -DSOURCE_DIR=tests/fuzz -DWORK_DIR=... -DSECONDS=20 -DMALLOC_LIMIT_MB=64 -P run_fuzz.cmake
 #   cmake ... -DTARGET=fuzz_array_specs -DCORPUS=array_specs -P run_fuzz.cmake
 foreach(variable SOURCE_DIR WORK_DIR SECONDS MALLOC_LIMIT_MB)
@@ -43,11 +44,15 @@ endif()
 set(corpus "${WORK_DIR}/corpus/${CORPUS}")
 file(REMOVE_RECURSE "${corpus}")
 file(COPY "${SOURCE_DIR}/corpus/${CORPUS}/" DESTINATION "${corpus}")
+set(dictionary)
+if(DEFINED DICT)
+  set(dictionary "-dict=${SOURCE_DIR}/${DICT}")
+endif()
 set(artifacts "${WORK_DIR}/artifacts/${TARGET}/")
 file(MAKE_DIRECTORY "${artifacts}")
 execute_process(
   COMMAND "${build_dir}/${TARGET}" -max_total_time=${SECONDS} -rss_limit_mb=512
-          -malloc_limit_mb=${MALLOC_LIMIT_MB} -print_final_stats=1
+          -malloc_limit_mb=${MALLOC_LIMIT_MB} -print_final_stats=1 ${dictionary}
           -artifact_prefix=${artifacts} "${corpus}"
   RESULT_VARIABLE result)
 if(result)

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <set>
 #include <tessera/errors.hpp>
 
 #include "zarr/json_fields.hpp"
@@ -58,6 +59,19 @@ void check_grid(const Shape& shape, const Shape& chunks, std::string_view file,
   }
 }
 
+// A chunk's size in bytes must be a number: ChunkSpec::bytes() would wrap around otherwise.
+void check_chunk_size(const Shape& chunks, DType dtype, std::string_view file,
+                      std::string_view key) {
+  std::int64_t size = static_cast<std::int64_t>(itemsize(dtype));
+  for (std::int64_t extent : chunks) {
+    if (__builtin_mul_overflow(size, extent, &size)) {
+      throw IoError("zarr: " + std::string(file) + ": \"" + std::string(key) + "\" is " +
+                    nlohmann::json(chunks).dump() + ": a chunk of " + dtype_name(dtype) +
+                    " elements would hold more than 2^63 bytes");
+    }
+  }
+}
+
 CodecPtr v2_compressor(const nlohmann::json& json, std::size_t itemsize, std::string_view file) {
   std::string where = std::string(file) + ": compressor";
   if (!json.is_object()) bad_field(file, "compressor", &json, "null or an object with \"id\"");
@@ -102,7 +116,7 @@ CodecPtr v2_compressor(const nlohmann::json& json, std::size_t itemsize, std::st
 nlohmann::json parse_json(std::string_view text, std::string_view file) {
   try {
     return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& error) {
+  } catch (const nlohmann::json::exception& error) {  // parse_error, or out_of_range (1e999)
     throw IoError("zarr: " + std::string(file) + ": not valid JSON: " + error.what());
   }
 }
@@ -232,7 +246,8 @@ ChunkSpec ArrayMetadata::chunk_spec() const { return {chunk_shape, itemsize(dtyp
 Shape ArrayMetadata::grid() const {
   Shape counts(shape.size());
   for (std::size_t axis = 0; axis < shape.size(); ++axis) {
-    counts[axis] = (shape[axis] + chunk_shape[axis] - 1) / chunk_shape[axis];
+    // Not (shape + chunk - 1) / chunk: that overflows for extents near 2^63.
+    counts[axis] = shape[axis] / chunk_shape[axis] + (shape[axis] % chunk_shape[axis] != 0);
   }
   return counts;
 }
@@ -260,6 +275,7 @@ ArrayMetadata parse_v2_array(std::string_view zarray, std::string_view file,
   check_grid(metadata.shape, metadata.chunk_shape, file, "chunks");
   metadata.dtype =
       parse_v2_dtype(required_field(json, file, "dtype", v2_dtypes), file, metadata.big_endian);
+  check_chunk_size(metadata.chunk_shape, metadata.dtype, file, "chunks");
   metadata.fill_value = parse_fill_value(
       json.contains("fill_value") ? json["fill_value"] : nlohmann::json(), metadata.dtype, file);
   auto order = string_field(json, file, "order", "\"C\" or \"F\"", "C");
@@ -270,7 +286,10 @@ ArrayMetadata parse_v2_array(std::string_view zarray, std::string_view file,
     std::string names;
     if (filters->is_array()) {
       for (const auto& filter : *filters) {
-        names += (names.empty() ? "" : ", ") + filter.value("id", std::string("?"));
+        // json::value() throws its own exception for a filter that is not an object of strings.
+        const auto* id = filter.is_object() ? find_field(filter, "id") : nullptr;
+        names +=
+            (names.empty() ? "" : ", ") + (id && id->is_string() ? id->get<std::string>() : "?");
       }
     }
     throw IoError("zarr: " + std::string(file) + ": \"filters\" is " + filters->dump() +
@@ -296,7 +315,15 @@ ArrayMetadata parse_v2_array(std::string_view zarray, std::string_view file,
     codecs.push_back(v2_compressor(*compressor, itemsize(metadata.dtype), file));
   }
   metadata.codecs = CodecChain(std::move(codecs), file);
-  if (attributes) metadata.attributes = *attributes;
+  if (attributes) {
+    if (!attributes->is_object()) {
+      std::string zattrs(file);
+      if (zattrs.ends_with(".zarray")) zattrs.replace(zattrs.size() - 7, 7, ".zattrs");
+      throw IoError("zarr: " + zattrs + ": the attributes are " + attributes->dump() +
+                    ": expected an object");
+    }
+    metadata.attributes = *attributes;
+  }
   return metadata;
 }
 
@@ -319,6 +346,8 @@ ArrayMetadata parse_v3_array(std::string_view zarr_json, std::string_view file) 
   metadata.chunk_shape =
       shape_field(grid_config, grid_where + ".configuration", "chunk_shape", true);
   check_grid(metadata.shape, metadata.chunk_shape, file, "chunk_grid.configuration.chunk_shape");
+  check_chunk_size(metadata.chunk_shape, metadata.dtype, file,
+                   "chunk_grid.configuration.chunk_shape");
 
   std::string key_where = std::string(file) + ": chunk_key_encoding";
   const auto& keys = required_field(json, file, "chunk_key_encoding", "an object");
@@ -370,6 +399,23 @@ ArrayMetadata parse_v3_array(std::string_view zarr_json, std::string_view file) 
       list.push_back(name.is_string() ? name.get<std::string>() : "");
     }
     metadata.dimension_names = std::move(list);
+  }
+  // The spec: other fields are extensions that a reader must understand, unless they say
+  // "must_understand": false.
+  for (const auto& [key, value] : json.items()) {
+    static const std::set<std::string> known = {
+        "zarr_format",         "node_type",  "shape",  "data_type",  "chunk_grid",
+        "chunk_key_encoding",  "fill_value", "codecs", "attributes", "dimension_names",
+        "storage_transformers"};
+    if (known.contains(key)) continue;
+    if (value.is_object() && value.contains("must_understand") &&
+        value["must_understand"] == false) {
+      continue;
+    }
+    throw IoError("zarr: " + std::string(file) + ": unknown field \"" + key + "\" is " +
+                  value.dump() +
+                  ": expected only the fields of a Zarr v3 array (or an object "
+                  "with \"must_understand\": false)");
   }
   return metadata;
 }

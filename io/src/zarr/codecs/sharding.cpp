@@ -74,6 +74,11 @@ ChunkSpec ShardingCodec::inner_spec(const ChunkSpec& shard) const {
 
 ChunkSpec ShardingCodec::index_spec(const ChunkSpec& shard_spec) const {
   Shape shape = chunks_per_shard(shard_spec.shape);
+  if (product(shape) > std::numeric_limits<std::size_t>::max() / 16) {
+    throw IoError("zarr: sharding_indexed: a shard of " + nlohmann::json(shard_spec.shape).dump() +
+                  " holds " + std::to_string(product(shape)) +
+                  " inner chunks: more than an index can address");
+  }
   shape.push_back(2);
   return {shape, sizeof(std::uint64_t), {}};
 }

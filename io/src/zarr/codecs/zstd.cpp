@@ -1,7 +1,8 @@
-// The zstd codec. Decoding streams into a buffer of the expected size (plus one byte, to see
+// The zstd codec. Decoding writes into a buffer of the expected size (plus one byte, to see
 // data that decodes to more), whatever a frame header claims.
 
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include <memory>
 
@@ -45,26 +46,31 @@ class ZstdCodec final : public Codec {
     if (in.empty()) corrupt_chunk(chunk, name(), "empty");
     std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> context(ZSTD_createDCtx(), ZSTD_freeDCtx);
     if (!context) throw IoError("zarr: zstd: cannot make a decompression context");
+    // One call into the buffer itself: streaming would allocate the window that a frame header
+    // claims (up to 128 MiB from a few bytes of input).
     Bytes decoded(out.size + 1);
-    ZSTD_inBuffer input{in.data(), in.size(), 0};
-    ZSTD_outBuffer output{decoded.data(), decoded.size(), 0};
-    std::size_t result = 0;
-    while (input.pos < input.size) {
-      result = ZSTD_decompressStream(context.get(), &output, &input);
-      if (ZSTD_isError(result)) {
-        corrupt_chunk(chunk, name(), std::string("not valid data: ") + ZSTD_getErrorName(result));
-      }
-      if (output.pos > out.size) {
-        corrupt_chunk(chunk, name(), "decodes to more than " + std::to_string(out.size) + " bytes");
+    std::size_t size =
+        ZSTD_decompressDCtx(context.get(), decoded.data(), decoded.size(), in.data(), in.size());
+    if (ZSTD_isError(size)) {
+      switch (ZSTD_getErrorCode(size)) {
+        case ZSTD_error_dstSize_tooSmall:
+          corrupt_chunk(chunk, name(),
+                        "decodes to more than " + std::to_string(out.size) + " bytes");
+        case ZSTD_error_srcSize_wrong:
+          corrupt_chunk(chunk, name(), "truncated");
+        default:
+          corrupt_chunk(chunk, name(), std::string("not valid data: ") + ZSTD_getErrorName(size));
       }
     }
-    if (result != 0) corrupt_chunk(chunk, name(), "truncated");
-    if (out.exact && output.pos != out.size) {
-      corrupt_chunk(chunk, name(),
-                    "decodes to " + std::to_string(output.pos) + " bytes, expected " +
-                        std::to_string(out.size));
+    if (size > out.size) {
+      corrupt_chunk(chunk, name(), "decodes to more than " + std::to_string(out.size) + " bytes");
     }
-    decoded.resize(output.pos);
+    if (out.exact && size != out.size) {
+      corrupt_chunk(
+          chunk, name(),
+          "decodes to " + std::to_string(size) + " bytes, expected " + std::to_string(out.size));
+    }
+    decoded.resize(size);
     return decoded;
   }
 
