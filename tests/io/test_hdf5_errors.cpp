@@ -2,7 +2,6 @@
 // written and a full disk, each an IoError naming the file, the dataset and the problem; a
 // failed write leaves no dataset under the final name.
 
-#include <sys/mount.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -56,16 +55,12 @@ TEST_CASE("writing where no file can be created is an IoError naming the file", 
 TEST_CASE("a full disk fails the write with an IoError and leaves no complete-looking dataset",
           "[io][hdf5]") {
   ScratchDirectory dir;
-  const std::string mount_point = dir.file("small");
-  std::filesystem::create_directories(mount_point);
-  if (geteuid() != 0 || mount("tmpfs", mount_point.c_str(), "tmpfs", 0, "size=1m") != 0) {
+  tessera_io_test::SmallFileSystem small(dir.path() / "small", "1m");
+  if (!small.mounted()) {
     WARN("not root or tmpfs cannot be mounted: the full disk is not tested");
     return;
   }
-  struct Unmount {
-    std::string path;
-    ~Unmount() { umount(path.c_str()); }
-  } unmount{mount_point};
+  const std::string mount_point = small.path().string();
   tessera::Client client(tessera::ClientOptions{"threads", 2});
   const std::string file = mount_point + "/full.h5";
   const auto x = tessera::from_vector(sample_values<double>(400 * 1000), {400, 1000}, {100, 1000});

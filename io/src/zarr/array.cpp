@@ -198,8 +198,8 @@ std::vector<std::string> ZarrArray::dimension_names() const {
 std::vector<std::int64_t> ZarrArray::chunk_grid() const {
   Shape grid(state_->metadata.shape.size());
   for (std::size_t axis = 0; axis < grid.size(); ++axis) {
-    grid[axis] =
-        (state_->metadata.shape[axis] + state_->read_chunks[axis] - 1) / state_->read_chunks[axis];
+    const std::int64_t extent = state_->metadata.shape[axis], chunk = state_->read_chunks[axis];
+    grid[axis] = extent / chunk + (extent % chunk != 0);  // no overflow near 2^63
   }
   return grid;
 }

@@ -54,7 +54,7 @@ Overlap overlap(const Shape& cell_index, const Shape& cell, const Shape& array, 
   Overlap o;
   for (std::size_t axis = 0; axis < cell.size(); ++axis) {
     std::int64_t origin = cell_index[axis] * cell[axis];
-    std::int64_t end = std::min(origin + cell[axis], array[axis]);
+    std::int64_t end = cell[axis] < array[axis] - origin ? origin + cell[axis] : array[axis];
     std::int64_t lo = std::max(start[axis], origin);
     std::int64_t hi = std::min(start[axis] + shape[axis], end);
     o.origin.push_back(origin);
