@@ -13,6 +13,8 @@
 #include <tessera/errors.hpp>
 #include <tessera/io/store.hpp>
 
+#include "store/spare_bytes.hpp"
+
 namespace tessera::io {
 
 namespace {
@@ -91,7 +93,7 @@ std::optional<Bytes> LocalStore::get(std::string_view key) const {
   struct stat info {};
   if (::fstat(fd, &info) != 0) fail("read", path, errno);
   if (S_ISDIR(info.st_mode)) return std::nullopt;
-  Bytes bytes(static_cast<std::size_t>(info.st_size));
+  Bytes bytes = detail::take_bytes(static_cast<std::size_t>(info.st_size));
   std::size_t done = 0;
   while (done < bytes.size()) {
     ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);

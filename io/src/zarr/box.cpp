@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "store/spare_bytes.hpp"
 #include "zarr/array_state.hpp"
 #include "zarr/region.hpp"
 
@@ -134,7 +135,11 @@ void ZarrArray::read(const std::vector<std::int64_t>& start, const std::vector<s
   };
   auto [lo, hi] = cells_of(start, shape, chunk);
   if (!s.sharding) {
-    for_each_index(lo, hi, [&](const Shape& index) { place(read_chunk(index), index); });
+    for_each_index(lo, hi, [&](const Shape& index) {
+      Bytes decoded = read_chunk(index);
+      place(decoded, index);
+      detail::keep_bytes(std::move(decoded));
+    });
     return;
   }
   const auto shard_spec = s.metadata.chunk_spec();
@@ -148,7 +153,7 @@ void ZarrArray::read(const std::vector<std::int64_t>& start, const std::vector<s
   auto [first_shard, last_shard] = cells_of(start, shape, s.metadata.chunk_shape);
   for_each_index(first_shard, last_shard, [&](const Shape& shard) {
     const std::string key = s.key(s.metadata.chunk_key(shard));
-    const std::optional<Bytes> stored = s.store->get(key);
+    std::optional<Bytes> stored = s.store->get(key);
     Shape inner_lo(shard.size()), inner_hi(shard.size());
     for (std::size_t axis = 0; axis < shard.size(); ++axis) {
       inner_lo[axis] = std::max(lo[axis], shard[axis] * per_shard[axis]);
@@ -163,7 +168,9 @@ void ZarrArray::read(const std::vector<std::int64_t>& start, const std::vector<s
       }
       auto decoded = s.sharding->read_inner(*stored, shard_spec, inner, s.store->describe(key));
       place(decoded ? *decoded : filled(), index);
+      if (decoded) detail::keep_bytes(std::move(*decoded));
     });
+    if (stored) detail::keep_bytes(std::move(*stored));
   });
 }
 
@@ -175,49 +182,83 @@ void ZarrArray::write(const std::vector<std::int64_t>& start,
   const std::size_t item = itemsize(s.metadata.dtype);
   const Shape& unit = s.metadata.chunk_shape;  // a chunk, or a whole shard
   const std::size_t unit_bytes = product(unit) * item;
+  const Shape zero(unit.size(), 0);
   auto [lo, hi] = cells_of(start, shape, unit);
   for_each_index(lo, hi, [&](const Shape& index) {
     Overlap o = overlap(index, unit, s.metadata.shape, start, shape);
-    Bytes cell = s.filled(unit_bytes);
-    if (!o.whole) {  // keep what the box does not cover
-      Shape within = minus(o.origin, o.origin);
-      Shape stored_extent(unit.size());
-      for (std::size_t axis = 0; axis < unit.size(); ++axis) {
-        stored_extent[axis] = std::min(unit[axis], s.metadata.shape[axis] - o.origin[axis]);
-      }
-      Bytes stored = read(o.origin, stored_extent);
-      zarr::copy_box(stored.data(), stored_extent, within, cell.data(), unit, within, stored_extent,
-                     item);
+    bool inside = true;  // no part of the cell is padding beyond the array's far edges
+    for (std::size_t axis = 0; axis < unit.size(); ++axis) {
+      inside = inside && o.origin[axis] + unit[axis] <= s.metadata.shape[axis];
     }
-    zarr::copy_box(data.data(), shape, minus(o.lo, start), cell.data(), unit, minus(o.lo, o.origin),
-                   o.extent, item);
+    // Where the cell's elements are read from: the box itself when it covers the whole cell,
+    // else a copy of the cell with what the box does not cover read from the store.
+    const std::byte* source = data.data();
+    Shape source_shape = shape;
+    Shape source_origin = minus(o.origin, start);
+    Bytes cell;
+    if (!o.whole || !inside) {
+      cell = s.filled(unit_bytes);
+      if (!o.whole) {  // keep what the box does not cover
+        Shape stored_extent(unit.size());
+        for (std::size_t axis = 0; axis < unit.size(); ++axis) {
+          stored_extent[axis] = std::min(unit[axis], s.metadata.shape[axis] - o.origin[axis]);
+        }
+        Bytes stored = read(o.origin, stored_extent);
+        zarr::copy_box(stored.data(), stored_extent, zero, cell.data(), unit, zero, stored_extent,
+                       item);
+      }
+      zarr::copy_box(data.data(), shape, minus(o.lo, start), cell.data(), unit,
+                     minus(o.lo, o.origin), o.extent, item);
+      source = cell.data();
+      source_shape = unit;
+      source_origin = zero;
+    }
+    // The elements of the chunk of `chunk_shape` at `at` within the cell, or nothing when they
+    // are all the fill value (not stored, as zarr-python).
+    auto chunk_at = [&](const Shape& at, const Shape& chunk_shape) -> std::optional<Bytes> {
+      Bytes chunk = detail::take_bytes(product(chunk_shape) * item);
+      Shape from(unit.size());
+      for (std::size_t axis = 0; axis < unit.size(); ++axis) {
+        from[axis] = source_origin[axis] + at[axis];
+      }
+      zarr::copy_box(source, source_shape, from, chunk.data(), chunk_shape, zero, chunk_shape,
+                     item);
+      if (all_fill(chunk, s.metadata.fill_value)) {
+        detail::keep_bytes(std::move(chunk));
+        return std::nullopt;
+      }
+      return chunk;
+    };
     const std::string key = s.key(s.metadata.chunk_key(index));
+    const auto spec = s.metadata.chunk_spec();
     if (!s.sharding) {
-      if (all_fill(cell, s.metadata.fill_value)) return s.store->erase(key);
-      return write_chunk(index, cell);
+      std::optional<Bytes> chunk = chunk_at(zero, unit);
+      if (!chunk) return s.store->erase(key);
+      Bytes encoded = s.metadata.codecs.encode(std::move(*chunk), spec);
+      s.store->set(key, encoded);
+      detail::keep_bytes(std::move(encoded));
+      return;
     }
     const Shape& inner = s.read_chunks;
     const Shape per_shard = s.sharding->chunks_per_shard(unit);
-    std::vector<std::optional<Bytes>> inner_chunks;
-    inner_chunks.reserve(product(per_shard));
     bool any = false;
-    for_each_index(Shape(unit.size(), 0), minus(per_shard, Shape(unit.size(), 1)),
-                   [&](const Shape& at) {
-                     Shape from(unit.size());
-                     for (std::size_t axis = 0; axis < unit.size(); ++axis)
-                       from[axis] = at[axis] * inner[axis];
-                     Bytes chunk(product(inner) * item);
-                     zarr::copy_box(cell.data(), unit, from, chunk.data(), inner,
-                                    Shape(unit.size(), 0), inner, item);
-                     if (all_fill(chunk, s.metadata.fill_value)) {
-                       inner_chunks.emplace_back();
-                     } else {
-                       inner_chunks.emplace_back(std::move(chunk));
-                       any = true;
-                     }
-                   });
+    Bytes shard = s.sharding->assemble(
+        [&](std::size_t linear) {
+          Shape at(unit.size());
+          for (std::size_t axis = unit.size(); axis-- > 0;) {
+            at[axis] =
+                static_cast<std::int64_t>(linear % static_cast<std::size_t>(per_shard[axis])) *
+                inner[axis];
+            linear /= static_cast<std::size_t>(per_shard[axis]);
+          }
+          auto chunk = chunk_at(at, inner);
+          any = any || chunk.has_value();
+          return chunk;
+        },
+        spec);
     if (!any) return s.store->erase(key);
-    write_shard(index, inner_chunks);
+    s.store->set(key, shard);
+    detail::keep_bytes(std::move(shard));
   });
 }
 

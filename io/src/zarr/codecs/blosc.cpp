@@ -5,6 +5,7 @@
 
 #include <limits>
 
+#include "store/spare_bytes.hpp"
 #include "zarr/codecs/codec.hpp"
 
 namespace tessera::io::zarr {
@@ -68,7 +69,7 @@ class BloscCodec final : public Codec {
                     ")");
     }
     std::size_t typesize = typesize_ ? typesize_ : spec.itemsize;
-    Bytes out(in.size() + BLOSC_MAX_OVERHEAD);
+    Bytes out = detail::take_bytes(in.size() + BLOSC_MAX_OVERHEAD);
     int written =
         blosc_compress_ctx(clevel_, shuffle_code(shuffle_), typesize, in.size(), in.data(),
                            out.data(), out.size(), cname_.c_str(), blocksize_, 1);
@@ -77,6 +78,7 @@ class BloscCodec final : public Codec {
                     cname_ + " failed (c-blosc returned " + std::to_string(written) + ")");
     }
     out.resize(static_cast<std::size_t>(written));
+    detail::keep_bytes(std::move(in));
     return out;
   }
 
@@ -102,12 +104,13 @@ class BloscCodec final : public Codec {
     if (blosc_cbuffer_validate(in.data(), in.size(), &checked) != 0 || checked != nbytes) {
       corrupt_chunk(chunk, name(), "not a valid blosc buffer");
     }
-    Bytes decoded(nbytes);
+    Bytes decoded = detail::take_bytes(nbytes);
     int got = blosc_decompress_ctx(in.data(), decoded.data(), decoded.size(), 1);
     if (got < 0 || static_cast<std::size_t>(got) != nbytes) {
       corrupt_chunk(chunk, name(),
                     "the data does not decompress (c-blosc returned " + std::to_string(got) + ")");
     }
+    detail::keep_bytes(std::move(in));
     return decoded;
   }
 

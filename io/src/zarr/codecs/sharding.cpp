@@ -7,6 +7,7 @@
 #include <limits>
 #include <tessera/errors.hpp>
 
+#include "store/spare_bytes.hpp"
 #include "zarr/json_fields.hpp"
 #include "zarr/region.hpp"
 
@@ -148,25 +149,33 @@ std::optional<Bytes> ShardingCodec::read_inner(const Bytes& stored, const ChunkS
 
 Bytes ShardingCodec::assemble(const std::vector<std::optional<Bytes>>& inner_chunks,
                               const ChunkSpec& shard_spec) const {
-  auto ispec = index_spec(shard_spec);
-  std::size_t count = ispec.bytes() / 16;
+  std::size_t count = index_spec(shard_spec).bytes() / 16;
   if (inner_chunks.size() != count) {
     throw IoError("zarr: sharding_indexed: a shard of " + nlohmann::json(shard_spec.shape).dump() +
                   " has " + std::to_string(count) + " inner chunks, " +
                   std::to_string(inner_chunks.size()) + " were given");
   }
+  return assemble([&](std::size_t i) { return inner_chunks[i]; }, shard_spec);
+}
+
+Bytes ShardingCodec::assemble(const std::function<std::optional<Bytes>(std::size_t)>& inner_chunk,
+                              const ChunkSpec& shard_spec) const {
+  auto ispec = index_spec(shard_spec);
+  std::size_t count = ispec.bytes() / 16;
   std::size_t base = index_at_end_ ? 0 : index_size(count);
   auto spec = inner_spec(shard_spec);
   std::vector<Entry> entries(count, Entry{missing, missing});
-  Bytes data;
+  // Room for every chunk at its largest: pages that stay unwritten are never touched.
+  Bytes data = detail::take_capacity(count * inner_.encoded_bound(spec) + index_size(count));
   for (std::size_t i = 0; i < count; ++i) {
-    if (!inner_chunks[i]) continue;
-    if (inner_chunks[i]->size() != spec.bytes()) {
+    std::optional<Bytes> chunk = inner_chunk(i);
+    if (!chunk) continue;
+    if (chunk->size() != spec.bytes()) {
       throw IoError("zarr: sharding_indexed: inner chunk " + std::to_string(i) + " has " +
-                    std::to_string(inner_chunks[i]->size()) + " bytes, expected " +
+                    std::to_string(chunk->size()) + " bytes, expected " +
                     std::to_string(spec.bytes()));
     }
-    Bytes encoded = inner_.encode(*inner_chunks[i], spec);
+    Bytes encoded = inner_.encode(std::move(*chunk), spec);
     entries[i] = {base + data.size(), encoded.size()};
     data.insert(data.end(), encoded.begin(), encoded.end());
   }

@@ -3,6 +3,7 @@
 // the other and an index of (offset, nbytes) per inner chunk (both all ones for a missing
 // chunk), encoded with its own codecs, at the start or the end of the shard.
 
+#include <functional>
 #include <optional>
 
 #include "zarr/codecs/codec.hpp"
@@ -37,6 +38,10 @@ class ShardingCodec final : public Codec {
   /// A shard from its decoded inner chunks (C order over the inner chunks; nothing for a
   /// missing one).
   Bytes assemble(const std::vector<std::optional<Bytes>>& inner_chunks,
+                 const ChunkSpec& shard_spec) const;
+  /// The same, with inner chunk i (C order) made by `inner_chunk(i)` when it is encoded, so
+  /// that one decoded inner chunk is held at a time.
+  Bytes assemble(const std::function<std::optional<Bytes>(std::size_t)>& inner_chunk,
                  const ChunkSpec& shard_spec) const;
 
  private:
