@@ -82,6 +82,25 @@ TEST_CASE("list_dir gives the names one level down, sorted, in any store", "[io]
   }
 }
 
+TEST_CASE("get_range reads a part of a value, from its start or its end, in any store",
+          "[io][store]") {
+  TemporaryDirectory dir;
+  LocalStore store(dir.path());
+  store.set("v", bytes_of("0123456789"));
+  ListingOnly fallback(store);
+  for (const tessera::io::Store* s : {static_cast<const tessera::io::Store*>(&store),
+                                      static_cast<const tessera::io::Store*>(&fallback)}) {
+    CHECK(text_of(*s->get_range("v", 2, 3)) == "234");
+    CHECK(text_of(*s->get_range("v", -4, 4)) == "6789");
+    CHECK(text_of(*s->get_range("v", -4, 2)) == "67");
+    CHECK(s->get_range("v", 10, 0)->empty());
+    CHECK_FALSE(s->get_range("missing", 0, 1).has_value());
+    CHECK_THROWS_WITH(s->get_range("v", 8, 3),
+                      Catch::Contains("/v' holds 10 bytes, fewer than the 3 at offset 8"));
+    CHECK_THROWS_AS(s->get_range("v", -11, 1), IoError);
+  }
+}
+
 TEST_CASE("a failed write leaves no temporary file and the previous value", "[io][store]") {
   TemporaryDirectory dir;
   LocalStore store(dir.path());

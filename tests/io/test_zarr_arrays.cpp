@@ -227,6 +227,11 @@ TEST_CASE("boxes of a Zarr array read and write across chunks and shards", "[io]
     }
   }
   CHECK(wrong == 0);
+  // One inner chunk of a shard: read through the shard's index and one byte range.
+  const auto part = array.read({4, 3}, {2, 3});
+  const auto* one = reinterpret_cast<const std::int64_t*>(part.data());
+  CHECK(std::vector<std::int64_t>(one, one + 6) ==
+        std::vector<std::int64_t>{108, 109, 110, 115, 116, 117});
   CHECK_THROWS_WITH(array.read({8, 0}, {2, 11}),
                     Catch::Contains("b.zarr/x") && Catch::Contains("not within"));
   CHECK_THROWS_WITH(array.write({0, 0}, {1, 1}, std::as_bytes(std::span(box))),

@@ -13,6 +13,7 @@
 #include <tessera/errors.hpp>
 #include <tessera/io/store.hpp>
 
+#include "store/byte_range.hpp"
 #include "store/spare_bytes.hpp"
 
 namespace tessera::io {
@@ -105,6 +106,38 @@ std::optional<Bytes> LocalStore::get(std::string_view key) const {
     done += static_cast<std::size_t>(n);
   }
   bytes.resize(done);
+  return bytes;
+}
+
+std::optional<Bytes> LocalStore::get_range(std::string_view key, std::int64_t offset,
+                                           std::size_t length) const {
+  auto path = path_of(key);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
+    fail("open", path, errno);
+  }
+  Descriptor file(fd);
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) fail("read", path, errno);
+  if (S_ISDIR(info.st_mode)) return std::nullopt;
+  const std::size_t start =
+      detail::range_start(path.string(), static_cast<std::size_t>(info.st_size), offset, length);
+  Bytes bytes = detail::take_bytes(length);
+  std::size_t done = 0;
+  while (done < length) {
+    ssize_t n = ::pread(fd, bytes.data() + done, length - done, static_cast<off_t>(start + done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail("read", path, errno);
+    }
+    if (n == 0) {
+      throw IoError("io: '" + path.string() + "' shrank to " + std::to_string(start + done) +
+                    " bytes while its bytes " + std::to_string(start) + " to " +
+                    std::to_string(start + length) + " were read");
+    }
+    done += static_cast<std::size_t>(n);
+  }
   return bytes;
 }
 

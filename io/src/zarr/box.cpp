@@ -150,25 +150,53 @@ void ZarrArray::read(const std::vector<std::int64_t>& start, const std::vector<s
     if (!fill) fill = s.filled(inner_bytes);
     return *fill;
   };
+  const std::size_t inner_count = product(per_shard);
   auto [first_shard, last_shard] = cells_of(start, shape, s.metadata.chunk_shape);
   for_each_index(first_shard, last_shard, [&](const Shape& shard) {
     const std::string key = s.key(s.metadata.chunk_key(shard));
-    std::optional<Bytes> stored = s.store->get(key);
+    const std::string name = s.store->describe(key);
     Shape inner_lo(shard.size()), inner_hi(shard.size());
+    std::size_t wanted = 1;
     for (std::size_t axis = 0; axis < shard.size(); ++axis) {
       inner_lo[axis] = std::max(lo[axis], shard[axis] * per_shard[axis]);
       inner_hi[axis] = std::min(hi[axis], shard[axis] * per_shard[axis] + per_shard[axis] - 1);
+      wanted *= static_cast<std::size_t>(inner_hi[axis] - inner_lo[axis] + 1);
+    }
+    // Most of a shard: read it whole; a few of its chunks: read its index, then each chunk.
+    const bool whole = 2 * wanted >= inner_count;
+    std::optional<Bytes> stored;
+    std::vector<zarr::ShardingCodec::Entry> entries;
+    if (whole) {
+      stored = s.store->get(key);
+      if (stored) entries = s.sharding->read_index(*stored, shard_spec, name);
+    } else {
+      const std::size_t size = s.sharding->index_bytes(shard_spec);
+      const auto at = s.sharding->index_at_end() ? -static_cast<std::int64_t>(size) : 0;
+      if (auto index = s.store->get_range(key, at, size)) {
+        entries = s.sharding->decode_index(std::move(*index), shard_spec, std::nullopt, name);
+      }
     }
     for_each_index(inner_lo, inner_hi, [&](const Shape& index) {
-      if (!stored) return place(filled(), index);
       std::size_t inner = 0;
       for (std::size_t axis = 0; axis < index.size(); ++axis) {
         inner = inner * static_cast<std::size_t>(per_shard[axis]) +
                 static_cast<std::size_t>(index[axis] % per_shard[axis]);
       }
-      auto decoded = s.sharding->read_inner(*stored, shard_spec, inner, s.store->describe(key));
-      place(decoded ? *decoded : filled(), index);
-      if (decoded) detail::keep_bytes(std::move(*decoded));
+      if (entries.empty() || entries[inner].missing()) return place(filled(), index);
+      const auto& entry = entries[inner];
+      Bytes encoded;
+      if (stored) {
+        encoded = detail::take_bytes(entry.nbytes);
+        std::memcpy(encoded.data(), stored->data() + entry.offset, entry.nbytes);
+      } else {
+        auto range = s.store->get_range(key, static_cast<std::int64_t>(entry.offset),
+                                        static_cast<std::size_t>(entry.nbytes));
+        if (!range) throw IoError("zarr: shard '" + name + "' was removed while it was read");
+        encoded = std::move(*range);
+      }
+      Bytes decoded = s.sharding->decode_inner(std::move(encoded), shard_spec, inner, name);
+      place(decoded, index);
+      detail::keep_bytes(std::move(decoded));
     });
     if (stored) detail::keep_bytes(std::move(*stored));
   });

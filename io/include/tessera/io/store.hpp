@@ -4,6 +4,7 @@
 // other stores (object stores, archives) can be added by implementing five functions.
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <span>
@@ -25,6 +26,11 @@ class Store {
 
   /// The value at key, or nothing when the key has none.
   virtual std::optional<Bytes> get(std::string_view key) const = 0;
+  /// `length` bytes of the value at key from `offset` (a negative offset counts from the end),
+  /// or nothing when the key has none; an IoError naming the key when the value is shorter.
+  /// By default from get().
+  virtual std::optional<Bytes> get_range(std::string_view key, std::int64_t offset,
+                                         std::size_t length) const;
   /// Writes the value at key. A reader sees either the previous value or the whole new one,
   /// never a part: a failed write leaves the previous value (or none).
   virtual void set(std::string_view key, std::span<const std::byte> value) = 0;
@@ -47,6 +53,9 @@ class LocalStore final : public Store {
   explicit LocalStore(std::filesystem::path root);
 
   std::optional<Bytes> get(std::string_view key) const override;
+  /// Reads only the range (one pread).
+  std::optional<Bytes> get_range(std::string_view key, std::int64_t offset,
+                                 std::size_t length) const override;
   void set(std::string_view key, std::span<const std::byte> value) override;
   void erase(std::string_view key) override;
   std::vector<std::string> list(std::string_view prefix) const override;

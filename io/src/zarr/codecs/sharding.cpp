@@ -102,12 +102,41 @@ std::size_t ShardingCodec::encoded_bound(std::size_t decoded) const {
   return count * inner_.encoded_bound(one) * 8 + count * 16 + 64;
 }
 
+bool ShardingCodec::Entry::missing() const {
+  return offset == zarr::missing && nbytes == zarr::missing;
+}
+
+std::size_t ShardingCodec::index_bytes(const ChunkSpec& shard_spec) const {
+  return index_size(index_spec(shard_spec).bytes() / 16);
+}
+
+std::vector<ShardingCodec::Entry> ShardingCodec::decode_index(Bytes index,
+                                                              const ChunkSpec& shard_spec,
+                                                              std::optional<std::size_t> shard_size,
+                                                              std::string_view shard) const {
+  auto spec = index_spec(shard_spec);
+  std::size_t count = spec.bytes() / 16;
+  Bytes decoded = index_.decode(std::move(index), spec, std::string(shard) + " (shard index)");
+  std::vector<Entry> entries(count);
+  std::memcpy(entries.data(), decoded.data(), count * sizeof(Entry));
+  const std::uint64_t size = shard_size.value_or(~std::uint64_t{0});
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto& entry = entries[i];
+    if (entry.missing()) continue;
+    if (entry.offset > size || entry.nbytes > size - entry.offset) {
+      corrupt_chunk(shard, name(),
+                    "index entry " + std::to_string(i) + " (offset " +
+                        std::to_string(entry.offset) + ", nbytes " + std::to_string(entry.nbytes) +
+                        ") lies outside the shard's " + std::to_string(size) + " bytes");
+    }
+  }
+  return entries;
+}
+
 std::vector<ShardingCodec::Entry> ShardingCodec::read_index(const Bytes& stored,
                                                             const ChunkSpec& shard_spec,
                                                             std::string_view shard) const {
-  auto spec = index_spec(shard_spec);
-  std::size_t count = spec.bytes() / 16;
-  std::size_t size = index_size(count);
+  std::size_t size = index_bytes(shard_spec);
   if (stored.size() < size) {
     corrupt_chunk(shard, name(),
                   std::to_string(stored.size()) + " bytes, fewer than its index (" +
@@ -116,20 +145,13 @@ std::vector<ShardingCodec::Entry> ShardingCodec::read_index(const Bytes& stored,
   std::size_t start = index_at_end_ ? stored.size() - size : 0;
   Bytes encoded(stored.begin() + static_cast<std::ptrdiff_t>(start),
                 stored.begin() + static_cast<std::ptrdiff_t>(start + size));
-  Bytes decoded = index_.decode(std::move(encoded), spec, std::string(shard) + " (shard index)");
-  std::vector<Entry> entries(count);
-  std::memcpy(entries.data(), decoded.data(), count * sizeof(Entry));
-  for (std::size_t i = 0; i < count; ++i) {
-    const auto& entry = entries[i];
-    if (entry.offset == missing && entry.nbytes == missing) continue;
-    if (entry.offset > stored.size() || entry.nbytes > stored.size() - entry.offset) {
-      corrupt_chunk(shard, name(),
-                    "index entry " + std::to_string(i) + " (offset " +
-                        std::to_string(entry.offset) + ", nbytes " + std::to_string(entry.nbytes) +
-                        ") lies outside the shard's " + std::to_string(stored.size()) + " bytes");
-    }
-  }
-  return entries;
+  return decode_index(std::move(encoded), shard_spec, stored.size(), shard);
+}
+
+Bytes ShardingCodec::decode_inner(Bytes encoded, const ChunkSpec& shard_spec, std::size_t inner,
+                                  std::string_view shard) const {
+  return inner_.decode(std::move(encoded), inner_spec(shard_spec),
+                       std::string(shard) + " (inner chunk " + std::to_string(inner) + ")");
 }
 
 std::optional<Bytes> ShardingCodec::read_inner(const Bytes& stored, const ChunkSpec& shard_spec,
@@ -140,11 +162,10 @@ std::optional<Bytes> ShardingCodec::read_inner(const Bytes& stored, const ChunkS
                   " is out of range (the shard has " + std::to_string(entries.size()) + ")");
   }
   const auto& entry = entries[inner];
-  if (entry.offset == missing && entry.nbytes == missing) return std::nullopt;
+  if (entry.missing()) return std::nullopt;
   Bytes encoded(stored.begin() + static_cast<std::ptrdiff_t>(entry.offset),
                 stored.begin() + static_cast<std::ptrdiff_t>(entry.offset + entry.nbytes));
-  return inner_.decode(std::move(encoded), inner_spec(shard_spec),
-                       std::string(shard) + " (inner chunk " + std::to_string(inner) + ")");
+  return decode_inner(std::move(encoded), shard_spec, inner, shard);
 }
 
 Bytes ShardingCodec::assemble(const std::vector<std::optional<Bytes>>& inner_chunks,

@@ -31,10 +31,31 @@ class ShardingCodec final : public Codec {
   /// The spec of an inner chunk of a shard whose spec is `shard`.
   ChunkSpec inner_spec(const ChunkSpec& shard) const;
 
+  /// Where an inner chunk lies in its shard (both all ones when the shard lacks it).
+  struct Entry {
+    std::uint64_t offset;
+    std::uint64_t nbytes;
+    bool missing() const;
+  };
+
   /// The inner chunk `inner` (linear, C order over the inner chunks) of the stored shard
   /// `stored`, decoded; nothing when the shard lacks it. `shard` names it in errors.
   std::optional<Bytes> read_inner(const Bytes& stored, const ChunkSpec& shard_spec,
                                   std::size_t inner, std::string_view shard) const;
+  /// The index of a stored shard, an entry per inner chunk, each within the shard.
+  std::vector<Entry> read_index(const Bytes& stored, const ChunkSpec& shard_spec,
+                                std::string_view shard) const;
+  /// The size of a shard's index, which is the first or the last bytes of the shard.
+  std::size_t index_bytes(const ChunkSpec& shard_spec) const;
+  bool index_at_end() const { return index_at_end_; }
+  /// The index from its bytes alone (read apart from the shard); its entries are checked
+  /// against the shard's size when it is given.
+  std::vector<Entry> decode_index(Bytes index, const ChunkSpec& shard_spec,
+                                  std::optional<std::size_t> shard_size,
+                                  std::string_view shard) const;
+  /// Inner chunk `inner` from its encoded bytes (those its entry points at).
+  Bytes decode_inner(Bytes encoded, const ChunkSpec& shard_spec, std::size_t inner,
+                     std::string_view shard) const;
   /// A shard from its decoded inner chunks (C order over the inner chunks; nothing for a
   /// missing one).
   Bytes assemble(const std::vector<std::optional<Bytes>>& inner_chunks,
@@ -45,14 +66,8 @@ class ShardingCodec final : public Codec {
                  const ChunkSpec& shard_spec) const;
 
  private:
-  struct Entry {
-    std::uint64_t offset;
-    std::uint64_t nbytes;
-  };
   std::size_t index_size(std::size_t count) const;
   ChunkSpec index_spec(const ChunkSpec& shard_spec) const;
-  std::vector<Entry> read_index(const Bytes& stored, const ChunkSpec& shard_spec,
-                                std::string_view shard) const;
 
   Shape inner_shape_;
   CodecChain inner_;
