@@ -7,7 +7,9 @@
 namespace tessera::io::detail {
 
 Shape blocks_of_chunks(const Shape& shape, const Shape& chunk, DType dtype) {
-  const auto target = static_cast<std::int64_t>(config::get_bytes("array_chunk_size"));
+  constexpr std::int64_t cache_sized = std::int64_t{4} << 20;
+  const auto target =
+      std::min(cache_sized, static_cast<std::int64_t>(config::get_bytes("array_chunk_size")));
   Shape block = chunk;
   for (std::size_t d = 0; d < block.size(); ++d)
     block[d] = std::max<std::int64_t>(1, std::min(block[d], shape[d]));

@@ -67,7 +67,7 @@ Hdf5DatasetInfo hdf5_info(const std::string& file, const std::string& dataset);
 
 /// The dataset `dataset` ("/group/name") of `file` as a lazy array: each block is a task
 /// reading its hyperslab. Blocks follow `chunks`; by default the dataset's own chunks
-/// (grown to whole multiples of them near the "array_chunk_size" setting), else "auto".
+/// (grown to whole multiples of them of up to 4 MiB, which stay in cache), else "auto".
 /// IoError if the file or dataset is missing or holds another element type than T.
 template <class T>
 Array<T> from_hdf5(const std::string& file, const std::string& dataset, ChunkSpec chunks = {}) {
