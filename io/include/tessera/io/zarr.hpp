@@ -145,8 +145,9 @@ Delayed<void> write(const tessera::detail::array::Handle& array, const std::stri
 
 /// The Zarr array at `path` ("" for the root) of the store in directory `store`, as a lazy
 /// array: each block is a task reading the chunks it overlaps. Blocks follow `chunks`; by
-/// default whole chunks (whole shards) of the store, grown to multiples of them of up to
-/// 4 MiB, which stay in cache from reading to use. IoError if there is no array there or it
+/// default whole chunks of the store (inner chunks of shards, read through the shard's index
+/// and byte ranges), grown to multiples of them of up to 4 MiB, which stay in cache from
+/// reading to use. IoError if there is no array there or it
 /// holds another element type than T.
 template <class T>
 Array<T> from_zarr(const std::string& store, const std::string& path = "", ChunkSpec chunks = {}) {
