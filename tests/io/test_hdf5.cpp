@@ -77,6 +77,27 @@ TEST_CASE("every element type goes to HDF5 and back, chunked, contiguous and com
   }
 }
 
+TEST_CASE("blocks that cut across the file's chunks write their parts of them, in 3-d too",
+          "[io][hdf5]") {
+  tessera::Client client(tessera::ClientOptions{"threads", 2});
+  ScratchDirectory dir;
+  const auto values = sample_values<std::int32_t>(13 * 11 * 9);
+  // Blocks of 5 x 4 x 9 against chunks of 4 x 3 x 4: every chunk has several writers, and the
+  // chunks at the far edges are cut by the dataset's end.
+  const auto x = tessera::from_vector(values, {13, 11, 9}, {5, 4, 9});
+  Hdf5WriteOptions chunked;
+  chunked.chunks = {4, 3, 4};
+  Hdf5WriteOptions contiguous;
+  contiguous.contiguous = true;
+  for (const auto& options : {chunked, contiguous}) {
+    INFO((options.contiguous ? "contiguous" : "chunked"));
+    const std::string name = options.contiguous ? "/c" : "/k";
+    tessera::io::to_hdf5(x.rechunk({5, 4, 2}), dir.file("cut.h5"), name, options);
+    CHECK(tessera::io::from_hdf5<std::int32_t>(dir.file("cut.h5"), name).compute().to_vector() ==
+          values);
+  }
+}
+
 TEST_CASE("from_hdf5 makes blocks of whole chunks of the file by default", "[io][hdf5]") {
   tessera::Client client(tessera::ClientOptions{"sync"});
   ScratchDirectory dir;

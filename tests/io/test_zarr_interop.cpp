@@ -13,7 +13,7 @@
 #include <tessera/io/zarr.hpp>
 #include <tessera/io/zarr_group.hpp>
 
-#include "zarr/region.hpp"
+#include "blocks/copy_box.hpp"
 
 using tessera::DType;
 using tessera::io::Bytes;
@@ -88,8 +88,8 @@ Bytes read_all(const ZarrArray& array) {
       origin[axis] = index[axis] * chunks[axis];
       extent[axis] = std::min(chunks[axis], shape[axis] - origin[axis]);
     }
-    tessera::io::zarr::copy_box(chunk.data(), chunks, zero, all.data(), shape, origin, extent,
-                                itemsize);
+    tessera::io::detail::copy_box(chunk.data(), chunks, zero, all.data(), shape, origin, extent,
+                                  itemsize);
     std::size_t axis = grid.size();
     while (axis-- > 0) {
       if (++index[axis] < grid[axis]) break;

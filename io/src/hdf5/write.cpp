@@ -1,15 +1,19 @@
 // to_hdf5: the client creates the dataset under a temporary name with its space allocated
 // (so that block tasks on any worker write disjoint bytes and change no metadata); each block
-// is a task that opens the file and writes its hyperslab; a last task renames the dataset and
-// writes its attributes once every block is written. Compressed chunks change the chunk
-// index as they are written, so their writes follow one another (a chain of tasks).
+// is a task that writes its bytes where the layout says (raw.hpp); a last task renames the
+// dataset and writes its attributes once every block is written. Compressed chunks go through
+// HDF5, which changes the chunk index as they are written, so their writes follow one another
+// (a chain of tasks).
 
+#include <algorithm>
+#include <optional>
 #include <tuple>
 #include <utility>
 
 #include "attributes.hpp"
 #include "blocks/block_grid.hpp"
 #include "h5.hpp"
+#include "raw.hpp"
 #include "tessera/io/hdf5.hpp"
 #include "tessera/key.hpp"
 #include "tessera/task.hpp"
@@ -133,10 +137,11 @@ Hid creation(const Shape& shape, const Chunks& chunks, DType dtype, const Hdf5Wr
   return create;
 }
 
-// Creates the temporary dataset (and its groups, and the file) on the client.
-void create(const std::string& file, const std::string& path, const std::string& partial,
-            DType dtype, const Shape& shape, const Chunks& chunks,
-            const Hdf5WriteOptions& options) {
+// Creates the temporary dataset (and its groups, and the file) on the client; the layout of
+// its bytes when they are uncompressed, for the block tasks to write them directly.
+std::optional<RawLayout> create(const std::string& file, const std::string& path,
+                                const std::string& partial, DType dtype, const Shape& shape,
+                                const Chunks& chunks, const Hdf5WriteOptions& options) {
   auto held = lock();
   Hid file_id = open_file(file, Mode::create);
   if (H5Lexists(file_id.get(), "/", H5P_DEFAULT) < 0) H5Eclear2(H5E_DEFAULT);
@@ -159,9 +164,21 @@ void create(const std::string& file, const std::string& path, const std::string&
   Hid data(check(H5Dcreate2(file_id.get(), partial.c_str(), type.get(), space.get(), H5P_DEFAULT,
                             properties.get(), H5P_DEFAULT),
                  file, path, "cannot create the dataset"));
+  std::optional<RawLayout> layout;
+  const bool empty = std::any_of(shape.begin(), shape.end(), [](std::int64_t n) { return n == 0; });
+  if (options.deflate == 0 && !empty) {
+    Shape chunk;
+    if (H5Pget_layout(properties.get()) == H5D_CHUNKED) {
+      std::vector<hsize_t> dims(shape.size());
+      H5Pget_chunk(properties.get(), static_cast<int>(dims.size()), dims.data());
+      chunk.assign(dims.begin(), dims.end());
+    }
+    layout = raw_layout(data.get(), file, partial, shape, chunk);
+  }
   if (!data.close() || !file_id.close()) {
     fail(file, path, "cannot create the dataset (closing the file failed)");
   }
+  return layout;
 }
 
 }  // namespace
@@ -186,9 +203,10 @@ Delayed<void> write(const tessera::detail::array::Handle& array, const std::stri
       }
     }
   }
-  create(file, path, partial, dtype, shape, chunks, options);
+  const std::optional<RawLayout> raw = create(file, path, partial, dtype, shape, chunks, options);
 
   const auto target = delayed_value(Target{file, partial});
+  const auto layout = delayed_value(raw.value_or(RawLayout{}));
   const std::string prefix = unique_key("to-hdf5");
   std::vector<tessera::detail::NodePtr> nodes = da::block_nodes(array);
   std::vector<Delayed<int>> written;
@@ -198,7 +216,9 @@ Delayed<void> write(const tessera::detail::array::Handle& array, const std::stri
     TaskOptions task;
     task.key = Key(block_key(prefix, index));
     Delayed<Block> block(std::move(nodes[linear++]));
-    if (options.deflate > 0 && !written.empty()) {
+    if (raw) {
+      written.push_back(delayed(write_raw, task)(layout, start, block));
+    } else if (options.deflate > 0 && !written.empty()) {
       written.push_back(delayed(write_block_after, task)(target, start, block, written.back()));
     } else {
       written.push_back(delayed(write_block, task)(target, start, block));
@@ -219,5 +239,6 @@ Delayed<void> write(const tessera::detail::array::Handle& array, const std::stri
 }  // namespace tessera::io
 
 TESSERA_TASK_NAMED("tessera.io.hdf5.write", tessera::io::detail::hdf5::write_block);
+TESSERA_TASK_NAMED("tessera.io.hdf5.write_raw", tessera::io::detail::hdf5::write_raw);
 TESSERA_TASK_NAMED("tessera.io.hdf5.write_after", tessera::io::detail::hdf5::write_block_after);
 TESSERA_TASK_NAMED("tessera.io.hdf5.finish", tessera::io::detail::hdf5::finish);

@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <cstring>
 
+#include "blocks/copy_box.hpp"
 #include "store/spare_bytes.hpp"
 #include "zarr/array_state.hpp"
-#include "zarr/region.hpp"
 
 namespace tessera::io {
 
@@ -130,8 +130,8 @@ void ZarrArray::read(const std::vector<std::int64_t>& start, const std::vector<s
   const Shape& chunk = s.read_chunks;
   auto place = [&](const Bytes& decoded, const Shape& index) {
     Overlap o = overlap(index, chunk, s.metadata.shape, start, shape);
-    zarr::copy_box(decoded.data(), chunk, minus(o.lo, o.origin), out.data(), shape,
-                   minus(o.lo, start), o.extent, item);
+    detail::copy_box(decoded.data(), chunk, minus(o.lo, o.origin), out.data(), shape,
+                     minus(o.lo, start), o.extent, item);
   };
   auto [lo, hi] = cells_of(start, shape, chunk);
   if (!s.sharding) {
@@ -232,11 +232,11 @@ void ZarrArray::write(const std::vector<std::int64_t>& start,
           stored_extent[axis] = std::min(unit[axis], s.metadata.shape[axis] - o.origin[axis]);
         }
         Bytes stored = read(o.origin, stored_extent);
-        zarr::copy_box(stored.data(), stored_extent, zero, cell.data(), unit, zero, stored_extent,
-                       item);
+        detail::copy_box(stored.data(), stored_extent, zero, cell.data(), unit, zero, stored_extent,
+                         item);
       }
-      zarr::copy_box(data.data(), shape, minus(o.lo, start), cell.data(), unit,
-                     minus(o.lo, o.origin), o.extent, item);
+      detail::copy_box(data.data(), shape, minus(o.lo, start), cell.data(), unit,
+                       minus(o.lo, o.origin), o.extent, item);
       source = cell.data();
       source_shape = unit;
       source_origin = zero;
@@ -249,8 +249,8 @@ void ZarrArray::write(const std::vector<std::int64_t>& start,
       for (std::size_t axis = 0; axis < unit.size(); ++axis) {
         from[axis] = source_origin[axis] + at[axis];
       }
-      zarr::copy_box(source, source_shape, from, chunk.data(), chunk_shape, zero, chunk_shape,
-                     item);
+      detail::copy_box(source, source_shape, from, chunk.data(), chunk_shape, zero, chunk_shape,
+                       item);
       if (all_fill(chunk, s.metadata.fill_value)) {
         detail::keep_bytes(std::move(chunk));
         return std::nullopt;

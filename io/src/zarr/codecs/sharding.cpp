@@ -7,9 +7,9 @@
 #include <limits>
 #include <tessera/errors.hpp>
 
+#include "blocks/copy_box.hpp"
 #include "store/spare_bytes.hpp"
 #include "zarr/json_fields.hpp"
-#include "zarr/region.hpp"
 
 namespace tessera::io::zarr {
 
@@ -221,8 +221,8 @@ Bytes ShardingCodec::encode(Bytes in, const ChunkSpec& spec) const {
     Shape at = unravel(i, grid);
     for (std::size_t axis = 0; axis < at.size(); ++axis) at[axis] *= inner_shape_[axis];
     Bytes chunk(inner.bytes());
-    copy_box(in.data(), spec.shape, at, chunk.data(), inner_shape_, origin, inner_shape_,
-             spec.itemsize);
+    detail::copy_box(in.data(), spec.shape, at, chunk.data(), inner_shape_, origin, inner_shape_,
+                     spec.itemsize);
     chunks[i] = std::move(chunk);
   }
   return assemble(chunks, spec);
@@ -249,8 +249,8 @@ Bytes ShardingCodec::decode(Bytes in, const ChunkSpec& spec, SizeHint out,
     if (!inner) continue;
     Shape at = unravel(i, grid);
     for (std::size_t axis = 0; axis < at.size(); ++axis) at[axis] *= inner_shape_[axis];
-    copy_box(inner->data(), inner_shape_, origin, shard.data(), spec.shape, at, inner_shape_,
-             spec.itemsize);
+    detail::copy_box(inner->data(), inner_shape_, origin, shard.data(), spec.shape, at,
+                     inner_shape_, spec.itemsize);
   }
   return shard;
 }

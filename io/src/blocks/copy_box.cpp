@@ -1,8 +1,8 @@
-#include "zarr/region.hpp"
+#include "blocks/copy_box.hpp"
 
 #include <cstring>
 
-namespace tessera::io::zarr {
+namespace tessera::io::detail {
 
 void copy_box(const std::byte* source, const std::vector<std::int64_t>& source_shape,
               const std::vector<std::int64_t>& from, std::byte* target,
@@ -37,4 +37,4 @@ void copy_box(const std::byte* source, const std::vector<std::int64_t>& source_s
   }
 }
 
-}  // namespace tessera::io::zarr
+}  // namespace tessera::io::detail
