@@ -138,6 +138,10 @@ Hid open_file(const std::string& file, Mode mode) {
     }
     return Hid(id);
   }
+  // A new file holds objects in HDF5 1.10's formats (read by HDF5 1.10 and later, h5py
+  // included): a dataset of fixed shape indexes its chunks with a fixed array rather than a
+  // B-tree, which makes finding where chunks lie 6 times faster (raw.cpp).
+  H5Pset_libver_bounds(access.get(), H5F_LIBVER_V110, H5F_LIBVER_LATEST);
   const hid_t id = H5Fcreate(file.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, access.get());
   if (id < 0) {
     const int saved = errno;

@@ -104,8 +104,8 @@ class RunWriter {
 
 }  // namespace
 
-RawLayout raw_layout(hid_t dataset, const std::string& file, const std::string& path,
-                     const Shape& shape, const Shape& chunk) {
+std::optional<RawLayout> raw_layout(hid_t dataset, const std::string& file, const std::string& path,
+                                    const Shape& shape, const Shape& chunk) {
   RawLayout layout{file, path, shape, chunk, {}};
   if (chunk.empty()) {
     const haddr_t address = H5Dget_offset(dataset);
@@ -114,7 +114,12 @@ RawLayout raw_layout(hid_t dataset, const std::string& file, const std::string& 
     return layout;
   }
   Shape last(shape.size());
-  for (std::size_t d = 0; d < shape.size(); ++d) last[d] = (shape[d] - 1) / chunk[d];
+  std::size_t chunks = 1;
+  for (std::size_t d = 0; d < shape.size(); ++d) {
+    last[d] = (shape[d] - 1) / chunk[d];
+    chunks *= static_cast<std::size_t>(last[d] + 1);
+    if (chunks > most_raw_chunks) return std::nullopt;
+  }
   std::vector<hsize_t> offset(shape.size());
   for_each_index(Shape(shape.size(), 0), last, [&](const Shape& index) {
     for (std::size_t d = 0; d < shape.size(); ++d) {
