@@ -9,8 +9,9 @@
 // Datasets are written under a temporary name and renamed when every block is written, so a
 // failed write never leaves a dataset that looks complete. The client creates the dataset with
 // its space allocated; uncompressed blocks are then written by their tasks straight to their
-// bytes in the file, in parallel (compressed ones through HDF5, one after another). Errors are tessera::IoError naming
-// the file, the dataset and the problem (inside tasks they reach compute() as TaskError).
+// bytes in the file, in parallel (compressed ones through HDF5, one after another). Errors are
+// tessera::IoError naming the file, the dataset and the problem (inside tasks they reach
+// compute() as TaskError).
 // bool is stored as h5py stores NumPy's bool: an 8-bit enum {FALSE = 0, TRUE = 1}.
 
 #include <cstdint>
