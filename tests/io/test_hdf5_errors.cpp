@@ -2,7 +2,6 @@
 // written and a full disk, each an IoError naming the file, the dataset and the problem; a
 // failed write leaves no dataset under the final name.
 
-
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>

@@ -45,8 +45,7 @@ BlockReads open(DType dtype, const std::string& store, const std::string& path,
   }
   ChunkSpec spec = chunks;
   if (chunks.is_auto() && chunks.auto_bytes() == 0 && !array.shape().empty()) {
-    spec =
-        ChunkSpec(blocks_of_chunks(array.shape(), array.chunks(), dtype));
+    spec = ChunkSpec(blocks_of_chunks(array.shape(), array.chunks(), dtype));
   }
   BlockReads reads;
   reads.shape = array.shape();
