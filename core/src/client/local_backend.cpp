@@ -20,7 +20,7 @@ class LocalBackend final : public Backend {
   const char* name() const noexcept override { return executor_->name(); }
   std::uint32_t threads() const noexcept override { return executor_->worker_count(); }
 
-  std::vector<FutureStatePtr> submit(Plan plan) override {
+  Submitted submit(Plan plan, bool watch) override {
     std::vector<FutureStatePtr> outputs;
     outputs.reserve(plan.outputs.size());
     for (auto t : plan.outputs) outputs.push_back(std::make_shared<FutureState>(*plan.keys[t]));
@@ -36,7 +36,7 @@ class LocalBackend final : public Backend {
       throw;
     }
     set_running_client(previous);
-    return outputs;
+    return {std::move(outputs), watch ? std::move(run) : nullptr};
   }
 
   FutureStatePtr scatter(Value value, bool) override {

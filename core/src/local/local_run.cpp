@@ -203,6 +203,12 @@ void LocalRun::cancel_task(std::uint32_t task, bool released) noexcept {
   }
 }
 
+ProgressCounts LocalRun::counts() const noexcept {
+  const std::uint64_t total = plan_.size();
+  return {total, total - remaining_.load(std::memory_order_acquire),
+          failed_count_.load(std::memory_order_relaxed)};
+}
+
 void LocalRun::flush_records() {
   if (records_.empty()) return;
   struct Stamped {

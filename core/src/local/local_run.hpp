@@ -11,13 +11,16 @@
 #include <unordered_map>
 #include <vector>
 
+#include "diagnostics/run_progress.hpp"
 #include "graph/plan.hpp"
 #include "local/executor.hpp"
 #include "support/task_stream.hpp"
 
 namespace tessera::detail {
 
-class LocalRun final : public TaskCanceller, public std::enable_shared_from_this<LocalRun> {
+class LocalRun final : public TaskCanceller,
+                       public RunProgress,
+                       public std::enable_shared_from_this<LocalRun> {
  public:
   /// `outputs` holds one future per plan output (same order as plan.outputs).
   LocalRun(Plan plan, std::vector<FutureStatePtr> outputs, std::shared_ptr<TaskStream> stream,
@@ -41,6 +44,9 @@ class LocalRun final : public TaskCanceller, public std::enable_shared_from_this
 
   void cancel_task(std::uint32_t task, bool released) noexcept override;
 
+  /// Tasks through execute() so far, and how many of them failed or were skipped.
+  ProgressCounts counts() const noexcept override;
+
  private:
   void invoke(std::uint32_t task, std::uint32_t worker);
   void fail(std::uint32_t task, std::exception_ptr error);
@@ -61,6 +67,7 @@ class LocalRun final : public TaskCanceller, public std::enable_shared_from_this
   std::unique_ptr<std::atomic<std::uint32_t>[]> uses_left_;
   std::unique_ptr<std::atomic<std::uint32_t>[]> failed_;  // task whose failure skips this one
   std::atomic<std::uint32_t> remaining_;                  // tasks not yet through execute()
+  std::atomic<std::uint32_t> failed_count_{0};            // of those through, failed or skipped
   std::atomic<std::uint32_t> outputs_left_;               // outputs not yet delivered
   std::atomic<bool> abandoned_{false};  // every output was cancelled: skip what is left
 
@@ -101,6 +108,7 @@ std::uint32_t LocalRun::execute(std::uint32_t task, std::uint32_t worker, Push&&
   }
 
   const auto failed = failed_[task].load(std::memory_order_acquire);
+  if (failed != no_task) failed_count_.fetch_add(1, std::memory_order_relaxed);
   if (output_slot_[task] != no_task) deliver(task);
 
   std::uint32_t next = no_task;
