@@ -77,6 +77,10 @@ std::vector<detail::FutureStatePtr> Client::launch(const std::vector<detail::Nod
   }
   if (tasks.empty()) return states;
 
+  // Its clock starts before the graph is planned, and before the sync scheduler runs it all
+  // inside submit().
+  std::optional<ProgressBar> bar;
+  if (progress) bar.emplace(*progress);
   std::vector<std::uint32_t> task_ids;
   detail::Plan plan = detail::lower(tasks, task_ids);
   std::vector<std::uint32_t> slot_of(plan.size(), detail::no_task);
@@ -86,10 +90,6 @@ std::vector<detail::FutureStatePtr> Client::launch(const std::vector<detail::Nod
       if (!states[i]) states[i] = plan_outputs[slot_of[task_ids[k++]]];
     }
   };
-  // Made before the run starts, so that its clock counts a run that the sync scheduler
-  // finishes inside submit().
-  std::optional<ProgressBar> bar;
-  if (progress) bar.emplace(*progress);
   auto submitted = impl_->backend->submit(std::move(plan), bar.has_value());
   fill_states(submitted.outputs);
   if (bar) detail::show_progress(*bar, *submitted.progress, submitted.outputs);

@@ -242,6 +242,7 @@ void LocalRun::flush_records() {
 void LocalRun::release_graph() noexcept { plan_.keep_alive.clear(); }
 
 void LocalRun::complete() {
+  if (end_counter_) end_counter_->set(plan_.size(), failed_count_.load(std::memory_order_relaxed));
   for (const auto& external : plan_.externals) external.state->drop_handle();
   auto keep = std::move(self_);  // the run may end here, when nobody else holds it
 }

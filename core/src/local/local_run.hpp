@@ -18,9 +18,7 @@
 
 namespace tessera::detail {
 
-class LocalRun final : public TaskCanceller,
-                       public RunProgress,
-                       public std::enable_shared_from_this<LocalRun> {
+class LocalRun final : public TaskCanceller, public std::enable_shared_from_this<LocalRun> {
  public:
   /// `outputs` holds one future per plan output (same order as plan.outputs).
   LocalRun(Plan plan, std::vector<FutureStatePtr> outputs, std::shared_ptr<TaskStream> stream,
@@ -45,7 +43,11 @@ class LocalRun final : public TaskCanceller,
   void cancel_task(std::uint32_t task, bool released) noexcept override;
 
   /// Tasks through execute() so far, and how many of them failed or were skipped.
-  ProgressCounts counts() const noexcept override;
+  ProgressCounts counts() const noexcept;
+  /// Sets `counter` to the final counts when the run ends. Call before it starts.
+  void report_end_to(std::shared_ptr<ProgressCounter> counter) {
+    end_counter_ = std::move(counter);
+  }
 
  private:
   void invoke(std::uint32_t task, std::uint32_t worker);
@@ -85,6 +87,7 @@ class LocalRun final : public TaskCanceller,
 
   Executor* executor_ = nullptr;
   std::shared_ptr<LocalRun> self_;
+  std::shared_ptr<ProgressCounter> end_counter_;
 };
 
 template <class Push>
