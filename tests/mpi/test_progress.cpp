@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -114,6 +115,20 @@ TEST_CASE("under MPI, the progress bar counts failed tasks and those skipped aft
   const auto lines = lines_of(out.str());
   REQUIRE(!lines.empty());
   CHECK(lines.back().starts_with("progress: 16/16 tasks (100%) | 4 failed | "));
+}
+
+TEST_CASE("under mpirun, the bar is redrawn in place only if mpirun's own output is a terminal") {
+  // Open MPI gives rank 0 a pseudo-terminal as standard output, whatever mpirun writes to (a
+  // batch job's log, or ctest's pipe): the terminal that counts is mpirun's, its parent.
+  bool mpirun_on_terminal = false;
+  const std::string parent_stdout = "/proc/" + std::to_string(::getppid()) + "/fd/1";
+  if (const int fd = ::open(parent_stdout.c_str(), O_RDONLY | O_NOCTTY | O_NONBLOCK); fd >= 0) {
+    mpirun_on_terminal = ::isatty(fd) == 1;
+    ::close(fd);
+  }
+  const bool launched_by_mpirun = std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr;
+  const bool expected = ::isatty(STDOUT_FILENO) == 1 && (!launched_by_mpirun || mpirun_on_terminal);
+  CHECK(tessera::ProgressBar().terminal() == expected);
 }
 
 TEST_CASE("under MPI, workers draw no progress bar, even when a task asks for one") {

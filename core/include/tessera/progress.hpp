@@ -36,7 +36,7 @@ struct ProgressOptions {
   /// Where it is drawn; null: standard output (where Dask draws its bar).
   std::ostream* out = nullptr;
   /// A bar redrawn in place (true) or plain lines (false); unset: a bar when `out` is standard
-  /// output and that is a terminal.
+  /// output and that is a terminal (under mpirun: when mpirun's output is one).
   std::optional<bool> terminal{};
   /// Seconds between drawings; 0: 0.1 on a terminal, else the "progress_interval" setting.
   double interval = 0.0;

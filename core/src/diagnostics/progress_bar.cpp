@@ -1,11 +1,10 @@
-#include <unistd.h>
-
+#include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <iostream>
 
 #include "diagnostics/progress_settings.hpp"
+#include "diagnostics/terminal.hpp"
 #include "tessera/progress.hpp"
 
 namespace tessera {
@@ -43,7 +42,7 @@ std::uint64_t percent(const ProgressCounts& counts) {
 ProgressBar::ProgressBar(ProgressOptions options)
     : out_(options.out ? options.out : &std::cout),
       terminal_(options.terminal ? *options.terminal
-                                 : out_ == &std::cout && ::isatty(STDOUT_FILENO) == 1),
+                                 : out_ == &std::cout && detail::stdout_is_terminal()),
       interval_(options.interval > 0 ? options.interval
                 : terminal_          ? terminal_interval
                                      : detail::progress_line_interval()),
