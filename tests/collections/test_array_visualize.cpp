@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 #include <tessera/array.hpp>
+#include <tessera/config.hpp>
 
 namespace {
 
