@@ -5,8 +5,10 @@
 #include <pty.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <functional>
 #include <iostream>
 #include <numeric>
 #include <sstream>
