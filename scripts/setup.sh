@@ -30,6 +30,7 @@ PACKAGES=(
   libblosc-dev
   libzstd-dev
   zlib1g-dev
+  graphviz
 )
 
 usage() { echo "usage: $0 [--asan|--tsan|--cuda] [--target NAME]" >&2; exit 2; }

@@ -36,6 +36,7 @@
 #include "tessera/array/shape.hpp"
 #include "tessera/client.hpp"
 #include "tessera/delayed.hpp"
+#include "tessera/visualize.hpp"
 
 namespace tessera {
 
@@ -283,6 +284,13 @@ std::ostream& operator<<(std::ostream& out, const Array<T>& a) {
 template <class T>
 void wait(const Array<T>& persisted) {
   detail::array::wait(persisted.handle());
+}
+
+/// Draws the task graph that computes `a` (culled and fused, as compute() runs it) into
+/// `path`: .svg, .png or .pdf through Graphviz's dot, or .dot (tessera/visualize.hpp).
+template <class T>
+void visualize(const Array<T>& a, const std::string& path) {
+  render_dot(detail::to_dot(detail::array::block_nodes(a.handle())), path);
 }
 
 // --- creation --------------------------------------------------------------------------------

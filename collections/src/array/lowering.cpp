@@ -102,7 +102,7 @@ void wait(const Handle& a) {
 Block compute(const Handle& a) {
   auto client = get_client();
   std::vector<Future<Block>> futures;
-  for (auto& state : client.run(block_nodes(a))) futures.emplace_back(std::move(state));
+  for (auto& state : client.compute_nodes(block_nodes(a))) futures.emplace_back(std::move(state));
   const std::vector<Block> blocks = client.gather(futures);
 
   ChunkGrid grid = a->grid;

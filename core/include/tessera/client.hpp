@@ -6,6 +6,7 @@
 //   auto f = client.submit(inc, 1);            // Future<int>, running now
 //   auto d = tessera::delayed(add)(f, 2);      // lazy, depends on f
 //   int total = client.compute(d).result();    // 4
+//   client.compute(d, tessera::progress);      // draws a progress bar until d is computed
 
 #include <cstdint>
 #include <memory>
@@ -17,6 +18,7 @@
 #include "tessera/delayed.hpp"
 #include "tessera/events.hpp"
 #include "tessera/future.hpp"
+#include "tessera/progress.hpp"
 #include "tessera/task.hpp"
 
 namespace tessera {
@@ -51,7 +53,7 @@ class Client {
   template <class F, class... A>
   auto submit(const TaskOptions& options, F&& fn, A&&... args) {
     auto d = delayed(std::forward<F>(fn), options)(std::forward<A>(args)...);
-    return compute(d);
+    return Future<typename decltype(d)::value_type>(run({d.node()}).front());
   }
 
   /// Runs fn on every item, as one batch; one future per item, in order.
@@ -64,23 +66,35 @@ class Client {
     return futures_of<T>(run(nodes));
   }
 
-  /// Starts computing a Delayed; its Future.
+  /// Starts computing a Delayed; its Future. With the "progress" setting on, draws a
+  /// progress bar and returns once it is computed, as below.
   template <class T>
   Future<T> compute(const Delayed<T>& d) {
-    return Future<T>(run({d.node()}).front());
+    return Future<T>(compute_nodes({d.node()}).front());
+  }
+  /// Computes a Delayed drawing a progress bar (progress.hpp), and returns its Future once it
+  /// is done: client.compute(x, tessera::progress). In tasks and on MPI workers nothing is
+  /// drawn, and it returns at once.
+  template <class T>
+  Future<T> compute(const Delayed<T>& d, const ProgressOptions& progress) {
+    return Future<T>(compute_nodes({d.node()}, &progress).front());
   }
   /// Starts computing many Delayeds as one graph (shared parts run once).
   template <class T>
   std::vector<Future<T>> compute(const std::vector<Delayed<T>>& ds) {
-    std::vector<detail::NodePtr> nodes;
-    for (const auto& d : ds) nodes.push_back(d.node());
-    return futures_of<T>(run(nodes));
+    return futures_of<T>(compute_nodes(nodes_of(ds)));
+  }
+  /// Computes many Delayeds as one graph with one progress bar; their Futures once done.
+  template <class T>
+  std::vector<Future<T>> compute(const std::vector<Delayed<T>>& ds,
+                                 const ProgressOptions& progress) {
+    return futures_of<T>(compute_nodes(nodes_of(ds), &progress));
   }
 
   /// Starts computing and returns a Delayed that refers to the result kept in memory.
   template <class T>
   Delayed<T> persist(const Delayed<T>& d) {
-    return Delayed<T>(compute(d));
+    return Delayed<T>(Future<T>(run({d.node()}).front()));
   }
 
   /// Waits for all futures and returns their results in order (rethrows the first error).
@@ -108,6 +122,10 @@ class Client {
 
   /// Runs the graph behind `outputs`; one future state per output, in order.
   std::vector<detail::FutureStatePtr> run(const std::vector<detail::NodePtr>& outputs);
+  /// Runs them as compute() does: with a progress bar drawn until they are done when
+  /// `progress` is given or the "progress" setting is on, outside tasks, on rank 0.
+  std::vector<detail::FutureStatePtr> compute_nodes(const std::vector<detail::NodePtr>& outputs,
+                                                    const ProgressOptions* progress = nullptr);
 
   /// The newest task runs (key, thread, start, stop), oldest first; at most the
   /// "task_stream_limit" setting.
@@ -121,6 +139,15 @@ class Client {
   static std::vector<Future<T>> futures_of(const std::vector<detail::FutureStatePtr>& states) {
     return std::vector<Future<T>>(states.begin(), states.end());
   }
+  template <class T>
+  static std::vector<detail::NodePtr> nodes_of(const std::vector<Delayed<T>>& ds) {
+    std::vector<detail::NodePtr> nodes;
+    nodes.reserve(ds.size());
+    for (const auto& d : ds) nodes.push_back(d.node());
+    return nodes;
+  }
+  std::vector<detail::FutureStatePtr> launch(const std::vector<detail::NodePtr>& outputs,
+                                             const ProgressOptions* progress);
   detail::FutureStatePtr scatter_value(Value value, bool broadcast);
 
   std::shared_ptr<Impl> impl_;
@@ -140,7 +167,7 @@ std::tuple<T...> results_of(const std::vector<FutureStatePtr>& states, std::inde
 
 template <class... T>
 std::tuple<T...> compute(const Delayed<T>&... ds) {
-  return detail::results_of<T...>(get_client().run({ds.node()...}),
+  return detail::results_of<T...>(get_client().compute_nodes({ds.node()...}),
                                   std::index_sequence_for<T...>{});
 }
 

@@ -11,6 +11,10 @@
 //                      per core
 //   task_stream_limit  task-stream records kept per client (default 100000; 0 = off)
 //   events_limit       structured events kept per topic (default 100000)
+//   progress           1: every compute outside tasks draws a progress bar (progress.hpp);
+//                      0 (default): only compute(x, tessera::progress) does
+//   progress_interval  seconds between progress lines when standard output is not a
+//                      terminal (default 5; on a terminal the bar is redrawn 10 times a second)
 //
 // Under MPI (see runtime.hpp), read by each rank for itself:
 //   worker_threads       task threads per worker rank, at most 4096; 0 (default) = the

@@ -6,11 +6,20 @@
 #include <cstdint>
 #include <vector>
 
+#include "diagnostics/run_progress.hpp"
 #include "graph/plan.hpp"
 #include "tessera/future.hpp"
 #include "tessera/value.hpp"
 
 namespace tessera::detail {
+
+/// What a backend hands back for a plan it started.
+struct Submitted {
+  /// One future per plan output, in plan.outputs order.
+  std::vector<FutureStatePtr> outputs;
+  /// The run's counts, when the submitter asked to watch it; else null.
+  std::shared_ptr<const RunProgress> progress;
+};
 
 class Backend {
  public:
@@ -19,8 +28,8 @@ class Backend {
   virtual const char* name() const noexcept = 0;
   /// Threads that run tasks (all workers' together under MPI).
   virtual std::uint32_t threads() const noexcept = 0;
-  /// Starts running `plan`; one future per plan output, in plan.outputs order.
-  virtual std::vector<FutureStatePtr> submit(Plan plan) = 0;
+  /// Starts running `plan`; with `watch`, also hands back a view of its progress.
+  virtual Submitted submit(Plan plan, bool watch) = 0;
   /// A future holding `value`, placed where tasks read it (on every worker if `broadcast`).
   virtual FutureStatePtr scatter(Value value, bool broadcast) = 0;
   /// After this, submit and scatter throw: the runtime behind the backend has ended.

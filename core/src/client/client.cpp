@@ -2,10 +2,14 @@
 
 #include <atomic>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "client/client_impl.hpp"
+#include "diagnostics/progress_settings.hpp"
+#include "diagnostics/run_progress.hpp"
 #include "tessera/graph.hpp"
+#include "tessera/runtime.hpp"
 
 namespace tessera {
 
@@ -45,6 +49,19 @@ const char* Client::scheduler() const noexcept { return impl_->backend->name(); 
 std::uint32_t Client::threads() const noexcept { return impl_->backend->threads(); }
 
 std::vector<detail::FutureStatePtr> Client::run(const std::vector<detail::NodePtr>& outputs) {
+  return launch(outputs, nullptr);
+}
+
+// Tasks that compute, and MPI workers, never draw: the bar is the user's, on the client.
+std::vector<detail::FutureStatePtr> Client::compute_nodes(
+    const std::vector<detail::NodePtr>& outputs, const ProgressOptions* progress) {
+  if (detail::running_client() || this_rank() != 0) return launch(outputs, nullptr);
+  if (!progress && detail::progress_always()) progress = &tessera::progress;
+  return launch(outputs, progress);
+}
+
+std::vector<detail::FutureStatePtr> Client::launch(const std::vector<detail::NodePtr>& outputs,
+                                                   const ProgressOptions* progress) {
   std::vector<detail::FutureStatePtr> states(outputs.size());
   std::vector<detail::NodePtr> tasks;
   for (std::size_t i = 0; i < outputs.size(); ++i) {
@@ -60,6 +77,10 @@ std::vector<detail::FutureStatePtr> Client::run(const std::vector<detail::NodePt
   }
   if (tasks.empty()) return states;
 
+  // Its clock starts before the graph is planned, and before the sync scheduler runs it all
+  // inside submit().
+  std::optional<ProgressBar> bar;
+  if (progress) bar.emplace(*progress);
   std::vector<std::uint32_t> task_ids;
   detail::Plan plan = detail::lower(tasks, task_ids);
   std::vector<std::uint32_t> slot_of(plan.size(), detail::no_task);
@@ -69,7 +90,9 @@ std::vector<detail::FutureStatePtr> Client::run(const std::vector<detail::NodePt
       if (!states[i]) states[i] = plan_outputs[slot_of[task_ids[k++]]];
     }
   };
-  fill_states(impl_->backend->submit(std::move(plan)));
+  auto submitted = impl_->backend->submit(std::move(plan), bar.has_value());
+  fill_states(submitted.outputs);
+  if (bar) detail::show_progress(*bar, *submitted.progress, submitted.outputs);
   return states;
 }
 

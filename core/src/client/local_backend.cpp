@@ -11,6 +11,24 @@
 namespace tessera::detail {
 namespace {
 
+// A run's counts, read without keeping the run alive: when it ends, its memory is freed by
+// the thread that ran its last task, as when nobody watches, not by the one drawing its bar.
+class LocalProgress final : public RunProgress {
+ public:
+  explicit LocalProgress(const std::shared_ptr<LocalRun>& run)
+      : run_(run), end_(std::make_shared<ProgressCounter>(run->plan().size())) {
+    run->report_end_to(end_);
+  }
+  ProgressCounts counts() const noexcept override {
+    if (auto run = run_.lock()) return run->counts();
+    return end_->counts();
+  }
+
+ private:
+  std::weak_ptr<const LocalRun> run_;
+  std::shared_ptr<ProgressCounter> end_;
+};
+
 class LocalBackend final : public Backend {
  public:
   LocalBackend(std::unique_ptr<Executor> executor, Client::Impl& client,
@@ -20,12 +38,13 @@ class LocalBackend final : public Backend {
   const char* name() const noexcept override { return executor_->name(); }
   std::uint32_t threads() const noexcept override { return executor_->worker_count(); }
 
-  std::vector<FutureStatePtr> submit(Plan plan) override {
+  Submitted submit(Plan plan, bool watch) override {
     std::vector<FutureStatePtr> outputs;
     outputs.reserve(plan.outputs.size());
     for (auto t : plan.outputs) outputs.push_back(std::make_shared<FutureState>(*plan.keys[t]));
     auto run =
         std::make_shared<LocalRun>(std::move(plan), outputs, stream_, executor_->worker_count());
+    auto progress = watch ? std::make_shared<LocalProgress>(run) : nullptr;
     // Tasks that the sync executor runs here, now, submit through this client.
     auto* previous = running_client();
     set_running_client(&client_);
@@ -36,7 +55,7 @@ class LocalBackend final : public Backend {
       throw;
     }
     set_running_client(previous);
-    return outputs;
+    return {std::move(outputs), std::move(progress)};
   }
 
   FutureStatePtr scatter(Value value, bool) override {

@@ -3,6 +3,7 @@
 #include <atomic>
 
 #include "cluster/cluster_client.hpp"
+#include "diagnostics/progress_board.hpp"
 #include "tessera/errors.hpp"
 
 namespace tessera::detail {
@@ -15,7 +16,10 @@ class ClusterBackend final : public Backend {
 
   const char* name() const noexcept override { return "mpi"; }
   std::uint32_t threads() const noexcept override { return threads_; }
-  std::vector<FutureStatePtr> submit(Plan plan) override { return open().submit(std::move(plan)); }
+  Submitted submit(Plan plan, bool watch) override {
+    auto counter = watch ? std::make_shared<ProgressCounter>(plan.size()) : nullptr;
+    return {open().submit(std::move(plan), counter), counter};
+  }
   FutureStatePtr scatter(Value value, bool broadcast) override {
     return open().scatter(value, broadcast);
   }

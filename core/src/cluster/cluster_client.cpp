@@ -2,6 +2,7 @@
 
 #include <unordered_map>
 
+#include "diagnostics/progress_board.hpp"
 #include "tessera/errors.hpp"
 
 namespace tessera::detail {
@@ -94,7 +95,8 @@ std::uint64_t ClusterClient::next_run_id() {
          (runs_made_.fetch_add(1, std::memory_order_relaxed) + 1);
 }
 
-std::vector<FutureStatePtr> ClusterClient::submit(Plan plan) {
+std::vector<FutureStatePtr> ClusterClient::submit(Plan plan,
+                                                  std::shared_ptr<ProgressCounter> progress) {
   auto run = std::make_shared<ClientRun>();
   run->client = weak_from_this();
   run->id = next_run_id();
@@ -183,6 +185,7 @@ std::vector<FutureStatePtr> ClusterClient::submit(Plan plan) {
     std::lock_guard lock(mutex_);
     runs_.emplace(run->id, run);
   }
+  if (progress) watch_run(run->id, std::move(progress));
   post(transport_, 0, Submit{run->id, n, specs, plan.outputs});
   return states;
 }

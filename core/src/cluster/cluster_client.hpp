@@ -18,6 +18,8 @@
 
 namespace tessera::detail {
 
+class ProgressCounter;
+
 class ClusterClient : public std::enable_shared_from_this<ClusterClient> {
  public:
   /// `local` finds a result held by this rank itself (a worker's store), or null.
@@ -25,8 +27,9 @@ class ClusterClient : public std::enable_shared_from_this<ClusterClient> {
                 std::function<std::shared_ptr<const Value>(DataKey)> local = {});
   ~ClusterClient();
 
-  /// Sends the plan to the scheduler; one future per plan output (plan.outputs order).
-  std::vector<FutureStatePtr> submit(Plan plan);
+  /// Sends the plan to the scheduler; one future per plan output (plan.outputs order). With
+  /// `progress` (on rank 0, where the scheduler runs), the scheduler keeps its counts there.
+  std::vector<FutureStatePtr> submit(Plan plan, std::shared_ptr<ProgressCounter> progress = {});
   /// Puts a value on one worker (or every worker); its future is finished once it is there.
   FutureStatePtr scatter(const Value& value, bool broadcast);
 

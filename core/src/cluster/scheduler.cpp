@@ -6,6 +6,7 @@
 #include <limits>
 #include <utility>
 
+#include "diagnostics/progress_board.hpp"
 #include "graph/plan.hpp"
 #include "tessera/events.hpp"
 
@@ -53,6 +54,12 @@ struct Scheduler::Submission {
   std::uint32_t remaining = 0;     // tasks not yet done, failed or skipped
   std::uint32_t holding = 0;       // results held on workers
   std::uint32_t held_outputs = 0;  // outputs the client still holds (failed ones too)
+
+  // Set when rank 0's client draws the run's progress: tells it how far the run has got.
+  std::shared_ptr<ProgressCounter> progress;
+  void report_progress() const {
+    if (progress) progress->set(tasks.size() - remaining, failures.size());
+  }
 
   const Requirement* requirement(std::uint32_t task) const {
     if (placement_of.empty() || placement_of[task] == no_task) return nullptr;
@@ -189,6 +196,7 @@ void Scheduler::submit(int source, const Submit& message) {
   run.body.assign(message.specs.begin(), message.specs.end());
   WireReader body(run.body, "submit message from rank " + std::to_string(source));
   run.id = message.run;
+  run.progress = take_watched_run(run.id);
   const auto n = message.tasks;
   run.tasks.resize(n);
   run.remaining = n;
@@ -683,6 +691,7 @@ void Scheduler::finish(Submission& run, std::uint32_t task, int worker, std::uin
   t.bytes = bytes;
   ++run.holding;
   --run.remaining;
+  run.report_progress();
   if (t.output) notify_output(run, task);
   for (auto i = run.input_begin[task]; i < run.input_begin[task + 1]; ++i) use_done(run.inputs[i]);
   for (auto d = run.dependent_begin[task]; d < run.dependent_begin[task + 1]; ++d) {
@@ -759,6 +768,7 @@ void Scheduler::skip(Submission& run, std::uint32_t task, const Failure& failure
     t.state = TaskState::failed;
     r->failures.emplace(key.task, failure);
     --r->remaining;
+    r->report_progress();
     if (t.output) notify_output(*r, key.task);
     for (auto i = r->input_begin[key.task]; i < r->input_begin[key.task + 1]; ++i) {
       use_done(r->inputs[i]);

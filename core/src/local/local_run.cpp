@@ -203,6 +203,12 @@ void LocalRun::cancel_task(std::uint32_t task, bool released) noexcept {
   }
 }
 
+ProgressCounts LocalRun::counts() const noexcept {
+  const std::uint64_t total = plan_.size();
+  return {total, total - remaining_.load(std::memory_order_acquire),
+          failed_count_.load(std::memory_order_relaxed)};
+}
+
 void LocalRun::flush_records() {
   if (records_.empty()) return;
   struct Stamped {
@@ -236,6 +242,7 @@ void LocalRun::flush_records() {
 void LocalRun::release_graph() noexcept { plan_.keep_alive.clear(); }
 
 void LocalRun::complete() {
+  if (end_counter_) end_counter_->set(plan_.size(), failed_count_.load(std::memory_order_relaxed));
   for (const auto& external : plan_.externals) external.state->drop_handle();
   auto keep = std::move(self_);  // the run may end here, when nobody else holds it
 }

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "diagnostics/run_progress.hpp"
 #include "graph/plan.hpp"
 #include "local/executor.hpp"
 #include "support/task_stream.hpp"
@@ -41,6 +42,13 @@ class LocalRun final : public TaskCanceller, public std::enable_shared_from_this
 
   void cancel_task(std::uint32_t task, bool released) noexcept override;
 
+  /// Tasks through execute() so far, and how many of them failed or were skipped.
+  ProgressCounts counts() const noexcept;
+  /// Sets `counter` to the final counts when the run ends. Call before it starts.
+  void report_end_to(std::shared_ptr<ProgressCounter> counter) {
+    end_counter_ = std::move(counter);
+  }
+
  private:
   void invoke(std::uint32_t task, std::uint32_t worker);
   void fail(std::uint32_t task, std::exception_ptr error);
@@ -61,6 +69,7 @@ class LocalRun final : public TaskCanceller, public std::enable_shared_from_this
   std::unique_ptr<std::atomic<std::uint32_t>[]> uses_left_;
   std::unique_ptr<std::atomic<std::uint32_t>[]> failed_;  // task whose failure skips this one
   std::atomic<std::uint32_t> remaining_;                  // tasks not yet through execute()
+  std::atomic<std::uint32_t> failed_count_{0};            // of those through, failed or skipped
   std::atomic<std::uint32_t> outputs_left_;               // outputs not yet delivered
   std::atomic<bool> abandoned_{false};  // every output was cancelled: skip what is left
 
@@ -78,6 +87,7 @@ class LocalRun final : public TaskCanceller, public std::enable_shared_from_this
 
   Executor* executor_ = nullptr;
   std::shared_ptr<LocalRun> self_;
+  std::shared_ptr<ProgressCounter> end_counter_;
 };
 
 template <class Push>
@@ -101,6 +111,7 @@ std::uint32_t LocalRun::execute(std::uint32_t task, std::uint32_t worker, Push&&
   }
 
   const auto failed = failed_[task].load(std::memory_order_acquire);
+  if (failed != no_task) failed_count_.fetch_add(1, std::memory_order_relaxed);
   if (output_slot_[task] != no_task) deliver(task);
 
   std::uint32_t next = no_task;
