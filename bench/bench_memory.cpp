@@ -131,9 +131,14 @@ int main(int argc, char** argv) {
     const auto hwm =
         client.submit(tessera::TaskOptions{.workers = {rank}}, worker_peak_rss).result();
     const auto base = baseline[static_cast<std::size_t>(rank - 1)];
-    per_worker += (per_worker.empty() ? "" : ",") + std::string("{\"rank\":") +
-                  std::to_string(rank) + ",\"peak_rss\":" + std::to_string(hwm) +
-                  ",\"baseline_rss\":" + std::to_string(base) + "}";
+    // Appended piece by piece: GCC 12 warns (-Wrestrict) on "literal" + std::string&& here.
+    per_worker += per_worker.empty() ? "{\"rank\":" : ",{\"rank\":";
+    per_worker += std::to_string(rank);
+    per_worker += ",\"peak_rss\":";
+    per_worker += std::to_string(hwm);
+    per_worker += ",\"baseline_rss\":";
+    per_worker += std::to_string(base);
+    per_worker += "}";
     if (hwm - base > peak - peak_baseline) {
       peak = hwm;
       peak_baseline = base;
