@@ -63,8 +63,9 @@ tessera::Array<float> field_of_year(const Size& size, std::int64_t year,
 int main(int argc, char** argv) {
   tessera::Runtime runtime(argc, argv);  // alone: threads; under mpirun: rank 0 + workers
   auto client = runtime.client();
+  tessera::config::set("progress", "1");  // a progress bar for the writes below
 
-  Size size{4, 360, 720, {days_per_block, 90, 180}};
+  Size size{8, 360, 720, {days_per_block, 90, 180}};
   std::string dir = "climatology-demo";
   bool keep = false;
   for (int i = 1; i < argc; ++i) {
@@ -137,6 +138,7 @@ int main(int argc, char** argv) {
               written, gib * (1 << 30) / 1e9 / written);
 
   // The summary, from what the file holds.
+  tessera::config::set("progress", "0");
   auto stored = tessera::io::from_hdf5<float>(file, "/t2m_anomaly", blocks);
   const double mean = stored.mean().compute().item();
   const double spread = stored.std().compute().item();

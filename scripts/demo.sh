@@ -4,7 +4,7 @@
 # and a check. Builds only the demo (installing the packages it needs through setup.sh) and runs
 # it as an MPI job: rank 0 is the client and scheduler, one worker rank per core.
 #   scripts/demo.sh [--small | --large] [--ranks N | --alone] [--dir DIR] [--keep]
-#     --small   2 years on a 48 x 96 grid (seconds)      default: 4 years on 360 x 720 (1.4 GiB)
+#     --small   2 years on a 48 x 96 grid (seconds)      default: 8 years on 360 x 720 (2.8 GiB)
 #     --large   4 years on 720 x 1440 (5.6 GiB)
 #     --ranks N MPI ranks (default: cores + 1)  --alone: one process, a thread per core
 set -euo pipefail

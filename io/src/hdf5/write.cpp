@@ -230,9 +230,11 @@ Delayed<void> write(const tessera::detail::array::Handle& array, const std::stri
   auto done = delayed(finish, last)(Rename{file, partial, path, options.overwrite},
                                     options.attributes, written);
   if (!options.compute) return done;
-  auto persisted = done.persist();
-  persisted.compute();
-  return persisted;
+  // Computed as compute() computes (with a progress bar when the "progress" setting is on);
+  // what is returned refers to the finished writes, so computing it again writes nothing.
+  Future<void> written_now = get_client().compute(done);
+  written_now.result();
+  return Delayed<void>(std::move(written_now));
 }
 
 }  // namespace detail::hdf5

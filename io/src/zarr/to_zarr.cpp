@@ -158,9 +158,11 @@ Delayed<void> write(const da::Handle& handle, const std::string& store, const st
   last.key = Key(prefix + "-finish");
   auto done = delayed(finish, last)(written);
   if (!options.compute) return done;
-  auto persisted = done.persist();
-  persisted.compute();
-  return persisted;
+  // Computed as compute() computes (with a progress bar when the "progress" setting is on);
+  // what is returned refers to the finished writes, so computing it again writes nothing.
+  Future<void> written_now = get_client().compute(done);
+  written_now.result();
+  return Delayed<void>(std::move(written_now));
 }
 
 }  // namespace detail::zarr_io
