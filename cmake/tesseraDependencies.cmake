@@ -136,3 +136,12 @@ if(NOT TARGET PkgConfig::TESSERA_ZSTD)
     "'apt-get install libzstd-dev' (and pkg-config), or add the directory of its libzstd.pc "
     "to PKG_CONFIG_PATH")
 endif()
+
+# The config file of tessera::jobqueue (private to its sources): yaml-cpp through its CMake
+# config (Debian's 0.7 names its target yaml-cpp, without a namespace).
+find_package(yaml-cpp QUIET CONFIG)
+if(NOT TARGET yaml-cpp)
+  message(FATAL_ERROR
+    "yaml-cpp was not found: install it with 'apt-get install libyaml-cpp-dev', or pass "
+    "-Dyaml-cpp_DIR=<the directory of its yaml-cpp-config.cmake>")
+endif()

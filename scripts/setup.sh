@@ -30,6 +30,7 @@ PACKAGES=(
   libblosc-dev
   libzstd-dev
   zlib1g-dev
+  libyaml-cpp-dev
   graphviz
 )
 
