@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+#SBATCH -J tessera-worker
+#SBATCH -N 1
+#SBATCH -n 1
+#SBATCH --cpus-per-task=1
+#SBATCH -t 00:30:00
+
+export TESSERA_ROLE=worker
+export TESSERA_SCHEDULER_FILE=/shared/tessera/scheduler.json
+export TESSERA_WORKER_POOL=default
+export TESSERA_WORKER_THREADS=1
+export TESSERA_WORKER_DEATH_TIMEOUT=60
+
+srun --mpi=pmix --ntasks=1 --cpus-per-task=1 tessera-worker
