@@ -1,6 +1,7 @@
 #include "tessera/jobqueue/cluster.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include "tessera/errors.hpp"
 

@@ -1,5 +1,7 @@
 #include "tessera/jobqueue/job_spec.hpp"
 
+#include <cctype>
+#include <cstdlib>
 #include <filesystem>
 #include <set>
 

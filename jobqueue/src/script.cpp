@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cctype>
 
 #include "formats.hpp"
 #include "tessera/errors.hpp"
