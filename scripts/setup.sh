@@ -31,6 +31,8 @@ PACKAGES=(
   libzstd-dev
   zlib1g-dev
   graphviz
+  libcpp-httplib-dev
+  prometheus
 )
 
 usage() { echo "usage: $0 [--asan|--tsan|--cuda] [--target NAME]" >&2; exit 2; }
