@@ -75,7 +75,7 @@ TEST_CASE(
   const long n = 200;
   std::vector<tessera::Delayed<long>> leaves;
   for (long i = 0; i < n; ++i) leaves.push_back(tessera::delayed(dashboard_inc)(i));
-  CHECK(client.compute(tessera::delayed(dashboard_total)(leaves)) == n * (n + 1) / 2);
+  CHECK(client.compute(tessera::delayed(dashboard_total)(leaves)).result() == n * (n + 1) / 2);
 
   const double run = static_cast<double>(workers) + 1 + n + 1;
   metrics_test::Exposition after;
