@@ -1,8 +1,8 @@
 // The Prometheus text exposition format, version 0.0.4: per metric family a # HELP and a
 // # TYPE line, then its samples, "name{label="value",...} number".
 
+#include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <string_view>
 
 #include "diagnostics/metrics_snapshot.hpp"
@@ -38,9 +38,9 @@ class Text {
   static std::string number(double value) {
     if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
     if (std::isnan(value)) return "NaN";
-    char text[32];
-    std::snprintf(text, sizeof text, "%.17g", value);
-    return text;
+    char text[32];  // the shortest text that reads back as the same double: 1e-06, 0.1
+    auto end = std::to_chars(text, text + sizeof text, value).ptr;
+    return std::string(text, end);
   }
 
  private:
