@@ -145,3 +145,16 @@ if(NOT TARGET yaml-cpp)
     "yaml-cpp was not found: install it with 'apt-get install libyaml-cpp-dev', or pass "
     "-Dyaml-cpp_DIR=<the directory of its yaml-cpp-config.cmake>")
 endif()
+
+# The dashboard's HTTP server in tessera::core (private to its sources): cpp-httplib as Debian
+# builds it, a compiled library with a pkg-config file whose flags (OpenSSL, zlib and Brotli
+# support) must match how the library was built.
+if(PKG_CONFIG_FOUND)
+  pkg_check_modules(TESSERA_HTTPLIB QUIET IMPORTED_TARGET GLOBAL cpp-httplib)
+endif()
+if(NOT TARGET PkgConfig::TESSERA_HTTPLIB)
+  message(FATAL_ERROR
+    "cpp-httplib was not found (pkg-config module 'cpp-httplib'): install it with "
+    "'apt-get install libcpp-httplib-dev' (and pkg-config), or add the directory of its "
+    "cpp-httplib.pc to PKG_CONFIG_PATH")
+endif()

@@ -32,6 +32,8 @@ PACKAGES=(
   zlib1g-dev
   libyaml-cpp-dev
   graphviz
+  libcpp-httplib-dev
+  prometheus
 )
 
 usage() { echo "usage: $0 [--asan|--tsan|--cuda] [--target NAME]" >&2; exit 2; }

@@ -101,6 +101,7 @@ TEST_CASE("settings have documented defaults") {
   EnvGuard threads("TESSERA_NUM_THREADS", nullptr);
   EnvGuard stream("TESSERA_TASK_STREAM_LIMIT", nullptr);
   EnvGuard events("TESSERA_EVENTS_LIMIT", nullptr);
+  EnvGuard dashboard("TESSERA_DASHBOARD_ADDRESS", nullptr);
 
   CHECK(tessera::config::get("scheduler") == "threads");
   CHECK(tessera::config::get("num_threads") == "0");
@@ -112,12 +113,13 @@ TEST_CASE("settings have documented defaults") {
   // The core's settings only; test_config.cpp defines "test_..." ones as a module would.
   std::erase_if(names, [](const std::string& name) { return name.starts_with("test_"); });
   std::sort(names.begin(), names.end());
-  CHECK(names ==
-        std::vector<std::string>{"events_limit", "num_threads", "progress", "progress_interval",
-                                 "resources", "scheduler", "spill_directory", "task_stream_limit",
-                                 "transport", "worker_memory_limit", "worker_memory_pause",
-                                 "worker_memory_spill", "worker_threads", "worker_timeout"});
+  CHECK(names == std::vector<std::string>{
+                     "dashboard_address", "events_limit", "num_threads", "progress",
+                     "progress_interval", "resources", "scheduler", "spill_directory",
+                     "task_stream_limit", "transport", "worker_memory_limit", "worker_memory_pause",
+                     "worker_memory_spill", "worker_threads", "worker_timeout"});
   CHECK(tessera::config::get_bytes("worker_memory_limit") == 0);
+  CHECK(tessera::config::get("dashboard_address").empty());
   CHECK(tessera::config::get_double("worker_memory_spill") == 0.6);
   CHECK(tessera::config::get_double("worker_timeout") == 60.0);
   CHECK_THROWS_AS(tessera::config::set("worker_timeout", "-1"), tessera::ConfigError);

@@ -130,6 +130,15 @@ TEST_CASE("every control message reads back what was written") {
           std::vector<DataKey>{key, DataKey{1, 2}});
     CHECK(round_trip(Stored{key}, bytes).key == key);
   }
+  SECTION("worker metrics") {
+    WorkerMetrics metrics{10, 20, 30, 4, {Received{2, 1 << 20, 3}, Received{5, 7, 1}}};
+    auto read = round_trip(metrics, bytes);
+    CHECK(read.memory_bytes == 10);
+    CHECK(read.memory_limit == 20);
+    CHECK(read.spilled_bytes == 30);
+    CHECK(read.spilled_total == 4);
+    CHECK(read.received == metrics.received);
+  }
   SECTION("event") {
     auto read = round_trip(EventLogged{12.5, "memory", "spilled", "worker rank 1"}, bytes);
     CHECK(read.time == 12.5);

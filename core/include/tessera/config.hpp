@@ -15,6 +15,9 @@
 //                      0 (default): only compute(x, tessera::progress) does
 //   progress_interval  seconds between progress lines when standard output is not a
 //                      terminal (default 5; on a terminal the bar is redrawn 10 times a second)
+//   dashboard_address  HOST:PORT where rank 0 (or this process) serves the dashboard and
+//                      Prometheus /metrics over HTTP, e.g. 127.0.0.1:8787 (port 0 = any free
+//                      one); empty (default) = none (dashboard.hpp)
 //
 // Under MPI (see runtime.hpp), read by each rank for itself:
 //   worker_threads       task threads per worker rank, at most 4096; 0 (default) = the

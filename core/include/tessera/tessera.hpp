@@ -5,6 +5,7 @@
 #include "tessera/buffer.hpp"
 #include "tessera/client.hpp"
 #include "tessera/config.hpp"
+#include "tessera/dashboard.hpp"
 #include "tessera/delayed.hpp"
 #include "tessera/errors.hpp"
 #include "tessera/events.hpp"

@@ -1,9 +1,12 @@
 // The local backend: plans run as LocalRuns on an executor of this process.
 
 #include <algorithm>
+#include <string_view>
 #include <thread>
 
 #include "client/client_impl.hpp"
+#include "diagnostics/dashboard.hpp"
+#include "diagnostics/local_metrics.hpp"
 #include "local/executor.hpp"
 #include "local/local_run.hpp"
 #include "tessera/config.hpp"
@@ -33,7 +36,14 @@ class LocalBackend final : public Backend {
  public:
   LocalBackend(std::unique_ptr<Executor> executor, Client::Impl& client,
                std::shared_ptr<TaskStream> stream)
-      : executor_(std::move(executor)), client_(client), stream_(std::move(stream)) {}
+      : executor_(std::move(executor)), client_(client), stream_(std::move(stream)) {
+    if (dashboard_enabled()) {
+      // The sync executor runs each caller's tasks on the caller's thread, all as worker 0.
+      metrics_ = std::make_shared<LocalMetrics>(executor_->worker_count(),
+                                                std::string_view(executor_->name()) == "sync");
+      dashboard_ = open_dashboard();
+    }
+  }
 
   const char* name() const noexcept override { return executor_->name(); }
   std::uint32_t threads() const noexcept override { return executor_->worker_count(); }
@@ -45,6 +55,10 @@ class LocalBackend final : public Backend {
     auto run =
         std::make_shared<LocalRun>(std::move(plan), outputs, stream_, executor_->worker_count());
     auto progress = watch ? std::make_shared<LocalProgress>(run) : nullptr;
+    if (metrics_) {
+      metrics_->submitted(run->plan().size());
+      run->count_into(metrics_);
+    }
     // Tasks that the sync executor runs here, now, submit through this client.
     auto* previous = running_client();
     set_running_client(&client_);
@@ -68,6 +82,8 @@ class LocalBackend final : public Backend {
   std::unique_ptr<Executor> executor_;
   Client::Impl& client_;  // owns this backend
   std::shared_ptr<TaskStream> stream_;
+  std::shared_ptr<LocalMetrics> metrics_;  // while the dashboard is on
+  std::shared_ptr<void> dashboard_;
 };
 
 }  // namespace

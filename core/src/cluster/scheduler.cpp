@@ -77,6 +77,7 @@ struct Scheduler::WorkerInfo {
   std::uint32_t threads = 1;
   std::map<std::string, double> resources;
   std::uint32_t in_flight = 0;  // assigned, not yet completed
+  WorkerMetrics metrics;        // its last report (while the dashboard is on)
 };
 
 Scheduler::Scheduler(Outbox& outbox, std::shared_ptr<TaskStream> stream, double worker_timeout)
@@ -153,6 +154,9 @@ bool Scheduler::handle(int source, Kind kind, WireReader& in) {
       return true;
     case Kind::heartbeat:
       Heartbeat::read(in);
+      return true;
+    case Kind::metrics:
+      workers_[static_cast<std::size_t>(source)].metrics = WorkerMetrics::read(in);
       return true;
     case Kind::goodbye:
       Goodbye::read(in);
@@ -563,6 +567,7 @@ bool Scheduler::on_turn() {
     last_liveness_check_ = now;
     check_liveness(now);
   }
+  if (metrics_ && metrics_->wanted()) metrics_->publish(metrics_snapshot());
   return busy;
 }
 
@@ -659,7 +664,9 @@ void Scheduler::completed(int source, const Completed& message) {
   const auto key = message.key;
   const bool ok = !message.failure;
   if (worker.in_flight > 0) --worker.in_flight;
-  average_duration_ = 0.95 * average_duration_ + 0.05 * std::max(message.stop - message.start, 0.0);
+  const double duration = std::max(message.stop - message.start, 0.0);
+  average_duration_ = 0.95 * average_duration_ + 0.05 * duration;
+  if (metrics_ && ok) durations_.add(duration);
   Submission* run = find_run(key.run);
   if (!run || key.task >= run->tasks.size() || run->tasks[key.task].state != TaskState::assigned) {
     // A cancelled run already gone, or a task cancelled meanwhile: drop what it made.
@@ -851,7 +858,51 @@ void Scheduler::maybe_erase(std::uint64_t run_id) {
       !run->external_waiters.empty()) {
     return;
   }
+  if (!run->body.empty()) {  // scattered data is no task
+    erased_.tasks_submitted += run->tasks.size();
+    erased_.tasks_failed += run->failures.size();
+    erased_.tasks_completed += run->tasks.size() - run->failures.size();
+  }
   runs_.erase(run_id);
+}
+
+// Walks the runs in flight: a scrape a second costs the scheduler a pass over their tasks.
+MetricsSnapshot Scheduler::metrics_snapshot() const {
+  MetricsSnapshot s = erased_;
+  s.durations = durations_;
+  static constexpr const char* state_names[] = {"waiting", "queued", "processing", "memory",
+                                                "erred"};
+  std::uint64_t by_state[std::size(state_names)] = {};
+  for (const auto& [id, run] : runs_) {
+    if (run->body.empty()) continue;
+    s.tasks_submitted += run->tasks.size();
+    s.tasks_failed += run->failures.size();
+    s.tasks_completed += run->tasks.size() - run->remaining - run->failures.size();
+    for (const auto& task : run->tasks) {
+      const auto state = static_cast<std::size_t>(task.state);
+      if (state < std::size(state_names)) ++by_state[state];
+    }
+  }
+  for (std::size_t i = 0; i < std::size(state_names); ++i)
+    s.tasks_by_state[state_names[i]] = by_state[i];
+  for (int rank = 1; rank < outbox_.ranks(); ++rank) {
+    const auto& worker = workers_[static_cast<std::size_t>(rank)];
+    if (!worker.joined) continue;
+    ++s.workers_joined;
+    if (worker.gone) {
+      ++s.workers_left;
+      continue;
+    }
+    s.threads += worker.threads;
+    const auto& m = worker.metrics;
+    s.workers.push_back(WorkerGauges{rank, worker.threads, worker.in_flight, m.memory_bytes,
+                                     m.memory_limit, m.spilled_bytes, m.spilled_total,
+                                     worker.paused});
+    for (const auto& r : m.received) {
+      s.transfers.push_back(TransferTotals{static_cast<int>(r.source), rank, r.bytes, r.count});
+    }
+  }
+  return s;
 }
 
 }  // namespace tessera::detail

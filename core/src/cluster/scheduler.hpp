@@ -20,6 +20,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "diagnostics/cluster_metrics.hpp"
 #include "mpi/messages.hpp"
 #include "mpi/outbox.hpp"
 #include "mpi/protocol.hpp"
@@ -39,6 +40,9 @@ class Scheduler {
   bool on_message(int source, Kind kind, WireReader& in);
   /// Hands out queued work; true if it did something.
   bool on_turn();
+
+  /// Answers the scrapes of `metrics` (the dashboard is on) from now on.
+  void set_metrics(std::shared_ptr<ClusterMetrics> metrics) { metrics_ = std::move(metrics); }
 
   /// Asks every worker to stop; done() once all have said goodbye.
   void shutdown();
@@ -78,6 +82,7 @@ class Scheduler {
   double capacity(const WorkerInfo& worker) const;
   void check_liveness(double now);
   [[noreturn]] void lose_worker(int rank, double silent_for);
+  MetricsSnapshot metrics_snapshot() const;
 
   Outbox& outbox_;
   // Scratch of place(), per rank: inputs of the task being placed that it holds, and bytes.
@@ -108,6 +113,10 @@ class Scheduler {
   double last_liveness_check_ = 0.0;
   std::vector<TaskRecord> records_;
   std::vector<std::uint64_t> touched_;  // runs to erase if they are finished
+
+  std::shared_ptr<ClusterMetrics> metrics_;  // null unless the dashboard is on
+  DurationHistogram durations_;              // of completed tasks, while metrics_ is set
+  MetricsSnapshot erased_;                   // task counts of the runs erased so far
 };
 
 }  // namespace tessera::detail

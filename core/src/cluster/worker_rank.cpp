@@ -250,6 +250,13 @@ bool WorkerRank::on_data(int source, DataKey key, const Frames& frames) {
   if (fetching_.erase(key) != 0) start_fetches();
   auto found = waiting_for_.find(key);
   if (found == waiting_for_.end()) return false;
+  if (source >= 0 && source != rank_) {
+    if (received_.size() <= static_cast<std::size_t>(source)) received_.resize(source + 1);
+    auto& from = received_[static_cast<std::size_t>(source)];
+    from.source = source;
+    from.bytes += frames.total_bytes();
+    ++from.count;
+  }
   auto jobs = std::move(found->second);
   waiting_for_.erase(found);
   std::string error;
@@ -622,6 +629,18 @@ void WorkerRank::report_memory() {
   post(transport_, 0, Status{paused});
 }
 
+void WorkerRank::report_metrics() {
+  WorkerMetrics metrics;
+  metrics.memory_bytes = store_.memory_bytes();
+  metrics.memory_limit = store_.limits().memory_limit;
+  metrics.spilled_bytes = store_.spilled_bytes();
+  metrics.spilled_total = store_.spill_count();
+  for (const auto& from : received_) {
+    if (from.count > 0) metrics.received.push_back(from);
+  }
+  post(transport_, 0, metrics);
+}
+
 // Results the store dropped because they could not be spilled: the scheduler fails them and
 // what needs them. Inputs fetched from other workers are not this worker's to report: the
 // tasks that wait for them fail when they run.
@@ -644,11 +663,15 @@ void WorkerRank::report_lost() {
 bool WorkerRank::on_turn() {
   // The clock is read every 16 turns: a busy loop turns every few microseconds, an idle one
   // sleeps at most 1 ms a turn.
-  if (heartbeat_interval_ > 0 && !said_goodbye_ && ++turns_ % 16 == 0) {
+  if ((heartbeat_interval_ > 0 || metrics_interval_ > 0) && !said_goodbye_ && ++turns_ % 16 == 0) {
     const double now = wall_time();
-    if (now - last_heartbeat_ >= heartbeat_interval_) {
+    if (heartbeat_interval_ > 0 && now - last_heartbeat_ >= heartbeat_interval_) {
       last_heartbeat_ = now;
       post(transport_, 0, Heartbeat{});
+    }
+    if (metrics_interval_ > 0 && now - last_metrics_ >= metrics_interval_) {
+      last_metrics_ = now;
+      report_metrics();
     }
   }
   // Memory held by sends in flight, or by tasks that ended, can be spilled now: a paused

@@ -41,6 +41,9 @@ class WorkerRank {
   /// Says Heartbeat to the scheduler every `seconds` (0: never), so that a quiet worker is
   /// not taken for a lost one.
   void set_heartbeat_interval(double seconds) noexcept { heartbeat_interval_ = seconds; }
+  /// Sends its memory and transfers to the scheduler every `seconds` (0: never), for the
+  /// dashboard's metrics.
+  void set_metrics_interval(double seconds) noexcept { metrics_interval_ = seconds; }
   /// True once the scheduler said exit.
   bool exited() const noexcept { return exited_; }
 
@@ -71,6 +74,7 @@ class WorkerRank {
   void drop_borrowed(const Job& job);
   void report_memory();
   void report_lost();
+  void report_metrics();
 
   Transport& transport_;
   Store store_;
@@ -110,6 +114,9 @@ class WorkerRank {
   double heartbeat_interval_ = 0.0;
   double last_heartbeat_ = 0.0;
   std::uint32_t turns_ = 0;
+  double metrics_interval_ = 0.0;
+  double last_metrics_ = 0.0;
+  std::vector<Received> received_;  // per source rank (loop thread)
   bool exited_ = false;
 };
 

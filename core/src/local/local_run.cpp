@@ -66,8 +66,10 @@ void LocalRun::invoke(std::uint32_t task, std::uint32_t worker) {
   const Value* const* args = argv_.data() + plan_.arg_begin[task];
   const int retries = plan_.retries.empty() ? 0 : plan_.retries[task];
   const bool record = !records_.empty();
+  const bool timed = record || tallies_;
+  if (tallies_) tallies_[worker].started();
   for (int attempt = 0;; ++attempt) {
-    const double start = record ? wall_time() : 0.0;
+    const double start = timed ? wall_time() : 0.0;
     try {
       results_[task] = code.invoke(code.callable, args);
     } catch (...) {
@@ -99,10 +101,12 @@ void LocalRun::invoke(std::uint32_t task, std::uint32_t worker) {
                                              std::move(type), std::move(message))));
       return;
     }
+    const double stop = timed ? wall_time() : 0.0;
+    if (tallies_) tallies_[worker].finished(stop - start);
     if (record) {
       auto& ring = records_[worker];
       const auto limit = stream_->limit();
-      RawRecord raw{task, start, wall_time()};
+      RawRecord raw{task, start, stop};
       if (ring.size() < limit) {
         ring.push_back(raw);
       } else {

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "diagnostics/local_metrics.hpp"
 #include "diagnostics/run_progress.hpp"
 #include "graph/plan.hpp"
 #include "local/executor.hpp"
@@ -47,6 +48,11 @@ class LocalRun final : public TaskCanceller, public std::enable_shared_from_this
   /// Sets `counter` to the final counts when the run ends. Call before it starts.
   void report_end_to(std::shared_ptr<ProgressCounter> counter) {
     end_counter_ = std::move(counter);
+  }
+  /// Counts the run's tasks in `metrics` (the dashboard is on). Call before it starts.
+  void count_into(std::shared_ptr<LocalMetrics> metrics) {
+    tallies_ = metrics ? metrics->tallies() : nullptr;
+    metrics_ = std::move(metrics);
   }
 
  private:
@@ -88,6 +94,8 @@ class LocalRun final : public TaskCanceller, public std::enable_shared_from_this
   Executor* executor_ = nullptr;
   std::shared_ptr<LocalRun> self_;
   std::shared_ptr<ProgressCounter> end_counter_;
+  std::shared_ptr<LocalMetrics> metrics_;
+  TaskTally* tallies_ = nullptr;  // metrics_'s, per worker; null when nobody watches
 };
 
 template <class Push>
@@ -111,7 +119,10 @@ std::uint32_t LocalRun::execute(std::uint32_t task, std::uint32_t worker, Push&&
   }
 
   const auto failed = failed_[task].load(std::memory_order_acquire);
-  if (failed != no_task) failed_count_.fetch_add(1, std::memory_order_relaxed);
+  if (failed != no_task) {
+    failed_count_.fetch_add(1, std::memory_order_relaxed);
+    if (tallies_) tallies_[worker].failed();
+  }
   if (output_slot_[task] != no_task) deliver(task);
 
   std::uint32_t next = no_task;

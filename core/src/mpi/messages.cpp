@@ -127,6 +127,24 @@ void Status::write(WireWriter& out) const { out.put<std::uint8_t>(paused ? 1 : 0
 
 Status Status::read(WireReader& in) { return Status{read_flag(in)}; }
 
+void WorkerMetrics::write(WireWriter& out) const {
+  out.put(memory_bytes);
+  out.put(memory_limit);
+  out.put(spilled_bytes);
+  out.put(spilled_total);
+  out.put_vector(received);
+}
+
+WorkerMetrics WorkerMetrics::read(WireReader& in) {
+  WorkerMetrics metrics;
+  metrics.memory_bytes = in.get<std::uint64_t>();
+  metrics.memory_limit = in.get<std::uint64_t>();
+  metrics.spilled_bytes = in.get<std::uint64_t>();
+  metrics.spilled_total = in.get<std::uint64_t>();
+  metrics.received = in.get_vector<Received>();
+  return metrics;
+}
+
 void EventLogged::write(WireWriter& out) const {
   out.put(time);
   out.put_string(topic);

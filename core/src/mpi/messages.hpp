@@ -144,6 +144,27 @@ struct Heartbeat {
   static Heartbeat read(WireReader&) { return {}; }
 };
 
+/// Data a worker fetched from one other worker, since it started.
+struct Received {
+  std::int64_t source = 0;  // 64 bits: no padding travels
+  std::uint64_t bytes = 0;
+  std::uint64_t count = 0;
+  bool operator==(const Received&) const = default;
+};
+
+/// A worker's memory and what it fetched, for the dashboard's metrics: sent every second while
+/// the dashboard_address setting is set.
+struct WorkerMetrics {
+  static constexpr Kind kind = Kind::metrics;
+  std::uint64_t memory_bytes = 0;   ///< results in memory
+  std::uint64_t memory_limit = 0;   ///< worker_memory_limit (0: none)
+  std::uint64_t spilled_bytes = 0;  ///< results on disk now
+  std::uint64_t spilled_total = 0;  ///< results ever spilled
+  std::vector<Received> received;   ///< per source worker, those with something
+  void write(WireWriter& out) const;
+  static WorkerMetrics read(WireReader& in);
+};
+
 // ---- to a client (any rank)
 
 /// An output of one of the client's runs is done (held by `holder`) or failed.

@@ -39,6 +39,8 @@ const char* kind_name(Kind kind) noexcept {
       return "lost";
     case Kind::heartbeat:
       return "heartbeat";
+    case Kind::metrics:
+      return "metrics";
     case Kind::output_done:
       return "output_done";
     case Kind::assign:

@@ -31,6 +31,7 @@ enum class Kind : std::uint8_t {
   stored,     ///< a worker keeps scattered data now
   lost,       ///< a worker could not keep a result it had made (its spill failed)
   heartbeat,  ///< a worker is alive (sent when it has said nothing for a while)
+  metrics,    ///< a worker's memory and transfers, for the dashboard (sent every second)
   // to a client (any rank)
   output_done,  ///< an output of one of its runs is finished, failed or cancelled
   // to a worker

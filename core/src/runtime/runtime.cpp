@@ -21,6 +21,7 @@
 #include "cluster/scheduler.hpp"
 #include "cluster/store.hpp"
 #include "cluster/worker_rank.hpp"
+#include "diagnostics/dashboard.hpp"
 #include "mpi/transport.hpp"
 #include "tessera/config.hpp"
 #include "tessera/errors.hpp"
@@ -203,6 +204,7 @@ struct Runtime::State {
   std::shared_ptr<detail::ClusterClient> cluster;
   std::thread progress;
   std::atomic<bool> stop_requested{false};
+  std::shared_ptr<void> dashboard;  // while the dashboard_address setting asks for one
 
   void claim_and_start(int* argc, char*** argv);
   void start(int* argc, char*** argv);
@@ -275,6 +277,10 @@ void Runtime::State::start_scheduler(std::uint32_t threads) {
   scheduler =
       std::make_unique<detail::Scheduler>(*transport, stream, config::get_double("worker_timeout"));
   cluster = std::make_shared<detail::ClusterClient>(*transport);
+  if (detail::dashboard_enabled()) {
+    scheduler->set_metrics(std::make_shared<detail::ClusterMetrics>());
+    dashboard = detail::open_dashboard();
+  }
 
   struct Handler final : detail::Transport::Handler {
     State& state;
@@ -337,6 +343,7 @@ void Runtime::State::work(std::uint32_t threads) {
         [raw = worker_impl.get()] { detail::set_running_client(raw); });
     const double timeout = config::get_double("worker_timeout");
     worker->set_heartbeat_interval(timeout > 0 ? std::min(1.0, timeout / 4) : 0.0);
+    worker->set_metrics_interval(detail::dashboard_enabled() ? 1.0 : 0.0);
     detail::set_event_forwarder([&transport](const Event& event) {
       detail::post(transport, 0,
                    detail::EventLogged{event.time, event.topic, event.message, event.source});
@@ -380,6 +387,7 @@ void Runtime::State::work(std::uint32_t threads) {
 
 void Runtime::State::stop() {
   if (!scheduler) return;
+  dashboard.reset();
   stop_requested.store(true, std::memory_order_release);
   transport->wake();
   progress.join();

@@ -1,0 +1,21 @@
+#pragma once
+// The live dashboard and Prometheus metrics, served over HTTP.
+//
+//   tessera::config::set("dashboard_address", "127.0.0.1:8787");   // or TESSERA_DASHBOARD_ADDRESS
+//   tessera::Runtime rt(argc, argv);     // rank 0 (or this process) serves the dashboard
+//   // curl http://127.0.0.1:8787/metrics   (Prometheus text format; scrape it from Prometheus)
+//
+// Off by default. Under MPI rank 0 serves it for the whole cluster, including each worker's
+// memory, spilled bytes and transfers; without MPI the process of the local clients serves it.
+// The server starts with the Runtime (or the first local Client), prints its URL on standard
+// error, and stops when the Runtime (or the last Client) ends. Port 0 picks a free port; a port
+// in use is replaced by a free one, with a warning.
+
+#include <string>
+
+namespace tessera {
+
+/// The dashboard's URL ("http://127.0.0.1:8787/"), or "" when none is served in this process.
+std::string dashboard_url();
+
+}  // namespace tessera
