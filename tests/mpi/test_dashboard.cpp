@@ -57,8 +57,15 @@ TEST_CASE(
   const auto url = tessera::dashboard_url();
   REQUIRE_THAT(url, Catch::Matches("http://127\\.0\\.0\\.1:[0-9]+/"));
   auto client = tessera::get_client();
-  const auto before = scrape();
   const int workers = ranks() - 1;
+  // Workers join the scheduler as they start: wait (bounded) until all have.
+  metrics_test::Exposition before = scrape();
+  const auto joined_by = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (before.value("tessera_workers") < workers &&
+         std::chrono::steady_clock::now() < joined_by) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    before = scrape();
+  }
   CHECK(before.value("tessera_workers") == workers);
   CHECK(before.value("tessera_workers_joined_total") == workers);
   CHECK(before.value("tessera_workers_left_total") == 0);
@@ -79,7 +86,8 @@ TEST_CASE(
 
   const double run = static_cast<double>(workers) + 1 + n + 1;
   metrics_test::Exposition after;
-  // Workers report their memory every second.
+  const std::string from_1_to_2 = "{source=\"1\",destination=\"2\"}";
+  // Workers report their memory and what they fetched every second.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   for (;;) {
     after = scrape();
@@ -87,6 +95,7 @@ TEST_CASE(
     for (int rank = 1; rank < ranks(); ++rank) {
       reported = reported && after.value("tessera_worker_memory_bytes" + worker(rank)) >= block;
     }
+    reported = reported && after.value("tessera_transfer_bytes_total" + from_1_to_2) >= block;
     if (reported || std::chrono::steady_clock::now() > deadline) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
@@ -97,7 +106,6 @@ TEST_CASE(
     CHECK(after.value("tessera_worker_threads" + worker(rank)) >= 1);
     CHECK(after.has("tessera_worker_spilled_bytes" + worker(rank)));
   }
-  const std::string from_1_to_2 = "{source=\"1\",destination=\"2\"}";
   CHECK(after.value("tessera_transfer_bytes_total" + from_1_to_2) >= block);
   CHECK(after.value("tessera_transfers_total" + from_1_to_2) >= 1);
   CHECK(after.value("tessera_tasks_completed_total") -
