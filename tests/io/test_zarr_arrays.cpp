@@ -196,6 +196,14 @@ TEST_CASE("a region write updates its box and keeps the rest of the chunks it to
     outside.region = Shape{30, 20};
     CHECK_THROWS_WITH(tessera::io::to_zarr(patch, dir.file("r.zarr"), name, outside),
                       Catch::Contains("region at (30, 20)") && Catch::Contains("(40, 30)"));
+    ZarrWriteOptions short_region;
+    short_region.region = Shape{1};
+    CHECK_THROWS_WITH(tessera::io::to_zarr(patch, dir.file("r.zarr"), name, short_region),
+                      Catch::Contains("region has 1 entries: the array written has 2 axes"));
+    ZarrWriteOptions negative;
+    negative.region = Shape{-1, 0};
+    CHECK_THROWS_WITH(tessera::io::to_zarr(patch, dir.file("r.zarr"), name, negative),
+                      Catch::Contains("region starts at -1 along axis 0"));
     ZarrWriteOptions wrong_type;
     wrong_type.region = Shape{0, 0};
     CHECK_THROWS_WITH(
@@ -232,6 +240,8 @@ TEST_CASE("boxes of a Zarr array read and write across chunks and shards", "[io]
   const auto* one = reinterpret_cast<const std::int64_t*>(part.data());
   CHECK(std::vector<std::int64_t>(one, one + 6) ==
         std::vector<std::int64_t>{108, 109, 110, 115, 116, 117});
+  CHECK_THROWS_WITH(array.read({0, 0}, {-1, 5}), Catch::Contains("not within"));
+  CHECK_THROWS_WITH(array.read({0, 0}, {INT64_MAX, 5}), Catch::Contains("not within"));
   CHECK_THROWS_WITH(array.read({8, 0}, {2, 11}),
                     Catch::Contains("b.zarr/x") && Catch::Contains("not within"));
   CHECK_THROWS_WITH(array.write({0, 0}, {1, 1}, std::as_bytes(std::span(box))),

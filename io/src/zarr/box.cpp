@@ -116,7 +116,9 @@ std::string ZarrArray::describe() const { return state_->store->describe(state_-
 
 Bytes ZarrArray::read(const std::vector<std::int64_t>& start,
                       const std::vector<std::int64_t>& shape) const {
-  Bytes out(product(shape) * itemsize(state_->metadata.dtype));
+  const std::size_t bytes = product(shape) * itemsize(state_->metadata.dtype);
+  check_box(*state_, start, shape, bytes, "reading");  // before allocating what it names
+  Bytes out(bytes);
   read(start, shape, out);
   return out;
 }

@@ -76,7 +76,17 @@ ZarrArray prepare(const std::shared_ptr<LocalStore>& store, const std::string& p
                     " needs astype first");
     }
     const Shape& start = *options.region;
-    bool inside = start.size() == shape.size();
+    if (start.size() != shape.size()) {
+      throw IoError(where(name, path) + "region has " + std::to_string(start.size()) +
+                    " entries: the array written has " + std::to_string(shape.size()) + " axes");
+    }
+    for (std::size_t d = 0; d < start.size(); ++d) {
+      if (start[d] < 0) {
+        throw IoError(where(name, path) + "region starts at " + std::to_string(start[d]) +
+                      " along axis " + std::to_string(d) + ": it must be 0 or more");
+      }
+    }
+    bool inside = true;
     for (std::size_t d = 0; inside && d < shape.size(); ++d) {
       inside =
           start[d] >= 0 && start[d] <= array.shape()[d] && shape[d] <= array.shape()[d] - start[d];
