@@ -27,6 +27,8 @@
 #include <thread>
 #include <vector>
 
+#include "bench_args.hpp"
+
 namespace {
 
 struct Options {
@@ -41,53 +43,35 @@ struct Options {
                                      "matmul", "dgemm",         "graph_1e6_chunks"};
 };
 
-[[noreturn]] void usage(const char* problem) {
-  if (problem) std::fprintf(stderr, "tessera_bench_array: %s\n", problem);
-  std::fprintf(
-      problem ? stderr : stdout,
-      "usage: tessera_bench_array [--engine sync|threads|mpi] [--n N] [--chunk C] "
-      "[--matmul-n M] [--threads T] [--repeat R] [--workloads a,b,...]\n"
-      "workloads: copy, sum_x_plus_xT, mean_axis0, std, stencil5_sum, "
-      "rechunk_rows_to_cols, matmul, dgemm, graph_1e6_chunks, sum_x_plus_xT_unfused, cores\n");
-  std::exit(problem ? 2 : 0);
-}
+const bench::Args args(
+    "tessera_bench_array",
+    "usage: tessera_bench_array [--engine sync|threads|mpi] [--n N] [--chunk C] "
+    "[--matmul-n M] [--threads T] [--repeat R] [--workloads a,b,...]\n"
+    "workloads: copy, sum_x_plus_xT, mean_axis0, std, stencil5_sum, "
+    "rechunk_rows_to_cols, matmul, dgemm, graph_1e6_chunks, sum_x_plus_xT_unfused, cores\n");
 
 Options parse(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string flag = argv[i];
-    if (flag == "--help" || flag == "-h") usage(nullptr);
-    if (i + 1 >= argc) usage(("missing value after " + flag).c_str());
-    std::string value = argv[++i];
-    char* end = nullptr;
+  args.parse(argc, argv, [&](const std::string& flag, const std::string& value) {
     if (flag == "--engine") {
-      o.engine = value;
-      if (value != "sync" && value != "threads" && value != "mpi") {
-        usage("--engine must be sync, threads or mpi");
-      }
+      o.engine = args.engine(value);
     } else if (flag == "--n") {
-      o.n = std::strtol(value.c_str(), &end, 10);
-      if (*end || o.n < 1) usage("--n must be a positive integer");
+      o.n = args.integer(flag, value, 1);
     } else if (flag == "--matmul-n") {
-      o.matmul_n = std::strtol(value.c_str(), &end, 10);
-      if (*end || o.matmul_n < 1) usage("--matmul-n must be a positive integer");
+      o.matmul_n = args.integer(flag, value, 1);
     } else if (flag == "--chunk") {
-      o.chunk = std::strtol(value.c_str(), &end, 10);
-      if (*end || o.chunk < 1) usage("--chunk must be a positive integer");
+      o.chunk = args.integer(flag, value, 1);
     } else if (flag == "--threads") {
-      o.threads = static_cast<unsigned>(std::strtoul(value.c_str(), &end, 10));
-      if (*end) usage("--threads must be a non-negative integer");
+      o.threads = static_cast<unsigned>(args.integer(flag, value, 0));
     } else if (flag == "--repeat") {
-      o.repeat = static_cast<int>(std::strtol(value.c_str(), &end, 10));
-      if (*end || o.repeat < 1) usage("--repeat must be a positive integer");
+      o.repeat = static_cast<int>(args.integer(flag, value, 1));
     } else if (flag == "--workloads") {
-      o.workloads.clear();
-      std::stringstream list(value);
-      for (std::string w; std::getline(list, w, ',');) o.workloads.push_back(w);
+      o.workloads = bench::Args::list(value);
     } else {
-      usage(("unknown option " + flag).c_str());
+      return false;
     }
-  }
+    return true;
+  });
   return o;
 }
 
@@ -146,7 +130,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<tessera::Runtime> runtime;
   if (o.engine == "mpi") {
     runtime = std::make_unique<tessera::Runtime>(argc, argv);
-    if (!runtime->distributed()) usage("--engine mpi runs under mpirun with 2 or more ranks");
+    if (!runtime->distributed()) args.usage("--engine mpi runs under mpirun with 2 or more ranks");
   }
   tessera::Client client =
       runtime ? runtime->client() : tessera::Client({.scheduler = o.engine, .threads = o.threads});

@@ -31,6 +31,8 @@
 #include <tessera/tessera.hpp>
 #include <vector>
 
+#include "bench_args.hpp"
+
 namespace {
 
 constexpr std::int64_t chunk = 1000;
@@ -45,47 +47,31 @@ struct Options {
   std::vector<std::string> workloads{"zarr", "zarr3_sharded", "hdf5"};
 };
 
-[[noreturn]] void usage(const char* problem) {
-  if (problem) std::fprintf(stderr, "tessera_bench_io: %s\n", problem);
-  std::fprintf(problem ? stderr : stdout,
-               "usage: tessera_bench_io --dir DIR [--engine sync|threads|mpi] [--gib G] "
-               "[--threads T] [--repeat R] [--workloads zarr,zarr3_sharded,hdf5]\n");
-  std::exit(problem ? 2 : 0);
-}
+const bench::Args args("tessera_bench_io",
+                       "usage: tessera_bench_io --dir DIR [--engine sync|threads|mpi] [--gib G] "
+                       "[--threads T] [--repeat R] [--workloads zarr,zarr3_sharded,hdf5]\n");
 
 Options parse(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string flag = argv[i];
-    if (flag == "--help" || flag == "-h") usage(nullptr);
-    if (i + 1 >= argc) usage(("missing value after " + flag).c_str());
-    std::string value = argv[++i];
-    char* end = nullptr;
+  args.parse(argc, argv, [&](const std::string& flag, const std::string& value) {
     if (flag == "--engine") {
-      o.engine = value;
-      if (value != "sync" && value != "threads" && value != "mpi") {
-        usage("--engine must be sync, threads or mpi");
-      }
+      o.engine = args.engine(value);
     } else if (flag == "--dir") {
       o.dir = value;
     } else if (flag == "--gib") {
-      o.gib = std::strtod(value.c_str(), &end);
-      if (*end || !(o.gib > 0)) usage("--gib must be a positive number");
+      o.gib = args.positive(flag, value);
     } else if (flag == "--threads") {
-      o.threads = static_cast<unsigned>(std::strtoul(value.c_str(), &end, 10));
-      if (*end) usage("--threads must be a non-negative integer");
+      o.threads = static_cast<unsigned>(args.integer(flag, value, 0));
     } else if (flag == "--repeat") {
-      o.repeat = static_cast<int>(std::strtol(value.c_str(), &end, 10));
-      if (*end || o.repeat < 1) usage("--repeat must be a positive integer");
+      o.repeat = static_cast<int>(args.integer(flag, value, 1));
     } else if (flag == "--workloads") {
-      o.workloads.clear();
-      std::stringstream list(value);
-      for (std::string w; std::getline(list, w, ',');) o.workloads.push_back(w);
+      o.workloads = bench::Args::list(value);
     } else {
-      usage(("unknown option " + flag).c_str());
+      return false;
     }
-  }
-  if (o.dir.empty()) usage("--dir is required");
+    return true;
+  });
+  if (o.dir.empty()) args.usage("--dir is required");
   return o;
 }
 
@@ -142,7 +128,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<tessera::Runtime> runtime;
   if (o.engine == "mpi") {
     runtime = std::make_unique<tessera::Runtime>(argc, argv);
-    if (!runtime->distributed()) usage("--engine mpi runs under mpirun with 2 or more ranks");
+    if (!runtime->distributed()) args.usage("--engine mpi runs under mpirun with 2 or more ranks");
   }
   tessera::Client client =
       runtime ? runtime->client() : tessera::Client({.scheduler = o.engine, .threads = o.threads});

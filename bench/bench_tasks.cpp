@@ -22,6 +22,8 @@
 #include <tessera/tessera.hpp>
 #include <vector>
 
+#include "bench_args.hpp"
+
 namespace {
 
 long inc(long x) { return x + 1; }
@@ -52,48 +54,34 @@ struct Options {
   long work_us = 0;
 };
 
-[[noreturn]] void usage(const char* problem) {
-  if (problem) std::fprintf(stderr, "tessera_bench_tasks: %s\n", problem);
-  std::fprintf(problem ? stderr : stdout,
-               "usage: tessera_bench_tasks [--engine sync|threads|mpi] "
-               "[--workload reduction|gather] [--n N] [--threads T] [--repeat R] "
-               "[--work-us U]\n");
-  std::exit(problem ? 2 : 0);
-}
+const bench::Args args("tessera_bench_tasks",
+                       "usage: tessera_bench_tasks [--engine sync|threads|mpi] "
+                       "[--workload reduction|gather] [--n N] [--threads T] [--repeat R] "
+                       "[--work-us U]\n");
 
 Options parse(int argc, char** argv) {
   Options options;
-  for (int i = 1; i < argc; ++i) {
-    std::string flag = argv[i];
-    if (flag == "--help" || flag == "-h") usage(nullptr);
-    if (i + 1 >= argc) usage(("missing value after " + flag).c_str());
-    std::string value = argv[++i];
-    char* end = nullptr;
+  args.parse(argc, argv, [&](const std::string& flag, const std::string& value) {
     if (flag == "--engine") {
-      options.engine = value;
-      if (value != "sync" && value != "threads" && value != "mpi") {
-        usage("--engine must be sync, threads or mpi");
-      }
+      options.engine = args.engine(value);
     } else if (flag == "--workload") {
       options.workload = value;
-      if (value != "reduction" && value != "gather")
-        usage("--workload must be reduction or gather");
+      if (value != "reduction" && value != "gather") {
+        args.usage("--workload must be reduction or gather");
+      }
     } else if (flag == "--n") {
-      options.n = std::strtol(value.c_str(), &end, 10);
-      if (*end || options.n < 1) usage("--n must be a positive integer");
+      options.n = args.integer(flag, value, 1);
     } else if (flag == "--threads") {
-      options.threads = static_cast<unsigned>(std::strtoul(value.c_str(), &end, 10));
-      if (*end) usage("--threads must be a non-negative integer");
+      options.threads = static_cast<unsigned>(args.integer(flag, value, 0));
     } else if (flag == "--repeat") {
-      options.repeat = static_cast<int>(std::strtol(value.c_str(), &end, 10));
-      if (*end || options.repeat < 1) usage("--repeat must be a positive integer");
+      options.repeat = static_cast<int>(args.integer(flag, value, 1));
     } else if (flag == "--work-us") {
-      options.work_us = std::strtol(value.c_str(), &end, 10);
-      if (*end || options.work_us < 0) usage("--work-us must be a non-negative integer");
+      options.work_us = args.integer(flag, value, 0);
     } else {
-      usage(("unknown option " + flag).c_str());
+      return false;
     }
-  }
+    return true;
+  });
   return options;
 }
 
@@ -120,7 +108,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<tessera::Runtime> runtime;  // under MPI, workers stay inside its constructor
   if (options.engine == "mpi") {
     runtime = std::make_unique<tessera::Runtime>(argc, argv);
-    if (!runtime->distributed()) usage("--engine mpi runs under mpirun with 2 or more ranks");
+    if (!runtime->distributed()) args.usage("--engine mpi runs under mpirun with 2 or more ranks");
   }
   tessera::Client client =
       runtime ? runtime->client()
