@@ -1,15 +1,20 @@
 // Task throughput. Workload "reduction" (the default): N tiny `inc` tasks, then a pairwise
 // tree reduction of their results (2N - 1 tasks in all); the time covers building the graph
-// and running it, as a user pays for both. Workload "gather": client.map of `inc` over N
-// numbers, then client.gather of the N futures (every result comes back to the client).
+// and running it, as a user pays for both. Workload "chain": N `inc` tasks each on the result
+// of the one before (no parallelism: the cost of one dependency after another). Workload
+// "gather": client.map of `inc` over N numbers, then client.gather of the N futures (every
+// result comes back to the client).
 // With --work-us U, each leaf task instead keeps its thread busy for U microseconds, and the
 // line adds "efficiency": the leaves' work over (elapsed time x task threads), 1.0 ideal.
+// "graph_bytes_per_task" is the resident memory the built graph added, "peak_bytes_per_task" the
+// peak (VmHWM) while it ran, both over the memory before building, per task.
 // Prints one JSON line per repetition:
 //   {"workload":"task_throughput","engine":"threads","params":{...},"seconds":...,"rate":...}
 //
 //   tessera_bench_tasks --engine threads --n 1000000 [--threads 2] [--repeat 3]
 //   mpirun -n 3 tessera_bench_tasks --engine mpi --n 100000   (rank 0 + 2 workers)
 //   mpirun -n 3 tessera_bench_tasks --engine mpi --workload gather --n 10000
+//   mpirun -n 3 tessera_bench_tasks --engine mpi --workload chain --n 100000
 //   mpirun -n 9 tessera_bench_tasks --engine mpi --n 20000 --work-us 1000   (scaling)
 
 #include <algorithm>
@@ -56,7 +61,7 @@ struct Options {
 
 const bench::Args args("tessera_bench_tasks",
                        "usage: tessera_bench_tasks [--engine sync|threads|mpi] "
-                       "[--workload reduction|gather] [--n N] [--threads T] [--repeat R] "
+                       "[--workload reduction|chain|gather] [--n N] [--threads T] [--repeat R] "
                        "[--work-us U]\n");
 
 Options parse(int argc, char** argv) {
@@ -66,8 +71,8 @@ Options parse(int argc, char** argv) {
       options.engine = args.engine(value);
     } else if (flag == "--workload") {
       options.workload = value;
-      if (value != "reduction" && value != "gather") {
-        args.usage("--workload must be reduction or gather");
+      if (value != "reduction" && value != "chain" && value != "gather") {
+        args.usage("--workload must be reduction, chain or gather");
       }
     } else if (flag == "--n") {
       options.n = args.integer(flag, value, 1);
@@ -83,6 +88,13 @@ Options parse(int argc, char** argv) {
     return true;
   });
   return options;
+}
+
+tessera::Delayed<long> build_chain(long n) {
+  auto d_inc = tessera::delayed(inc);
+  auto chain = d_inc(0L);
+  for (long i = 1; i < n; ++i) chain = d_inc(chain);
+  return chain;
 }
 
 tessera::Delayed<long> build(long n, long work_us) {
@@ -134,28 +146,36 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
       continue;
     }
-    const long expected = options.n * (options.n - 1) / 2 + options.n;
+    const bool chain = options.workload == "chain";
+    const long expected = chain ? options.n : options.n * (options.n - 1) / 2 + options.n;
+    const auto baseline = tessera::memory_usage();
     auto start = std::chrono::steady_clock::now();
-    auto total = build(options.n, options.work_us);
+    auto total = chain ? build_chain(options.n) : build(options.n, options.work_us);
     auto built = std::chrono::steady_clock::now();
+    const auto graph_rss = tessera::memory_usage().resident;
     long result = client.compute(total).result();
     auto stop = std::chrono::steady_clock::now();
+    const auto peak_rss = tessera::memory_usage().peak_resident;
     if (result != expected) {
       std::fprintf(stderr, "tessera_bench_tasks: wrong result %ld (expected %ld)\n", result,
                    expected);
       return 1;
     }
     double elapsed = seconds(stop - start).count();
-    double tasks = 2.0 * static_cast<double>(options.n) - 1.0;
+    const double tasks = chain ? static_cast<double>(options.n) : 2.0 * static_cast<double>(options.n) - 1.0;
     const double work =
         static_cast<double>(options.n) * static_cast<double>(options.work_us) * 1e-6;
     std::printf(
-        "{\"workload\":\"task_throughput\",\"engine\":\"%s\",\"params\":{\"n\":%ld,\"tasks\":%.0f,"
+        "{\"workload\":\"%s\",\"engine\":\"%s\",\"params\":{\"n\":%ld,\"tasks\":%.0f,"
         "\"threads\":%u,\"work_us\":%ld},\"seconds\":%.6f,\"rate\":%.0f,\"build_seconds\":%.6f,"
-        "\"run_seconds\":%.6f,\"efficiency\":%.3f}\n",
-        client.scheduler(), options.n, tasks, client.threads(), options.work_us, elapsed,
+        "\"run_seconds\":%.6f,\"efficiency\":%.3f,\"graph_bytes_per_task\":%.0f,"
+        "\"peak_bytes_per_task\":%.0f}\n",
+        chain ? "task_chain" : "task_throughput", client.scheduler(), options.n, tasks,
+        client.threads(), options.work_us, elapsed,
         tasks / elapsed, seconds(built - start).count(), seconds(stop - built).count(),
-        work / (elapsed * std::max(1u, client.threads())));
+        work / (elapsed * std::max(1u, client.threads())),
+        (static_cast<double>(graph_rss) - static_cast<double>(baseline.resident)) / tasks,
+        (static_cast<double>(peak_rss) - static_cast<double>(baseline.resident)) / tasks);
     std::fflush(stdout);
   }
 }

@@ -81,7 +81,7 @@ inline GraphStats graph_stats(const std::vector<tessera::detail::NodePtr>& outpu
     if (!seen.insert(node).second) continue;
     ++stats.nodes;
     std::int64_t inputs = 0;
-    for (const auto& arg : node->args) {
+    for (const auto& arg : node->args()) {
       if (const auto* p = std::get_if<tessera::detail::NodePtr>(&arg)) {
         stack.push_back(p->get());
         ++inputs;

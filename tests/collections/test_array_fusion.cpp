@@ -25,7 +25,7 @@ std::vector<const Node*> reachable(const std::vector<NodePtr>& outputs) {
     stack.pop_back();
     if (!seen.insert(n).second) continue;
     order.push_back(n);
-    for (const auto& arg : n->args) {
+    for (const auto& arg : n->args()) {
       if (const auto* p = std::get_if<NodePtr>(&arg)) stack.push_back(p->get());
     }
   }
@@ -35,7 +35,7 @@ std::vector<const Node*> reachable(const std::vector<NodePtr>& outputs) {
 // The nodes among a node's arguments that are in `among`.
 std::set<const Node*> inputs_among(const Node* n, const std::set<const Node*>& among) {
   std::set<const Node*> found;
-  for (const auto& arg : n->args) {
+  for (const auto& arg : n->args()) {
     if (const auto* p = std::get_if<NodePtr>(&arg); p && among.count(p->get())) {
       found.insert(p->get());
     }

@@ -207,7 +207,7 @@ std::size_t partial_keys(const std::vector<tessera::Delayed<tessera::Block>>& ou
     const auto* node = stack.back();
     stack.pop_back();
     if (!seen.insert(node).second) continue;
-    for (const auto& arg : node->args) {
+    for (const auto& arg : node->args()) {
       if (const auto* p = std::get_if<tessera::detail::NodePtr>(&arg)) stack.push_back(p->get());
     }
     if (node->is_task() && std::string(node->code->name) == "tessera.array.unique_partial") {

@@ -90,8 +90,8 @@ std::vector<NodePtr> block_nodes(const Handle& a) {
 void wait(const Handle& a) {
   std::vector<FutureStatePtr> held;
   for (const auto& node : block_nodes(a)) {
-    if (node->is_task() || node->args.empty()) continue;
-    if (const auto* future = std::get_if<FutureRef>(&node->args[0]))
+    if (node->is_task() || node->args().empty()) continue;
+    if (const auto* future = std::get_if<FutureRef>(&node->args()[0]))
       held.push_back(future->state());
   }
   std::vector<FutureState*> states;

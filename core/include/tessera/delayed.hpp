@@ -71,11 +71,12 @@ class DelayedFunction {
     if constexpr (detail::Signature<F>::known) {
       code.invoke = detail::invoker_for<F>(typename detail::Signature<F>::parameters{});
     }
-    code_ = std::make_shared<const detail::TaskCode>(std::move(code));
+    code.retries = options_.retries;
     if (!options_.resources.empty() || !options_.workers.empty()) {
-      placement_ = std::make_shared<const detail::Placement>(
+      code.placement = std::make_shared<const detail::Placement>(
           detail::Placement{options_.resources, options_.workers});
     }
+    code_ = std::make_shared<const detail::TaskCode>(std::move(code));
   }
 
   /// Records a call; arguments are values (converted to the parameter types), Delayeds,
@@ -105,13 +106,11 @@ class DelayedFunction {
       code->invoke = &detail::invoke<F, P...>;
       node->code = std::move(code);
     }
-    node->retries = options_.retries;
-    node->placement = placement_;
     node->chosen_key = options_.key || options_.pure;
     if (options_.key) {
       node->key = *options_.key;
     } else if (options_.pure) {
-      node->key = detail::pure_key(*node->code, node->args);
+      node->key = detail::pure_key(*node->code, node->args());
     } else {
       node->key = unique_key(code_->name);
     }
@@ -119,7 +118,6 @@ class DelayedFunction {
   }
 
   std::shared_ptr<const detail::TaskCode> code_;
-  std::shared_ptr<const detail::Placement> placement_;
   TaskOptions options_;
 };
 

@@ -56,7 +56,7 @@ class Graph {
     using Sig = detail::Signature<F>;
     static_assert(Sig::known, "Graph::add needs a function whose parameter types are fixed");
     add_call(std::move(key), typed_code(std::move(fn), typename Sig::parameters{}),
-             convert_args(typename Sig::parameters{}, std::forward<A>(args)...), 0);
+             convert_args(typename Sig::parameters{}, std::forward<A>(args)...));
   }
 
   /// key = the function registered as `function` (TESSERA_TASK) applied to args.
@@ -84,7 +84,6 @@ class Graph {
   struct Entry {
     std::shared_ptr<const detail::TaskCode> code;  // null: a value, held in args[0]
     std::vector<GraphArg> args;
-    int retries = 0;
   };
 
   template <class F, class... P>
@@ -116,8 +115,7 @@ class Graph {
     }
   }
 
-  void add_call(Key key, std::shared_ptr<const detail::TaskCode> code, std::vector<GraphArg> args,
-                int retries);
+  void add_call(Key key, std::shared_ptr<const detail::TaskCode> code, std::vector<GraphArg> args);
   void insert(Key key, Entry entry);
 
   std::unordered_map<Key, Entry> entries_;

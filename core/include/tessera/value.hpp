@@ -155,10 +155,15 @@ class Value {
   struct Empty {};
   static constexpr std::size_t inline_size = 24;
 
+  // Pointer alignment, not max_align_t's 16: a graph holds a Value per literal argument, and
+  // 16-byte alignment would pad every argument of every node by 8 bytes. Types that need
+  // more (long double, SIMD vectors) live on the heap.
+  static constexpr std::size_t inline_align = alignof(void*);
+
   template <class T>
   static constexpr bool fits_inline =
       sizeof(T) <= inline_size &&
-      alignof(T) <= alignof(std::max_align_t) && std::is_nothrow_move_constructible_v<T>;
+      alignof(T) <= inline_align&& std::is_nothrow_move_constructible_v<T>;
 
   struct VTable {
     const std::type_info& type;
@@ -240,7 +245,7 @@ class Value {
 
   [[noreturn]] void throw_type_mismatch(const std::type_info& wanted) const;
 
-  alignas(std::max_align_t) unsigned char storage_[inline_size];
+  alignas(inline_align) unsigned char storage_[inline_size];
   const VTable* vtable_ = nullptr;
 };
 

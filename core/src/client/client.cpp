@@ -68,11 +68,11 @@ std::vector<detail::FutureStatePtr> Client::launch(const std::vector<detail::Nod
     const auto& node = *outputs[i];
     if (node.is_task()) {
       tasks.push_back(outputs[i]);
-    } else if (const auto* future = std::get_if<detail::FutureRef>(&node.args[0])) {
+    } else if (const auto* future = std::get_if<detail::FutureRef>(&node.args()[0])) {
       states[i] = future->state();
     } else {
       states[i] = std::make_shared<detail::FutureState>(node.key);
-      states[i]->finish(std::get<Value>(node.args[0]));
+      states[i]->finish(std::get<Value>(node.args()[0]));
     }
   }
   if (tasks.empty()) return states;

@@ -127,12 +127,12 @@ std::vector<FutureStatePtr> ClusterClient::submit(Plan plan,
     literals.clear();
     for (auto a = plan.arg_begin[t]; a < plan.arg_begin[t + 1]; ++a) {
       const auto& arg = plan.args[a];
-      if (!arg.value) {
-        spec.args.push_back({ArgKind::task, {}, DataKey{run->id, arg.task}});
+      const Value* literal = arg.value();
+      if (!literal) {
+        spec.args.push_back({ArgKind::task, {}, DataKey{run->id, arg.task()}});
         continue;
       }
-      const Value* literal = arg.value;
-      if (auto found = external_of.find(arg.value); found != external_of.end()) {
+      if (auto found = external_of.find(literal); found != external_of.end()) {
         const auto& state = found->second;
         if (auto* remote = dynamic_cast<ClusterResult*>(state->remote())) {
           spec.args.push_back({ArgKind::external, {}, remote->key()});

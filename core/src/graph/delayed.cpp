@@ -115,3 +115,10 @@ std::string to_dot(const std::vector<NodePtr>& outputs) {
 }
 
 }  // namespace tessera::detail
+
+namespace tessera::detail {
+// Memory per task is a budget (DESIGN.md: ~200 bytes held per task): a node of a one-argument
+// call is 120 bytes before its shared_ptr control block.
+static_assert(sizeof(void*) != 8 || sizeof(NodeArg) == 40, "NodeArg grew");
+static_assert(sizeof(void*) != 8 || sizeof(NodeOf<1>) == 120, "Node grew");
+}  // namespace tessera::detail

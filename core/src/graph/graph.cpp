@@ -22,12 +22,13 @@ void Graph::add(Key key, std::string_view function, std::vector<GraphArg> args, 
   code->callable = entry.callable;
   code->registered = &entry;
   code->name = entry.name;
-  add_call(std::move(key), std::move(code), std::move(args), retries);
+  code->retries = retries;
+  add_call(std::move(key), std::move(code), std::move(args));
 }
 
 void Graph::add_call(Key key, std::shared_ptr<const detail::TaskCode> code,
-                     std::vector<GraphArg> args, int retries) {
-  insert(std::move(key), Entry{std::move(code), std::move(args), retries});
+                     std::vector<GraphArg> args) {
+  insert(std::move(key), Entry{std::move(code), std::move(args)});
 }
 
 void Graph::insert(Key key, Entry entry) {
@@ -98,7 +99,6 @@ std::vector<detail::NodePtr> Graph::nodes(const std::vector<Key>& keys) const {
     auto node = std::make_shared<detail::NodeOfMany>(std::move(args));
     node->key = key;
     node->code = entry.code;
-    node->retries = entry.retries;
     node->chosen_key = true;
     return detail::NodePtr(std::move(node));
   };

@@ -21,18 +21,18 @@ std::uint32_t Plan::add_task(const TaskCode* task_code, const Key* key, int task
 }
 
 void Plan::add_value_arg(const Value* value) {
-  args.push_back(PlanArg{value, no_task});
+  args.push_back(PlanArg::of_value(value));
   ++arg_begin.back();
 }
 
 void Plan::add_task_arg(std::uint32_t task) {
-  args.push_back(PlanArg{nullptr, task});
+  args.push_back(PlanArg::of_task(task));
   ++arg_begin.back();
   ++waiting.back();
 }
 
 void Plan::add_external_arg(FutureStatePtr state) {
-  args.push_back(PlanArg{state->value_address(), no_task});
+  args.push_back(PlanArg::of_value(state->value_address()));
   ++arg_begin.back();
   ++waiting.back();
   externals.push_back(ExternalInput{std::move(state), size() - 1});
@@ -45,32 +45,29 @@ void Plan::finish() {
 
   dependent_begin.assign(n + 1, 0);
   for (const auto& arg : args) {
-    if (!arg.value) ++dependent_begin[arg.task + 1];
+    if (!arg.value()) ++dependent_begin[arg.task() + 1];
   }
   for (std::uint32_t t = 0; t < n; ++t) dependent_begin[t + 1] += dependent_begin[t];
   dependents.resize(dependent_begin[n]);
   std::vector<std::uint32_t> fill(dependent_begin.begin(), dependent_begin.end() - 1);
   for (std::uint32_t t = 0; t < n; ++t) {
     for (auto a = arg_begin[t]; a < arg_begin[t + 1]; ++a) {
-      if (!args[a].value) dependents[fill[args[a].task]++] = t;
+      if (!args[a].value()) dependents[fill[args[a].task()]++] = t;
     }
-  }
-
-  // A task whose one dependent has it as its one input runs with that dependent as a unit.
-  std::vector<bool> is_output(n, false);
-  for (auto t : outputs) is_output[t] = true;
-  chain_next.assign(n, no_task);
-  for (std::uint32_t t = 0; t < n; ++t) {
-    if (is_output[t] || dependent_begin[t + 1] - dependent_begin[t] != 1) continue;
-    auto d = dependents[dependent_begin[t]];
-    if (waiting[d] == 1) chain_next[t] = d;
   }
 }
 
-std::uint32_t Plan::fused_tasks() const noexcept {
-  std::uint32_t fused = 0;
-  for (auto next : chain_next) fused += next != no_task ? 1 : 0;
-  return fused;
+std::vector<std::uint32_t> Plan::chain_next() const {
+  const std::uint32_t n = size();
+  std::vector<bool> is_output(n, false);
+  for (auto t : outputs) is_output[t] = true;
+  std::vector<std::uint32_t> next(n, no_task);
+  for (std::uint32_t t = 0; t < n; ++t) {
+    if (is_output[t] || dependent_begin[t + 1] - dependent_begin[t] != 1) continue;
+    auto d = dependents[dependent_begin[t]];
+    if (waiting[d] == 1) next[t] = d;
+  }
+  return next;
 }
 
 namespace {
@@ -101,22 +98,22 @@ Plan lower(const std::vector<NodePtr>& outputs, std::vector<std::uint32_t>& outp
         return;
       }
     }
-    node.plan_index = plan.add_task(node.code.get(), &node.key, node.retries);
-    if (node.placement) {
+    node.plan_index = plan.add_task(node.code.get(), &node.key, node.code->retries);
+    if (node.code->placement) {
       plan.placement.resize(plan.size(), nullptr);
-      plan.placement.back() = node.placement.get();
+      plan.placement.back() = node.code->placement.get();
     }
-    for (const auto& arg : node.args) {
+    for (const auto& arg : node.args()) {
       if (const auto* value = std::get_if<Value>(&arg)) {
         plan.add_value_arg(value);
       } else if (const auto* child = std::get_if<NodePtr>(&arg)) {
         const Node& c = **child;
         if (c.is_task()) {
           plan.add_task_arg(c.plan_index);
-        } else if (const auto* literal = std::get_if<Value>(&c.args[0])) {
+        } else if (const auto* literal = std::get_if<Value>(&c.args()[0])) {
           plan.add_value_arg(literal);
         } else {
-          plan.add_external_arg(std::get<FutureRef>(c.args[0]).state());
+          plan.add_external_arg(std::get<FutureRef>(c.args()[0]).state());
         }
       } else {
         plan.add_external_arg(std::get<FutureRef>(arg).state());
@@ -142,7 +139,7 @@ Plan lower(const std::vector<NodePtr>& outputs, std::vector<std::uint32_t>& outp
       stack.push_back({output.get(), 0});
       while (!stack.empty()) {
         auto& frame = stack.back();
-        const auto& args = frame.node->args;
+        const auto args = frame.node->args();
         bool descended = false;
         while (frame.next_arg < args.size()) {
           const auto* child = std::get_if<NodePtr>(&args[frame.next_arg++]);
@@ -186,15 +183,15 @@ std::string plan_to_dot(const Plan& plan) {
   for (auto t : plan.outputs) is_output[t] = true;
 
   std::string dot = "digraph tessera {\n  rankdir=BT;\n  node [shape=box, style=rounded];\n";
+  const auto chain_next = plan.chain_next();
   std::vector<bool> is_successor(plan.size(), false);
-  for (auto next : plan.chain_next) {
+  for (auto next : chain_next) {
     if (next != no_task) is_successor[next] = true;
   }
   for (std::uint32_t t = 0; t < plan.size(); ++t) {
-    if (plan.chain_next[t] == no_task || is_successor[t]) continue;
+    if (chain_next[t] == no_task || is_successor[t]) continue;
     dot += "  subgraph cluster_" + std::to_string(t) + " {\n    label=\"fused\"; style=dashed;\n";
-    for (auto c = t; c != no_task; c = plan.chain_next[c])
-      dot += "    t" + std::to_string(c) + ";\n";
+    for (auto c = t; c != no_task; c = chain_next[c]) dot += "    t" + std::to_string(c) + ";\n";
     dot += "  }\n";
   }
   for (std::uint32_t t = 0; t < plan.size(); ++t) {
@@ -203,8 +200,8 @@ std::string plan_to_dot(const Plan& plan) {
   }
   for (std::uint32_t t = 0; t < plan.size(); ++t) {
     for (auto a = plan.arg_begin[t]; a < plan.arg_begin[t + 1]; ++a) {
-      if (!plan.args[a].value) {
-        dot += "  t" + std::to_string(plan.args[a].task) + " -> t" + std::to_string(t) + ";\n";
+      if (!plan.args[a].value()) {
+        dot += "  t" + std::to_string(plan.args[a].task()) + " -> t" + std::to_string(t) + ";\n";
       }
     }
   }

@@ -18,23 +18,20 @@ LocalRun::LocalRun(Plan plan, std::vector<FutureStatePtr> outputs,
   output_slot_.assign(n, no_task);
   for (std::uint32_t i = 0; i < plan_.outputs.size(); ++i) output_slot_[plan_.outputs[i]] = i;
 
-  results_ = std::make_unique<Value[]>(n);
-  waiting_ = std::make_unique<std::atomic<std::uint32_t>[]>(n);
-  uses_left_ = std::make_unique<std::atomic<std::uint32_t>[]>(n);
-  failed_ = std::make_unique<std::atomic<std::uint32_t>[]>(n);
+  // Each array is written once here: fresh memory costs a page fault per 4 KiB touched, and
+  // a first pass of zeros would double it.
+  results_.reset(new Value[n]);
+  uses_left_.reset(new std::uint32_t[n]);
+  failed_.reset(new std::uint32_t[n]);
   for (std::uint32_t t = 0; t < n; ++t) {
-    waiting_[t].store(plan_.waiting[t], std::memory_order_relaxed);
-    uses_left_[t].store(plan_.dependent_begin[t + 1] - plan_.dependent_begin[t],
-                        std::memory_order_relaxed);
-    failed_[t].store(no_task, std::memory_order_relaxed);
+    uses_left_[t] = plan_.dependent_begin[t + 1] - plan_.dependent_begin[t];
+    failed_[t] = no_task;
     if (plan_.waiting[t] == 0) roots_.push_back(t);
   }
 
-  argv_.resize(plan_.args.size());
-  for (std::size_t a = 0; a < argv_.size(); ++a) {
-    const auto& arg = plan_.args[a];
-    argv_[a] = arg.value ? arg.value : &results_[arg.task];
-  }
+  argv_.reserve(plan_.args.size());
+  for (const auto& arg : plan_.args)
+    argv_.push_back(arg.value() ? arg.value() : &results_[arg.task()]);
 
   if (stream_ && stream_->limit() > 0) {
     records_.resize(workers);
@@ -54,7 +51,7 @@ void LocalRun::begin(Executor& executor) {
     external.state->add_handle();
     external.state->on_done([this, state = external.state.get(), task = external.task] {
       if (state->status() != FutureState::Status::finished) mark_failed(task, state->error());
-      if (waiting_[task].fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      if (atomic(plan_.waiting[task]).fetch_sub(1, std::memory_order_acq_rel) == 1) {
         executor_->schedule(*this, task);
       }
     });
@@ -69,7 +66,7 @@ void LocalRun::invoke(std::uint32_t task, std::uint32_t worker) {
   const bool timed = record || tallies_;
   if (tallies_) tallies_[worker].started();
   for (int attempt = 0;; ++attempt) {
-    const double start = timed ? wall_time() : 0.0;
+    const std::uint64_t start = timed ? ticks() : 0;
     try {
       results_[task] = code.invoke(code.callable, args);
     } catch (...) {
@@ -101,8 +98,8 @@ void LocalRun::invoke(std::uint32_t task, std::uint32_t worker) {
                                              std::move(type), std::move(message))));
       return;
     }
-    const double stop = timed ? wall_time() : 0.0;
-    if (tallies_) tallies_[worker].finished(stop - start);
+    const std::uint64_t stop = timed ? ticks() : 0;
+    if (tallies_) tallies_[worker].finished(tick_seconds_ * static_cast<double>(stop - start));
     if (record) {
       auto& ring = records_[worker];
       const auto limit = stream_->limit();
@@ -123,7 +120,7 @@ void LocalRun::fail(std::uint32_t task, std::exception_ptr error) {
     std::lock_guard lock(failures_mutex_);
     failures_.emplace(task, std::move(error));
   }
-  failed_[task].store(task, std::memory_order_release);
+  atomic(failed_[task]).store(task, std::memory_order_release);
 }
 
 void LocalRun::mark_failed(std::uint32_t task, std::exception_ptr error) {
@@ -132,7 +129,7 @@ void LocalRun::mark_failed(std::uint32_t task, std::exception_ptr error) {
     failures_.emplace(task, std::move(error));
   }
   auto expected = no_task;
-  failed_[task].compare_exchange_strong(expected, task, std::memory_order_acq_rel);
+  atomic(failed_[task]).compare_exchange_strong(expected, task, std::memory_order_acq_rel);
 }
 
 void LocalRun::deliver(std::uint32_t task) {
@@ -145,7 +142,7 @@ void LocalRun::deliver(std::uint32_t task) {
     flush_records();
     release_graph();
   }
-  const auto failed = failed_[task].load(std::memory_order_acquire);
+  const auto failed = atomic(failed_[task]).load(std::memory_order_acquire);
   if (failed != no_task) {
     std::exception_ptr error;
     {
@@ -187,8 +184,8 @@ void LocalRun::cancel_task(std::uint32_t task, bool released) noexcept {
       for (auto d = plan_.dependent_begin[t]; d < plan_.dependent_begin[t + 1]; ++d) {
         const auto dependent = plan_.dependents[d];
         auto expected = no_task;
-        if (!failed_[dependent].compare_exchange_strong(expected, task,
-                                                        std::memory_order_acq_rel)) {
+        if (!atomic(failed_[dependent])
+                 .compare_exchange_strong(expected, task, std::memory_order_acq_rel)) {
           continue;  // already failed or cancelled, and so is what follows it
         }
         if (output_slot_[dependent] != no_task) {
@@ -236,9 +233,10 @@ void LocalRun::flush_records() {
   for (std::uint32_t w = 0; w < records_.size(); ++w) names[w] = executor_->worker_name(w);
   std::vector<TaskRecord> records;
   records.reserve(keep);
+  const TickClock clock;
   for (auto it = all.end() - static_cast<std::ptrdiff_t>(keep); it != all.end(); ++it) {
-    records.push_back(
-        TaskRecord{*plan_.keys[it->raw.task], names[it->worker], it->raw.start, it->raw.stop});
+    records.push_back(TaskRecord{*plan_.keys[it->raw.task], names[it->worker],
+                                 clock.seconds(it->raw.start), clock.seconds(it->raw.stop)});
   }
   stream_->add(std::move(records));
 }

@@ -16,6 +16,7 @@
 #include "graph/plan.hpp"
 #include "local/executor.hpp"
 #include "support/task_stream.hpp"
+#include "support/ticks.hpp"
 
 namespace tessera::detail {
 
@@ -26,6 +27,7 @@ class LocalRun final : public TaskCanceller, public std::enable_shared_from_this
            std::uint32_t workers);
   ~LocalRun() override;
 
+  /// The plan it runs (its `waiting` counts go down as inputs arrive).
   const Plan& plan() const noexcept { return plan_; }
 
   /// Tasks ready from the start, in priority order.
@@ -70,22 +72,26 @@ class LocalRun final : public TaskCanceller, public std::enable_shared_from_this
   std::vector<std::uint32_t> output_slot_;  // per task: index into outputs_, or no_task
   std::vector<std::uint32_t> roots_;
   std::vector<const Value*> argv_;  // per argument: where its value is read from
+  // Counters shared by the task threads are plain arrays read through std::atomic_ref; the
+  // inputs each task still waits for are counted down in plan_.waiting itself.
+  static std::atomic_ref<std::uint32_t> atomic(std::uint32_t& counter) noexcept {
+    return std::atomic_ref<std::uint32_t>(counter);
+  }
   std::unique_ptr<Value[]> results_;
-  std::unique_ptr<std::atomic<std::uint32_t>[]> waiting_;
-  std::unique_ptr<std::atomic<std::uint32_t>[]> uses_left_;
-  std::unique_ptr<std::atomic<std::uint32_t>[]> failed_;  // task whose failure skips this one
-  std::atomic<std::uint32_t> remaining_;                  // tasks not yet through execute()
-  std::atomic<std::uint32_t> failed_count_{0};            // of those through, failed or skipped
-  std::atomic<std::uint32_t> outputs_left_;               // outputs not yet delivered
-  std::atomic<bool> abandoned_{false};  // every output was cancelled: skip what is left
+  std::unique_ptr<std::uint32_t[]> uses_left_;
+  std::unique_ptr<std::uint32_t[]> failed_;     // task whose failure skips this one
+  std::atomic<std::uint32_t> remaining_;        // tasks not yet through execute()
+  std::atomic<std::uint32_t> failed_count_{0};  // of those through, failed or skipped
+  std::atomic<std::uint32_t> outputs_left_;     // outputs not yet delivered
+  std::atomic<bool> abandoned_{false};          // every output was cancelled: skip what is left
 
   std::mutex failures_mutex_;
   std::unordered_map<std::uint32_t, std::exception_ptr> failures_;
 
   struct RawRecord {
     std::uint32_t task;
-    double start;
-    double stop;
+    std::uint64_t start;  // ticks()
+    std::uint64_t stop;
   };
   std::shared_ptr<TaskStream> stream_;
   std::vector<std::vector<RawRecord>> records_;  // per worker, a ring of at most limit
@@ -96,29 +102,30 @@ class LocalRun final : public TaskCanceller, public std::enable_shared_from_this
   std::shared_ptr<ProgressCounter> end_counter_;
   std::shared_ptr<LocalMetrics> metrics_;
   TaskTally* tallies_ = nullptr;  // metrics_'s, per worker; null when nobody watches
+  double tick_seconds_ = TickClock().seconds_per_tick();  // for the tallies' durations
 };
 
 template <class Push>
 std::uint32_t LocalRun::execute(std::uint32_t task, std::uint32_t worker, Push&& push) {
-  if (failed_[task].load(std::memory_order_acquire) == no_task &&
+  if (atomic(failed_[task]).load(std::memory_order_acquire) == no_task &&
       !abandoned_.load(std::memory_order_relaxed)) {
     invoke(task, worker);
-  } else if (failed_[task].load(std::memory_order_acquire) == no_task) {
+  } else if (atomic(failed_[task]).load(std::memory_order_acquire) == no_task) {
     fail(task, std::make_exception_ptr(CancelledError(
                    "task '" + *plan_.keys[task] + "' was skipped: its outputs were cancelled")));
   }
 
   const auto* args = plan_.args.data();
   for (auto a = plan_.arg_begin[task], end = plan_.arg_begin[task + 1]; a < end; ++a) {
-    if (args[a].value) continue;
-    auto input = args[a].task;
-    if (uses_left_[input].fetch_sub(1, std::memory_order_acq_rel) == 1 &&
+    if (args[a].value()) continue;
+    auto input = args[a].task();
+    if (atomic(uses_left_[input]).fetch_sub(1, std::memory_order_acq_rel) == 1 &&
         output_slot_[input] == no_task) {
       results_[input].reset();
     }
   }
 
-  const auto failed = failed_[task].load(std::memory_order_acquire);
+  const auto failed = atomic(failed_[task]).load(std::memory_order_acquire);
   if (failed != no_task) {
     failed_count_.fetch_add(1, std::memory_order_relaxed);
     if (tallies_) tallies_[worker].failed();
@@ -130,9 +137,10 @@ std::uint32_t LocalRun::execute(std::uint32_t task, std::uint32_t worker, Push&&
     auto dependent = plan_.dependents[d];
     if (failed != no_task) {
       auto expected = no_task;
-      failed_[dependent].compare_exchange_strong(expected, failed, std::memory_order_acq_rel);
+      atomic(failed_[dependent])
+          .compare_exchange_strong(expected, failed, std::memory_order_acq_rel);
     }
-    if (waiting_[dependent].fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    if (atomic(plan_.waiting[dependent]).fetch_sub(1, std::memory_order_acq_rel) == 1) {
       if (next == no_task) {
         next = dependent;
       } else {

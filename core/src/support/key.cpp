@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <charconv>
+#include <cstring>
 
 namespace tessera {
 namespace {
@@ -22,13 +23,24 @@ std::uint64_t next_counter() {
 }  // namespace
 
 Key unique_key(std::string_view prefix) {
-  char digits[20];
-  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, next_counter(), 16);
-  Key key;
-  key.reserve(prefix.size() + 1 + static_cast<std::size_t>(end - digits));
-  key.append(prefix).push_back('-');
-  key.append(digits, end);
-  return key;
+  // Every delayed call makes one: the key is written once into a buffer and constructed in
+  // one go (short keys stay inside the string, without an allocation).
+  char text[64];
+  const auto counter = next_counter();
+  int digits = 1;
+  while (digits < 16 && (counter >> (4 * digits)) != 0) ++digits;
+  if (prefix.size() + 1 + static_cast<std::size_t>(digits) > sizeof text) {
+    Key key(prefix);
+    key += '-';
+    char hex[16];
+    auto [end, ec] = std::to_chars(hex, hex + sizeof hex, counter, 16);
+    return key.append(hex, end);
+  }
+  std::memcpy(text, prefix.data(), prefix.size());
+  char* out = text + prefix.size();
+  *out++ = '-';
+  for (int d = digits - 1; d >= 0; --d) *out++ = "0123456789abcdef"[(counter >> (4 * d)) & 0xf];
+  return Key(text, static_cast<std::size_t>(out - text));
 }
 
 Key indexed_key(std::string_view name, std::initializer_list<std::int64_t> index) {

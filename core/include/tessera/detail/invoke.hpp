@@ -55,14 +55,17 @@ struct Placement {
   std::vector<int> workers;
 };
 
-/// A task's body: an invoker plus what it calls. Functions are plain pointers; closures
-/// are owned by `owner`.
+/// A task's body and how it runs: an invoker plus what it calls, and the options of the
+/// calls made through one delayed function (so that a million calls share them). Functions
+/// are plain pointers; closures are owned by `owner`.
 struct TaskCode {
   InvokeFn invoke = nullptr;
   const void* callable = nullptr;
   const FunctionEntry* registered = nullptr;  ///< null for unregistered callables
   std::shared_ptr<const void> owner;
   std::string_view name;  ///< prefix of generated keys: the registered name, or "task"
+  int retries = 0;
+  std::shared_ptr<const Placement> placement;  ///< null: anywhere
 };
 
 /// The registered function named `name`; RegistryError (listing what is registered) if none.

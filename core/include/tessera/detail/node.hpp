@@ -32,28 +32,37 @@ using NodePtr = std::shared_ptr<const Node>;
 using NodeArg = std::variant<Value, NodePtr, FutureRef>;
 
 /// One recorded call; immutable once built. A node without code stands for a value: the
-/// literal args[0] (delayed_value) or the future args[0] (a persisted result). The
-/// arguments live in the derived object, in the same allocation as the node.
+/// literal args()[0] (delayed_value) or the future args()[0] (a persisted result). The
+/// arguments live in the derived object, in the same allocation as the node. Graphs hold
+/// millions of nodes: every byte here is a byte per task (80 now).
 struct Node {
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
   Key key;
-  std::shared_ptr<const TaskCode> code;  ///< shared by all calls of one function
-  int retries = 0;
-  bool chosen_key = false;  ///< explicit or pure: other nodes may have the same key
-  std::shared_ptr<const Placement> placement;  ///< null: anywhere
-  std::span<const NodeArg> args;
-
-  bool is_task() const noexcept { return code != nullptr; }
+  std::shared_ptr<const TaskCode> code;  ///< with the options; shared by one function's calls
 
   // Scratch space of the lowering to a plan, which holds a global lock while it uses it.
   mutable std::uint64_t lowering_epoch = 0;
+
+ private:
+  const NodeArg* args_ = nullptr;
+  std::uint32_t arg_count_ = 0;
+
+ public:
   mutable std::uint32_t plan_index = 0;
+  bool chosen_key = false;  ///< explicit or pure: other nodes may have the same key
+
+  std::span<const NodeArg> args() const noexcept { return {args_, arg_count_}; }
+  bool is_task() const noexcept { return code != nullptr; }
 
  protected:
   Node() = default;
   ~Node() = default;
+  void set_args(std::span<const NodeArg> args) noexcept {
+    args_ = args.data();
+    arg_count_ = static_cast<std::uint32_t>(args.size());
+  }
   /// Lets go of the nodes among `inputs` without recursing into theirs, so that releasing
   /// a chain of millions of nodes takes no deeper stack than releasing one.
   static void release_inputs(std::span<NodeArg> inputs) noexcept;
@@ -62,7 +71,7 @@ struct Node {
 /// A node with N arguments (the size a call site knows at compile time).
 template <std::size_t N>
 struct NodeOf final : Node {
-  explicit NodeOf(std::array<NodeArg, N> a) : storage(std::move(a)) { args = storage; }
+  explicit NodeOf(std::array<NodeArg, N> a) : storage(std::move(a)) { set_args(storage); }
   ~NodeOf() { release_inputs(storage); }
   std::array<NodeArg, N> storage;
 };
@@ -70,7 +79,7 @@ struct NodeOf final : Node {
 /// A node with a number of arguments known only at run time (graphs written key by key,
 /// calls with std::vector arguments of Delayeds or Futures).
 struct NodeOfMany final : Node {
-  explicit NodeOfMany(std::vector<NodeArg> a) : storage(std::move(a)) { args = storage; }
+  explicit NodeOfMany(std::vector<NodeArg> a) : storage(std::move(a)) { set_args(storage); }
   ~NodeOfMany() { release_inputs(storage); }
   std::vector<NodeArg> storage;
 };
