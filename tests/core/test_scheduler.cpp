@@ -1,6 +1,7 @@
 // The cluster scheduler's decisions, in one process: messages go in as workers and clients
 // would send them, and what the scheduler sends is recorded by an Outbox instead of MPI.
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstddef>
@@ -125,38 +126,63 @@ struct Cluster {
 
 }  // namespace
 
-TEST_CASE("the scheduler assigns a task only once its inputs are done") {
+TEST_CASE("a chain goes ahead to the worker that makes its first link, naming it the holder") {
   Cluster cluster(3);
   cluster.join(1);
   cluster.join(2);
   cluster.submit(1, {{}, {0}, {1}});  // a chain t0 -> t1 -> t2
   cluster.scheduler.on_turn();
-  auto first = cluster.assigned();
-  REQUIRE(first.size() == 1);
-  REQUIRE(first.count(0));
+  auto assigns = cluster.outbox.take<Assign>();
+  REQUIRE(assigns.size() == 3);
+  const int worker = assigns[0].first;
+  for (std::uint32_t t = 0; t < 3; ++t) {
+    CHECK(assigns[t].first == worker);
+    CHECK(assigns[t].second.key == DataKey{1, t});
+  }
+  // The worker finds t1's input among its own tasks: no fetch, no word from rank 0.
+  CHECK(assigns[1].second.holders == std::vector<std::int32_t>{worker});
+  CHECK(assigns[2].second.holders == std::vector<std::int32_t>{worker});
 
-  cluster.complete(first[0], DataKey{1, 0});
-  auto second = cluster.assigned();
-  REQUIRE(second.size() == 1);
-  CHECK(second.count(1));
-  CHECK(second[1] == first[0]);  // its input is there: no transfer
+  cluster.complete(worker, DataKey{1, 0});
+  CHECK(cluster.assigned().empty());  // nothing to hand out: t1 is there already
+}
+
+TEST_CASE("a task whose inputs are made on different workers is assigned once they are done") {
+  Cluster cluster(3);
+  cluster.join(1);
+  cluster.join(2);
+  cluster.submit(1, {{}, {}, {0, 1}}, {2});  // two roots, one per worker, and t2 reads both
+  cluster.scheduler.on_turn();
+  auto roots = cluster.assigned();
+  REQUIRE(roots.size() == 2);
+  REQUIRE(roots[0] != roots[1]);
+
+  cluster.complete(roots[0], DataKey{1, 0});
+  CHECK(cluster.assigned().empty());
+  cluster.complete(roots[1], DataKey{1, 1});
+  auto last = cluster.assigned();
+  REQUIRE(last.size() == 1);
+  CHECK(last.count(2));
 }
 
 TEST_CASE("the scheduler places a task where its large input is and says who holds each input") {
   Cluster cluster(4);
   for (int rank = 1; rank <= 3; ++rank) cluster.join(rank);
-  cluster.submit(1, {{}, {}, {}, {1}}, {3});  // three roots; t3 reads t1
+  cluster.submit(1, {{}, {}, {}, {0, 1}}, {3});  // three roots; t3 reads t0 and t1
   cluster.scheduler.on_turn();
   auto roots = cluster.assigned();
   REQUIRE(roots.size() == 3);
+  REQUIRE(roots[0] != roots[1]);
   const int holder = roots[1];
-  for (std::uint32_t t = 0; t < 3; ++t) cluster.complete(roots[t], DataKey{1, t}, 1ull << 30);
+  for (std::uint32_t t = 0; t < 3; ++t) {
+    cluster.complete(roots[t], DataKey{1, t}, t == 1 ? 1ull << 30 : 8);
+  }
 
   auto assigns = cluster.outbox.take<Assign>();
   REQUIRE(assigns.size() == 1);
   CHECK(assigns[0].first == holder);
-  CHECK(assigns[0].second.inputs == std::vector<DataKey>{DataKey{1, 1}});
-  CHECK(assigns[0].second.holders == std::vector<std::int32_t>{holder});
+  CHECK(assigns[0].second.inputs == std::vector<DataKey>{DataKey{1, 0}, DataKey{1, 1}});
+  CHECK(assigns[0].second.holders == std::vector<std::int32_t>{roots[0], holder});
 }
 
 TEST_CASE("the scheduler forgets results once their readers are done and the client lets go") {
@@ -165,20 +191,20 @@ TEST_CASE("the scheduler forgets results once their readers are done and the cli
   cluster.join(2);
   cluster.submit(1, {{}, {0}}, {1});  // t0 is an intermediate, t1 the output
   cluster.scheduler.on_turn();
-  auto first = cluster.assigned();
-  cluster.complete(first[0], DataKey{1, 0});
-  auto second = cluster.assigned();
+  auto where = cluster.assigned();  // both, t1 ahead on t0's worker
+  REQUIRE(where.size() == 2);
+  cluster.complete(where[0], DataKey{1, 0});
   CHECK(cluster.outbox.take<Forget>().empty());  // t1 still needs t0
 
-  cluster.complete(second[1], DataKey{1, 1});
+  cluster.complete(where[1], DataKey{1, 1});
   auto forgets = cluster.outbox.take<Forget>();
   REQUIRE(forgets.size() == 1);
-  CHECK(forgets[0].first == first[0]);
+  CHECK(forgets[0].first == where[0]);
   CHECK(forgets[0].second.keys == std::vector<DataKey>{DataKey{1, 0}});
   auto done = cluster.outbox.take<OutputDone>();
   REQUIRE(done.size() == 1);
   CHECK(done[0].first == 0);
-  CHECK(done[0].second.holder == second[1]);
+  CHECK(done[0].second.holder == where[1]);
 
   cluster.deliver(0, Release{DataKey{1, 1}});
   forgets = cluster.outbox.take<Forget>();
@@ -217,6 +243,14 @@ TEST_CASE("a failed task fails its dependents without running them") {
   const Failure failure{"t0", "worker rank 1 thread 0", "std::runtime_error", "boom", false};
   cluster.deliver(1, Completed{DataKey{1, 0}, 0.0, 1e-4, 0, 0, failure});
   CHECK(cluster.assigned().empty());
+  // t1 and t2 went ahead to the worker: it is told to drop them.
+  std::vector<DataKey> dropped;
+  for (const auto& [rank, drop] : cluster.outbox.take<Drop>()) {
+    CHECK(rank == 1);
+    dropped.insert(dropped.end(), drop.keys.begin(), drop.keys.end());
+  }
+  CHECK(std::count(dropped.begin(), dropped.end(), DataKey{1, 1}) == 1);
+  CHECK(std::count(dropped.begin(), dropped.end(), DataKey{1, 2}) == 1);
   auto done = cluster.outbox.take<OutputDone>();
   REQUIRE(done.size() == 1);
   CHECK(done[0].second.key == DataKey{1, 2});
@@ -276,12 +310,12 @@ TEST_CASE("a worker not heard from within the timeout is reported with the tasks
   cluster.join(2);
   cluster.submit(1, {{}, {}, {0}}, {2});
   cluster.scheduler.on_turn();
-  auto where = cluster.assigned();
-  REQUIRE(where.size() == 2);
+  auto where = cluster.assigned();  // t2 goes ahead with t0, its input
+  REQUIRE(where.size() == 3);
   const int silent = where[0];
   const int alive = 3 - silent;
-  cluster.complete(silent, DataKey{1, 0});  // t0 is held there; t2 now runs there too
-  REQUIRE(cluster.assigned()[2] == silent);
+  REQUIRE(where[2] == silent);
+  cluster.complete(silent, DataKey{1, 0});  // t0 is held there, and t2 runs there
 
   // The other worker keeps saying it is alive; the silent one says nothing.
   const auto start = std::chrono::steady_clock::now();

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <numeric>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -148,4 +149,33 @@ TEST_CASE("mpi: compute of several Delayeds of different types returns a tuple")
   CHECK(text == "x=7");
   CHECK(rank >= 1);
   CHECK(rank < tessera::job_size());
+}
+
+namespace {
+int shapes_fail_at(int x, int at) {
+  if (x == at) throw std::runtime_error("link " + std::to_string(at) + " breaks");
+  return x + 1;
+}
+TESSERA_TASK(shapes_fail_at);
+}  // namespace
+
+// Links go to a worker ahead of their inputs (the scheduler's assign_ahead), more than one
+// batch of them; a failing link skips the links the worker already holds after it.
+TEST_CASE("mpi: a long chain runs link after link, and a broken link skips the rest") {
+  auto client = tessera::get_client();
+  constexpr int links = 3000;
+  auto chain = tessera::delayed(shapes_inc)(0);
+  for (int i = 1; i < links; ++i) chain = tessera::delayed(shapes_inc)(chain);
+  CHECK(client.compute(chain).result() == links);
+
+  auto broken = tessera::delayed(shapes_fail_at)(0, 1500);
+  for (int i = 1; i < links; ++i) broken = tessera::delayed(shapes_fail_at)(broken, 1500);
+  try {
+    client.compute(broken).result();
+    FAIL("the chain should have failed");
+  } catch (const tessera::TaskError& error) {
+    CHECK(error.original_message() == "link 1500 breaks");
+  }
+  // The cluster still works.
+  CHECK(client.compute(chain).result() == links);
 }

@@ -519,6 +519,44 @@ void Scheduler::assign(Submission& run, std::uint32_t task, int rank) {
   assign_.holders.clear();
   for (auto input : assign_.inputs) assign_.holders.push_back(holder_for(input, rank));
   post(outbox_, rank, assign_);
+  assign_ahead(run, task, rank);
+}
+
+// Assigns, to `rank`, the dependents of `task` that may run ahead there, and theirs in turn
+// (a work list, not recursion: a chain may be long).
+void Scheduler::assign_ahead(Submission& run, std::uint32_t task, int rank) {
+  ahead_.push_back(task);
+  if (assigning_ahead_) return;  // the outer call goes on with it
+  assigning_ahead_ = true;
+  while (!ahead_.empty()) {
+    const auto t = ahead_.back();
+    ahead_.pop_back();
+    for (auto d = run.dependent_begin[t]; d < run.dependent_begin[t + 1]; ++d) {
+      const auto dependent = run.dependents[d];
+      if (may_run_ahead(run, dependent, rank)) assign(run, dependent, rank);
+    }
+  }
+  assigning_ahead_ = false;
+}
+
+bool Scheduler::may_run_ahead(const Submission& run, std::uint32_t task, int rank) {
+  const auto& t = run.tasks[task];
+  if (t.state != TaskState::waiting || t.waiting == 0 || run.requirement(task)) return false;
+  const auto& worker = workers_[static_cast<std::size_t>(rank)];
+  // Not while a steal is asked of it: the input it was given may be on its way elsewhere.
+  if (worker.paused || worker.steal_pending || worker.in_flight >= capacity(worker)) return false;
+  for (auto i = run.input_begin[task]; i < run.input_begin[task + 1]; ++i) {
+    const auto input = run.inputs[i];
+    if (input.run != run.id) {
+      const Submission* other = find_run(input.run);
+      if (!other || other->tasks[input.task].state != TaskState::done) return false;
+      continue;
+    }
+    const auto& source = run.tasks[input.task];
+    if (source.state == TaskState::done) continue;
+    if (source.state != TaskState::assigned || source.worker != rank) return false;
+  }
+  return true;
 }
 
 bool Scheduler::on_turn() {

@@ -182,6 +182,10 @@ void WorkerRank::assign(const Assign& message) {
   job->arrived.assign(inputs, false);
   job->borrowed.assign(inputs, false);
   std::unordered_map<int, std::vector<DataKey>> requests;
+  // `missing` counts inputs not here yet, plus one until this function is done with the job:
+  // task threads (finished_here) and on_data count it down under mutex_, and whoever takes
+  // it to zero makes the job ready.
+  job->missing = 1;
   {
     // Under the lock that drop_borrowed erases under: a copy fetched for other tasks is
     // counted as borrowed by this one too, so that it stays until this task has run (inputs
@@ -201,14 +205,16 @@ void WorkerRank::assign(const Assign& message) {
         continue;
       }
       ++job->missing;
+      if (message.holders[i] == rank_ && (unstarted_.contains(key) || running_.contains(key))) {
+        local_waiters_[key].push_back(job);  // made here, by a job assigned before this one
+        continue;
+      }
       auto& waiters = waiting_for_[key];
       if (waiters.empty()) requests[message.holders[i]].push_back(key);
       waiters.emplace_back(job, i);
     }
     unstarted_.emplace(job->key, job.get());
   }
-  // With inputs missing, on_data makes the job ready once they are all here (or lost).
-  const bool all_here = job->missing == 0;
   for (auto& [holder, keys] : requests) {
     if (holder <= 0 || holder == rank_) {  // lost: nobody holds it
       std::string message = "its input was lost (no worker holds it)";
@@ -222,6 +228,12 @@ void WorkerRank::assign(const Assign& message) {
     post(transport_, holder, Fetch{std::move(keys)});
   }
   start_fetches();
+  bool all_here = false;
+  {
+    std::lock_guard lock(mutex_);
+    all_here = --job->missing == 0;
+  }
+  // Otherwise on_data or finished_here makes it ready once its inputs are all here (or lost).
   if (all_here) make_ready(std::move(job));
 }
 
@@ -285,18 +297,26 @@ bool WorkerRank::on_data(int source, DataKey key, const Frames& frames) {
     store_.put(key, value);
     value.reset();  // the store may spill it until its task runs
   }
-  for (auto& [job, i] : jobs) {
-    job->arrived[i] = true;
-    if (error.empty()) {
-      job->borrowed[i] = true;
-    } else if (!job->failure) {
-      job->failure = Failure{job->name, "worker rank " + std::to_string(rank_), "tessera::Error",
-                             "could not fetch its input (run " + std::to_string(key.run) +
-                                 ", task " + std::to_string(key.task) + ") from worker rank " +
-                                 std::to_string(source) + ": " + error};
+  bool any_ready = false;
+  {
+    std::lock_guard lock(mutex_);  // task threads count `missing` down too (finished_here)
+    for (auto& [job, i] : jobs) {
+      job->arrived[i] = true;
+      if (error.empty()) {
+        job->borrowed[i] = true;
+      } else if (!job->failure) {
+        job->failure = Failure{job->name, "worker rank " + std::to_string(rank_), "tessera::Error",
+                               "could not fetch its input (run " + std::to_string(key.run) +
+                                   ", task " + std::to_string(key.task) + ") from worker rank " +
+                                   std::to_string(source) + ": " + error};
+      }
+      if (--job->missing == 0) {
+        push_ready(job);
+        any_ready = true;
+      }
     }
-    if (--job->missing == 0) make_ready(job);
   }
+  if (any_ready) work_.notify_all();
   report_memory();
   return true;
 }
@@ -333,12 +353,20 @@ void WorkerRank::steal(const Steal& message) {
     // The least urgent jobs go: sort the heap by priority and take from the back.
     std::sort_heap(ready_.begin(), ready_.end(), ByPriority{});  // ascending "greater": best last
     std::reverse(ready_.begin(), ready_.end());                  // best first
-    while (taken.size() < wanted && ready_.size() > 1) {
-      taken.push_back(ready_.back()->key);
-      unstarted_.erase(ready_.back()->key);
-      drop_borrowed(*ready_.back());
+    // Jobs whose results jobs here wait for stay: those waiters were told to find them here.
+    std::vector<JobPtr> kept;
+    while (taken.size() < wanted && ready_.size() + kept.size() > 1 && !ready_.empty()) {
+      auto job = std::move(ready_.back());
       ready_.pop_back();
+      if (local_waiters_.contains(job->key)) {
+        kept.push_back(std::move(job));
+        continue;
+      }
+      taken.push_back(job->key);
+      unstarted_.erase(job->key);
+      drop_borrowed(*job);
     }
+    for (auto& job : kept) ready_.push_back(std::move(job));
     std::make_heap(ready_.begin(), ready_.end(), ByPriority{});
     publish_ready();
   }
@@ -349,12 +377,39 @@ void WorkerRank::make_ready(JobPtr job) {
   bool sleeping = false;
   {
     std::lock_guard lock(mutex_);
-    ready_.push_back(std::move(job));
-    std::push_heap(ready_.begin(), ready_.end(), ByPriority{});
-    publish_ready();
+    push_ready(std::move(job));
     sleeping = sleepers_ > 0;
   }
   if (sleeping) work_.notify_one();  // a spinning thread finds it without a wake-up
+}
+
+void WorkerRank::push_ready(JobPtr job) {
+  ready_.push_back(std::move(job));
+  std::push_heap(ready_.begin(), ready_.end(), ByPriority{});
+  publish_ready();
+}
+
+bool WorkerRank::finished_here(DataKey key, bool failed) {
+  running_.erase(key);
+  auto found = local_waiters_.find(key);
+  if (found == local_waiters_.end()) return false;
+  auto jobs = std::move(found->second);
+  local_waiters_.erase(found);
+  bool any = false;
+  for (auto& job : jobs) {
+    if (failed && !job->failure) {
+      // The scheduler hears of the input's failure first and fails this task for it; this
+      // report only accounts for the job.
+      job->failure = Failure{job->name, "worker rank " + std::to_string(rank_), "tessera::Error",
+                             "its input (run " + std::to_string(key.run) + ", task " +
+                                 std::to_string(key.task) + ") failed"};
+    }
+    if (--job->missing == 0) {
+      push_ready(std::move(job));
+      any = true;
+    }
+  }
+  return any;
 }
 
 // Waits on work_ until notified or `until`; false on timeout. Called with mutex_ held.
@@ -442,6 +497,7 @@ void WorkerRank::run_next(std::unique_lock<std::mutex>& lock, std::uint32_t thre
                            "tessera::CancelledError", "dropped before it started", true},
                    0.0, 0.0, thread);
     lock.lock();
+    if (finished_here(job->key, true)) work_.notify_all();
     return;
   }
   bool fits = true;
@@ -451,10 +507,13 @@ void WorkerRank::run_next(std::unique_lock<std::mutex>& lock, std::uint32_t thre
     return;
   }
   unstarted_.erase(job->key);
+  running_.insert(job->key);
   for (const auto& [name, amount] : job->resources) available_[name] -= amount;
   lock.unlock();
-  run_job(*job, thread);
+  const bool made = run_job(*job, thread);
   lock.lock();
+  // Its dependents assigned here start now, most likely on this very thread.
+  if (finished_here(job->key, !made) && sleepers_ > 0) work_.notify_all();
   if (!job->resources.empty()) {
     for (const auto& [name, amount] : job->resources) available_[name] += amount;
     for (auto& blocked : blocked_) {
@@ -513,16 +572,16 @@ std::optional<Failure> WorkerRank::take_inputs(const Job& job,
   return std::nullopt;
 }
 
-void WorkerRank::run_job(Job& job, std::uint32_t thread) {
+bool WorkerRank::run_job(Job& job, std::uint32_t thread) {
   const double start = wall_time();
   if (job.failure) {
     report_failure(job, *job.failure, start, wall_time(), thread);
-    return;
+    return false;
   }
   std::vector<std::shared_ptr<const Value>> inputs;
   if (auto failure = take_inputs(job, inputs)) {
     report_failure(job, *failure, start, wall_time(), thread);
-    return;
+    return false;
   }
   std::vector<const Value*> args;
   args.reserve(job.arg_is_literal.size());
@@ -538,7 +597,7 @@ void WorkerRank::run_job(Job& job, std::uint32_t thread) {
   if (auto problem = argument_problem(*job.function, args.data(), args.size()); !problem.empty()) {
     report_failure(job, Failure{job.name, where(), "tessera::TypeError", std::move(problem)}, start,
                    wall_time(), thread);
-    return;
+    return false;
   }
   const std::size_t limit = store_.limits().memory_limit;
   set_running_task(job.name.c_str());
@@ -557,7 +616,7 @@ void WorkerRank::run_job(Job& job, std::uint32_t thread) {
                         " bytes (worker_memory_limit): make smaller chunks or raise "
                         "the limit"},
             start, stop, thread);
-        return;
+        return false;
       }
       // Held until the scheduler is told: the store must not drop it before that.
       auto value = std::make_shared<const Value>(std::move(result));
@@ -566,7 +625,7 @@ void WorkerRank::run_job(Job& job, std::uint32_t thread) {
       value.reset();
       inputs.clear();
       report_memory();
-      return;
+      return true;
     } catch (...) {
       set_running_task(nullptr);
       if (attempt < job.retries) {
@@ -591,7 +650,7 @@ void WorkerRank::run_job(Job& job, std::uint32_t thread) {
       } catch (...) {
       }
       report_failure(job, failure, start, wall_time(), thread);
-      return;
+      return false;
     }
   }
 }

@@ -61,12 +61,17 @@ class WorkerRank {
   void steal(const Steal& message);
   void drop(DataKey key);
   void make_ready(JobPtr job);
+  void push_ready(JobPtr job);  // with mutex_ held; notify work_ after unlocking
+  // A job of this worker ended: jobs waiting here for its result may start (with mutex_ held;
+  // `failed` when it made none). Returns whether any became ready.
+  bool finished_here(DataKey key, bool failed);
   void thread_main(std::uint32_t thread, bool alone);
   bool help_until(const std::function<bool()>& pred, Clock::time_point deadline,
                   std::uint32_t thread);
   void run_next(std::unique_lock<std::mutex>& lock, std::uint32_t thread);
   bool sleep_until(std::unique_lock<std::mutex>& lock, Clock::time_point until);
-  void run_job(Job& job, std::uint32_t thread);
+  /// Runs it and reports to the scheduler; false if it made no result (it failed).
+  bool run_job(Job& job, std::uint32_t thread);
   std::optional<Failure> take_inputs(const Job& job,
                                      std::vector<std::shared_ptr<const Value>>& inputs);
   void report_failure(const Job& job, const Failure& failure, double start, double stop,
@@ -101,6 +106,11 @@ class WorkerRank {
   std::map<std::string, double> available_;
   std::unordered_map<DataKey, std::uint32_t, DataKeyHash> borrowed_;  // fetched inputs: uses left
   std::unordered_map<DataKey, Job*, DataKeyHash> unstarted_;  // assigned jobs not yet started
+  std::unordered_set<DataKey, DataKeyHash> running_;          // jobs started, not yet ended
+  // Jobs assigned ahead of their inputs, by an input that a job of this worker will make: the
+  // thread that makes it readies them, without a word to the scheduler (a chain of tasks on
+  // one worker costs no round trip per link).
+  std::unordered_map<DataKey, std::vector<JobPtr>, DataKeyHash> local_waiters_;
   bool stopping_ = false;
 
   std::mutex report_mutex_;  // one memory report at a time, so that status messages keep order
