@@ -67,7 +67,7 @@ void LocalRun::invoke(std::uint32_t task, std::uint32_t worker) {
   const int retries = plan_.retries.empty() ? 0 : plan_.retries[task];
   const bool record = !records_.empty();
   const bool timed = record || tallies_;
-  if (tallies_) tallies_[worker].started();
+  if (tallies_) tallies_[worker].started(prefix_[task]);
   for (int attempt = 0;; ++attempt) {
     const double start = timed ? wall_time() : 0.0;
     try {
@@ -102,7 +102,7 @@ void LocalRun::invoke(std::uint32_t task, std::uint32_t worker) {
       return;
     }
     const double stop = timed ? wall_time() : 0.0;
-    if (tallies_) tallies_[worker].finished(stop - start);
+    if (tallies_) tallies_[worker].finished(prefix_[task], start, stop);
     if (record) {
       auto& ring = records_[worker];
       const auto limit = stream_->limit();
