@@ -3,6 +3,39 @@
 #include <algorithm>
 
 namespace tessera::detail {
+namespace {
+
+struct Streams {
+  std::mutex mutex;
+  std::uint64_t made = 0;
+  std::vector<TaskStream*> list;
+};
+
+Streams& streams() {
+  static Streams instance;
+  return instance;
+}
+
+}  // namespace
+
+TaskStream::TaskStream(std::size_t limit) : limit_(limit) {
+  auto& s = streams();
+  std::lock_guard lock(s.mutex);
+  id_ = ++s.made;
+  s.list.push_back(this);
+}
+
+TaskStream::~TaskStream() {
+  auto& s = streams();
+  std::lock_guard lock(s.mutex);
+  std::erase(s.list, this);
+}
+
+void for_each_task_stream(const std::function<void(const TaskStream&)>& visit) {
+  auto& s = streams();
+  std::lock_guard lock(s.mutex);
+  for (const auto* stream : s.list) visit(*stream);
+}
 
 void TaskStream::add(std::vector<TaskRecord> records) {
   std::lock_guard lock(mutex_);

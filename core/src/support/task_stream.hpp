@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <vector>
 
@@ -12,7 +13,13 @@ namespace tessera::detail {
 
 class TaskStream {
  public:
-  explicit TaskStream(std::size_t limit) : limit_(limit) {}
+  /// Listed among the process's task streams (for_each_task_stream) while it lives.
+  explicit TaskStream(std::size_t limit);
+  ~TaskStream();
+  TaskStream(const TaskStream&) = delete;
+  TaskStream& operator=(const TaskStream&) = delete;
+  /// Unique in the process, never reused.
+  std::uint64_t id() const noexcept { return id_; }
   std::size_t limit() const noexcept { return limit_; }
   void add(std::vector<TaskRecord> records);
   std::vector<TaskRecord> records() const;
@@ -23,9 +30,14 @@ class TaskStream {
 
  private:
   std::size_t limit_;
+  std::uint64_t id_;
   mutable std::mutex mutex_;
   std::deque<TaskRecord> records_;
   std::uint64_t added_ = 0;  // records ever added
 };
+
+/// Calls `visit` with every task stream of the process (the clients', rank 0's scheduler's),
+/// holding them alive meanwhile.
+void for_each_task_stream(const std::function<void(const TaskStream&)>& visit);
 
 }  // namespace tessera::detail

@@ -30,10 +30,10 @@ const char* const script = R"js(
     if (s < 1) return (s * 1e3).toFixed(1) + " ms";
     return s.toFixed(2) + " s";
   }
-  function colour(prefix) {
-    let h = 0;
-    for (let i = 0; i < prefix.length; ++i) h = (h * 31 + prefix.charCodeAt(i)) >>> 0;
-    return "hsl(" + (h % 360) + ",62%," + (45 + (h >> 9) % 20) + "%)";
+  function colour(prefix) {  // FNV-1a, spread over the hues by the golden angle
+    let h = 2166136261;
+    for (let i = 0; i < prefix.length; ++i) h = Math.imul(h ^ prefix.charCodeAt(i), 16777619) >>> 0;
+    return "hsl(" + ((h % 1000) * 137.508) % 360 + ",62%," + (42 + (h >>> 12) % 18) + "%)";
   }
   function bar(parts, marks) {
     const b = el("div", { class: "bar" });
@@ -216,7 +216,7 @@ const char* const script = R"js(
   }
 
   function section(title, ...children) {
-    const s = el("section", {}, el("h2", {}, title), ...children);
+    const s = el("section", { class: "wide" }, el("h2", {}, title), ...children);
     $("report").append(s);
     return s;
   }
@@ -226,11 +226,9 @@ const char* const script = R"js(
     $("mode").textContent = "performance report, tessera " + data.version + ", " +
       new Date(r.start * 1000).toISOString().replace("T", " ").substring(0, 19) + " UTC, " + seconds(r.stop - r.start);
     $("status").textContent = "";
-    addSpans(data.tasks || []);
-    if (data.snapshot) renderSnapshot(data.snapshot);
-    else renderSnapshot({ tasks: { submitted: "n/a", completed: data.tasks.length, failed: "n/a", by_state: {} },
-      threads: "n/a", cluster: false, workers: [], transfers: [], prefixes: {} });
-    renderEvents(data.events || []);
+    addSpans(data.tasks.tasks);
+    renderSnapshot(data.snapshot);
+    renderEvents(data.events.events);
     drawStream(r.stop);
     const duration = Math.max(r.stop - r.start, 1e-9);
 

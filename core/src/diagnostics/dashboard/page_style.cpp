@@ -20,7 +20,7 @@ header .muted { color: #c6d0d9; }
 .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(440px, 1fr));
         gap: 12px; padding: 12px 16px; }
 section { background: var(--panel); border: 1px solid var(--line); border-radius: 6px;
-          padding: 8px 12px; min-width: 0; }
+          padding: 8px 12px; min-width: 0; overflow-x: auto; }
 section.wide { grid-column: 1 / -1; }
 h2 { font-size: 14px; margin: 0 0 6px; }
 canvas { width: 100%; display: block; }
