@@ -76,15 +76,22 @@ TEST_CASE("a key's task prefix drops its token and block index") {
   CHECK(task_prefix("inc-1f") == "inc");
   CHECK(task_prefix("x,(2,3)") == "x");
   CHECK(task_prefix("page_after-00ff") == "page_after");
-  CHECK(task_prefix("load-chunk") == "load-chunk");  // "chunk" is no hex token
+  CHECK(task_prefix("sum-4f1a,(2,3)-x") == "sum");
   CHECK(task_prefix("plain") == "plain");
-  CHECK(task_prefix("-1f") == "-1f");
+  CHECK(task_prefix("-1f") == "");
   CHECK(task_prefix("") == "");
   tessera::detail::PrefixTable table;
   CHECK(table.id_of_key("a-1") == 0);
   CHECK(table.id_of_key("b-2") == 1);
   CHECK(table.id_of_key("a-3") == 0);
   CHECK(table.name(1) == "b");
+  // The recent prefixes are tried first, but a key that only starts like one is not its.
+  CHECK(table.id_of_key("ab-4") == 2);
+  CHECK(table.id_of_key("a,(1,2)") == 0);
+  CHECK(table.id_of_key("ab,(0)") == 2);
+  for (const char* key : {"c-1", "d-1", "e-1", "f-1"}) table.id_of_key(key);
+  CHECK(table.id_of_key("a-9") == 0);  // fell out of the recent ones: found by name
+  CHECK(table.size() == 7);
 }
 
 TEST_CASE("/api/snapshot counts tasks per prefix while a computation runs and after") {

@@ -1,8 +1,11 @@
 #pragma once
-// A key's task prefix, as Dask names it: what the key says the task does, without the token
-// or block index that make it unique ("sum-4f1a,(2,3)" -> "sum", "inc-1f" -> "inc").
+// A key's task prefix, as Dask's dashboard groups tasks: what the key says the task does,
+// without the token or block index that make it unique ("sum-4f1a,(2,3)" -> "sum",
+// "inc-1f" -> "inc"). tessera's keys start with a function's name (a C++ identifier, or a
+// registered name) or a collection's name, so the prefix is the key up to its first '-' or ','.
 // The dashboard colours and counts tasks by prefix.
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -11,13 +14,14 @@
 
 namespace tessera::detail {
 
-/// The prefix of `key`: up to its first ',', without a trailing "-<hex token>".
+/// The prefix of `key`: up to its first '-' or ','.
 std::string_view task_prefix(std::string_view key) noexcept;
 
 /// Prefixes interned into small dense ids, in order of first sight.
 class PrefixTable {
  public:
-  /// The id of `key`'s prefix, interning it if new.
+  /// The id of `key`'s prefix, interning it if new. Keys of a graph come in runs of a few
+  /// prefixes (leaves and reductions alternate), so the last few are tried first.
   std::uint32_t id_of_key(std::string_view key);
   const std::string& name(std::uint32_t id) const { return names_[id]; }
   std::uint32_t size() const noexcept { return static_cast<std::uint32_t>(names_.size()); }
@@ -25,7 +29,7 @@ class PrefixTable {
  private:
   std::vector<std::string> names_;
   std::unordered_map<std::string, std::uint32_t> ids_;
-  std::uint32_t last_ = 0;  // keys in a graph come in runs of one prefix
+  std::array<std::uint32_t, 4> recent_{};  // ids, the latest first; valid below names_.size()
 };
 
 }  // namespace tessera::detail
