@@ -872,8 +872,13 @@ void Scheduler::maybe_erase(std::uint64_t run_id) {
 void Scheduler::count_prefixes(Submission& run, std::vector<PrefixProgress>& counts) {
   if (run.prefix_of.empty()) {
     run.prefix_of.resize(run.tasks.size());
-    for (std::uint32_t t = 0; t < run.tasks.size(); ++t)
-      run.prefix_of[t] = prefixes_.id_of_key(key_of(run, t));
+    for (std::uint32_t t = 0; t < run.tasks.size(); ++t) {
+      WireReader in(std::span(run.body).subspan(run.spec_begin[t]), "task spec");
+      in.get_bytes();  // the function
+      const auto key = in.get_bytes();
+      run.prefix_of[t] = prefixes_.id_of_key(
+          std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
+    }
   }
   if (counts.size() < prefixes_.size()) counts.resize(prefixes_.size());
   for (std::uint32_t t = 0; t < run.tasks.size(); ++t) {

@@ -9,14 +9,13 @@ std::string_view task_prefix(std::string_view key) noexcept {
 }
 
 std::uint32_t PrefixTable::id_of_key(std::string_view key) {
-  for (std::size_t i = 0; i < recent_.size(); ++i) {
-    const auto id = recent_[i];
+  // No reordering on a hit: with two prefixes taking turns, that would be a write every time.
+  for (const auto id : recent_) {
     if (id >= names_.size()) break;
-    const auto& name = names_[id];
-    if (key.starts_with(name) &&
-        (key.size() == name.size() || key[name.size()] == '-' || key[name.size()] == ',')) {
-      std::rotate(recent_.begin(), recent_.begin() + static_cast<std::ptrdiff_t>(i),
-                  recent_.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+    const std::string_view name = names_[id];
+    const auto n = name.size();
+    if (key.size() >= n && (key.size() == n || key[n] == '-' || key[n] == ',') &&
+        std::char_traits<char>::compare(key.data(), name.data(), n) == 0) {
       return id;
     }
   }

@@ -29,7 +29,7 @@ class PrefixTable {
  private:
   std::vector<std::string> names_;
   std::unordered_map<std::string, std::uint32_t> ids_;
-  std::array<std::uint32_t, 4> recent_{};  // ids, the latest first; valid below names_.size()
+  std::array<std::uint32_t, 4> recent_{};  // ids, the latest missed first; valid below size()
 };
 
 }  // namespace tessera::detail
