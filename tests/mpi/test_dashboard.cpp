@@ -1,13 +1,20 @@
-// Rank 0's /metrics under mpirun: run by ctest with TESSERA_DASHBOARD_ADDRESS=127.0.0.1:0
-// (tests/CMakeLists.txt), hidden from the other runs by the [.dashboard] tag.
+// Rank 0's /metrics, dashboard page and JSON, and a performance report, under mpirun: run by
+// ctest with TESSERA_DASHBOARD_ADDRESS=127.0.0.1:0 (tests/CMakeLists.txt), hidden from the other
+// runs by the [.dashboard] tag.
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "../core/browser_support.hpp"
 #include "../core/metrics_support.hpp"
 #include "support.hpp"
 #include "tessera/tessera.hpp"
@@ -116,4 +123,98 @@ TEST_CASE(
         run);
   CHECK(after.value("tessera_tasks{state=\"memory\"}") >= workers);
   CHECK(after.value("tessera_tasks{state=\"processing\"}") == 0);
+}
+
+namespace {
+
+nlohmann::json get_json(const std::string& path) {
+  auto body = metrics_test::http_get(tessera::dashboard_url(), path);
+  REQUIRE(body);
+  return nlohmann::json::parse(*body);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "mpi: the dashboard's JSON and page show the cluster's tasks by prefix, worker memory and "
+    "the task stream; a performance report holds them",
+    "[.dashboard]") {
+  REQUIRE(ranks() >= 3);
+  const int workers = ranks() - 1;
+  auto client = tessera::get_client();
+  // Every worker has joined and reported its memory (once a second).
+  nlohmann::json snapshot;
+  const auto reported_by = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  do {
+    snapshot = get_json("/api/snapshot");
+    bool all = static_cast<int>(snapshot["workers"].size()) == workers;
+    for (const auto& w : snapshot["workers"]) all = all && w["memory"].is_number();
+    if (all) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  } while (std::chrono::steady_clock::now() < reported_by);
+  CHECK(snapshot["cluster"] == true);
+  REQUIRE(static_cast<int>(snapshot["workers"].size()) == workers);
+  CHECK(snapshot["workers"][0]["spill_fraction"] == 0.6);
+  CHECK(snapshot["workers"][0]["pause_fraction"] == 0.8);
+
+  const auto dir = std::filesystem::current_path() / "test-output";
+  std::filesystem::create_directories(dir);
+  const auto file = dir / "performance-report-mpi.html";
+  const double since = get_json("/api/tasks?since=0")["now"];
+  const long n = 300;
+  {
+    auto report = tessera::performance_report(file.string());
+    std::vector<tessera::Delayed<long>> leaves;
+    for (long i = 0; i < n; ++i) leaves.push_back(tessera::delayed(dashboard_inc)(1000 + i));
+    CHECK(client.compute(tessera::delayed(dashboard_total)(leaves)).result() ==
+          n * 1000 + n * (n + 1) / 2);
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));  // a few memory samples
+  }
+
+  // The live task stream since then: every task once, each on a worker rank's thread.
+  char from[64];
+  std::snprintf(from, sizeof from, "%.9f", since);
+  auto tasks = get_json(std::string("/api/tasks?since=") + from);
+  std::map<std::string, int> by_prefix;
+  for (const auto& t : tasks["tasks"]) {
+    ++by_prefix[t["p"].get<std::string>()];
+    CHECK_THAT(t["w"].get<std::string>(), Catch::Matches("worker rank [0-9]+ thread [0-9]+"));
+  }
+  CHECK(by_prefix == std::map<std::string, int>{{"dashboard_inc", n}, {"dashboard_total", 1}});
+  auto after = get_json("/api/snapshot");
+  CHECK(after["prefixes"]["dashboard_inc"]["done"].get<long>() >= n);
+  CHECK(after["prefixes"]["dashboard_inc"]["total"] == after["prefixes"]["dashboard_inc"]["done"]);
+
+  // The report: the scope's tasks, memory samples of every worker.
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  const auto html = text.str();
+  const std::string start = "window.TESSERA_DATA = ";
+  const auto begin = html.find(start);
+  REQUIRE(begin != std::string::npos);
+  const auto data = nlohmann::json::parse(
+      html.substr(begin + start.size(), html.find(";</script>", begin) - begin - start.size()));
+  CHECK(data["tasks"]["tasks"].size() == n + 1);
+  CHECK(data["snapshot"]["cluster"] == true);
+  CHECK(data["snapshot"]["tasks"]["completed"] == n + 1);
+  CHECK(data["snapshot"]["prefixes"]["dashboard_inc"]["done"] == n);
+  REQUIRE(data["samples"].size() >= 2);
+  CHECK(static_cast<int>(data["samples"].back()["workers"].size()) == workers);
+
+  if (browser_test::chromium().empty()) {
+    WARN("skipped the browser: chromium is not installed (Debian: apt-get install chromium)");
+    return;
+  }
+  auto page = browser_test::load_page(tessera::dashboard_url());
+  INFO("Chromium said:\n" << page.log);
+  CHECK(page.console == std::vector<std::string>{});
+  CHECK(browser_test::text_of(page.dom, "errors").empty());
+  CHECK(browser_test::text_of(page.dom, "workers") == std::to_string(workers));
+  CHECK(page.dom.find(">dashboard_inc<") != std::string::npos);
+  auto report = browser_test::load_page("file://" + file.string(), 1000);
+  CHECK(report.console == std::vector<std::string>{});
+  CHECK(report.dom.find("id=\"memory-chart\"") != std::string::npos);
+  browser_test::load_page("file://" + file.string(), 1000,
+                          (dir / "performance-report-mpi.png").string());
 }

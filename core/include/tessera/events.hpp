@@ -1,6 +1,7 @@
 #pragma once
 // Structured events and the task stream: what happened, where and when.
 
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -41,6 +42,8 @@ const std::string& current_worker_name();
 void set_current_worker_name(std::string name);
 /// Appends an event to this process's log as it is (events that other ranks logged).
 void record_event(Event event);
+/// The events of every topic logged after `since` (at most the newest `most`), oldest first.
+std::vector<Event> events_since(double since, std::size_t most);
 /// Also hands every event logged in this process to `forward` (workers send them to rank 0).
 void set_event_forwarder(std::function<void(const Event&)> forward);
 }  // namespace detail

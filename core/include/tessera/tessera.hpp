@@ -13,6 +13,7 @@
 #include "tessera/graph.hpp"
 #include "tessera/key.hpp"
 #include "tessera/memory.hpp"
+#include "tessera/performance_report.hpp"
 #include "tessera/progress.hpp"
 #include "tessera/runtime.hpp"
 #include "tessera/serialize.hpp"

@@ -39,7 +39,10 @@ class LocalBackend final : public Backend {
       : executor_(std::move(executor)), client_(client), stream_(std::move(stream)) {
     if (dashboard_enabled()) {
       // The sync executor runs each caller's tasks on the caller's thread, all as worker 0.
-      metrics_ = std::make_shared<LocalMetrics>(executor_->worker_count(),
+      std::vector<std::string> names;
+      for (std::uint32_t w = 0; w < executor_->worker_count(); ++w)
+        names.push_back(executor_->worker_name(w));
+      metrics_ = std::make_shared<LocalMetrics>(std::move(names),
                                                 std::string_view(executor_->name()) == "sync");
       dashboard_ = open_dashboard();
     }
@@ -55,10 +58,7 @@ class LocalBackend final : public Backend {
     auto run =
         std::make_shared<LocalRun>(std::move(plan), outputs, stream_, executor_->worker_count());
     auto progress = watch ? std::make_shared<LocalProgress>(run) : nullptr;
-    if (metrics_) {
-      metrics_->submitted(run->plan().size());
-      run->count_into(metrics_);
-    }
+    if (metrics_) run->count_into(metrics_);
     // Tasks that the sync executor runs here, now, submit through this client.
     auto* previous = running_client();
     set_running_client(&client_);

@@ -43,6 +43,7 @@ struct Scheduler::Submission {
   std::vector<std::uint32_t> dependent_begin;
   std::vector<std::uint32_t> dependents;
   std::vector<std::uint32_t> placement_of;  // per task, index into placements (empty: none)
+  std::vector<std::uint32_t> prefix_of;     // per task, its prefix id (once the dashboard asks)
   struct Requirement {
     std::vector<std::pair<std::string, double>> resources;
     std::vector<int> workers;
@@ -900,13 +901,48 @@ void Scheduler::maybe_erase(std::uint64_t run_id) {
     erased_.tasks_submitted += run->tasks.size();
     erased_.tasks_failed += run->failures.size();
     erased_.tasks_completed += run->tasks.size() - run->failures.size();
+    if (metrics_) count_prefixes(*run, erased_prefixes_);
   }
   runs_.erase(run_id);
 }
 
+// Labels the run's tasks with their prefixes on first use: one pass over its keys.
+void Scheduler::count_prefixes(Submission& run, std::vector<PrefixProgress>& counts) {
+  if (run.prefix_of.empty()) {
+    run.prefix_of.resize(run.tasks.size());
+    for (std::uint32_t t = 0; t < run.tasks.size(); ++t) {
+      WireReader in(std::span(run.body).subspan(run.spec_begin[t]), "task spec");
+      in.get_bytes();  // the function
+      const auto key = in.get_bytes();
+      run.prefix_of[t] = prefixes_.id_of_key(
+          std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
+    }
+  }
+  if (counts.size() < prefixes_.size()) counts.resize(prefixes_.size());
+  for (std::uint32_t t = 0; t < run.tasks.size(); ++t) {
+    auto& count = counts[run.prefix_of[t]];
+    ++count.total;
+    switch (run.tasks[t].state) {
+      case TaskState::done:
+      case TaskState::forgotten:
+        ++count.done;
+        break;
+      case TaskState::failed:
+        ++count.failed;
+        break;
+      case TaskState::assigned:
+        ++count.processing;
+        break;
+      default:
+        break;
+    }
+  }
+}
+
 // Walks the runs in flight: a scrape a second costs the scheduler a pass over their tasks.
-MetricsSnapshot Scheduler::metrics_snapshot() const {
+MetricsSnapshot Scheduler::metrics_snapshot() {
   MetricsSnapshot s = erased_;
+  auto by_prefix = erased_prefixes_;
   s.durations = durations_;
   static constexpr const char* state_names[] = {"waiting", "queued", "processing", "memory",
                                                 "erred"};
@@ -920,7 +956,10 @@ MetricsSnapshot Scheduler::metrics_snapshot() const {
       const auto state = static_cast<std::size_t>(task.state);
       if (state < std::size(state_names)) ++by_state[state];
     }
+    count_prefixes(*run, by_prefix);
   }
+  for (std::uint32_t id = 0; id < by_prefix.size(); ++id)
+    s.prefixes[prefixes_.name(id)] = by_prefix[id];
   for (std::size_t i = 0; i < std::size(state_names); ++i)
     s.tasks_by_state[state_names[i]] = by_state[i];
   for (int rank = 1; rank < outbox_.ranks(); ++rank) {

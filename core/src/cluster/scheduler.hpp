@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "diagnostics/cluster_metrics.hpp"
+#include "diagnostics/task_prefix.hpp"
 #include "mpi/messages.hpp"
 #include "mpi/outbox.hpp"
 #include "mpi/protocol.hpp"
@@ -89,7 +90,8 @@ class Scheduler {
   double capacity(const WorkerInfo& worker) const;
   void check_liveness(double now);
   [[noreturn]] void lose_worker(int rank, double silent_for);
-  MetricsSnapshot metrics_snapshot() const;
+  MetricsSnapshot metrics_snapshot();
+  void count_prefixes(Submission& run, std::vector<PrefixProgress>& counts);
 
   Outbox& outbox_;
   // Scratch of place(), per rank: inputs of the task being placed that it holds, and bytes.
@@ -123,9 +125,11 @@ class Scheduler {
   std::vector<TaskRecord> records_;
   std::vector<std::uint64_t> touched_;  // runs to erase if they are finished
 
-  std::shared_ptr<ClusterMetrics> metrics_;  // null unless the dashboard is on
-  DurationHistogram durations_;              // of completed tasks, while metrics_ is set
-  MetricsSnapshot erased_;                   // task counts of the runs erased so far
+  std::shared_ptr<ClusterMetrics> metrics_;      // null unless the dashboard is on
+  DurationHistogram durations_;                  // of completed tasks, while metrics_ is set
+  MetricsSnapshot erased_;                       // task counts of the runs erased so far
+  PrefixTable prefixes_;                         // of the tasks counted for the dashboard
+  std::vector<PrefixProgress> erased_prefixes_;  // per prefix id, of the runs erased so far
 };
 
 }  // namespace tessera::detail

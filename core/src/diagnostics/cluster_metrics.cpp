@@ -1,10 +1,14 @@
 #include "diagnostics/cluster_metrics.hpp"
 
+#include <algorithm>
 #include <chrono>
+
+#include "diagnostics/task_prefix.hpp"
 
 namespace tessera::detail {
 
-ClusterMetrics::ClusterMetrics() {
+ClusterMetrics::ClusterMetrics(std::shared_ptr<const TaskStream> stream)
+    : stream_(std::move(stream)) {
   latest_.cluster = true;
   add_metrics_source(*this);
 }
@@ -39,6 +43,31 @@ void ClusterMetrics::collect(MetricsSnapshot& snapshot) {
   snapshot.workers_left += s.workers_left;
   snapshot.workers.insert(snapshot.workers.end(), s.workers.begin(), s.workers.end());
   snapshot.transfers.insert(snapshot.transfers.end(), s.transfers.begin(), s.transfers.end());
+  for (const auto& [name, p] : s.prefixes) {
+    auto& into = snapshot.prefixes[name];
+    into.total += p.total;
+    into.done += p.done;
+    into.failed += p.failed;
+    into.processing += p.processing;
+  }
+}
+
+void ClusterMetrics::recent_tasks(double since, double now, std::size_t limit,
+                                  std::vector<LiveTask>& out) {
+  if (!stream_) return;
+  std::lock_guard lock(answers_mutex_);
+  auto answered = std::find_if(answers_.begin(), answers_.end(),
+                               [&](const auto& answer) { return answer.first == since; });
+  std::uint64_t seen = answered == answers_.end() ? 0 : answered->second;
+  const bool known = answered != answers_.end();
+  auto records = stream_->records_after(seen, limit);
+  answers_.emplace_back(now, seen);
+  if (answers_.size() > 64) answers_.pop_front();
+  for (auto& record : records) {
+    if (!known && record.stop <= since) continue;  // a time of the caller's choosing
+    out.push_back(LiveTask{std::move(record.worker), std::string(task_prefix(record.key)),
+                           record.start, record.stop});
+  }
 }
 
 }  // namespace tessera::detail

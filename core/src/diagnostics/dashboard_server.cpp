@@ -1,15 +1,18 @@
 // The dashboard's HTTP server (cpp-httplib): a listening thread and a small pool that answers
-// requests, serving /metrics from the sources of this process.
+// requests, serving the page, its JSON (/api/...) and /metrics from the sources of this process.
 
 #include <httplib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <mutex>
 #include <thread>
 
 #include "diagnostics/dashboard.hpp"
+#include "diagnostics/dashboard_json.hpp"
+#include "diagnostics/dashboard_page.hpp"
 #include "diagnostics/dashboard_settings.hpp"
 #include "diagnostics/metrics_sources.hpp"
 #include "tessera/dashboard.hpp"
@@ -18,6 +21,41 @@ namespace tessera::detail {
 namespace {
 
 constexpr const char* prometheus_type = "text/plain; version=0.0.4; charset=utf-8";
+constexpr const char* json_type = "application/json";
+
+// A number parameter of the request; `fallback` when absent or not a number.
+double number_parameter(const httplib::Request& request, const char* name, double fallback) {
+  if (!request.has_param(name)) return fallback;
+  try {
+    return std::stod(request.get_param_value(name));
+  } catch (const std::exception&) {
+    return fallback;
+  }
+}
+
+std::string live_tasks(const httplib::Request& request) {
+  const auto most = static_cast<std::size_t>(
+      std::clamp(number_parameter(request, "limit", max_live_tasks), 0.0, double(max_live_tasks)));
+  return tasks_json(collect_recent_tasks(number_parameter(request, "since", 0.0), most));
+}
+
+std::string live_events(const httplib::Request& request) {
+  const double now = wall_time();
+  return events_json(events_since(number_parameter(request, "since", 0.0), max_live_events), now);
+}
+
+// The page starts from the data of now, so that it shows the state before its first poll.
+std::string live_page() {
+  std::string data = "{\"mode\":\"live\",\"snapshot\":";
+  const double now = wall_time();
+  data += snapshot_json(collect_metrics(), now);
+  data += ",\"tasks\":";
+  data += tasks_json(collect_recent_tasks(0.0, max_live_tasks));
+  data += ",\"events\":";
+  data += events_json(events_since(0.0, max_live_events), now);
+  data += '}';
+  return dashboard_page("tessera dashboard", data);
+}
 
 std::string url_host(const std::string& host) {
   if (host == "0.0.0.0" || host == "::") {  // every interface: name the machine instead
@@ -38,7 +76,17 @@ class Server {
       response.set_content(to_prometheus_text(collect_metrics()), prometheus_type);
     });
     server_.Get("/", [](const httplib::Request&, httplib::Response& response) {
-      response.set_content("tessera dashboard\n/metrics  Prometheus metrics\n", "text/plain");
+      response.set_content(live_page(), "text/html; charset=utf-8");
+    });
+    server_.Get("/api/snapshot", [](const httplib::Request&, httplib::Response& response) {
+      const double now = wall_time();
+      response.set_content(snapshot_json(collect_metrics(), now), json_type);
+    });
+    server_.Get("/api/tasks", [](const httplib::Request& request, httplib::Response& response) {
+      response.set_content(live_tasks(request), json_type);
+    });
+    server_.Get("/api/events", [](const httplib::Request& request, httplib::Response& response) {
+      response.set_content(live_events(request), json_type);
     });
     int port = address.port;
     if (port == 0 || !server_.bind_to_port(address.host, port)) {

@@ -4,26 +4,38 @@
 
 namespace tessera::detail {
 
-LocalMetrics::LocalMetrics(std::uint32_t threads, bool shared)
-    : threads_(threads), tallies_(std::make_unique<TaskTally[]>(threads)) {
+LocalMetrics::LocalMetrics(std::vector<std::string> names, bool shared)
+    : names_(std::move(names)),
+      threads_(static_cast<std::uint32_t>(names_.size())),
+      tallies_(std::make_unique<TaskTally[]>(threads_)) {
   if (shared) {
-    for (std::uint32_t t = 0; t < threads; ++t) tallies_[t].allow_many_writers();
+    for (std::uint32_t t = 0; t < threads_; ++t) tallies_[t].allow_many_writers();
   }
   add_metrics_source(*this);
 }
 
 LocalMetrics::~LocalMetrics() { remove_metrics_source(*this); }
 
+std::string LocalMetrics::prefix_name(std::uint32_t id) {
+  if (id == TaskTally::max_prefixes - 1 && prefixes_.size() > TaskTally::max_prefixes)
+    return "other";
+  return id < prefixes_.size() ? prefixes_.name(id) : std::string("other");
+}
+
 void LocalMetrics::collect(MetricsSnapshot& snapshot) {
   // Read the submissions last: every task counted done was submitted before.
   std::uint64_t done = 0;
   std::uint64_t running = 0;
+  std::vector<std::uint64_t> processing(TaskTally::max_prefixes, 0);
   for (std::uint32_t t = 0; t < threads_; ++t) {
     const auto& tally = tallies_[t];
     snapshot.tasks_completed += tally.finished_count();
     snapshot.tasks_failed += tally.failed_count();
     done += tally.finished_count() + tally.failed_count();
-    running += tally.running() ? 1 : 0;
+    if (tally.running()) {
+      ++running;
+      ++processing[tally.running_prefix()];
+    }
     tally.add_to(snapshot.durations);
   }
   const auto submitted = submitted_.load(std::memory_order_relaxed);
@@ -33,6 +45,42 @@ void LocalMetrics::collect(MetricsSnapshot& snapshot) {
   snapshot.tasks_by_state["processing"] += running;
   snapshot.tasks_by_state["waiting"] += in_flight - running;
   snapshot.threads += threads_;
+
+  std::lock_guard lock(prefix_mutex_);
+  for (std::uint32_t id = 0; id < totals_.size(); ++id) {
+    auto& progress = snapshot.prefixes[prefix_name(id)];
+    progress.total += totals_[id];
+    for (std::uint32_t t = 0; t < threads_; ++t) {
+      progress.done += tallies_[t].done_count(id);
+      progress.failed += tallies_[t].failed_count(id);
+    }
+    progress.processing += processing[id];
+  }
+}
+
+void LocalMetrics::recent_tasks(double since, double, std::size_t limit,
+                                std::vector<LiveTask>& out) {
+  std::vector<TaskSpan> spans;
+  std::vector<std::uint32_t> owner;
+  for (std::uint32_t t = 0; t < threads_; ++t) {
+    tallies_[t].spans_since(since, [&](const TaskSpan& span) {
+      spans.push_back(span);
+      owner.push_back(t);
+    });
+  }
+  std::vector<std::size_t> order(spans.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  if (order.size() > limit) {  // the newest
+    std::nth_element(order.begin(), order.end() - static_cast<std::ptrdiff_t>(limit), order.end(),
+                     [&](auto a, auto b) { return spans[a].stop < spans[b].stop; });
+    order.erase(order.begin(), order.end() - static_cast<std::ptrdiff_t>(limit));
+  }
+  std::lock_guard lock(prefix_mutex_);
+  for (auto i : order) {
+    const auto id = spans[i].prefix;
+    out.push_back(LiveTask{names_[owner[i]], id < prefixes_.size() ? prefixes_.name(id) : "other",
+                           spans[i].start, spans[i].stop});
+  }
 }
 
 }  // namespace tessera::detail

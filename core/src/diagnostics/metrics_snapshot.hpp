@@ -30,6 +30,14 @@ struct TransferTotals {
   std::uint64_t count = 0;
 };
 
+/// The tasks of one prefix ("sum", "inc") submitted so far, and how far they have got.
+struct PrefixProgress {
+  std::uint64_t total = 0;
+  std::uint64_t done = 0;
+  std::uint64_t failed = 0;  ///< failed, skipped after a failed input, or cancelled
+  std::uint64_t processing = 0;
+};
+
 struct MetricsSnapshot {
   std::uint64_t tasks_submitted = 0;
   std::uint64_t tasks_completed = 0;
@@ -42,6 +50,7 @@ struct MetricsSnapshot {
   std::uint64_t workers_left = 0;
   std::vector<WorkerGauges> workers;
   std::vector<TransferTotals> transfers;
+  std::map<std::string, PrefixProgress> prefixes;  ///< for the dashboard; not in /metrics
 };
 
 /// The snapshot in the Prometheus text exposition format (version 0.0.4).

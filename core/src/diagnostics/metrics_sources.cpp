@@ -4,6 +4,8 @@
 #include <mutex>
 #include <vector>
 
+#include "tessera/events.hpp"
+
 namespace tessera::detail {
 namespace {
 
@@ -39,6 +41,26 @@ MetricsSnapshot collect_metrics() {
   std::lock_guard lock(s.mutex);
   for (auto* source : s.list) source->collect(snapshot);
   return snapshot;
+}
+
+LiveTasks collect_recent_tasks(double since, std::size_t limit) {
+  auto& s = sources();
+  LiveTasks live;
+  // Read before the sources: a task that stops while they are read comes again next time
+  // rather than never.
+  live.now = wall_time();
+  std::lock_guard lock(s.mutex);
+  for (auto* source : s.list) source->recent_tasks(since, live.now, limit + 1, live.tasks);
+  if (live.tasks.size() > limit) {
+    std::nth_element(live.tasks.begin(), live.tasks.end() - static_cast<std::ptrdiff_t>(limit),
+                     live.tasks.end(),
+                     [](const LiveTask& a, const LiveTask& b) { return a.stop < b.stop; });
+    live.tasks.erase(live.tasks.begin(), live.tasks.end() - static_cast<std::ptrdiff_t>(limit));
+    live.truncated = true;
+  }
+  std::sort(live.tasks.begin(), live.tasks.end(),
+            [](const LiveTask& a, const LiveTask& b) { return a.start < b.start; });
+  return live;
 }
 
 }  // namespace tessera::detail

@@ -1,8 +1,10 @@
 #pragma once
-// What the tasks of one thread did, for /metrics: counts and a histogram of durations. The
-// thread that runs the tasks is the only writer, so a count goes up with a plain load and
-// store (no locked instruction on the hot path); the metrics server's thread reads them.
+// What the tasks of one thread did, for /metrics and the dashboard: counts (in all and per
+// task prefix), a histogram of durations and a ring of its latest task spans. The thread that
+// runs the tasks is the only writer, so a count goes up with a plain load and store (no locked
+// instruction on the hot path); the metrics server's thread reads them.
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -39,31 +41,88 @@ struct DurationHistogram {
   }
 };
 
+/// A task as the live task stream shows it: its prefix (an id of the source's PrefixTable)
+/// and when it ran.
+struct TaskSpan {
+  std::uint32_t prefix = 0;
+  double start = 0.0;
+  double stop = 0.0;
+};
+
 /// The tasks one thread ran.
 class alignas(64) TaskTally {
  public:
+  /// Prefixes counted apart; those of higher ids are counted under the last one.
+  static constexpr std::uint32_t max_prefixes = 64;
+  /// Latest spans kept for the live task stream.
+  static constexpr std::uint64_t ring_size = 512;
+
   /// Several threads write (the sync executor runs each caller's tasks on the caller's
-  /// thread): counts go up with atomic additions instead. Call before any task runs.
+  /// thread): counts go up with atomic additions instead, and no spans are kept. Call before
+  /// any task runs.
   void allow_many_writers() noexcept { shared_ = true; }
 
-  void started() noexcept { running_.store(true, std::memory_order_relaxed); }
-  void finished(double seconds) noexcept {
+  void started(std::uint32_t prefix) noexcept {
+    running_prefix_.store(clamp(prefix), std::memory_order_relaxed);
+    running_.store(true, std::memory_order_relaxed);
+  }
+  void finished(std::uint32_t prefix, double start, double stop) noexcept {
+    const double seconds = stop - start;
     bump(buckets_[DurationHistogram::bucket_of(seconds)]);
     if (shared_) {
       sum_.fetch_add(seconds, std::memory_order_relaxed);
     } else {
       sum_.store(sum_.load(std::memory_order_relaxed) + seconds, std::memory_order_relaxed);
+      const auto n = spans_.load(std::memory_order_relaxed);
+      auto& slot = ring_[n % ring_size];
+      slot.prefix.store(prefix, std::memory_order_relaxed);
+      slot.start.store(start, std::memory_order_relaxed);
+      slot.stop.store(stop, std::memory_order_relaxed);
+      spans_.store(n + 1, std::memory_order_release);
     }
     bump(finished_);
+    bump(done_by_prefix_[clamp(prefix)]);
     running_.store(false, std::memory_order_relaxed);
   }
   /// The task failed, or was skipped (an input failed, it was cancelled).
-  void failed() noexcept {
+  void failed(std::uint32_t prefix) noexcept {
     bump(failed_);
+    bump(failed_by_prefix_[clamp(prefix)]);
     running_.store(false, std::memory_order_relaxed);
   }
 
   bool running() const noexcept { return running_.load(std::memory_order_relaxed); }
+  /// The prefix of the task running, when running().
+  std::uint32_t running_prefix() const noexcept {
+    return running_prefix_.load(std::memory_order_relaxed);
+  }
+  std::uint64_t done_count(std::uint32_t prefix) const noexcept {
+    return done_by_prefix_[prefix].load(std::memory_order_relaxed);
+  }
+  std::uint64_t failed_count(std::uint32_t prefix) const noexcept {
+    return failed_by_prefix_[prefix].load(std::memory_order_relaxed);
+  }
+  /// Appends the kept spans that stopped after `since` to `out`, oldest first. A span the
+  /// writer may be overwriting meanwhile is left out.
+  template <class Out>
+  void spans_since(double since, Out&& out) const {
+    const auto end = spans_.load(std::memory_order_acquire);
+    const auto begin = end > ring_size ? end - ring_size : 0;
+    TaskSpan copies[ring_size];
+    for (auto i = begin; i < end; ++i) {
+      const auto& slot = ring_[i % ring_size];
+      copies[i - begin] = {slot.prefix.load(std::memory_order_relaxed),
+                           slot.start.load(std::memory_order_relaxed),
+                           slot.stop.load(std::memory_order_relaxed)};
+    }
+    std::atomic_thread_fence(std::memory_order_acquire);
+    const auto now = spans_.load(std::memory_order_relaxed);
+    // Slot i is rewritten once span i + ring_size is being written.
+    const auto valid = now >= ring_size ? now - ring_size + 1 : 0;
+    for (auto i = std::max(begin, valid); i < end; ++i) {
+      if (copies[i - begin].stop > since) out(copies[i - begin]);
+    }
+  }
   std::uint64_t finished_count() const noexcept {
     return finished_.load(std::memory_order_relaxed);
   }
@@ -85,12 +144,27 @@ class alignas(64) TaskTally {
     }
   }
 
+  static std::uint32_t clamp(std::uint32_t prefix) noexcept {
+    return prefix < max_prefixes ? prefix : max_prefixes - 1;
+  }
+
+  struct Slot {
+    std::atomic<std::uint32_t> prefix{0};
+    std::atomic<double> start{0.0};
+    std::atomic<double> stop{0.0};
+  };
+
   bool shared_ = false;
   std::atomic<bool> running_{false};
+  std::atomic<std::uint32_t> running_prefix_{0};
   std::atomic<std::uint64_t> finished_{0};
   std::atomic<std::uint64_t> failed_{0};
   std::array<std::atomic<std::uint64_t>, duration_bounds.size() + 1> buckets_{};
   std::atomic<double> sum_{0.0};
+  std::array<std::atomic<std::uint64_t>, max_prefixes> done_by_prefix_{};
+  std::array<std::atomic<std::uint64_t>, max_prefixes> failed_by_prefix_{};
+  std::atomic<std::uint64_t> spans_{0};
+  std::array<Slot, ring_size> ring_{};
 };
 
 }  // namespace tessera::detail

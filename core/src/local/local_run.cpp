@@ -64,7 +64,7 @@ void LocalRun::invoke(std::uint32_t task, std::uint32_t worker) {
   const int retries = plan_.retries.empty() ? 0 : plan_.retries[task];
   const bool record = !records_.empty();
   const bool timed = record || tallies_;
-  if (tallies_) tallies_[worker].started();
+  if (tallies_) tallies_[worker].started(prefix_[task]);
   for (int attempt = 0;; ++attempt) {
     const std::uint64_t start = timed ? ticks() : 0;
     try {
@@ -99,7 +99,8 @@ void LocalRun::invoke(std::uint32_t task, std::uint32_t worker) {
       return;
     }
     const std::uint64_t stop = timed ? ticks() : 0;
-    if (tallies_) tallies_[worker].finished(tick_seconds_ * static_cast<double>(stop - start));
+    if (tallies_)
+      tallies_[worker].finished(prefix_[task], clock_.seconds(start), clock_.seconds(stop));
     if (record) {
       auto& ring = records_[worker];
       const auto limit = stream_->limit();

@@ -53,6 +53,7 @@ class LocalRun final : public TaskCanceller, public std::enable_shared_from_this
   }
   /// Counts the run's tasks in `metrics` (the dashboard is on). Call before it starts.
   void count_into(std::shared_ptr<LocalMetrics> metrics) {
+    if (metrics) prefix_ = metrics->submitted(plan_.keys);
     tallies_ = metrics ? metrics->tallies() : nullptr;
     metrics_ = std::move(metrics);
   }
@@ -101,8 +102,9 @@ class LocalRun final : public TaskCanceller, public std::enable_shared_from_this
   std::shared_ptr<LocalRun> self_;
   std::shared_ptr<ProgressCounter> end_counter_;
   std::shared_ptr<LocalMetrics> metrics_;
-  TaskTally* tallies_ = nullptr;  // metrics_'s, per worker; null when nobody watches
-  double tick_seconds_ = TickClock().seconds_per_tick();  // for the tallies' durations
+  TaskTally* tallies_ = nullptr;       // metrics_'s, per worker; null when nobody watches
+  std::vector<std::uint32_t> prefix_;  // per task, its prefix's id in metrics_
+  TickClock clock_;                    // for the tallies' times
 };
 
 template <class Push>
@@ -128,7 +130,7 @@ std::uint32_t LocalRun::execute(std::uint32_t task, std::uint32_t worker, Push&&
   const auto failed = atomic(failed_[task]).load(std::memory_order_acquire);
   if (failed != no_task) {
     failed_count_.fetch_add(1, std::memory_order_relaxed);
-    if (tallies_) tallies_[worker].failed();
+    if (tallies_) tallies_[worker].failed(prefix_[task]);
   }
   if (output_slot_[task] != no_task) deliver(task);
 

@@ -278,7 +278,7 @@ void Runtime::State::start_scheduler(std::uint32_t threads) {
       std::make_unique<detail::Scheduler>(*transport, stream, config::get_double("worker_timeout"));
   cluster = std::make_shared<detail::ClusterClient>(*transport);
   if (detail::dashboard_enabled()) {
-    scheduler->set_metrics(std::make_shared<detail::ClusterMetrics>());
+    scheduler->set_metrics(std::make_shared<detail::ClusterMetrics>(stream));
     dashboard = detail::open_dashboard();
   }
 

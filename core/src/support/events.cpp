@@ -1,5 +1,6 @@
 #include "tessera/events.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -70,6 +71,26 @@ std::vector<Event> get_events(std::string_view topic) {
 }
 
 namespace detail {
+std::vector<Event> events_since(double since, std::size_t most) {
+  std::vector<Event> events;
+  {
+    auto& log = event_log();
+    std::lock_guard lock(log.mutex);
+    for (const auto& [topic, list] : log.topics) {
+      std::size_t taken = 0;
+      for (auto it = list.rbegin(); it != list.rend() && taken < most; ++it, ++taken) {
+        if (it->time <= since) break;
+        events.push_back(*it);
+      }
+    }
+  }
+  std::sort(events.begin(), events.end(),
+            [](const Event& a, const Event& b) { return a.time < b.time; });
+  if (events.size() > most)
+    events.erase(events.begin(), events.end() - static_cast<std::ptrdiff_t>(most));
+  return events;
+}
+
 const std::string& current_worker_name() { return worker_name; }
 void set_current_worker_name(std::string name) { worker_name = std::move(name); }
 }  // namespace detail

@@ -1,9 +1,45 @@
 #include "support/task_stream.hpp"
 
+#include <algorithm>
+
 namespace tessera::detail {
+namespace {
+
+struct Streams {
+  std::mutex mutex;
+  std::uint64_t made = 0;
+  std::vector<TaskStream*> list;
+};
+
+Streams& streams() {
+  static Streams instance;
+  return instance;
+}
+
+}  // namespace
+
+TaskStream::TaskStream(std::size_t limit) : limit_(limit) {
+  auto& s = streams();
+  std::lock_guard lock(s.mutex);
+  id_ = ++s.made;
+  s.list.push_back(this);
+}
+
+TaskStream::~TaskStream() {
+  auto& s = streams();
+  std::lock_guard lock(s.mutex);
+  std::erase(s.list, this);
+}
+
+void for_each_task_stream(const std::function<void(const TaskStream&)>& visit) {
+  auto& s = streams();
+  std::lock_guard lock(s.mutex);
+  for (const auto* stream : s.list) visit(*stream);
+}
 
 void TaskStream::add(std::vector<TaskRecord> records) {
   std::lock_guard lock(mutex_);
+  added_ += records.size();
   for (auto& record : records) records_.push_back(std::move(record));
   while (records_.size() > limit_) records_.pop_front();
 }
@@ -11,6 +47,15 @@ void TaskStream::add(std::vector<TaskRecord> records) {
 std::vector<TaskRecord> TaskStream::records() const {
   std::lock_guard lock(mutex_);
   return {records_.begin(), records_.end()};
+}
+
+std::vector<TaskRecord> TaskStream::records_after(std::uint64_t& seen, std::size_t most) const {
+  std::lock_guard lock(mutex_);
+  const auto fresh = added_ > seen ? added_ - seen : 0;
+  const auto count = static_cast<std::size_t>(
+      std::min<std::uint64_t>(std::min<std::uint64_t>(fresh, records_.size()), most));
+  seen = added_;
+  return {records_.end() - static_cast<std::ptrdiff_t>(count), records_.end()};
 }
 
 void TaskStream::clear() {

@@ -1,0 +1,35 @@
+#pragma once
+// A key's task prefix, as Dask's dashboard groups tasks: what the key says the task does,
+// without the token or block index that make it unique ("sum-4f1a,(2,3)" -> "sum",
+// "inc-1f" -> "inc"). tessera's keys start with a function's name (a C++ identifier, or a
+// registered name) or a collection's name, so the prefix is the key up to its first '-' or ','.
+// The dashboard colours and counts tasks by prefix.
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace tessera::detail {
+
+/// The prefix of `key`: up to its first '-' or ','.
+std::string_view task_prefix(std::string_view key) noexcept;
+
+/// Prefixes interned into small dense ids, in order of first sight.
+class PrefixTable {
+ public:
+  /// The id of `key`'s prefix, interning it if new. Keys of a graph come in runs of a few
+  /// prefixes (leaves and reductions alternate), so the last few are tried first.
+  std::uint32_t id_of_key(std::string_view key);
+  const std::string& name(std::uint32_t id) const { return names_[id]; }
+  std::uint32_t size() const noexcept { return static_cast<std::uint32_t>(names_.size()); }
+
+ private:
+  std::vector<std::string> names_;
+  std::unordered_map<std::string, std::uint32_t> ids_;
+  std::array<std::uint32_t, 4> recent_{};  // ids, the latest missed first; valid below size()
+};
+
+}  // namespace tessera::detail
