@@ -71,11 +71,16 @@ TEST_CASE("every control message reads back what was written") {
   const DataKey key{(3ull << 40) | 17, 42};
 
   SECTION("hello") {
-    auto read = round_trip(Hello{4, {{"GPU", 1.0}, {"MEMORY", 64e9}}}, bytes);
+    auto read = round_trip(Hello{4, {{"GPU", 1.0}, {"MEMORY", 64e9}}, 1ull << 33}, bytes);
     CHECK(read.threads == 4);
     REQUIRE(read.resources.size() == 2);
     CHECK(read.resources[1].first == "MEMORY");
     CHECK(read.resources[1].second == 64e9);
+    CHECK(read.memory_limit == 1ull << 33);
+  }
+  SECTION("pin") {
+    auto read = round_trip(Pin{{key, DataKey{1, 2}}}, bytes);
+    CHECK(read.keys == std::vector<DataKey>{key, DataKey{1, 2}});
   }
   SECTION("submit") {
     const std::string specs = "task specs";
@@ -148,18 +153,22 @@ TEST_CASE("every control message reads back what was written") {
   }
   SECTION("assign") {
     const std::string spec = "a task spec";
-    auto read = round_trip(Assign{key, 77, bytes_of(spec), {DataKey{1, 0}, key}, {2, -1}}, bytes);
+    auto read =
+        round_trip(Assign{key, 77, bytes_of(spec), {DataKey{1, 0}, key}, {2, -1}, {1}}, bytes);
     CHECK(read.key == key);
     CHECK(read.priority == 77);
     CHECK(text_of(read.spec) == spec);
     CHECK(read.inputs == std::vector<DataKey>{DataKey{1, 0}, key});
     CHECK(read.holders == std::vector<std::int32_t>{2, -1});
+    CHECK(read.pending == std::vector<std::uint32_t>{1});
   }
   SECTION("drop, forget, fetch") {
     const std::vector<DataKey> keys{key, DataKey{5, 6}};
     CHECK(round_trip(Drop{keys}, bytes).keys == keys);
     CHECK(round_trip(Forget{keys}, bytes).keys == keys);
     CHECK(round_trip(Fetch{keys}, bytes).keys == keys);
+    CHECK_FALSE(round_trip(Fetch{keys}, bytes).wait);
+    CHECK(round_trip(Fetch{keys, true}, bytes).wait);
   }
   SECTION("data header") {
     const std::string header = "header";
@@ -219,9 +228,15 @@ TEST_CASE("a message claiming more elements than it holds is refused without all
 
   std::vector<std::byte> assign;
   WireWriter assign_out(assign);
-  Assign{DataKey{1, 1}, 0, {}, {DataKey{1, 0}}, {}}.write(assign_out);
+  Assign{DataKey{1, 1}, 0, {}, {DataKey{1, 0}}, {}, {}}.write(assign_out);
   WireReader assign_in(assign, "assign message from rank 0");
   CHECK_THROWS_WITH(Assign::read(assign_in), Catch::Contains("1 inputs but 0 holders"));
+
+  std::vector<std::byte> pending;
+  WireWriter pending_out(pending);
+  Assign{DataKey{1, 1}, 0, {}, {DataKey{1, 0}}, {2}, {3}}.write(pending_out);
+  WireReader pending_in(pending, "assign message from rank 0");
+  CHECK_THROWS_WITH(Assign::read(pending_in), Catch::Contains("pending input 3 of 1"));
 }
 
 TEST_CASE("a corrupt message from the progress loop is named by its kind and sender") {

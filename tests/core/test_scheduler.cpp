@@ -141,33 +141,60 @@ TEST_CASE("a chain goes ahead to the worker that makes its first link, naming it
   }
   // The worker finds t1's input among its own tasks: no fetch, no word from rank 0.
   CHECK(assigns[1].second.holders == std::vector<std::int32_t>{worker});
+  CHECK(assigns[1].second.pending == std::vector<std::uint32_t>{0});
   CHECK(assigns[2].second.holders == std::vector<std::int32_t>{worker});
+  CHECK(cluster.outbox.take<Pin>().empty());  // nothing made elsewhere
 
   cluster.complete(worker, DataKey{1, 0});
   CHECK(cluster.assigned().empty());  // nothing to hand out: t1 is there already
 }
 
-TEST_CASE("a task whose inputs are made on different workers is assigned once they are done") {
+TEST_CASE("a task whose inputs are made on different workers goes ahead, and they are pinned") {
   Cluster cluster(3);
   cluster.join(1);
   cluster.join(2);
   cluster.submit(1, {{}, {}, {0, 1}}, {2});  // two roots, one per worker, and t2 reads both
   cluster.scheduler.on_turn();
-  auto roots = cluster.assigned();
-  REQUIRE(roots.size() == 2);
-  REQUIRE(roots[0] != roots[1]);
+  auto assigns = cluster.outbox.take<Assign>();
+  REQUIRE(assigns.size() == 3);
+  const int first = assigns[0].first;
+  const int second = assigns[1].first;
+  REQUIRE(first != second);
+  // t2 goes with the last of its inputs to be assigned, naming where each is being made.
+  CHECK(assigns[2].second.key == DataKey{1, 2});
+  CHECK(assigns[2].first == second);
+  CHECK(assigns[2].second.holders == std::vector<std::int32_t>{first, second});
+  CHECK(assigns[2].second.pending == std::vector<std::uint32_t>{0, 1});
+  // The other worker keeps t0 for t2's fetch, even when asked to steal.
+  auto pins = cluster.outbox.take<Pin>();
+  REQUIRE(pins.size() == 1);
+  CHECK(pins[0].first == first);
+  CHECK(pins[0].second.keys == std::vector<DataKey>{DataKey{1, 0}});
+}
 
-  cluster.complete(roots[0], DataKey{1, 0});
-  CHECK(cluster.assigned().empty());
-  cluster.complete(roots[1], DataKey{1, 1});
-  auto last = cluster.assigned();
-  REQUIRE(last.size() == 1);
-  CHECK(last.count(2));
+TEST_CASE("a worker with a memory limit gets no task ahead of inputs made elsewhere") {
+  Cluster cluster(3);
+  cluster.join(1);
+  cluster.deliver(2, Hello{1, {}, 1ull << 30});
+  cluster.submit(1, {{}, {}, {0, 1}}, {2});
+  cluster.scheduler.on_turn();
+  auto roots = cluster.assigned();  // t0 on rank 1, then t1 on rank 2, the limited one
+  REQUIRE(roots.size() == 2);
+  REQUIRE(roots[0] == 1);
+  REQUIRE(roots[1] == 2);
+  CHECK(cluster.outbox.take<Pin>().empty());
+
+  cluster.complete(1, DataKey{1, 0});
+  cluster.complete(2, DataKey{1, 1});
+  auto where = cluster.assigned();
+  REQUIRE(where.size() == 1);  // placed once both are done
+  CHECK(where.count(2));
 }
 
 TEST_CASE("the scheduler places a task where its large input is and says who holds each input") {
   Cluster cluster(4);
-  for (int rank = 1; rank <= 3; ++rank) cluster.join(rank);
+  // Workers with memory limits: t3 waits for its inputs rather than going ahead of them.
+  for (int rank = 1; rank <= 3; ++rank) cluster.deliver(rank, Hello{1, {}, 1ull << 32});
   cluster.submit(1, {{}, {}, {}, {0, 1}}, {3});  // three roots; t3 reads t0 and t1
   cluster.scheduler.on_turn();
   auto roots = cluster.assigned();

@@ -76,7 +76,9 @@ class Future {
     return state_->error();
   }
 
-  /// Cancels the task if it has not finished; result() then throws CancelledError.
+  /// Cancels the task if it has not finished; result() then throws CancelledError. Under
+  /// MPI, cancelling is asynchronous, as in Dask: a task its worker starts before the
+  /// cancellation reaches it (within milliseconds) runs, and its result is dropped.
   bool cancel() { return checked().cancel(); }
 
   /// Drops this handle; the future is invalid afterwards.

@@ -76,6 +76,7 @@ struct Scheduler::WorkerInfo {
   bool paused = false;
   bool steal_pending = false;
   std::uint32_t threads = 1;
+  std::uint64_t memory_limit = 0;  // its worker_memory_limit (0: none)
   std::map<std::string, double> resources;
   std::uint32_t in_flight = 0;  // assigned, not yet completed
   WorkerMetrics metrics;        // its last report (while the dashboard is on)
@@ -177,6 +178,7 @@ void Scheduler::hello(int source, const Hello& message) {
   worker.joined = true;
   worker.threads = std::max<std::uint32_t>(1, message.threads);
   for (const auto& [name, amount] : message.resources) worker.resources[name] = amount;
+  worker.memory_limit = message.memory_limit;
   ++hellos_;
 }
 
@@ -519,6 +521,15 @@ void Scheduler::assign(Submission& run, std::uint32_t task, int rank) {
                         run.inputs.begin() + run.input_begin[task + 1]);
   assign_.holders.clear();
   for (auto input : assign_.inputs) assign_.holders.push_back(holder_for(input, rank));
+  // Inputs still being made (it goes ahead of them): awaited there, and kept by their workers.
+  assign_.pending.clear();
+  for (std::uint32_t i = 0; i < assign_.inputs.size(); ++i) {
+    const auto input = assign_.inputs[i];
+    if (input.run != run.id || run.tasks[input.task].state != TaskState::assigned) continue;
+    assign_.pending.push_back(i);
+    const int maker = run.tasks[input.task].worker;
+    if (maker != rank) post(outbox_, maker, Pin{{input}});
+  }
   post(outbox_, rank, assign_);
   assign_ahead(run, task, rank);
 }
@@ -544,8 +555,7 @@ bool Scheduler::may_run_ahead(const Submission& run, std::uint32_t task, int ran
   const auto& t = run.tasks[task];
   if (t.state != TaskState::waiting || t.waiting == 0 || run.requirement(task)) return false;
   const auto& worker = workers_[static_cast<std::size_t>(rank)];
-  // Not while a steal is asked of it: the input it was given may be on its way elsewhere.
-  if (worker.paused || worker.steal_pending || worker.in_flight >= capacity(worker)) return false;
+  if (worker.paused || worker.in_flight >= capacity(worker)) return false;
   for (auto i = run.input_begin[task]; i < run.input_begin[task + 1]; ++i) {
     const auto input = run.inputs[i];
     if (input.run != run.id) {
@@ -555,7 +565,11 @@ bool Scheduler::may_run_ahead(const Submission& run, std::uint32_t task, int ran
     }
     const auto& source = run.tasks[input.task];
     if (source.state == TaskState::done) continue;
-    if (source.state != TaskState::assigned || source.worker != rank) return false;
+    if (source.state != TaskState::assigned) return false;
+    // Not while a steal is asked of its maker: it may be on its way elsewhere (a worker keeps
+    // what is pinned, but only by pins that came before the steal).
+    if (workers_[static_cast<std::size_t>(source.worker)].steal_pending) return false;
+    if (source.worker != rank && worker.memory_limit != 0) return false;
   }
   return true;
 }

@@ -12,10 +12,12 @@
 // that placing costs the same on 3 ranks and on 3000. A worker that runs dry steals half
 // the unstarted tasks of the busiest one.
 //
-// A task is assigned ahead, before it is ready, when every input it still waits for will be
-// made on the worker just given one of them: that worker starts it the moment its inputs are
-// made, and the scheduler hears of both in the batched reports. Chains and the subtrees of
-// reductions then cost no round trip through rank 0 per task.
+// A task is assigned ahead, before it is ready, once every input it still waits for is
+// assigned: it goes to the worker just given the last of them, which starts it the moment its
+// inputs are made there or arrive from their workers (which keep them, pinned, and answer its
+// fetch as soon as they are made). The scheduler hears of both in the batched reports, so a
+// dependency costs no round trip through rank 0. Workers with a memory limit only take tasks
+// ahead of inputs made on themselves.
 
 #include <cstdint>
 #include <map>

@@ -30,6 +30,7 @@ struct WorkerRank::Job {
   std::uint32_t missing = 0;
   std::optional<Failure> failure;  // known before running (bad literal, lost input)
   bool dropped = false;            // the scheduler no longer wants it (guarded by mutex_)
+  bool reported = false;           // dropped while waiting, and said so (guarded by mutex_)
 };
 
 // A task thread that waits on a future runs other ready tasks meanwhile, so that a task
@@ -89,7 +90,8 @@ WorkerRank::WorkerRank(Transport& transport, std::uint32_t threads,
   for (std::uint32_t t = 0; t < threads; ++t) {
     threads_.emplace_back([this, t, alone = threads == 1] { thread_main(t, alone); });
   }
-  post(transport_, 0, Hello{threads, {resources_.begin(), resources_.end()}});
+  post(transport_, 0,
+       Hello{threads, {resources_.begin(), resources_.end()}, store_.limits().memory_limit});
 }
 
 WorkerRank::~WorkerRank() {
@@ -118,6 +120,14 @@ bool WorkerRank::on_message(int source, Kind kind, WireReader& in) {
     case Kind::drop:
       for (auto key : Drop::read(in).keys) drop(key);
       return true;
+    case Kind::pin: {
+      const auto message = Pin::read(in);
+      std::lock_guard lock(mutex_);
+      for (auto key : message.keys) {
+        if (unstarted_.contains(key) || running_.contains(key)) pinned_.insert(key);
+      }
+      return true;
+    }
     case Kind::forget:
       for (auto key : Forget::read(in).keys) store_.erase(key);
       report_memory();
@@ -182,6 +192,9 @@ void WorkerRank::assign(const Assign& message) {
   job->arrived.assign(inputs, false);
   job->borrowed.assign(inputs, false);
   std::unordered_map<int, std::vector<DataKey>> requests;
+  std::unordered_map<int, std::vector<DataKey>> awaited;  // pending inputs made elsewhere
+  std::vector<bool> pending(inputs, false);
+  for (auto index : message.pending) pending[index] = true;
   // `missing` counts inputs not here yet, plus one until this function is done with the job:
   // task threads (finished_here) and on_data count it down under mutex_, and whoever takes
   // it to zero makes the job ready.
@@ -205,12 +218,23 @@ void WorkerRank::assign(const Assign& message) {
         continue;
       }
       ++job->missing;
-      if (message.holders[i] == rank_ && (unstarted_.contains(key) || running_.contains(key))) {
+      const bool here = message.holders[i] == rank_;
+      if (pending[i] && here && (unstarted_.contains(key) || running_.contains(key))) {
         local_waiters_[key].push_back(job);  // made here, by a job assigned before this one
         continue;
       }
+      if (pending[i] && here) {  // it failed here already
+        --job->missing;
+        if (!job->failure) {
+          job->failure =
+              Failure{job->name, "worker rank " + std::to_string(rank_), "tessera::Error",
+                      "its input (run " + std::to_string(key.run) + ", task " +
+                          std::to_string(key.task) + ") failed"};
+        }
+        continue;
+      }
       auto& waiters = waiting_for_[key];
-      if (waiters.empty()) requests[message.holders[i]].push_back(key);
+      if (waiters.empty()) (pending[i] ? awaited : requests)[message.holders[i]].push_back(key);
       waiters.emplace_back(job, i);
     }
     unstarted_.emplace(job->key, job.get());
@@ -227,6 +251,7 @@ void WorkerRank::assign(const Assign& message) {
     }
     post(transport_, holder, Fetch{std::move(keys)});
   }
+  for (auto& [holder, keys] : awaited) post(transport_, holder, Fetch{std::move(keys), true});
   start_fetches();
   bool all_here = false;
   {
@@ -240,7 +265,18 @@ void WorkerRank::assign(const Assign& message) {
 void WorkerRank::drop(DataKey key) {
   std::lock_guard lock(mutex_);
   auto found = unstarted_.find(key);
-  if (found != unstarted_.end()) found->second->dropped = true;
+  if (found == unstarted_.end()) return;
+  Job& job = *found->second;
+  job.dropped = true;
+  // Still waiting for inputs, which may never come now (a task assigned ahead, whose inputs
+  // were cancelled too): the scheduler hears of it now, not when they come.
+  if (job.missing > 0 && !job.reported) {
+    job.reported = true;
+    report_failure(job,
+                   Failure{job.name, "worker rank " + std::to_string(rank_),
+                           "tessera::CancelledError", "dropped before it started", true},
+                   0.0, 0.0, 0);
+  }
 }
 
 // Under a memory limit, a few inputs at a time come over (each holder reads them back from
@@ -323,25 +359,48 @@ bool WorkerRank::on_data(int source, DataKey key, const Frames& frames) {
 
 void WorkerRank::serve(int source, const Fetch& message) {
   for (const auto key : message.keys) {
-    std::shared_ptr<const Value> value;
-    try {
-      value = store_.get(key);
-    } catch (const std::exception& error) {  // dropped, or its spill file cannot be read
-      transport_.send_data(source, key, error_frames(error.what()), nullptr);
-      continue;
+    if (message.wait) {
+      // A task assigned ahead elsewhere asks for a result still being made here, or by a
+      // task whose assignment is still on its way from the scheduler: the thread that makes
+      // it answers (finished_here).
+      std::lock_guard lock(mutex_);
+      const bool known_failure = failed_here_.contains(key);
+      if (unstarted_.contains(key) || running_.contains(key) ||
+          (!known_failure && !store_.contains(key))) {
+        parked_fetches_[key].push_back(source);
+        continue;
+      }
     }
-    if (!value) {
-      transport_.send_data(source, key,
-                           error_frames("worker rank " + std::to_string(rank_) +
-                                        " does not hold it (forgotten or lost)"),
-                           nullptr);
-      continue;
-    }
-    try {
-      transport_.send_data(source, key, value->serialize(), value);
-    } catch (const std::exception& error) {
-      transport_.send_data(source, key, error_frames(error.what()), nullptr);
-    }
+    send_result(source, key);
+  }
+}
+
+void WorkerRank::send_result(int source, DataKey key) {
+  std::shared_ptr<const Value> value;
+  try {
+    value = store_.get(key);
+  } catch (const std::exception& error) {  // dropped, or its spill file cannot be read
+    transport_.send_data(source, key, error_frames(error.what()), nullptr);
+    return;
+  }
+  if (!value) {
+    const bool failed_here = [&] {
+      std::lock_guard lock(mutex_);
+      return failed_here_.contains(key);
+    }();
+    transport_.send_data(
+        source, key,
+        error_frames(failed_here ? "its task failed on worker rank " + std::to_string(rank_) +
+                                       " (see that task's error)"
+                                 : "worker rank " + std::to_string(rank_) +
+                                       " does not hold it (forgotten or lost)"),
+        nullptr);
+    return;
+  }
+  try {
+    transport_.send_data(source, key, value->serialize(), value);
+  } catch (const std::exception& error) {
+    transport_.send_data(source, key, error_frames(error.what()), nullptr);
   }
 }
 
@@ -353,12 +412,12 @@ void WorkerRank::steal(const Steal& message) {
     // The least urgent jobs go: sort the heap by priority and take from the back.
     std::sort_heap(ready_.begin(), ready_.end(), ByPriority{});  // ascending "greater": best last
     std::reverse(ready_.begin(), ready_.end());                  // best first
-    // Jobs whose results jobs here wait for stay: those waiters were told to find them here.
+    // Jobs whose results other jobs wait for stay: those were told to find them here.
     std::vector<JobPtr> kept;
     while (taken.size() < wanted && ready_.size() + kept.size() > 1 && !ready_.empty()) {
       auto job = std::move(ready_.back());
       ready_.pop_back();
-      if (local_waiters_.contains(job->key)) {
+      if (local_waiters_.contains(job->key) || pinned_.contains(job->key)) {
         kept.push_back(std::move(job));
         continue;
       }
@@ -391,6 +450,28 @@ void WorkerRank::push_ready(JobPtr job) {
 
 bool WorkerRank::finished_here(DataKey key, bool failed) {
   running_.erase(key);
+  pinned_.erase(key);
+  if (failed) {
+    constexpr std::size_t remembered = 65536;  // a waiting fetch comes within milliseconds
+    if (failed_here_.insert(key).second) failed_order_.push_back(key);
+    if (failed_order_.size() > remembered) {
+      failed_here_.erase(failed_order_.front());
+      failed_order_.pop_front();
+    }
+  }
+  if (auto parked = parked_fetches_.find(key); parked != parked_fetches_.end()) {
+    for (int rank : parked->second) {
+      if (failed) {
+        transport_.send_data(rank, key,
+                             error_frames("its task failed on worker rank " +
+                                          std::to_string(rank_) + " (see that task's error)"),
+                             nullptr);
+      } else {
+        send_result(rank, key);
+      }
+    }
+    parked_fetches_.erase(parked);
+  }
   auto found = local_waiters_.find(key);
   if (found == local_waiters_.end()) return false;
   auto jobs = std::move(found->second);
@@ -491,11 +572,14 @@ void WorkerRank::run_next(std::unique_lock<std::mutex>& lock, std::uint32_t thre
   if (job->dropped) {
     unstarted_.erase(job->key);
     drop_borrowed(*job);
+    const bool reported = job->reported;
     lock.unlock();
-    report_failure(*job,
-                   Failure{job->name, "worker rank " + std::to_string(rank_),
-                           "tessera::CancelledError", "dropped before it started", true},
-                   0.0, 0.0, thread);
+    if (!reported) {
+      report_failure(*job,
+                     Failure{job->name, "worker rank " + std::to_string(rank_),
+                             "tessera::CancelledError", "dropped before it started", true},
+                     0.0, 0.0, thread);
+    }
     lock.lock();
     if (finished_here(job->key, true)) work_.notify_all();
     return;

@@ -62,9 +62,12 @@ class WorkerRank {
   void drop(DataKey key);
   void make_ready(JobPtr job);
   void push_ready(JobPtr job);  // with mutex_ held; notify work_ after unlocking
-  // A job of this worker ended: jobs waiting here for its result may start (with mutex_ held;
-  // `failed` when it made none). Returns whether any became ready.
+  // A job of this worker ended: jobs waiting here for its result may start, and fetches
+  // parked for it are answered (with mutex_ held; `failed` when it made none). Returns
+  // whether any job became ready.
   bool finished_here(DataKey key, bool failed);
+  // Sends `key` from the store to `rank`, or the reason it cannot.
+  void send_result(int rank, DataKey key);
   void thread_main(std::uint32_t thread, bool alone);
   bool help_until(const std::function<bool()>& pred, Clock::time_point deadline,
                   std::uint32_t thread);
@@ -111,6 +114,13 @@ class WorkerRank {
   // thread that makes it readies them, without a word to the scheduler (a chain of tasks on
   // one worker costs no round trip per link).
   std::unordered_map<DataKey, std::vector<JobPtr>, DataKeyHash> local_waiters_;
+  // Jobs whose results workers elsewhere will fetch (Pin: never given away), the fetches that
+  // came before their results were made (answered by the thread that makes them), and the
+  // newest jobs that failed here (a waiting fetch may come after the failure).
+  std::unordered_set<DataKey, DataKeyHash> pinned_;
+  std::unordered_map<DataKey, std::vector<int>, DataKeyHash> parked_fetches_;
+  std::unordered_set<DataKey, DataKeyHash> failed_here_;
+  std::deque<DataKey> failed_order_;
   bool stopping_ = false;
 
   std::mutex report_mutex_;  // one memory report at a time, so that status messages keep order

@@ -28,6 +28,7 @@ void Hello::write(WireWriter& out) const {
     out.put_string(name);
     out.put(amount);
   }
+  out.put(memory_limit);
 }
 
 Hello Hello::read(WireReader& in) {
@@ -38,6 +39,7 @@ Hello Hello::read(WireReader& in) {
     auto name = in.get_string();
     hello.resources.emplace_back(std::move(name), in.get<double>());
   }
+  hello.memory_limit = in.get<std::uint64_t>();
   return hello;
 }
 
@@ -187,6 +189,7 @@ void Assign::write(WireWriter& out) const {
   out.put_bytes(spec.data(), spec.size());
   out.put_vector(inputs);
   out.put_vector(holders);
+  out.put_vector(pending);
 }
 
 Assign Assign::read(WireReader& in) {
@@ -205,6 +208,13 @@ void Assign::read_into(WireReader& in, Assign& assign) {
     throw SerializationError("corrupt assign message: " + std::to_string(assign.inputs.size()) +
                              " inputs but " + std::to_string(assign.holders.size()) + " holders");
   }
+  in.get_vector_into(assign.pending);
+  for (auto index : assign.pending) {
+    if (index >= assign.inputs.size()) {
+      throw SerializationError("corrupt assign message: pending input " + std::to_string(index) +
+                               " of " + std::to_string(assign.inputs.size()));
+    }
+  }
 }
 
 void Steal::write(WireWriter& out) const { out.put(count); }
@@ -214,6 +224,10 @@ Steal Steal::read(WireReader& in) { return Steal{in.get<std::uint32_t>()}; }
 void Drop::write(WireWriter& out) const { out.put_vector(keys); }
 
 Drop Drop::read(WireReader& in) { return Drop{in.get_vector<DataKey>()}; }
+
+void Pin::write(WireWriter& out) const { out.put_vector(keys); }
+
+Pin Pin::read(WireReader& in) { return Pin{in.get_vector<DataKey>()}; }
 
 void Forget::write(WireWriter& out) const { out.put_vector(keys); }
 
@@ -231,9 +245,16 @@ StoreData StoreData::read(WireReader& in) {
   return store;
 }
 
-void Fetch::write(WireWriter& out) const { out.put_vector(keys); }
+void Fetch::write(WireWriter& out) const {
+  out.put_vector(keys);
+  out.put<std::uint8_t>(wait ? 1 : 0);
+}
 
-Fetch Fetch::read(WireReader& in) { return Fetch{in.get_vector<DataKey>()}; }
+Fetch Fetch::read(WireReader& in) {
+  Fetch fetch{in.get_vector<DataKey>()};
+  fetch.wait = in.get<std::uint8_t>() != 0;
+  return fetch;
+}
 
 void DataHeader::write(WireWriter& out) const {
   out.put(key);

@@ -28,6 +28,9 @@ struct Hello {
   static constexpr Kind kind = Kind::hello;
   std::uint32_t threads = 1;
   std::vector<std::pair<std::string, double>> resources;
+  /// Its worker_memory_limit (0: none). Such a worker fetches a few inputs at a time, so no
+  /// task goes to it ahead of inputs made elsewhere: a fetch would wait for them in a slot.
+  std::uint64_t memory_limit = 0;
   void write(WireWriter& out) const;
   static Hello read(WireReader& in);
 };
@@ -189,6 +192,9 @@ struct Assign {
   std::span<const std::byte> spec;
   std::vector<DataKey> inputs;
   std::vector<std::int32_t> holders;
+  /// Indices of the inputs still being made by their holders (the task goes ahead of them):
+  /// awaited here if made here, else fetched with Fetch::wait.
+  std::vector<std::uint32_t> pending;
   void write(WireWriter& out) const;
   static Assign read(WireReader& in);
   /// The same into `assign`, reusing its vectors (a worker reads one per task).
@@ -209,6 +215,15 @@ struct Drop {
   std::vector<DataKey> keys;
   void write(WireWriter& out) const;
   static Drop read(WireReader& in);
+};
+
+/// Keep these tasks, and do not give them away when asked to steal: tasks assigned ahead to
+/// other workers will fetch their results.
+struct Pin {
+  static constexpr Kind kind = Kind::pin;
+  std::vector<DataKey> keys;
+  void write(WireWriter& out) const;
+  static Pin read(WireReader& in);
 };
 
 /// Drop these results.
@@ -248,6 +263,9 @@ struct Exit {
 struct Fetch {
   static constexpr Kind kind = Kind::fetch;
   std::vector<DataKey> keys;
+  /// The results are still being made (or their tasks not yet assigned here: the fetch may
+  /// overtake the scheduler's message): answer once they are made.
+  bool wait = false;
   void write(WireWriter& out) const;
   static Fetch read(WireReader& in);
 };

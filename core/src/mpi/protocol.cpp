@@ -49,6 +49,8 @@ const char* kind_name(Kind kind) noexcept {
       return "steal";
     case Kind::drop:
       return "drop";
+    case Kind::pin:
+      return "pin";
     case Kind::forget:
       return "forget";
     case Kind::store:

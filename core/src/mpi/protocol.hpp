@@ -38,6 +38,7 @@ enum class Kind : std::uint8_t {
   assign,    ///< tasks to run
   steal,     ///< give back up to n tasks not yet started
   drop,      ///< do not start these tasks (cancelled, or an input failed)
+  pin,       ///< keep these tasks: workers elsewhere wait for their results
   forget,    ///< drop these results
   store,     ///< keep this data (scattered by a client)
   shutdown,  ///< stop running tasks, say goodbye
