@@ -85,10 +85,11 @@ inline std::vector<std::size_t> message_sizes(std::size_t largest) {
 }
 
 // Round trips per size: many for small messages, a few for large ones (runs stay short).
-inline int round_trips(std::size_t size) {
+inline int round_trips(std::size_t size, int most = 2000) {
   const std::size_t budget = std::size_t{256} << 20;  // bytes moved one way per size
   const std::size_t trips = budget / size;
-  return static_cast<int>(trips < 5 ? 5 : (trips > 2000 ? 2000 : trips));
+  const std::size_t cap = static_cast<std::size_t>(most);
+  return static_cast<int>(trips < 5 ? 5 : (trips > cap ? cap : trips));
 }
 
 inline void emit(const std::string& json) {

@@ -91,6 +91,86 @@ a_singleton() {  # the server started without mpirun
   cat "$d"/server.log "$d"/client.log
 }
 
+# (b) ping-pong sizes 8 B .. 64 MiB; $1: a variant named in pml_options.
+# --bind-to none: two separately started mpiruns each bind their rank 0 to core 0, and the
+# two busy-polling processes then share one core (4 ms, a scheduler tick, per message).
+pml_options() {
+  case "$1" in
+    ob1) echo --bind-to none --mca pml ob1 ;;
+    ucx) echo --bind-to none --mca pml ucx --mca pml_ucx_tls any --mca pml_ucx_devices any ;;
+    ob1-bound) echo --mca pml ob1 ;;
+  esac
+}
+b_pingpong() {
+  local tag="$1" largest="${2:-67108864}" opts
+  read -ra opts <<<"$(pml_options "$tag")"
+  [[ "$tag" == ob1-bound ]] && largest="$largest --max-trips 200"
+  local d="$out/b_$tag"; mkdir -p "$d"; rm -f "$d/port"
+  show mpirun -n 2 "${opts[@]}" tessera_probe_pingpong world --largest $largest
+  "${MPIRUN[@]}" -n 2 "${opts[@]}" "$probes/tessera_probe_pingpong" world --largest $largest \
+    >"$d/world.log" 2>&1
+  echo "world exit $?"
+  start_ompi_server "$d/uri" || return 1
+  show mpirun -n 1 --ompi-server file:uri "${opts[@]}" tessera_probe_pingpong server --port-file port --largest $largest
+  "${MPIRUN[@]}" -n 1 --ompi-server "file:$d/uri" "${opts[@]}" "$probes/tessera_probe_pingpong" \
+    server --port-file "$d/port" --largest $largest >"$d/server.log" 2>&1 &
+  local server=$!
+  show mpirun -n 1 --ompi-server file:uri "${opts[@]}" tessera_probe_pingpong client --port-file port --largest $largest
+  "${MPIRUN[@]}" -n 1 --ompi-server "file:$d/uri" "${opts[@]}" "$probes/tessera_probe_pingpong" \
+    client --port-file "$d/port" --largest $largest >"$d/client.log" 2>&1
+  echo "client exit $?"
+  wait $server; echo "server exit $?"
+  stop_ompi_server
+  grep -h '^{' "$d/world.log" "$d/server.log" | sed "s/}\$/,\"variant\":\"$tag\"}/"
+}
+
+# (c) a client job loses a process mid-exchange; the server then accepts a second job.
+# $1: name; $2: pml variant (pml_options); $3: extra client mpirun options; $4: client
+# arguments of job 0; $5: seconds after which this script SIGKILLs job 0's mpirun (0: never).
+c_fault() {
+  local name="$1" variant="$2" client_opts server_opts victim_args kill_after="${5:-0}"
+  read -ra server_opts <<<"$(pml_options "$variant")"
+  read -ra client_opts <<<"${server_opts[*]} $3"
+  read -ra victim_args <<<"$4"
+  local d="$out/c_$name"; mkdir -p "$d"; rm -f "$d/port"
+  start_ompi_server "$d/uri" || return 1
+  show mpirun -n 1 --ompi-server file:uri "${server_opts[@]}" tessera_probe_fault server --port-file port --clients 2 --rounds 200 --wait 2
+  "${MPIRUN[@]}" -n 1 --ompi-server "file:$d/uri" "${server_opts[@]}" "$probes/tessera_probe_fault" \
+    server --port-file "$d/port" --clients 2 --rounds 200 --wait 2 >"$d/server.log" 2>&1 &
+  local server=$!
+  show mpirun -n 2 --ompi-server file:uri "${client_opts[@]}" tessera_probe_fault client --port-file port "${victim_args[@]}"
+  timeout 30 mpirun -n 2 --ompi-server "file:$d/uri" "${client_opts[@]}" "$probes/tessera_probe_fault" \
+    client --port-file "$d/port" "${victim_args[@]}" >"$d/client0.log" 2>&1 &
+  local job0=$!
+  if ((kill_after > 0)); then
+    for _ in $(seq 400); do
+      (($(grep -c '"connected"' "$d/client0.log") >= 2)) && break
+      sleep 0.05
+    done
+    sleep "$kill_after"
+    local launcher; launcher="$(pgrep -P "$job0" mpirun)"
+    echo "SIGKILL to job 0's mpirun (pid $launcher) at $(date +%s.%N)"
+    kill -KILL "$launcher"
+  fi
+  wait $job0; echo "client job 0 exit $?"
+  # A stopped victim outlives its mpirun's timeout: end it by the pid it printed.
+  local victim_pid
+  victim_pid="$(grep '"signal":"STOP"' "$d/client0.log" | grep -o '"pid":[0-9]*' | cut -d: -f2)"
+  if [[ -n "$victim_pid" ]] && kill -0 "$victim_pid" 2>/dev/null; then
+    echo "the stopped process $victim_pid is still there; SIGKILL"
+    kill -KILL "$victim_pid"
+  fi
+  show mpirun -n 2 --ompi-server file:uri "${client_opts[@]}" tessera_probe_fault client --port-file port
+  timeout 30 mpirun -n 2 --ompi-server "file:$d/uri" "${client_opts[@]}" "$probes/tessera_probe_fault" \
+    client --port-file "$d/port" >"$d/client1.log" 2>&1
+  echo "client job 1 exit $?"
+  wait $server; echo "server exit $?"
+  stop_ompi_server
+  grep -h '^{' "$d/client0.log" "$d/server.log"
+  grep -hv '^{' "$d/server.log" | grep -E "ERROR|abort|Abort|error" | head -5
+}
+
+victim="--victim 1 --after 50 --signal"
 scenarios=("$@")
 [[ ${#scenarios[@]} -gt 0 ]] || scenarios=(a)
 for scenario in "${scenarios[@]}"; do
@@ -103,6 +183,29 @@ for scenario in "${scenarios[@]}"; do
       echo "== a: two clients one after another, merged"; a_with_server publish 2 --merge
       echo "== a: two clients, client<->client through a second port"; a_with_server publish 2 --peer
       ;;
+    b)
+      echo "== b: ping-pong, ob1 (Debian's default pml), each mpirun binding to core 0"
+      b_pingpong ob1-bound 512
+      for variant in ob1 ucx; do
+        echo "== b: ping-pong, $variant"; b_pingpong $variant
+      done
+      ;;
+    c) "$0" "$build" "$out" c_kill_ob1 c_kill_ucx c_kill_ob1_recovery c_kill_ucx_recovery \
+         c_stop_ob1 c_kill_mpirun_ob1 c_kill_mpirun_ucx ;;
+    c_kill_ob1) echo "== c: SIGKILL one client process, ob1"
+      c_fault kill_ob1 ob1 "" "$victim KILL" ;;
+    c_kill_ucx) echo "== c: SIGKILL one client process, ucx"
+      c_fault kill_ucx ucx "" "$victim KILL" ;;
+    c_kill_ob1_recovery) echo "== c: SIGKILL one client process, ob1, client mpirun --enable-recovery"
+      c_fault kill_ob1_recovery ob1 "--enable-recovery" "$victim KILL" ;;
+    c_kill_ucx_recovery) echo "== c: SIGKILL one client process, ucx, client mpirun --enable-recovery"
+      c_fault kill_ucx_recovery ucx "--enable-recovery" "$victim KILL" ;;
+    c_stop_ob1) echo "== c: SIGSTOP one client process, ob1"
+      c_fault stop_ob1 ob1 "" "$victim STOP" ;;
+    c_kill_mpirun_ob1) echo "== c: SIGKILL the client job's mpirun (as scancel ends a job), ob1"
+      c_fault kill_mpirun_ob1 ob1 "" "" 2 ;;
+    c_kill_mpirun_ucx) echo "== c: SIGKILL the client job's mpirun (as scancel ends a job), ucx"
+      c_fault kill_mpirun_ucx ucx "" "" 2 ;;
     *) echo "unknown scenario $scenario" >&2; exit 2 ;;
   esac
 done
