@@ -134,9 +134,9 @@ c_fault() {
   read -ra victim_args <<<"$4"
   local d="$out/c_$name"; mkdir -p "$d"; rm -f "$d/port"
   start_ompi_server "$d/uri" || return 1
-  show mpirun -n 1 --ompi-server file:uri "${server_opts[@]}" tessera_probe_fault server --port-file port --clients 2 --rounds 200 --wait 2
+  show mpirun -n 1 --ompi-server file:uri "${server_opts[@]}" tessera_probe_fault server --port-file port --clients 2 --rounds 400 --wait 2
   "${MPIRUN[@]}" -n 1 --ompi-server "file:$d/uri" "${server_opts[@]}" "$probes/tessera_probe_fault" \
-    server --port-file "$d/port" --clients 2 --rounds 200 --wait 2 >"$d/server.log" 2>&1 &
+    server --port-file "$d/port" --clients 2 --rounds 400 --wait 2 >"$d/server.log" 2>&1 &
   local server=$!
   show mpirun -n 2 --ompi-server file:uri "${client_opts[@]}" tessera_probe_fault client --port-file port "${victim_args[@]}"
   timeout 30 mpirun -n 2 --ompi-server "file:$d/uri" "${client_opts[@]}" "$probes/tessera_probe_fault" \
@@ -153,6 +153,10 @@ c_fault() {
     kill -KILL "$launcher"
   fi
   wait $job0; echo "client job 0 exit $?"
+  local pids; pids="$(grep '"connected"' "$d/client0.log" | grep -o '"pid":[0-9]*' | cut -d: -f2)"
+  for pid in $pids; do
+    kill -0 "$pid" 2>/dev/null && echo "job 0 process $pid still running after its mpirun ended ($(date +%s.%N))"
+  done
   # A stopped victim outlives its mpirun's timeout: end it by the pid it printed.
   local victim_pid
   victim_pid="$(grep '"signal":"STOP"' "$d/client0.log" | grep -o '"pid":[0-9]*' | cut -d: -f2)"
@@ -166,8 +170,54 @@ c_fault() {
   echo "client job 1 exit $?"
   wait $server; echo "server exit $?"
   stop_ompi_server
+  for pid in $pids; do
+    kill -0 "$pid" 2>/dev/null && echo "job 0 process $pid still running at the end; SIGKILL" &&
+      kill -KILL "$pid"
+  done
   grep -h '^{' "$d/client0.log" "$d/server.log"
   grep -hv '^{' "$d/server.log" | grep -E "ERROR|abort|Abort|error" | head -5
+}
+
+# (d) UCX: ping-pong, then a server with three client processes started separately: the first
+# is killed (or stopped) after 50 heartbeats, the third joins after that.
+d_pingpong() {
+  local d="$out/d_pingpong"; mkdir -p "$d"; rm -f "$d/port"
+  show tessera_probe_ucx server --port-file port --pingpong
+  timeout 120 "$probes/tessera_probe_ucx" server --port-file "$d/port" --pingpong >"$d/server.log" 2>&1 &
+  local server=$!
+  show tessera_probe_ucx client --port-file port --pingpong --lanes
+  timeout 120 "$probes/tessera_probe_ucx" client --port-file "$d/port" --pingpong --lanes >"$d/client.log" 2>&1
+  echo "client exit $?"
+  wait $server; echo "server exit $?"
+  grep 'lane\[' "$d/client.log"
+  grep -h '^{' "$d/server.log" | sed 's/}$/,"variant":"ucx"}/'
+}
+d_fault() {  # $1: KILL or STOP
+  local d="$out/d_$1"; mkdir -p "$d"; rm -f "$d/port"
+  show tessera_probe_ucx server --port-file port --clients 3 --seconds 5 --wait 2
+  timeout 60 "$probes/tessera_probe_ucx" server --port-file "$d/port" --clients 3 --seconds 5 \
+    --wait 2 >"$d/server.log" 2>&1 &
+  local server=$!
+  show tessera_probe_ucx client --port-file port --after 50 --signal "$1"
+  timeout 60 "$probes/tessera_probe_ucx" client --port-file "$d/port" --after 50 --signal "$1" \
+    >"$d/client0.log" 2>&1 &
+  local victim=$!
+  sleep 0.5
+  show tessera_probe_ucx client --port-file port
+  timeout 60 "$probes/tessera_probe_ucx" client --port-file "$d/port" >"$d/client1.log" 2>&1 &
+  local survivor=$!
+  sleep 2
+  show tessera_probe_ucx client --port-file port  # joins after the failure
+  timeout 60 "$probes/tessera_probe_ucx" client --port-file "$d/port" >"$d/client2.log" 2>&1
+  echo "late client exit $?"
+  wait $survivor; echo "surviving client exit $?"
+  wait $server; echo "server exit $?"
+  local pid; pid="$(grep -o '"pid":[0-9]*' "$d/client0.log" | head -1 | cut -d: -f2)"
+  if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+    echo "the stopped client $pid is still there; SIGKILL"; kill -KILL "$pid"
+  fi
+  wait $victim; echo "victim exit $?"
+  grep -h '^{' "$d/client0.log" "$d/server.log"
 }
 
 victim="--victim 1 --after 50 --signal"
@@ -203,9 +253,12 @@ for scenario in "${scenarios[@]}"; do
     c_stop_ob1) echo "== c: SIGSTOP one client process, ob1"
       c_fault stop_ob1 ob1 "" "$victim STOP" ;;
     c_kill_mpirun_ob1) echo "== c: SIGKILL the client job's mpirun (as scancel ends a job), ob1"
-      c_fault kill_mpirun_ob1 ob1 "" "" 2 ;;
+      c_fault kill_mpirun_ob1 ob1 "" "" 1 ;;
     c_kill_mpirun_ucx) echo "== c: SIGKILL the client job's mpirun (as scancel ends a job), ucx"
-      c_fault kill_mpirun_ucx ucx "" "" 2 ;;
+      c_fault kill_mpirun_ucx ucx "" "" 1 ;;
+    d) echo "== d: UCX ping-pong"; d_pingpong
+       echo "== d: UCX, SIGKILL one client"; d_fault KILL
+       echo "== d: UCX, SIGSTOP one client"; d_fault STOP ;;
     *) echo "unknown scenario $scenario" >&2; exit 2 ;;
   esac
 done
