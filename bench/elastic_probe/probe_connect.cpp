@@ -77,8 +77,7 @@ int run_server(const probe::Args& args) {
     std::string pids;
     for (int r = 0; r < remote; ++r) {
       int pid = 0;
-      MPI_Recv(&pid, 1, MPI_INT, r, kHelloTag, inter,
-               MPI_STATUS_IGNORE);
+      MPI_Recv(&pid, 1, MPI_INT, r, kHelloTag, inter, MPI_STATUS_IGNORE);
       MPI_Send(&c, 1, MPI_INT, r, kHelloTag, inter);
       if (r) pids += ',';
       pids += std::to_string(pid);
@@ -105,8 +104,8 @@ int run_server(const probe::Args& args) {
   }
   if (!name.empty()) MPI_Unpublish_name(name.c_str(), MPI_INFO_NULL, port);
   MPI_Close_port(port);
-  probe::emit(job_label("server", 0) + ",\"step\":\"end\",\"failures\":" +
-              std::to_string(failures) + "}");
+  probe::emit(job_label("server", 0) +
+              ",\"step\":\"end\",\"failures\":" + std::to_string(failures) + "}");
   return failures == 0 ? 0 : 1;
 }
 
@@ -124,9 +123,8 @@ std::string find_port(const probe::Args& args, int rank) {
         if (rc != MPI_SUCCESS) usleep(50000);
       }
       MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL);
-      probe::emit(job_label("client", rank) + ",\"step\":\"lookup\",\"rc\":" +
-                  std::to_string(rc) + ",\"seconds\":" + std::to_string(probe::now() - t0) +
-                  "}");
+      probe::emit(job_label("client", rank) + ",\"step\":\"lookup\",\"rc\":" + std::to_string(rc) +
+                  ",\"seconds\":" + std::to_string(probe::now() - t0) + "}");
     } else {
       const std::string text = probe::wait_for_file(args.text("--port-file", ""), 20);
       std::strncpy(port, text.c_str(), MPI_MAX_PORT_NAME - 1);
@@ -161,13 +159,11 @@ int client_peer(const probe::Args& args, int rank) {
   MPI_Comm_remote_size(peer, &remote);
   const double t1 = probe::now();
   if (rank < remote)
-    MPI_Sendrecv(&mine, 1, MPI_INT, rank, 3, &theirs, 1, MPI_INT, rank, 3, peer,
-                 MPI_STATUS_IGNORE);
+    MPI_Sendrecv(&mine, 1, MPI_INT, rank, 3, &theirs, 1, MPI_INT, rank, 3, peer, MPI_STATUS_IGNORE);
   probe::emit(job_label("client", rank) + ",\"step\":\"peer\",\"side\":\"" +
               (open_file.empty() ? "join" : "open") +
-              "\",\"seconds_in_connect\":" + std::to_string(connected) +
-              ",\"exchange_seconds\":" + std::to_string(probe::now() - t1) +
-              ",\"received\":" + std::to_string(theirs) + "}");
+              "\",\"seconds_in_connect\":" + std::to_string(connected) + ",\"exchange_seconds\":" +
+              std::to_string(probe::now() - t1) + ",\"received\":" + std::to_string(theirs) + "}");
   MPI_Comm_disconnect(&peer);
   if (rank == 0 && !open_file.empty()) MPI_Close_port(port);
   return rank < remote && theirs != rank ? 1 : 0;
@@ -203,9 +199,12 @@ int main(int argc, char** argv) {
   const probe::Args args(argc, argv);
   int rc = 2;
   try {
-    if (args.role() == "server") rc = run_server(args);
-    else if (args.role() == "client") rc = run_client(args);
-    else std::fprintf(stderr, "usage: %s server|client [--publish NAME|--port-file F] ...\n", argv[0]);
+    if (args.role() == "server")
+      rc = run_server(args);
+    else if (args.role() == "client")
+      rc = run_client(args);
+    else
+      std::fprintf(stderr, "usage: %s server|client [--publish NAME|--port-file F] ...\n", argv[0]);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "probe_connect: %s\n", error.what());
     rc = 1;

@@ -28,8 +28,7 @@ namespace {
 constexpr int kPingTag = 7;
 
 double wall() {  // seconds since the epoch: comparable between processes
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 std::string error_text(int rc) {
@@ -139,9 +138,9 @@ int run_server(const probe::Args& args) {
       int stop = -1;
       MPI_Send(&stop, 1, MPI_INT, r, kPingTag, inter);
     }
-    probe::emit("{\"role\":\"server\",\"event\":\"rounds_done\",\"client\":" +
-                std::to_string(c) + ",\"pongs\":" + std::to_string(pongs) +
-                ",\"live_ranks\":" + std::to_string(live) + "}");
+    probe::emit("{\"role\":\"server\",\"event\":\"rounds_done\",\"client\":" + std::to_string(c) +
+                ",\"pongs\":" + std::to_string(pongs) + ",\"live_ranks\":" + std::to_string(live) +
+                "}");
     const double t0 = probe::now();
     int rc = MPI_SUCCESS;
     if (leave == "disconnect") {
@@ -152,8 +151,7 @@ int run_server(const probe::Args& args) {
       rc = MPI_Comm_free(&inter);
     }
     probe::emit("{\"role\":\"server\",\"event\":\"left\",\"how\":\"" + leave + "\",\"rc\":" +
-                std::to_string(rc) + ",\"seconds\":" + std::to_string(probe::now() - t0) +
-                "}");
+                std::to_string(rc) + ",\"seconds\":" + std::to_string(probe::now() - t0) + "}");
   }
   MPI_Close_port(port);
   probe::emit("{\"role\":\"server\",\"event\":\"end\"}");
@@ -170,17 +168,16 @@ int run_client(const probe::Args& args) {
                  MPI_MAX_PORT_NAME - 1);
   MPI_Comm inter;
   MPI_Comm_connect(port, MPI_INFO_NULL, 0, MPI_COMM_WORLD, &inter);
-  probe::emit("{\"role\":\"client\",\"event\":\"connected\",\"rank\":" +
-              std::to_string(rank) + ",\"pid\":" + std::to_string(getpid()) + "}");
+  probe::emit("{\"role\":\"client\",\"event\":\"connected\",\"rank\":" + std::to_string(rank) +
+              ",\"pid\":" + std::to_string(getpid()) + "}");
   const int victim = static_cast<int>(args.number("--victim", -1));
   const long after = args.number("--after", 50);
   const int signal = args.text("--signal", "KILL") == "STOP" ? SIGSTOP : SIGKILL;
   for (long pongs = 0;; ++pongs) {
     if (rank == victim && pongs == after) {
-      probe::emit("{\"role\":\"client\",\"event\":\"signal\",\"rank\":" +
-                  std::to_string(rank) + ",\"pid\":" + std::to_string(getpid()) +
-                  ",\"signal\":\"" + args.text("--signal", "KILL") +
-                  "\",\"at\":" + std::to_string(wall()) + "}");
+      probe::emit("{\"role\":\"client\",\"event\":\"signal\",\"rank\":" + std::to_string(rank) +
+                  ",\"pid\":" + std::to_string(getpid()) + ",\"signal\":\"" +
+                  args.text("--signal", "KILL") + "\",\"at\":" + std::to_string(wall()) + "}");
       raise(signal);
     }
     int ping = 0;
@@ -189,8 +186,7 @@ int run_client(const probe::Args& args) {
     MPI_Send(&ping, 1, MPI_INT, 0, kPingTag, inter);
   }
   MPI_Comm_disconnect(&inter);
-  probe::emit("{\"role\":\"client\",\"event\":\"end\",\"rank\":" + std::to_string(rank) +
-              "}");
+  probe::emit("{\"role\":\"client\",\"event\":\"end\",\"rank\":" + std::to_string(rank) + "}");
   return 0;
 }
 
@@ -201,9 +197,12 @@ int main(int argc, char** argv) {
   const probe::Args args(argc, argv);
   int rc = 2;
   try {
-    if (args.role() == "server") rc = run_server(args);
-    else if (args.role() == "client") rc = run_client(args);
-    else std::fprintf(stderr, "usage: %s server|client --port-file F ...\n", argv[0]);
+    if (args.role() == "server")
+      rc = run_server(args);
+    else if (args.role() == "client")
+      rc = run_client(args);
+    else
+      std::fprintf(stderr, "usage: %s server|client --port-file F ...\n", argv[0]);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "probe_fault: %s\n", error.what());
     rc = 1;

@@ -15,8 +15,8 @@
 
 namespace {
 
-void pingpong(MPI_Comm comm, int peer, bool leader, const std::string& link,
-              std::size_t largest, int most_trips) {
+void pingpong(MPI_Comm comm, int peer, bool leader, const std::string& link, std::size_t largest,
+              int most_trips) {
   std::vector<char> buffer(largest, 1);
   for (const std::size_t size : probe::message_sizes(largest)) {
     const int trips = probe::round_trips(size, most_trips);
@@ -78,8 +78,10 @@ int main(int argc, char** argv) {
       MPI_Comm_disconnect(&inter);
       if (role == "server") MPI_Close_port(port);
     } else {
-      std::fprintf(stderr, "usage: %s world|server|client [--port-file F] [--largest BYTES] [--max-trips N]\n",
-                   argv[0]);
+      std::fprintf(
+          stderr,
+          "usage: %s world|server|client [--port-file F] [--largest BYTES] [--max-trips N]\n",
+          argv[0]);
       rc = 2;
     }
   } catch (const std::exception& error) {

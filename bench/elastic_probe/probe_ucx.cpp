@@ -29,8 +29,7 @@ constexpr ucp_tag_t kPing = 2ULL << 60;
 constexpr ucp_tag_t kPong = 3ULL << 60;
 
 double wall() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 void check(ucs_status_t status, const char* what) {
@@ -121,10 +120,9 @@ Peer* accept_pending(Context& c) {
   check(ucp_ep_create(c.worker, &params, &peer->ep), "ucp_ep_create (server)");
   c.peers.push_back(peer);
   const std::uint64_t index = static_cast<std::uint64_t>(peer->index);
-  check(finish(c, send(peer->ep, &index, sizeof index, kWelcome), probe::now() + 5),
-        "welcome");
-  probe::emit("{\"role\":\"server\",\"event\":\"accept\",\"client\":" +
-              std::to_string(peer->index) + "}");
+  check(finish(c, send(peer->ep, &index, sizeof index, kWelcome), probe::now() + 5), "welcome");
+  probe::emit(
+      "{\"role\":\"server\",\"event\":\"accept\",\"client\":" + std::to_string(peer->index) + "}");
   return peer;
 }
 
@@ -206,8 +204,8 @@ int run_server(const probe::Args& args) {
         std::uint64_t pong = 0;
         const double t0 = probe::now();
         void* r = receive(c, &pong, sizeof pong, kPong | index);
-        ucs_status_t status = finish(c, send(peer->ep, &round, sizeof round, kPing | index),
-                                     t0 + wait_s);
+        ucs_status_t status =
+            finish(c, send(peer->ep, &round, sizeof round, kPing | index), t0 + wait_s);
         const char* call = "ucp_tag_send_nbx";
         if (status == UCS_OK) {
           status = finish(c, r, t0 + wait_s);
@@ -218,14 +216,15 @@ int run_server(const probe::Args& args) {
         if (status != UCS_OK && peer->alive) {
           peer->alive = false;
           probe::emit("{\"role\":\"server\",\"event\":\"failure\",\"client\":" +
-                      std::to_string(peer->index) + ",\"call\":\"" + call +
-                      "\",\"status\":\"" + ucs_status_string(status) + "\",\"seconds_in_call\":" +
-                      std::to_string(probe::now() - t0) + ",\"at\":" + std::to_string(wall()) +
-                      "}");
+                      std::to_string(peer->index) + ",\"call\":\"" + call + "\",\"status\":\"" +
+                      ucs_status_string(status) +
+                      "\",\"seconds_in_call\":" + std::to_string(probe::now() - t0) +
+                      ",\"at\":" + std::to_string(wall()) + "}");
         } else if (status != UCS_OK) {
-          probe::emit("{\"role\":\"server\",\"event\":\"request_failed_after_handler\","
-                      "\"client\":" + std::to_string(peer->index) + ",\"status\":\"" +
-                      ucs_status_string(status) + "\"}");
+          probe::emit(
+              "{\"role\":\"server\",\"event\":\"request_failed_after_handler\","
+              "\"client\":" +
+              std::to_string(peer->index) + ",\"status\":\"" + ucs_status_string(status) + "\"}");
         }
       }
       ++round;
@@ -282,8 +281,8 @@ int run_client(const probe::Args& args) {
   check(ucp_ep_create(c.worker, &params, &server.ep), "ucp_ep_create (client)");
   std::uint64_t index = 0;
   check(finish(c, receive(c, &index, sizeof index, kWelcome), probe::now() + 10), "welcome");
-  probe::emit("{\"role\":\"client\",\"event\":\"connected\",\"client\":" +
-              std::to_string(index) + ",\"pid\":" + std::to_string(getpid()) +
+  probe::emit("{\"role\":\"client\",\"event\":\"connected\",\"client\":" + std::to_string(index) +
+              ",\"pid\":" + std::to_string(getpid()) +
               ",\"seconds\":" + std::to_string(probe::now() - t0) + "}");
   if (args.flag("--lanes")) ucp_ep_print_info(server.ep, stderr);  // the transports chosen
   if (args.flag("--pingpong")) {
@@ -294,10 +293,10 @@ int run_client(const probe::Args& args) {
     const int signal = args.text("--signal", "KILL") == "STOP" ? SIGSTOP : SIGKILL;
     for (long pongs = 0;; ++pongs) {
       if (pongs == after) {
-        probe::emit("{\"role\":\"client\",\"event\":\"signal\",\"client\":" +
-                    std::to_string(index) + ",\"pid\":" + std::to_string(getpid()) +
-                    ",\"signal\":\"" + args.text("--signal", "KILL") +
-                    "\",\"at\":" + std::to_string(wall()) + "}");
+        probe::emit(
+            "{\"role\":\"client\",\"event\":\"signal\",\"client\":" + std::to_string(index) +
+            ",\"pid\":" + std::to_string(getpid()) + ",\"signal\":\"" +
+            args.text("--signal", "KILL") + "\",\"at\":" + std::to_string(wall()) + "}");
         raise(signal);
       }
       std::uint64_t ping = 0;
