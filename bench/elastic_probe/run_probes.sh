@@ -78,7 +78,7 @@ a_singleton() {  # the server started without mpirun
   local d="$out/a_singleton"; mkdir -p "$d"
   start_ompi_server "$d/uri" || return 1
   show OMPI_MCA_pmix_server_uri=file:uri tessera_probe_connect server --publish tessera-probe
-  OMPI_MCA_orte_data_server_uri="file:$d/uri" OMPI_MCA_pmix_server_uri="file:$d/uri" \
+  OMPI_MCA_pmix_server_uri="file:$d/uri" \
     timeout 60 "$probes/tessera_probe_connect" server --publish tessera-probe --clients 1 \
     >"$d/server.log" 2>&1 &
   local server=$!
