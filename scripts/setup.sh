@@ -34,6 +34,7 @@ PACKAGES=(
   graphviz
   libcpp-httplib-dev
   prometheus
+  libucx-dev
 )
 
 usage() { echo "usage: $0 [--asan|--tsan|--cuda] [--target NAME]" >&2; exit 2; }
