@@ -35,6 +35,7 @@ PACKAGES=(
   libcpp-httplib-dev
   prometheus
   chromium
+  libucx-dev
 )
 
 usage() { echo "usage: $0 [--asan|--tsan|--cuda] [--target NAME]" >&2; exit 2; }
