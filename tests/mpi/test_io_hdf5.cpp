@@ -3,6 +3,8 @@
 
 #ifdef TESSERA_WITH_HDF5
 
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <string>
@@ -13,7 +15,8 @@
 #include "tessera/key.hpp"
 
 TEST_CASE("mpi: workers write the blocks of one HDF5 file that reads back whole", "[io][hdf5]") {
-  const auto dir = std::filesystem::temp_directory_path() / tessera::unique_key("tessera-mpi-h5");
+  const auto dir = std::filesystem::temp_directory_path() /
+                   tessera::unique_key("tessera-mpi-h5-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   const std::string file = (dir / "parallel.h5").string();
   std::vector<double> values(120 * 50);

@@ -1,6 +1,8 @@
 // to_zarr and from_zarr under mpirun: every worker writes the chunks and shards of its tasks
 // into one store; blocks smaller than a shard lose nothing (zarr-python does, zarr#3682).
 
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <filesystem>
@@ -12,7 +14,8 @@
 #include "tessera/key.hpp"
 
 TEST_CASE("mpi: workers write the shards of one Zarr store that reads back whole", "[io][zarr]") {
-  const auto dir = std::filesystem::temp_directory_path() / tessera::unique_key("tessera-mpi-zarr");
+  const auto dir = std::filesystem::temp_directory_path() /
+                   tessera::unique_key("tessera-mpi-zarr-" + std::to_string(getpid()));
   const std::string store = (dir / "parallel.zarr").string();
   std::vector<std::int64_t> values(96 * 40);
   for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<std::int64_t>(i) * 3 - 7;

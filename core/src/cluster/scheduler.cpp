@@ -690,7 +690,6 @@ void Scheduler::balance() {
 
 void Scheduler::stolen(int source, const Stolen& message) {
   auto& victim = workers_[static_cast<std::size_t>(source)];
-  victim.steal_pending = false;
   const auto& keys = message.keys;
   if (!keys.empty())
     log_event("stealing",
@@ -710,6 +709,9 @@ void Scheduler::stolen(int source, const Stolen& message) {
     place(*run, key.task);
     victim.in_flight -= 1000000;
   }
+  // Only now: while the tasks of this batch are placed, the others are still recorded on the
+  // victim, and nothing may go ahead of them there (assign_ahead checks steal_pending).
+  victim.steal_pending = false;
 }
 
 void Scheduler::completed(int source, const Completed& message) {
