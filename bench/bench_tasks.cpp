@@ -162,7 +162,8 @@ int main(int argc, char** argv) {
       return 1;
     }
     double elapsed = seconds(stop - start).count();
-    const double tasks = chain ? static_cast<double>(options.n) : 2.0 * static_cast<double>(options.n) - 1.0;
+    const double tasks =
+        chain ? static_cast<double>(options.n) : 2.0 * static_cast<double>(options.n) - 1.0;
     const double work =
         static_cast<double>(options.n) * static_cast<double>(options.work_us) * 1e-6;
     std::printf(
@@ -171,9 +172,8 @@ int main(int argc, char** argv) {
         "\"run_seconds\":%.6f,\"efficiency\":%.3f,\"graph_bytes_per_task\":%.0f,"
         "\"peak_bytes_per_task\":%.0f}\n",
         chain ? "task_chain" : "task_throughput", client.scheduler(), options.n, tasks,
-        client.threads(), options.work_us, elapsed,
-        tasks / elapsed, seconds(built - start).count(), seconds(stop - built).count(),
-        work / (elapsed * std::max(1u, client.threads())),
+        client.threads(), options.work_us, elapsed, tasks / elapsed, seconds(built - start).count(),
+        seconds(stop - built).count(), work / (elapsed * std::max(1u, client.threads())),
         (static_cast<double>(graph_rss) - static_cast<double>(baseline.resident)) / tasks,
         (static_cast<double>(peak_rss) - static_cast<double>(baseline.resident)) / tasks);
     std::fflush(stdout);

@@ -30,7 +30,8 @@ long run(long n, std::vector<long>& results) {
   std::vector<long> level;  // task ids of the current level
   level.reserve(static_cast<std::size_t>(n));
   for (long i = 0; i < n; ++i) {
-    nodes.push_back(std::make_unique<Node>(graph, [out, i](flow::continue_msg) { out[i] = i + 1; }));
+    nodes.push_back(
+        std::make_unique<Node>(graph, [out, i](flow::continue_msg) { out[i] = i + 1; }));
     level.push_back(i);
   }
   long next = n;
@@ -82,8 +83,8 @@ int main(int argc, char** argv) {
     const long total = run(n, results);
     const double elapsed = seconds(std::chrono::steady_clock::now() - start).count();
     const double tasks = 2.0 * static_cast<double>(n) - 1.0;
-    const double peak = static_cast<double>(tessera::memory_usage().peak_resident) -
-                        static_cast<double>(baseline);
+    const double peak =
+        static_cast<double>(tessera::memory_usage().peak_resident) - static_cast<double>(baseline);
     if (total != n * (n - 1) / 2 + n) {
       std::fprintf(stderr, "tessera_peer_tbb_tasks: wrong result %ld\n", total);
       return 1;
