@@ -92,6 +92,18 @@ TEST_CASE("a key's task prefix drops its token and block index") {
   for (const char* key : {"c-1", "d-1", "e-1", "f-1"}) table.id_of_key(key);
   CHECK(table.id_of_key("a-9") == 0);  // fell out of the recent ones: found by name
   CHECK(table.size() == 7);
+
+  // A caller's own last two prefixes, tried before the table: the same ids, and a key that
+  // only starts like one of them is still told apart.
+  tessera::detail::PrefixTable::Recent recent;
+  CHECK(table.id_of_key("a-10", recent) == 0);
+  CHECK(table.id_of_key("b-11", recent) == 1);
+  CHECK(table.id_of_key("a-12", recent) == 0);
+  CHECK(table.id_of_key("ab-13", recent) == 2);
+  CHECK(table.id_of_key("g,(3)", recent) == 7);
+  CHECK(table.id_of_key("g", recent) == 7);
+  CHECK(table.id_of_key("gg-1", recent) == 8);
+  CHECK(table.size() == 9);
 }
 
 TEST_CASE("/api/snapshot counts tasks per prefix while a computation runs and after") {

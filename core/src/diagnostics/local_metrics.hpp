@@ -32,8 +32,9 @@ class LocalMetrics final : public MetricsSource {
   std::vector<std::uint32_t> submitted(const Keys& keys) {
     std::vector<std::uint32_t> ids(keys.size());
     std::lock_guard lock(prefix_mutex_);
+    PrefixTable::Recent recent;  // the graph's leaves and reductions take turns
     for (std::size_t t = 0; t < keys.size(); ++t) {
-      ids[t] = prefixes_.id_of_key(*keys[t]);
+      ids[t] = prefixes_.id_of_key(*keys[t], recent);
       const auto counted = std::min(ids[t], TaskTally::max_prefixes - 1);
       if (counted >= totals_.size()) totals_.resize(counted + 1, 0);
       ++totals_[counted];

@@ -23,6 +23,26 @@ class PrefixTable {
   /// The id of `key`'s prefix, interning it if new. Keys of a graph come in runs of a few
   /// prefixes (leaves and reductions alternate), so the last few are tried first.
   std::uint32_t id_of_key(std::string_view key);
+
+  /// The last two prefixes a caller met, tried before the table: a graph's keys come in runs
+  /// of a few prefixes, and a per-task lookup is the dashboard's cost per task submitted.
+  struct Recent {
+    std::array<std::string, 2> names;
+    std::array<std::uint32_t, 2> ids{};
+    int filled = 0;
+  };
+  std::uint32_t id_of_key(std::string_view key, Recent& recent);
+
+  /// Whether `key` has the prefix `name` (it starts with it, then ends or goes on with '-' or
+  /// ','); a few bytes compared in place, as a memcmp call costs more for names this short.
+  static bool has_prefix(std::string_view key, std::string_view name) noexcept {
+    const auto n = name.size();
+    if (key.size() < n || (key.size() > n && key[n] != '-' && key[n] != ',')) return false;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (key[i] != name[i]) return false;
+    }
+    return true;
+  }
   const std::string& name(std::uint32_t id) const { return names_[id]; }
   std::uint32_t size() const noexcept { return static_cast<std::uint32_t>(names_.size()); }
 
