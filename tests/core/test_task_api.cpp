@@ -290,6 +290,20 @@ TEST_CASE("a chain of a million Delayeds builds, computes and is released") {
   }
 }
 
+// Each task reads the one before twice (as a stencil's edge column reads itself as its
+// clamped neighbour): the node then holds its input twice, and releasing the graph recursed
+// once per level and overflowed the stack (found with tessera_bench_stencil --steps 300000).
+int api_mean_of_two(int a, int b) { return (a + b) / 2 + 1; }
+
+TEST_CASE("a deep graph whose tasks read the same input twice is released") {
+  auto client = make_client("sync");
+  constexpr int depth = 300'000;
+  auto level = delayed(api_inc)(0);
+  for (int i = 1; i < depth; ++i) level = delayed(api_mean_of_two)(level, level);
+  CHECK(client.compute(level).result() == depth);
+  level = Delayed<int>();
+}
+
 // "k<i>", built without operator+ (GCC 12's -Wrestrict misfires on "k" + std::to_string(i)).
 std::string chain_key(int i) {
   std::string key = "k";

@@ -29,13 +29,15 @@ thread_local std::vector<NodePtr>* releasing = nullptr;
 }  // namespace
 
 void Node::release_inputs(std::span<NodeArg> inputs) noexcept {
-  // Inputs held only here go to a list that the outermost release empties one by one; the
-  // destructor of each then adds its own inputs to the list instead of releasing them.
+  // Inputs go to a list that the outermost release empties one by one; the destructor of
+  // each then adds its own inputs to the list instead of releasing them. Every input goes,
+  // not only those held only here: one read twice by this node (a stencil's clamped edge) is
+  // held twice here, and would be freed recursively by the arguments' destructors.
   std::vector<NodePtr> list;
   std::vector<NodePtr>* pending = releasing ? releasing : &list;
   for (auto& input : inputs) {
     auto* node = std::get_if<NodePtr>(&input);
-    if (!node || !*node || node->use_count() != 1) continue;  // not the last reference
+    if (!node || !*node) continue;
     try {
       pending->push_back(std::move(*node));
     } catch (...) {  // out of memory: released with the arguments, recursively
