@@ -17,8 +17,10 @@ struct Sources {
 };
 
 Sources& sources() {
-  static Sources instance;
-  return instance;
+  // Never destroyed: a client held by a static (the default client) lets go of its
+  // entries after the statics of this file would be gone.
+  static auto* instance = new Sources;
+  return *instance;
 }
 
 }  // namespace

@@ -12,8 +12,10 @@ struct Streams {
 };
 
 Streams& streams() {
-  static Streams instance;
-  return instance;
+  // Never destroyed: a client held by a static (the default client) lets go of its
+  // entries after the statics of this file would be gone.
+  static auto* instance = new Streams;
+  return *instance;
 }
 
 }  // namespace
