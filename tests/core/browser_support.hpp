@@ -14,7 +14,7 @@
 
 namespace browser_test {
 
-/// The path of `name` on PATH, or "".
+/// The path of `name` on PATH, or "" (chromium, prometheus, promtool).
 inline std::string find_program(const std::string& name) {
   const char* path = std::getenv("PATH");
   std::string dirs = path ? path : "/usr/bin:/bin";

@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "browser_support.hpp"
 #include "metrics_support.hpp"
 #include "tessera/client.hpp"
 #include "tessera/config.hpp"
@@ -79,20 +80,6 @@ metrics_test::Exposition scrape() {
   INFO(*text);
   CHECK(exposition.problems == std::vector<std::string>{});
   return exposition;
-}
-
-std::string find_program(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::string dirs = path ? path : "/usr/bin:/bin";
-  std::size_t start = 0;
-  while (start <= dirs.size()) {
-    auto end = dirs.find(':', start);
-    if (end == std::string::npos) end = dirs.size();
-    auto candidate = std::filesystem::path(dirs.substr(start, end - start)) / name;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-    start = end + 1;
-  }
-  return "";
 }
 
 // Runs `argv` with its output in `log`; returns its pid.
@@ -208,7 +195,7 @@ TEST_CASE("/metrics counts failed tasks and those skipped after them") {
 
 TEST_CASE("/metrics passes Prometheus' own checker (promtool check metrics)") {
   ConfigReset reset;
-  const auto promtool = find_program("promtool");
+  const auto promtool = browser_test::find_program("promtool");
   if (promtool.empty()) {
     WARN("skipped: promtool is not installed (Debian: apt-get install prometheus)");
     return;
@@ -235,7 +222,7 @@ TEST_CASE("/metrics passes Prometheus' own checker (promtool check metrics)") {
 
 TEST_CASE("a real Prometheus server scrapes /metrics and answers a query for the tasks completed") {
   ConfigReset reset;
-  const auto prometheus = find_program("prometheus");
+  const auto prometheus = browser_test::find_program("prometheus");
   if (prometheus.empty()) {
     WARN("skipped: prometheus is not installed (Debian: apt-get install prometheus)");
     return;
