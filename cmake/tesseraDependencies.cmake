@@ -33,6 +33,17 @@ else()
 endif()
 option(TESSERA_WITH_HDF5 "HDF5 files in tessera::io (needs parallel HDF5 for MPI jobs)"
   ${tessera_hdf5_default})
+# UCX (Debian: libucx-dev) carries elastic clusters, whose workers join a running scheduler;
+# used when it is found, unless TESSERA_WITH_UCX says otherwise.
+find_package(PkgConfig QUIET)
+if(NOT DEFINED TESSERA_WITH_UCX AND PKG_CONFIG_FOUND)
+  pkg_check_modules(TESSERA_UCX QUIET IMPORTED_TARGET GLOBAL ucx)
+  set(tessera_ucx_default ${TESSERA_UCX_FOUND})
+else()
+  set(tessera_ucx_default OFF)
+endif()
+option(TESSERA_WITH_UCX "Elastic clusters (workers that join a running scheduler; needs UCX)"
+  ${tessera_ucx_default})
 option(TESSERA_WITH_CUDA "CUDA kernels of tessera::collections (needs the CUDA toolkit)" OFF)
 
 if(TESSERA_WITH_KOKKOS)
@@ -49,6 +60,17 @@ if(TESSERA_WITH_KOKKOS)
   if(tessera_kokkos_includes AND NOT EXISTS "${tessera_kokkos_includes}" AND Kokkos_INCLUDE_DIRS)
     set_target_properties(Kokkos::kokkos PROPERTIES
       INTERFACE_INCLUDE_DIRECTORIES "${Kokkos_INCLUDE_DIRS}")
+  endif()
+endif()
+
+if(TESSERA_WITH_UCX AND NOT TARGET PkgConfig::TESSERA_UCX)
+  if(PKG_CONFIG_FOUND)
+    pkg_check_modules(TESSERA_UCX QUIET IMPORTED_TARGET GLOBAL ucx)
+  endif()
+  if(NOT TARGET PkgConfig::TESSERA_UCX)
+    message(FATAL_ERROR
+      "TESSERA_WITH_UCX is ON but UCX was not found (pkg-config module 'ucx'): install it "
+      "with 'apt-get install libucx-dev', or configure with -DTESSERA_WITH_UCX=OFF")
   endif()
 endif()
 

@@ -102,6 +102,8 @@ TEST_CASE("settings have documented defaults") {
   EnvGuard stream("TESSERA_TASK_STREAM_LIMIT", nullptr);
   EnvGuard events("TESSERA_EVENTS_LIMIT", nullptr);
   EnvGuard dashboard("TESSERA_DASHBOARD_ADDRESS", nullptr);
+  EnvGuard role("TESSERA_ROLE", nullptr);
+  EnvGuard file("TESSERA_SCHEDULER_FILE", nullptr);
 
   CHECK(tessera::config::get("scheduler") == "threads");
   CHECK(tessera::config::get("num_threads") == "0");
@@ -115,14 +117,22 @@ TEST_CASE("settings have documented defaults") {
   std::sort(names.begin(), names.end());
   CHECK(names == std::vector<std::string>{
                      "dashboard_address", "events_limit", "num_threads", "progress",
-                     "progress_interval", "resources", "scheduler", "spill_directory",
-                     "task_stream_limit", "transport", "worker_memory_limit", "worker_memory_pause",
+                     "progress_interval", "resources", "role", "scheduler", "scheduler_file",
+                     "scheduler_port", "spill_directory", "task_stream_limit", "transport",
+                     "worker_death_timeout", "worker_memory_limit", "worker_memory_pause",
                      "worker_memory_spill", "worker_threads", "worker_timeout"});
   CHECK(tessera::config::get_bytes("worker_memory_limit") == 0);
   CHECK(tessera::config::get("dashboard_address").empty());
   CHECK(tessera::config::get_double("worker_memory_spill") == 0.6);
   CHECK(tessera::config::get_double("worker_timeout") == 60.0);
   CHECK_THROWS_AS(tessera::config::set("worker_timeout", "-1"), tessera::ConfigError);
+  CHECK(tessera::config::get("role") == "auto");
+  CHECK(tessera::config::get("scheduler_file").empty());
+  CHECK_THROWS_AS(tessera::config::set("role", "scheduler"), tessera::ConfigError);
+  CHECK_THROWS_AS(tessera::config::set("scheduler_file", "/no/such/directory/scheduler.json"),
+                  tessera::ConfigError);
+  CHECK_THROWS_AS(tessera::config::set("scheduler_port", "70000"), tessera::ConfigError);
+  CHECK_THROWS_AS(tessera::config::set("worker_death_timeout", "0"), tessera::ConfigError);
   for (const auto& name : names) CHECK_NOTHROW(tessera::config::get(name));
 }
 

@@ -8,6 +8,8 @@
 //   int total = client.compute(d).result();    // 4
 //   client.compute(d, tessera::progress);      // draws a progress bar until d is computed
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -44,6 +46,14 @@ class Client {
   const char* scheduler() const noexcept;
   /// Threads that run tasks (under MPI: on all workers together).
   std::uint32_t threads() const noexcept;
+  /// Workers that run tasks: 1 for the threads of this process; under MPI and in elastic
+  /// clusters, the workers connected now.
+  std::size_t workers() const noexcept;
+  /// Waits until at least `count` workers are connected (in an elastic cluster, until worker
+  /// jobs have joined); throws tessera::TimeoutError saying how many came if they do not
+  /// within `timeout`.
+  void wait_for_workers(std::size_t count,
+                        std::chrono::milliseconds timeout = std::chrono::minutes(10)) const;
 
   /// Runs fn(args...) now; arguments may be values, Futures or Delayeds.
   template <class F, class... A>

@@ -3,6 +3,8 @@
 // process's threads; under MPI, the cluster (cluster/cluster_backend.hpp). The client lowers
 // a graph to a plan and hands it over; the backend makes the futures of its outputs.
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -28,6 +30,12 @@ class Backend {
   virtual const char* name() const noexcept = 0;
   /// Threads that run tasks (all workers' together under MPI).
   virtual std::uint32_t threads() const noexcept = 0;
+  /// Workers that run tasks: 1 for this process's threads; the cluster's workers otherwise.
+  virtual std::size_t workers() const noexcept { return 1; }
+  /// Waits until at least `count` workers are there, up to `timeout`; returns how many are.
+  virtual std::size_t wait_for_workers(std::size_t /*count*/, std::chrono::milliseconds) {
+    return workers();
+  }
   /// Starts running `plan`; with `watch`, also hands back a view of its progress.
   virtual Submitted submit(Plan plan, bool watch) = 0;
   /// A future holding `value`, placed where tasks read it (on every worker if `broadcast`).

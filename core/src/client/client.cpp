@@ -3,11 +3,13 @@
 #include <atomic>
 #include <mutex>
 #include <optional>
+#include <string_view>
 #include <thread>
 
 #include "client/client_impl.hpp"
 #include "diagnostics/progress_settings.hpp"
 #include "diagnostics/run_progress.hpp"
+#include "tessera/errors.hpp"
 #include "tessera/graph.hpp"
 #include "tessera/runtime.hpp"
 
@@ -47,6 +49,21 @@ Client::Client(ClientOptions options) : impl_(detail::make_local_impl(std::move(
 const char* Client::scheduler() const noexcept { return impl_->backend->name(); }
 
 std::uint32_t Client::threads() const noexcept { return impl_->backend->threads(); }
+
+std::size_t Client::workers() const noexcept { return impl_->backend->workers(); }
+
+void Client::wait_for_workers(std::size_t count, std::chrono::milliseconds timeout) const {
+  const auto there = impl_->backend->wait_for_workers(count, timeout);
+  if (there >= count) return;
+  throw TimeoutError("wait_for_workers: " + std::to_string(there) + " of the " +
+                     std::to_string(count) + " workers asked for are connected after " +
+                     std::to_string(timeout.count()) + " ms" +
+                     (impl_->backend->name() == std::string_view("mpi")
+                          ? " (are the worker jobs queued or running? do they find the "
+                            "scheduler file?)"
+                          : std::string(" (a ") + impl_->backend->name() +
+                                " client has one worker: this process)"));
+}
 
 std::vector<detail::FutureStatePtr> Client::run(const std::vector<detail::NodePtr>& outputs) {
   return launch(outputs, nullptr);

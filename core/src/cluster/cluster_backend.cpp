@@ -1,5 +1,6 @@
 #include "cluster/cluster_backend.hpp"
 
+#include <algorithm>
 #include <atomic>
 
 #include "cluster/cluster_client.hpp"
@@ -11,11 +12,18 @@ namespace {
 
 class ClusterBackend final : public Backend {
  public:
-  ClusterBackend(std::shared_ptr<ClusterClient> cluster, std::uint32_t threads)
-      : cluster_(std::move(cluster)), threads_(threads) {}
+  ClusterBackend(std::shared_ptr<ClusterClient> cluster, std::uint32_t threads,
+                 std::shared_ptr<WorkerRoster> roster)
+      : cluster_(std::move(cluster)), threads_(threads), roster_(std::move(roster)) {}
 
   const char* name() const noexcept override { return "mpi"; }
-  std::uint32_t threads() const noexcept override { return threads_; }
+  std::uint32_t threads() const noexcept override {
+    return roster_ ? std::max(threads_, roster_->threads()) : threads_;
+  }
+  std::size_t workers() const noexcept override { return roster_ ? roster_->workers() : 0; }
+  std::size_t wait_for_workers(std::size_t count, std::chrono::milliseconds timeout) override {
+    return roster_ ? roster_->wait_for(count, timeout) : 0;
+  }
   Submitted submit(Plan plan, bool watch) override {
     auto counter = watch ? std::make_shared<ProgressCounter>(plan.size()) : nullptr;
     return {open().submit(std::move(plan), counter), counter};
@@ -40,6 +48,7 @@ class ClusterBackend final : public Backend {
 
   std::shared_ptr<ClusterClient> cluster_;
   std::uint32_t threads_;
+  std::shared_ptr<WorkerRoster> roster_;  // null on workers (tasks that submit)
   std::atomic<bool> closed_{false};
 };
 
@@ -47,9 +56,10 @@ class ClusterBackend final : public Backend {
 
 std::shared_ptr<Client::Impl> make_cluster_impl(std::shared_ptr<ClusterClient> cluster,
                                                 std::shared_ptr<TaskStream> stream,
-                                                std::uint32_t threads) {
+                                                std::uint32_t threads,
+                                                std::shared_ptr<WorkerRoster> roster) {
   auto impl = std::make_shared<Client::Impl>();
-  impl->backend = std::make_unique<ClusterBackend>(std::move(cluster), threads);
+  impl->backend = std::make_unique<ClusterBackend>(std::move(cluster), threads, std::move(roster));
   impl->stream = stream ? std::move(stream) : std::make_shared<TaskStream>(0);
   return impl;
 }

@@ -84,7 +84,7 @@ struct ClusterClient::Retrieval {
   std::vector<std::shared_ptr<Signal>> waiters;
 };
 
-ClusterClient::ClusterClient(Transport& transport,
+ClusterClient::ClusterClient(Link& transport,
                              std::function<std::shared_ptr<const Value>(DataKey)> local)
     : transport_(transport), local_(std::move(local)) {}
 

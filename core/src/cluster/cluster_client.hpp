@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "graph/plan.hpp"
+#include "mpi/link.hpp"
 #include "mpi/messages.hpp"
 #include "mpi/protocol.hpp"
-#include "mpi/transport.hpp"
 
 namespace tessera::detail {
 
@@ -23,8 +23,7 @@ class ProgressCounter;
 class ClusterClient : public std::enable_shared_from_this<ClusterClient> {
  public:
   /// `local` finds a result held by this rank itself (a worker's store), or null.
-  ClusterClient(Transport& transport,
-                std::function<std::shared_ptr<const Value>(DataKey)> local = {});
+  ClusterClient(Link& transport, std::function<std::shared_ptr<const Value>(DataKey)> local = {});
   ~ClusterClient();
 
   /// Sends the plan to the scheduler; one future per plan output (plan.outputs order). With
@@ -61,7 +60,7 @@ class ClusterClient : public std::enable_shared_from_this<ClusterClient> {
   struct ClientRun;
   std::uint64_t next_run_id();
 
-  Transport& transport_;
+  Link& transport_;
   std::function<std::shared_ptr<const Value>(DataKey)> local_;
   std::atomic<std::uint64_t> runs_made_{0};
   std::atomic<bool> closed_{false};

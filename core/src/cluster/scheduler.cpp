@@ -70,7 +70,8 @@ struct Scheduler::Submission {
 
 struct Scheduler::WorkerInfo {
   bool joined = false;
-  bool gone = false;        // said goodbye
+  bool gone = false;  // said goodbye, or was lost
+  bool said_goodbye = false;
   double last_heard = 0.0;  // wall time of a check that found it had said something
   bool heard = false;       // said something since the last check
   bool paused = false;
@@ -80,6 +81,7 @@ struct Scheduler::WorkerInfo {
   std::map<std::string, double> resources;
   std::uint32_t in_flight = 0;  // assigned, not yet completed
   WorkerMetrics metrics;        // its last report (while the dashboard is on)
+  bool usable() const noexcept { return joined && !gone; }
 };
 
 Scheduler::Scheduler(Outbox& outbox, std::shared_ptr<TaskStream> stream, double worker_timeout)
@@ -93,17 +95,25 @@ Scheduler::Scheduler(Outbox& outbox, std::shared_ptr<TaskStream> stream, double 
 
 Scheduler::~Scheduler() = default;
 
-bool Scheduler::done() const noexcept { return shutting_down_ && goodbyes_ == outbox_.ranks() - 1; }
+int Scheduler::worker_end() const noexcept { return static_cast<int>(workers_.size()); }
+
+bool Scheduler::done() const noexcept {
+  if (!shutting_down_) return false;
+  for (std::size_t rank = 1; rank < workers_.size(); ++rank) {
+    if (!workers_[rank].gone) return false;
+  }
+  return true;
+}
 
 void Scheduler::shutdown() {
   shutting_down_ = true;
-  for (int rank = 1; rank < outbox_.ranks(); ++rank) {
+  for (int rank = 1; rank < worker_end(); ++rank) {
     post(outbox_, rank, Shutdown{});
   }
 }
 
 bool Scheduler::on_message(int source, Kind kind, WireReader& in) {
-  if (source > 0 && source < outbox_.ranks()) {
+  if (source > 0 && source < worker_end()) {
     workers_[static_cast<std::size_t>(source)].heard = true;  // no clock read per message
   }
   const bool handled = handle(source, kind, in);
@@ -163,9 +173,12 @@ bool Scheduler::handle(int source, Kind kind, WireReader& in) {
     case Kind::goodbye:
       Goodbye::read(in);
       workers_[static_cast<std::size_t>(source)].gone = true;
-      ++goodbyes_;
+      workers_[static_cast<std::size_t>(source)].said_goodbye = true;
+      update_roster();
       if (done()) {
-        for (int rank = 1; rank < outbox_.ranks(); ++rank) post(outbox_, rank, Exit{});
+        for (int rank = 1; rank < worker_end(); ++rank) {
+          if (workers_[static_cast<std::size_t>(rank)].said_goodbye) post(outbox_, rank, Exit{});
+        }
       }
       return true;
     default:
@@ -174,12 +187,62 @@ bool Scheduler::handle(int source, Kind kind, WireReader& in) {
 }
 
 void Scheduler::hello(int source, const Hello& message) {
+  if (source < 1) throw Error("a hello message from rank " + std::to_string(source));
+  if (source >= worker_end()) {  // a worker that joined an elastic cluster
+    workers_.resize(static_cast<std::size_t>(source) + 1);
+    held_inputs_.resize(workers_.size(), 0);
+    held_bytes_.resize(workers_.size(), 0.0);
+  }
   auto& worker = workers_[static_cast<std::size_t>(source)];
   worker.joined = true;
+  worker.last_heard = wall_time();
   worker.threads = std::max<std::uint32_t>(1, message.threads);
   for (const auto& [name, amount] : message.resources) worker.resources[name] = amount;
   worker.memory_limit = message.memory_limit;
   ++hellos_;
+  update_roster();
+  if (shutting_down_) {
+    post(outbox_, source, Shutdown{});
+    return;
+  }
+  for (auto& scatter : std::exchange(unstored_, {})) {
+    post(outbox_, source, StoreData{scatter.key, scatter.literal});
+  }
+}
+
+void Scheduler::update_roster() {
+  if (!roster_) return;
+  std::size_t count = 0;
+  std::uint32_t threads = 0;
+  for (const auto& worker : workers_) {
+    if (!worker.usable()) continue;
+    ++count;
+    threads += worker.threads;
+  }
+  roster_->update(count, threads);
+}
+
+void Scheduler::worker_lost(int rank) {
+  if (rank < 1 || rank >= worker_end()) return;
+  auto& worker = workers_[static_cast<std::size_t>(rank)];
+  if (worker.gone) return;
+  // Until results can be recomputed from the graph, a worker that leaves with work or
+  // results ends the job as a silent one does; one that held nothing is simply gone.
+  bool needed = worker.in_flight > 0;
+  for (const auto& [id, run] : runs_) {
+    for (const auto& task : run->tasks) {
+      needed = needed || (task.worker == rank && task.state == TaskState::done && task.uses > 0);
+    }
+  }
+  if (needed) lose_worker(rank, -1.0);
+  worker.gone = true;
+  update_roster();
+  log_event("elastic", "worker rank " + std::to_string(rank) + " is gone (it held no results)");
+  if (done()) {
+    for (int other = 1; other < worker_end(); ++other) {
+      if (workers_[static_cast<std::size_t>(other)].said_goodbye) post(outbox_, other, Exit{});
+    }
+  }
 }
 
 Scheduler::Submission* Scheduler::find_run(std::uint64_t id) {
@@ -326,8 +389,8 @@ void Scheduler::scatter(int source, const Scatter& message) {
   task.bytes = literal.size();
   task.state = TaskState::assigned;
   std::vector<int> targets;
-  for (int rank = 1; rank < outbox_.ranks(); ++rank) {
-    if (!workers_[static_cast<std::size_t>(rank)].joined) continue;
+  for (int rank = 1; rank < worker_end(); ++rank) {
+    if (!workers_[static_cast<std::size_t>(rank)].usable()) continue;
     if (broadcast) {
       targets.push_back(rank);
     } else if (targets.empty() || workers_[static_cast<std::size_t>(rank)].in_flight <
@@ -335,9 +398,15 @@ void Scheduler::scatter(int source, const Scatter& message) {
       targets.assign(1, rank);
     }
   }
-  if (targets.empty()) targets.push_back(1 + static_cast<int>(key.run % (outbox_.ranks() - 1)));
+  if (targets.empty() && worker_end() > 1) {
+    targets.push_back(1 + static_cast<int>(key.run % (worker_end() - 1)));
+  }
   for (int rank : targets) {
     post(outbox_, rank, StoreData{DataKey{run.id, 0}, literal});
+  }
+  if (targets.empty()) {  // no worker yet (an elastic cluster): the first to join keeps it
+    unstored_.push_back(UnstoredScatter{DataKey{run.id, 0},
+                                        std::vector<std::byte>(literal.begin(), literal.end())});
   }
   runs_.emplace(run.id, std::move(owned));
 }
@@ -389,7 +458,7 @@ void Scheduler::place(Submission& run, std::uint32_t task) {
   const auto* requirement = run.requirement(task);
   auto allowed = [&](int rank) {
     const auto& worker = workers_[static_cast<std::size_t>(rank)];
-    if (!worker.joined) return false;
+    if (!worker.usable()) return false;
     if (requirement) {
       if (!requirement->workers.empty() &&
           std::find(requirement->workers.begin(), requirement->workers.end(), rank) ==
@@ -412,7 +481,7 @@ void Scheduler::place(Submission& run, std::uint32_t task) {
     held_bytes_[static_cast<std::size_t>(rank)] = 0.0;
   }
   holders_.clear();
-  const int workers = outbox_.ranks() - 1;
+  const int workers = worker_end() - 1;
   auto credit = [&](int rank, double bytes) {
     if (rank < 1 || rank > workers) return;
     auto& count = held_inputs_[static_cast<std::size_t>(rank)];
@@ -471,7 +540,8 @@ void Scheduler::place(Submission& run, std::uint32_t task) {
     assign(run, task, best);
     return;
   }
-  if (any_allowed || hellos_ < outbox_.ranks() - 1) {  // wait for a worker to unpause/join
+  // Wait for a worker to unpause, or to join.
+  if (any_allowed || hellos_ < outbox_.ranks() - 1 || expect_joins_) {
     run.tasks[task].state = TaskState::queued;
     unplaced_.push_back(DataKey{run.id, task});
     return;
@@ -495,7 +565,7 @@ void Scheduler::place(Submission& run, std::uint32_t task) {
     }
   }
   std::string offered;
-  for (int rank = 1; rank < outbox_.ranks(); ++rank) {
+  for (int rank = 1; rank < worker_end(); ++rank) {
     if (!offered.empty()) offered.append("; ");
     offered.append("rank ").append(std::to_string(rank)).append(" {");
     offered.append(amounts(workers_[static_cast<std::size_t>(rank)].resources)).append("}");
@@ -589,15 +659,15 @@ bool Scheduler::on_turn() {
   // most its share by threads, so a few thousand tiny tasks still spread over all workers.
   std::uint64_t open_threads = 0;
   if (!roots_.empty()) {
-    for (int rank = 1; rank < outbox_.ranks(); ++rank) {
+    for (int rank = 1; rank < worker_end(); ++rank) {
       const auto& worker = workers_[static_cast<std::size_t>(rank)];
-      if (worker.joined && !worker.paused) open_threads += worker.threads;
+      if (worker.usable() && !worker.paused) open_threads += worker.threads;
     }
   }
   const double roots = static_cast<double>(roots_.size());
-  for (int rank = 1; rank < outbox_.ranks() && !roots_.empty(); ++rank) {
+  for (int rank = 1; rank < worker_end() && !roots_.empty(); ++rank) {
     auto& worker = workers_[static_cast<std::size_t>(rank)];
-    if (!worker.joined || worker.paused) continue;
+    if (!worker.usable() || worker.paused) continue;
     const double share = std::ceil(roots * worker.threads / static_cast<double>(open_threads));
     const double room = std::min(share, capacity(worker) - worker.in_flight);
     for (double given = 0; given < room && !roots_.empty();) {
@@ -625,7 +695,7 @@ bool Scheduler::on_turn() {
 }
 
 void Scheduler::check_liveness(double now) {
-  for (int rank = 1; rank < outbox_.ranks(); ++rank) {
+  for (int rank = 1; rank < worker_end(); ++rank) {
     auto& worker = workers_[static_cast<std::size_t>(rank)];
     if (std::exchange(worker.heard, false)) worker.last_heard = now;
     if (!worker.gone && now - worker.last_heard > worker_timeout_) {
@@ -661,9 +731,13 @@ void Scheduler::lose_worker(int rank, double silent_for) {
   };
   char seconds[32];
   std::snprintf(seconds, sizeof seconds, "%.1f", silent_for);
-  throw Error("worker rank " + std::to_string(rank) + " has not been heard from for " + seconds +
-              " s (the worker_timeout setting): it is stopped, hung, or its node is lost. It "
-              "was running " +
+  const std::string what =
+      silent_for < 0 ? " lost its connection to the scheduler: it was killed or crashed, or "
+                       "its node is lost"
+                     : std::string(" has not been heard from for ") + seconds +
+                           " s (the worker_timeout setting): it is stopped, hung, or its node "
+                           "is lost";
+  throw Error("worker rank " + std::to_string(rank) + what + ". It was running " +
               std::to_string(running_count) + " tasks (" + list(running, running_count) +
               ") and held " + std::to_string(holding_count) + " results (" +
               list(holding, holding_count) + "); the job ends");
@@ -673,9 +747,9 @@ void Scheduler::balance() {
   if (!roots_.empty()) return;
   int idle = -1;
   int busiest = -1;
-  for (int rank = 1; rank < outbox_.ranks(); ++rank) {
+  for (int rank = 1; rank < worker_end(); ++rank) {
     const auto& worker = workers_[static_cast<std::size_t>(rank)];
-    if (!worker.joined) continue;
+    if (!worker.usable()) continue;
     if (worker.in_flight == 0 && !worker.paused) idle = rank;
     if (!worker.steal_pending && worker.in_flight > 2 * worker.threads &&
         (busiest < 0 || worker.in_flight > workers_[static_cast<std::size_t>(busiest)].in_flight)) {
@@ -978,7 +1052,7 @@ MetricsSnapshot Scheduler::metrics_snapshot() {
     s.prefixes[prefixes_.name(id)] = by_prefix[id];
   for (std::size_t i = 0; i < std::size(state_names); ++i)
     s.tasks_by_state[state_names[i]] = by_state[i];
-  for (int rank = 1; rank < outbox_.ranks(); ++rank) {
+  for (int rank = 1; rank < worker_end(); ++rank) {
     const auto& worker = workers_[static_cast<std::size_t>(rank)];
     if (!worker.joined) continue;
     ++s.workers_joined;

@@ -27,6 +27,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "cluster/worker_roster.hpp"
 #include "diagnostics/cluster_metrics.hpp"
 #include "diagnostics/task_prefix.hpp"
 #include "mpi/messages.hpp"
@@ -48,6 +49,15 @@ class Scheduler {
   bool on_message(int source, Kind kind, WireReader& in);
   /// Hands out queued work; true if it did something.
   bool on_turn();
+
+  /// Workers may join at any time (an elastic cluster): tasks that no worker can run yet wait
+  /// for one instead of failing.
+  void expect_joins() noexcept { expect_joins_ = true; }
+  /// The link lost `rank` without a goodbye (elastic clusters).
+  void worker_lost(int rank);
+
+  /// Keeps `roster` up to date with the workers there are, from now on.
+  void set_roster(std::shared_ptr<WorkerRoster> roster) { roster_ = std::move(roster); }
 
   /// Answers the scrapes of `metrics` (the dashboard is on) from now on.
   void set_metrics(std::shared_ptr<ClusterMetrics> metrics) { metrics_ = std::move(metrics); }
@@ -91,7 +101,10 @@ class Scheduler {
   int holder_for(DataKey key, int worker) const;
   double capacity(const WorkerInfo& worker) const;
   void check_liveness(double now);
+  // Ends the job for a worker silent for `silent_for` seconds (< 0: its connection broke).
   [[noreturn]] void lose_worker(int rank, double silent_for);
+  void update_roster();
+  int worker_end() const noexcept;  // one past the highest rank heard from
   MetricsSnapshot metrics_snapshot();
   void count_prefixes(Submission& run, std::vector<PrefixProgress>& counts);
 
@@ -106,8 +119,13 @@ class Scheduler {
   std::shared_ptr<TaskStream> stream_;
   std::vector<WorkerInfo> workers_;  // index = rank (0 unused)
   int hellos_ = 0;
-  int goodbyes_ = 0;
   bool shutting_down_ = false;
+  bool expect_joins_ = false;
+  struct UnstoredScatter {
+    DataKey key;
+    std::vector<std::byte> literal;
+  };
+  std::vector<UnstoredScatter> unstored_;  // scattered before any worker joined
   std::unordered_map<std::uint64_t, std::unique_ptr<Submission>> runs_;
   std::uint64_t next_seq_ = 0;
 
@@ -127,6 +145,7 @@ class Scheduler {
   std::vector<TaskRecord> records_;
   std::vector<std::uint64_t> touched_;  // runs to erase if they are finished
 
+  std::shared_ptr<WorkerRoster> roster_;
   std::shared_ptr<ClusterMetrics> metrics_;      // null unless the dashboard is on
   DurationHistogram durations_;                  // of completed tasks, while metrics_ is set
   MetricsSnapshot erased_;                       // task counts of the runs erased so far

@@ -67,7 +67,7 @@ std::map<std::string, double> parse_resources(const std::string& text) {
   return resources;
 }
 
-WorkerRank::WorkerRank(Transport& transport, std::uint32_t threads,
+WorkerRank::WorkerRank(Link& transport, std::uint32_t threads,
                        std::map<std::string, double> resources, StoreLimits limits,
                        std::function<void()> on_thread_start)
     : transport_(transport),

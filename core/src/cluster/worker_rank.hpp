@@ -18,16 +18,16 @@
 #include <vector>
 
 #include "cluster/store.hpp"
+#include "mpi/link.hpp"
 #include "mpi/messages.hpp"
 #include "mpi/protocol.hpp"
-#include "mpi/transport.hpp"
 #include "tessera/future.hpp"
 
 namespace tessera::detail {
 
 class WorkerRank {
  public:
-  WorkerRank(Transport& transport, std::uint32_t threads, std::map<std::string, double> resources,
+  WorkerRank(Link& transport, std::uint32_t threads, std::map<std::string, double> resources,
              StoreLimits limits, std::function<void()> on_thread_start);
   ~WorkerRank();
 
@@ -84,7 +84,7 @@ class WorkerRank {
   void report_lost();
   void report_metrics();
 
-  Transport& transport_;
+  Link& transport_;
   Store store_;
   const int rank_;
   std::map<std::string, double> resources_;

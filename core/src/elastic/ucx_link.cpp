@@ -8,6 +8,7 @@
 
 #include <charconv>
 #include <cstring>
+#include <deque>
 #include <thread>
 #include <utility>
 
@@ -60,18 +61,20 @@ sockaddr_in resolve(const std::string& address) {
 }  // namespace
 
 struct UcxLink::State {
+  struct Transfer {  // a send in flight, or a message received (or still arriving)
+    void* request = nullptr;
+    bool done = false;  // a received message whose data is all here
+    std::string bytes;
+  };
   struct Peer {
     State* state = nullptr;
     PeerId id = 0;
     ucp_ep_h ep = nullptr;
     bool open = true;
     bool failed = false;  // the error handler ran; the endpoint still needs a forced close
-  };
-  struct Transfer {  // a send, or the receive of a rendezvous message, still in flight
-    void* request = nullptr;
-    PeerId peer = 0;
-    bool receive = false;
-    std::string bytes;
+    // Messages behind a rendezvous receive still in flight wait for it here, so that a peer's
+    // messages are reported in the order it sent them.
+    std::deque<std::unique_ptr<Transfer>> inbox;
   };
 
   ucp_context_h context = nullptr;
@@ -116,22 +119,50 @@ struct UcxLink::State {
                      : nullptr;
     if (peer == nullptr) return UCS_OK;  // from an endpoint already closed here
     if ((param->recv_attr & UCP_AM_RECV_ATTR_FLAG_RNDV) == 0) {
-      state->events.push_back({LinkEvent::Kind::message, peer->id,
-                               std::string(static_cast<const char*>(data), length)});
+      if (peer->inbox.empty()) {
+        state->events.push_back({LinkEvent::Kind::message, peer->id,
+                                 std::string(static_cast<const char*>(data), length)});
+      } else {
+        auto queued = std::make_unique<Transfer>();
+        queued->done = true;
+        queued->bytes.assign(static_cast<const char*>(data), length);
+        peer->inbox.push_back(std::move(queued));
+      }
       return UCS_OK;
     }
     // A large message: its data comes by rendezvous into a buffer of ours.
     auto transfer = std::make_unique<Transfer>();
-    transfer->peer = peer->id;
-    transfer->receive = true;
     transfer->bytes.resize(length);
     ucp_request_param_t receive{};
     void* request =
         ucp_am_recv_data_nbx(state->worker, data, transfer->bytes.data(), length, &receive);
     if (UCS_PTR_IS_ERR(request)) return UCS_OK;  // the peer's error handler reports it
     transfer->request = request;
-    state->finish_or_keep(std::move(transfer));
+    transfer->done = request == nullptr;
+    peer->inbox.push_back(std::move(transfer));
+    state->deliver(*peer);
     return UCS_OK;
+  }
+
+  // Reports the peer's received messages that are complete, in order, up to the first that
+  // is still arriving.
+  void deliver(Peer& peer) {
+    while (!peer.inbox.empty()) {
+      Transfer& front = *peer.inbox.front();
+      if (!front.done) {
+        const ucs_status_t status = ucp_request_check_status(front.request);
+        if (status == UCS_INPROGRESS) return;
+        ucp_request_free(front.request);
+        front.request = nullptr;
+        if (status != UCS_OK) {  // the peer's error handler reports it
+          peer.inbox.clear();
+          return;
+        }
+        front.done = true;
+      }
+      events.push_back({LinkEvent::Kind::message, peer.id, std::move(front.bytes)});
+      peer.inbox.pop_front();
+    }
   }
 
   static ucs_status_t on_hello(void*, const void*, size_t, void*, size_t,
@@ -139,19 +170,14 @@ struct UcxLink::State {
     return UCS_OK;
   }
 
-  void finish_or_keep(std::unique_ptr<Transfer> transfer) {
-    if (transfer->request != nullptr) {
-      const ucs_status_t status = ucp_request_check_status(transfer->request);
-      if (status == UCS_INPROGRESS) {
-        transfers.push_back(std::move(transfer));
-        return;
-      }
-      ucp_request_free(transfer->request);
-      transfer->request = nullptr;
-      if (status != UCS_OK) return;  // the peer's error handler reports it
+  void finish_or_keep(std::unique_ptr<Transfer> transfer) {  // a send
+    if (transfer->request == nullptr) return;
+    const ucs_status_t status = ucp_request_check_status(transfer->request);
+    if (status == UCS_INPROGRESS) {
+      transfers.push_back(std::move(transfer));
+      return;
     }
-    if (transfer->receive)
-      events.push_back({LinkEvent::Kind::message, transfer->peer, std::move(transfer->bytes)});
+    ucp_request_free(transfer->request);  // failed sends: the peer's error handler reports it
   }
 
   void set_handler(unsigned id, ucp_am_recv_callback_t callback) {
@@ -214,6 +240,7 @@ struct UcxLink::State {
     std::vector<std::unique_ptr<Transfer>> in_flight;
     in_flight.swap(transfers);
     for (auto& transfer : in_flight) finish_or_keep(std::move(transfer));
+    for (auto& peer : peers) deliver(*peer);
     std::erase_if(closing, [](void* request) {
       if (ucp_request_check_status(request) == UCS_INPROGRESS) return false;
       ucp_request_free(request);
@@ -254,6 +281,9 @@ UcxLink::~UcxLink() {
   for (void* request : state_->closing) ucp_request_free(request);
   for (auto& transfer : state_->transfers)
     if (transfer->request != nullptr) ucp_request_free(transfer->request);
+  for (auto& peer : state_->peers)
+    for (auto& transfer : peer->inbox)
+      if (transfer->request != nullptr) ucp_request_free(transfer->request);
   if (state_->listener != nullptr) ucp_listener_destroy(state_->listener);
   ucp_worker_destroy(state_->worker);
   ucp_cleanup(state_->context);
@@ -337,15 +367,14 @@ PeerId UcxLink::connect(const std::string& address, std::chrono::milliseconds ti
   throw IoError("ucx link: cannot connect to '" + address + "': " + reason);
 }
 
-void UcxLink::send(PeerId peer, std::string_view message) {
+void UcxLink::send(PeerId peer, std::string message) {
   if (peer >= state_->peers.size())
     throw Error("ucx link: no peer " + std::to_string(peer) + " (this link has " +
                 std::to_string(state_->peers.size()) + ")");
   State::Peer& target = *state_->peers[peer];
   if (!target.open) return;
   auto transfer = std::make_unique<State::Transfer>();
-  transfer->peer = peer;
-  transfer->bytes.assign(message);
+  transfer->bytes = std::move(message);
   void* request = state_->send(target, kMessageId, transfer->bytes.data(), transfer->bytes.size());
   if (request == nullptr || UCS_PTR_IS_ERR(request)) return;  // sent, or the peer is lost
   transfer->request = request;
@@ -370,6 +399,8 @@ void UcxLink::close(PeerId peer) {
   target.failed = false;
   state_->close_endpoint(target, failed);
 }
+
+std::size_t UcxLink::sends_in_flight() const noexcept { return state_->transfers.size(); }
 
 bool UcxLink::connected(PeerId peer) const {
   return peer < state_->peers.size() && state_->peers[peer]->open;

@@ -53,10 +53,13 @@ class UcxLink {
   /// tessera::IoError naming the address when it cannot connect within `timeout`.
   PeerId connect(const std::string& address, std::chrono::milliseconds timeout);
 
-  /// Sends `message` (copied) to `peer`. A peer that is lost before it arrives shows up as a
-  /// `lost` event; sending to a lost or closed peer does nothing. Throws tessera::Error for
-  /// a peer id this link never gave out.
-  void send(PeerId peer, std::string_view message);
+  /// Sends `message` to `peer` (it holds the bytes until they are sent). A peer that is lost before
+  /// it arrives shows up as a `lost` event; sending to a lost or closed peer does nothing. Throws
+  /// tessera::Error for a peer id this link never gave out.
+  void send(PeerId peer, std::string message);
+
+  /// Sends not yet completed (they hold their bytes until then).
+  std::size_t sends_in_flight() const noexcept;
 
   /// Makes progress for at most `wait` (returning early once something happened) and returns
   /// the events found since the previous call, in order.

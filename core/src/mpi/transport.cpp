@@ -41,7 +41,6 @@ Transport::Transport(MPI_Comm world) {
   int found = 0;
   MPI_Comm_get_attr(comm_, MPI_TAG_UB, &upper, &found);
   if (found && upper) tag_limit_ = *upper;
-  batches_.resize(static_cast<std::size_t>(size_));
 }
 
 Transport::~Transport() {
@@ -110,12 +109,8 @@ void Transport::idle(int& idle_turns, std::chrono::steady_clock::time_point& idl
     sched_yield();
     return;
   }
-  constexpr double short_steps_for = 20e-3;  // seconds
-  const double idle_for =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - idle_since).count();
-  const int micros =
-      idle_for < short_steps_for ? 50 : std::min(1000, 50 + static_cast<int>(idle_for * 1e4));
-  const auto step = std::chrono::microseconds(micros);
+  const auto step = idle_sleep_step(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - idle_since).count());
   std::unique_lock lock(mutex_);
   wakeup_.wait_for(lock, step, [this] { return woken_; });
   woken_ = false;
@@ -132,25 +127,13 @@ bool Transport::post_sends(Handler& handler) {
     for (auto& send : data) {
       const int tag = next_tag_;
       next_tag_ = next_tag_ >= tag_limit_ ? 1 : next_tag_ + 1;
-      auto& batch = batches_[static_cast<std::size_t>(send.dest)];
-      if (batch.empty()) dirty_.push_back(send.dest);
-      WireWriter out(batch);
-      out.put(Kind::data);
-      const auto length_at = batch.size();
-      out.put<std::uint64_t>(0);
       DataHeader data{send.key, tag, send.frames.header, {}};
       data.buffer_sizes.reserve(send.frames.buffers.size());
       for (const auto& buffer : send.frames.buffers) data.buffer_sizes.push_back(buffer.size());
-      data.write(out);
-      const std::uint64_t length = batch.size() - length_at - sizeof(std::uint64_t);
-      std::memcpy(batch.data() + length_at, &length, sizeof length);
+      batches_.append(send.dest, Kind::data, [&](WireWriter& out) { data.write(out); });
       send.key.task = static_cast<std::uint32_t>(tag);  // remember the tag for posting below
     }
-    for (int dest : dirty_) {
-      batches.emplace_back(dest, std::move(batches_[static_cast<std::size_t>(dest)]));
-      batches_[static_cast<std::size_t>(dest)].clear();
-    }
-    dirty_.clear();
+    batches_.take(batches);
   }
   if (batches.empty() && data.empty()) return false;
   for (auto& [dest, bytes] : batches) {
@@ -209,17 +192,13 @@ bool Transport::receive_control(Handler& handler) {
 }
 
 void Transport::dispatch(int source, std::span<const std::byte> batch, Handler& handler) {
-  WireReader in(batch, "message batch", "", source);
-  while (!in.at_end()) {
-    const auto kind = in.get<Kind>();
-    auto body = in.get_bytes();
-    WireReader reader(body, kind_name(kind), " message", source);
+  read_batch(source, batch, [&](Kind kind, WireReader& body) {
     if (kind == Kind::data) {
-      receive_data(source, reader, handler);
+      receive_data(source, body, handler);
     } else {
-      handler.on_message(source, kind, reader);
+      handler.on_message(source, kind, body);
     }
-  }
+  });
 }
 
 void Transport::receive_data(int source, WireReader& body, Handler& handler) {

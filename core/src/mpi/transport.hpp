@@ -6,9 +6,7 @@
 // A result moves as a `data` control message (its header and buffer sizes) followed by each
 // buffer as raw MPI messages under a tag chosen by the sender: no serialization copies.
 // When there is nothing to do the loop yields, then sleeps on a condition that queued sends
-// wake: in 50 us steps for the first 20 ms (a message then waits little, as the next step
-// of a computation usually comes soon), then in steps up to 1 ms, so that an idle rank
-// costs almost nothing even when ranks outnumber cores.
+// wake (link.hpp's idle_sleep_step).
 
 #include <mpi.h>
 
@@ -21,7 +19,9 @@
 #include <string>
 #include <vector>
 
+#include "mpi/control_batches.hpp"
 #include "mpi/data_key.hpp"
+#include "mpi/link.hpp"
 #include "mpi/outbox.hpp"
 #include "mpi/protocol.hpp"
 #include "mpi/wire.hpp"
@@ -29,25 +29,15 @@
 
 namespace tessera::detail {
 
-class Transport final : public Outbox {
+class Transport final : public Link {
  public:
-  class Handler {
-   public:
-    virtual ~Handler() = default;
-    virtual void on_message(int source, Kind kind, WireReader& body) = 0;
-    /// A result arrived (for a fetch); `frames` own their memory.
-    virtual void on_data(int source, DataKey key, Frames frames) = 0;
-    /// Called on every turn of the loop; returns true if it did work.
-    virtual bool on_turn() = 0;
-  };
-
   /// Duplicates `world` for the runtime's own traffic.
   explicit Transport(MPI_Comm world);
   ~Transport() override;
   Transport(const Transport&) = delete;
   Transport& operator=(const Transport&) = delete;
 
-  int rank() const noexcept { return rank_; }
+  int rank() const noexcept override { return rank_; }
   int size() const noexcept { return size_; }
   int ranks() const noexcept override { return size_; }
 
@@ -59,31 +49,17 @@ class Transport final : public Outbox {
   void send(int dest, Kind kind, Fill&& fill) {
     {
       std::lock_guard lock(mutex_);
-      auto& batch = batches_[static_cast<std::size_t>(dest)];
-      if (batch.empty()) dirty_.push_back(dest);
-      WireWriter out(batch);
-      out.put(kind);
-      const auto length_at = batch.size();
-      out.put<std::uint64_t>(0);
-      fill(out);
-      const std::uint64_t length = batch.size() - length_at - sizeof(std::uint64_t);
-      std::memcpy(batch.data() + length_at, &length, sizeof length);
+      batches_.append(dest, kind, fill);
     }
     wake();
   }
 
-  /// Sends a result to `dest`; `keepalive` (what the frames borrow from) is held until sent.
-  void send_data(int dest, DataKey key, Frames frames, std::shared_ptr<const void> keepalive);
-
-  /// Runs the progress loop on this thread until stop().
-  void run(Handler& handler);
-  /// Makes run() return after its current turn. Thread-safe.
-  void stop();
-  /// Wakes a sleeping loop. Thread-safe.
-  void wake();
-
-  /// Sends still in flight (control batches and data).
-  std::size_t pending_sends() const noexcept { return sends_.size(); }
+  void send_data(int dest, DataKey key, Frames frames,
+                 std::shared_ptr<const void> keepalive) override;
+  void run(Handler& handler) override;
+  void stop() override;
+  void wake() override;
+  std::size_t pending_sends() const noexcept override { return sends_.size(); }
 
  private:
   struct DataSend {
@@ -122,8 +98,7 @@ class Transport final : public Outbox {
   std::condition_variable wakeup_;
   bool woken_ = false;
   bool stopping_ = false;
-  std::vector<std::vector<std::byte>> batches_;  // per destination, guarded by mutex_
-  std::vector<int> dirty_;                       // destinations with a batch
+  ControlBatches batches_;
   std::deque<DataSend> data_sends_;
 
   // Owned by the loop thread.

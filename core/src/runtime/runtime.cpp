@@ -22,7 +22,11 @@
 #include "cluster/store.hpp"
 #include "cluster/worker_rank.hpp"
 #include "diagnostics/dashboard.hpp"
+#include "elastic/scheduler_file.hpp"
 #include "mpi/transport.hpp"
+#if TESSERA_WITH_UCX
+#include "elastic/ucx_transport.hpp"
+#endif
 #include "tessera/config.hpp"
 #include "tessera/errors.hpp"
 #include "tessera/events.hpp"
@@ -124,10 +128,35 @@ void on_crash(int signal) {
   std::raise(signal);
 }
 
+bool mpi_running() {
+  int initialized = 0;
+  int finalized = 0;
+  MPI_Initialized(&initialized);
+  MPI_Finalized(&finalized);
+  return initialized && !finalized;
+}
+
+// Ends the MPI job, or this process of an elastic cluster.
 [[noreturn]] void fatal(int rank, const std::exception& error) {
-  std::fprintf(stderr, "tessera: rank %d: %s\n", rank, error.what());
-  MPI_Abort(MPI_COMM_WORLD, 1);
-  std::abort();
+  if (rank < 0) {
+    std::fprintf(stderr, "tessera: worker (not yet joined): %s\n", error.what());
+  } else {
+    std::fprintf(stderr, "tessera: rank %d: %s\n", rank, error.what());
+  }
+  std::fflush(stderr);
+  if (mpi_running()) MPI_Abort(MPI_COMM_WORLD, 1);
+  std::_Exit(1);
+}
+
+// Task threads of a worker of an elastic cluster: the "worker_threads" setting, else the CPUs
+// this process may run on (a batch system's cgroup or srun's binding gives it its own).
+std::uint32_t elastic_worker_threads() {
+  auto threads = static_cast<std::uint32_t>(config::get_int("worker_threads"));
+  if (threads > 0) return threads;
+  cpu_set_t mask;
+  CPU_ZERO(&mask);
+  if (sched_getaffinity(0, sizeof mask, &mask) == 0) return std::max(1, CPU_COUNT(&mask));
+  return std::max(1u, std::thread::hardware_concurrency());
 }
 
 // Every rank checks every setting. A worker with a bad one says so before the ranks compare
@@ -198,8 +227,10 @@ struct Runtime::State {
   Client client{std::shared_ptr<Client::Impl>()};
   std::shared_ptr<Client::Impl> impl;
 
-  // Rank 0 of a distributed run.
-  std::unique_ptr<detail::Transport> transport;
+  // Rank 0 of a distributed run (the MPI transport, or the UCX one of an elastic cluster).
+  std::unique_ptr<detail::Link> transport;
+  std::shared_ptr<void> scheduler_file;  // published while an elastic scheduler runs
+  std::shared_ptr<detail::WorkerRoster> roster = std::make_shared<detail::WorkerRoster>();
   std::unique_ptr<detail::Scheduler> scheduler;
   std::shared_ptr<detail::ClusterClient> cluster;
   std::thread progress;
@@ -208,15 +239,21 @@ struct Runtime::State {
 
   void claim_and_start(int* argc, char*** argv);
   void start(int* argc, char*** argv);
-  void start_scheduler(std::uint32_t threads);
+  void start_elastic_scheduler(const std::string& file);
+  void start_scheduler(std::uint32_t threads, bool elastic);
   [[noreturn]] void work(std::uint32_t threads);
+  [[noreturn]] void join_elastic_cluster();
+  static void serve(detail::Link& transport, std::uint32_t threads, int rank);
   void stop();
 };
 
 void Runtime::State::start(int* argc, char*** argv) {
+  if (config::get("role") == "worker") join_elastic_cluster();
+  const std::string elastic_file = config::get("scheduler_file");
   int initialized = 0;
   MPI_Initialized(&initialized);
   if (!initialized && !launched_by_mpi()) {
+    if (!elastic_file.empty()) return start_elastic_scheduler(elastic_file);
     check_not_split_by_srun();
     client = Client();
     return;
@@ -243,9 +280,17 @@ void Runtime::State::start(int* argc, char*** argv) {
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   if (size == 1) {
+    if (!elastic_file.empty()) return start_elastic_scheduler(elastic_file);
     check_not_split_by_srun();
     client = Client();
     return;
+  }
+  if (!elastic_file.empty()) {
+    throw ConfigError(
+        "tessera::Runtime: the scheduler_file setting (TESSERA_SCHEDULER_FILE) is \"" +
+        elastic_file + "\", but this is an MPI job of " + std::to_string(size) +
+        " ranks: the scheduler of an elastic cluster is one process (start it "
+        "without mpirun), and its workers join it with TESSERA_ROLE=worker");
   }
   try {
     validate_settings(rank);
@@ -264,25 +309,45 @@ void Runtime::State::start(int* argc, char*** argv) {
   std::uint32_t total = 0;
   MPI_Reduce(&mine, &total, 1, MPI_UINT32_T, MPI_SUM, 0, MPI_COMM_WORLD);
   if (rank == 0) {
-    start_scheduler(total);
+    transport = std::make_unique<detail::Transport>(MPI_COMM_WORLD);
+    start_scheduler(total, false);
   } else {
     work(mine);
   }
 }
 
-void Runtime::State::start_scheduler(std::uint32_t threads) {
-  transport = std::make_unique<detail::Transport>(MPI_COMM_WORLD);
+void Runtime::State::start_elastic_scheduler(const std::string& file) {
+#if TESSERA_WITH_UCX
+  config::validate_all();
+  auto ucx =
+      elastic::UcxTransport::listen(static_cast<std::uint16_t>(config::get_int("scheduler_port")));
+  const std::string address = ucx->address();
+  scheduler_file = std::make_shared<elastic::PublishedSchedulerFile>(
+      file, elastic::describe_this_scheduler("ucx", address));
+  transport = std::move(ucx);
+  start_scheduler(0, true);
+  log_event("elastic", "scheduler at " + address + "; workers join through " + file);
+#else
+  throw ConfigError("tessera::Runtime: the scheduler_file setting is \"" + file +
+                    "\", but this tessera was built without UCX, which elastic clusters need "
+                    "(install libucx-dev and build with -DTESSERA_WITH_UCX=ON)");
+#endif
+}
+
+void Runtime::State::start_scheduler(std::uint32_t threads, bool elastic) {
   auto stream = std::make_shared<detail::TaskStream>(
       static_cast<std::size_t>(config::get_int("task_stream_limit")));
   scheduler =
       std::make_unique<detail::Scheduler>(*transport, stream, config::get_double("worker_timeout"));
   cluster = std::make_shared<detail::ClusterClient>(*transport);
+  scheduler->set_roster(roster);
+  if (elastic) scheduler->expect_joins();
   if (detail::dashboard_enabled()) {
     scheduler->set_metrics(std::make_shared<detail::ClusterMetrics>(stream));
     dashboard = detail::open_dashboard();
   }
 
-  struct Handler final : detail::Transport::Handler {
+  struct Handler final : detail::Link::Handler {
     State& state;
     bool shutting_down = false;
     explicit Handler(State& s) : state(s) {}
@@ -295,6 +360,7 @@ void Runtime::State::start_scheduler(std::uint32_t threads) {
     void on_data(int source, detail::DataKey key, Frames frames) override {
       state.cluster->on_data(source, key, frames);
     }
+    void on_lost(int rank) override { state.scheduler->worker_lost(rank); }
     bool on_turn() override {
       if (state.stop_requested.load(std::memory_order_acquire) && !shutting_down) {
         shutting_down = true;
@@ -315,74 +381,127 @@ void Runtime::State::start_scheduler(std::uint32_t threads) {
       fatal(0, error);
     }
   });
-  impl = detail::make_cluster_impl(cluster, stream, threads);
+  impl = detail::make_cluster_impl(cluster, stream, threads, roster);
   detail::make_default(impl);
   client = Client(impl);
 }
 
 void Runtime::State::work(std::uint32_t threads) {
-  crash_rank = rank;
-  for (int signal : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) std::signal(signal, on_crash);
-  // A file size limit (ulimit -f) makes a spill fail with EFBIG, as a full disk does, rather
-  // than kill the worker.
-  std::signal(SIGXFSZ, SIG_IGN);
   try {
     detail::Transport transport(MPI_COMM_WORLD);
-    detail::StoreLimits limits;
-    limits.memory_limit = config::get_bytes("worker_memory_limit");
-    limits.spill_fraction = config::get_double("worker_memory_spill");
-    limits.pause_fraction = config::get_double("worker_memory_pause");
-    limits.spill_directory = config::get("spill_directory");
-    std::unique_ptr<detail::WorkerRank> worker;
-    auto cluster = std::make_shared<detail::ClusterClient>(
-        transport, [&worker](detail::DataKey key) { return worker->store().get(key); });
-    auto worker_impl = detail::make_cluster_impl(cluster, nullptr, threads);
-    detail::make_default(worker_impl);
-    worker = std::make_unique<detail::WorkerRank>(
-        transport, threads, detail::parse_resources(config::get("resources")), limits,
-        [raw = worker_impl.get()] { detail::set_running_client(raw); });
-    const double timeout = config::get_double("worker_timeout");
-    worker->set_heartbeat_interval(timeout > 0 ? std::min(1.0, timeout / 4) : 0.0);
-    worker->set_metrics_interval(detail::dashboard_enabled() ? 1.0 : 0.0);
-    detail::set_event_forwarder([&transport](const Event& event) {
-      detail::post(transport, 0,
-                   detail::EventLogged{event.time, event.topic, event.message, event.source});
-    });
-
-    struct Handler final : detail::Transport::Handler {
-      detail::Transport& transport;
-      detail::WorkerRank& worker;
-      detail::ClusterClient& cluster;
-      Handler(detail::Transport& t, detail::WorkerRank& w, detail::ClusterClient& c)
-          : transport(t), worker(w), cluster(c) {}
-      void on_message(int source, detail::Kind kind, detail::WireReader& in) override {
-        if (worker.on_message(source, kind, in)) return;
-        if (cluster.on_message(source, kind, in)) return;
-        throw Error(std::string("unexpected ") + detail::kind_name(kind) + " message from rank " +
-                    std::to_string(source));
-      }
-      void on_data(int source, detail::DataKey key, Frames frames) override {
-        const bool used = worker.on_data(source, key, frames);
-        if (!cluster.on_data(source, key, frames) && !used) {
-          // A reply nobody waits for any more (its tasks were cancelled): dropped.
-        }
-      }
-      bool on_turn() override {
-        const bool busy = worker.on_turn();
-        if (worker.exited()) transport.stop();
-        return busy;
-      }
-    } handler(transport, *worker, *cluster);
-    transport.run(handler);
-    detail::set_event_forwarder(nullptr);
-    detail::close_cluster_impl(*worker_impl);
-    worker.reset();
+    serve(transport, threads, rank);
   } catch (const std::exception& error) {
     fatal(rank, error);
   }
   // Workers never return to the program, so they finalize MPI even if it started it.
   MPI_Finalize();
   std::exit(0);
+}
+
+void Runtime::State::join_elastic_cluster() {
+  const std::string file = config::get("scheduler_file");
+  if (file.empty()) {
+    throw ConfigError(
+        "tessera::Runtime: the role setting (TESSERA_ROLE) is \"worker\", but scheduler_file "
+        "(TESSERA_SCHEDULER_FILE) is empty: a worker needs the scheduler file of the cluster "
+        "it joins");
+  }
+#if TESSERA_WITH_UCX
+  int rank = -1;
+  try {
+    config::validate_all();
+    const auto timeout = std::chrono::milliseconds(
+        static_cast<std::int64_t>(config::get_double("worker_death_timeout") * 1000));
+    const auto started = std::chrono::steady_clock::now();
+    const auto info = elastic::wait_for_scheduler_file(file, timeout);
+    if (info.transport != "ucx") {
+      throw ConfigError("scheduler file " + file + ": transport \"" + info.transport +
+                        "\"; this worker joins by \"ucx\" only");
+    }
+    if (!elastic::scheduler_may_be_running(info)) {
+      throw Error("scheduler file " + file + ": its scheduler (pid " + std::to_string(info.pid) +
+                  " on " + info.host + ") is no longer running");
+    }
+    const auto left = std::max(std::chrono::milliseconds(1000),
+                               timeout - std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             std::chrono::steady_clock::now() - started));
+    auto transport = elastic::UcxTransport::join(info.address, left);
+    rank = transport->rank();
+    process_rank = rank;
+    serve(*transport, elastic_worker_threads(), rank);
+  } catch (const std::exception& error) {
+    fatal(rank, error);
+  }
+  std::exit(0);
+#else
+  throw ConfigError("tessera::Runtime: the role setting is \"worker\" with scheduler_file \"" +
+                    file +
+                    "\", but this tessera was built without UCX, which elastic clusters need "
+                    "(install libucx-dev and build with -DTESSERA_WITH_UCX=ON)");
+#endif
+}
+
+// A worker's life: runs what the scheduler assigns until it says exit.
+void Runtime::State::serve(detail::Link& transport, std::uint32_t threads, int rank) {
+  crash_rank = rank;
+  for (int signal : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) std::signal(signal, on_crash);
+  // A file size limit (ulimit -f) makes a spill fail with EFBIG, as a full disk does, rather
+  // than kill the worker.
+  std::signal(SIGXFSZ, SIG_IGN);
+  detail::StoreLimits limits;
+  limits.memory_limit = config::get_bytes("worker_memory_limit");
+  limits.spill_fraction = config::get_double("worker_memory_spill");
+  limits.pause_fraction = config::get_double("worker_memory_pause");
+  limits.spill_directory = config::get("spill_directory");
+  std::unique_ptr<detail::WorkerRank> worker;
+  auto cluster = std::make_shared<detail::ClusterClient>(
+      transport, [&worker](detail::DataKey key) { return worker->store().get(key); });
+  auto worker_impl = detail::make_cluster_impl(cluster, nullptr, threads);
+  detail::make_default(worker_impl);
+  worker = std::make_unique<detail::WorkerRank>(
+      transport, threads, detail::parse_resources(config::get("resources")), limits,
+      [raw = worker_impl.get()] { detail::set_running_client(raw); });
+  const double timeout = config::get_double("worker_timeout");
+  worker->set_heartbeat_interval(timeout > 0 ? std::min(1.0, timeout / 4) : 0.0);
+  worker->set_metrics_interval(detail::dashboard_enabled() ? 1.0 : 0.0);
+  detail::set_event_forwarder([&transport](const Event& event) {
+    detail::post(transport, 0,
+                 detail::EventLogged{event.time, event.topic, event.message, event.source});
+  });
+
+  struct Handler final : detail::Link::Handler {
+    detail::Link& transport;
+    detail::WorkerRank& worker;
+    detail::ClusterClient& cluster;
+    int rank;
+    Handler(detail::Link& t, detail::WorkerRank& w, detail::ClusterClient& c, int r)
+        : transport(t), worker(w), cluster(c), rank(r) {}
+    void on_message(int source, detail::Kind kind, detail::WireReader& in) override {
+      if (worker.on_message(source, kind, in)) return;
+      if (cluster.on_message(source, kind, in)) return;
+      throw Error(std::string("unexpected ") + detail::kind_name(kind) + " message from rank " +
+                  std::to_string(source));
+    }
+    void on_data(int source, detail::DataKey key, Frames frames) override {
+      const bool used = worker.on_data(source, key, frames);
+      if (!cluster.on_data(source, key, frames) && !used) {
+        // A reply nobody waits for any more (its tasks were cancelled): dropped.
+      }
+    }
+    void on_lost(int lost) override {
+      // Only the loss of the scheduler ends a worker of an elastic cluster.
+      if (lost == 0) throw Error("the scheduler is gone (its connection broke); this worker ends");
+    }
+    bool on_turn() override {
+      const bool busy = worker.on_turn();
+      if (worker.exited()) transport.stop();
+      return busy;
+    }
+  } handler(transport, *worker, *cluster, rank);
+  transport.run(handler);
+  detail::set_event_forwarder(nullptr);
+  detail::close_cluster_impl(*worker_impl);
+  worker.reset();
 }
 
 void Runtime::State::stop() {
@@ -395,6 +514,7 @@ void Runtime::State::stop() {
   scheduler.reset();
   cluster.reset();
   transport.reset();
+  scheduler_file.reset();
 }
 
 // The constructors: the claim on the process is let go if the start fails.

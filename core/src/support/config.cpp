@@ -66,6 +66,26 @@ bool is_non_negative_number(std::string_view text) {
 
 bool is_scheduler(std::string_view text) { return text == "threads" || text == "sync"; }
 
+bool is_role(std::string_view text) { return text == "auto" || text == "worker"; }
+
+bool is_positive_number(std::string_view text) {
+  auto value = parse_number(text);
+  return value && *value > 0 && std::isfinite(*value);
+}
+
+// "" or a path whose directory exists (the file itself may not exist yet).
+bool is_file_path(std::string_view text) {
+  if (text.empty()) return true;
+  const std::string path(text);
+  if (path.back() == '/') return false;
+  const auto slash = path.rfind('/');
+  const std::string directory = slash == std::string::npos ? "."
+                                : slash == 0               ? "/"
+                                                           : path.substr(0, slash);
+  struct stat info {};
+  return ::stat(directory.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
+}
+
 bool is_transport(std::string_view text) {
   return text == "auto" || text == "shm" || text == "tcp" || text == "ucx";
 }
@@ -126,6 +146,20 @@ std::vector<Setting> core_settings() {
        "(a finite number >= 0; 0 = never)",
        is_non_negative_number},
       {"transport", "auto", "\"auto\", \"shm\", \"tcp\" or \"ucx\"", is_transport},
+      {"role", "auto",
+       "\"auto\" (under mpirun rank 0 is the client and scheduler and the other ranks are "
+       "workers; alone, the client) or \"worker\" (join the scheduler named by scheduler_file)",
+       is_role},
+      {"scheduler_file", "",
+       "a file path in an existing directory: where the scheduler of an elastic cluster says how "
+       "to reach it, and where its workers look (empty = no elastic cluster)",
+       is_file_path},
+      {"scheduler_port", "0", "an integer in [0, 65535] (0 = any free port)",
+       is_integer_in<0, 65535>},
+      {"worker_death_timeout", "60",
+       "seconds a joining worker waits for its scheduler (the scheduler file, then the "
+       "connection) before it gives up (a finite number > 0)",
+       is_positive_number},
   };
 }
 

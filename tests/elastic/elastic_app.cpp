@@ -1,0 +1,108 @@
+// A program of an elastic cluster, as a user writes one: started alone with
+// TESSERA_SCHEDULER_FILE it is the client and scheduler; started with TESSERA_ROLE=worker
+// (and the same file) it is a worker that joins it. The client checks every result itself and
+// exits non-zero on a wrong one (tests/elastic/run_elastic.sh runs it).
+//
+//   elastic_app --workers N [--rounds R]
+#include <cstdio>
+#include <cstdlib>
+#include <numeric>
+#include <string>
+#include <tessera/tessera.hpp>
+#include <vector>
+
+namespace {
+
+long square(long x) { return x * x; }
+long add(long a, long b) { return a + b; }
+// A 1 MiB block, so that results move between workers as large messages.
+std::vector<double> block(int i) { return std::vector<double>(131072, static_cast<double>(i)); }
+double block_sum(const std::vector<double>& a, const std::vector<double>& b) {
+  return std::accumulate(a.begin(), a.end(), 0.0) + std::accumulate(b.begin(), b.end(), 0.0);
+}
+int where() { return tessera::this_rank(); }
+int fails(int x) {
+  if (x == 3) throw std::runtime_error("three is not allowed");
+  return x;
+}
+TESSERA_TASK(square);
+TESSERA_TASK(add);
+TESSERA_TASK(block);
+TESSERA_TASK(block_sum);
+TESSERA_TASK(where);
+TESSERA_TASK(fails);
+
+int failures = 0;
+void check(bool ok, const std::string& what) {
+  std::printf("%s: %s\n", ok ? "ok" : "WRONG", what.c_str());
+  std::fflush(stdout);
+  if (!ok) ++failures;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  tessera::Runtime runtime(argc, argv);  // a worker never returns from here
+  std::size_t workers = 2;
+  int rounds = 1;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    if (flag == "--workers") workers = std::strtoul(argv[i + 1], nullptr, 10);
+    if (flag == "--rounds") rounds = std::atoi(argv[i + 1]);
+  }
+  auto client = runtime.client();
+  client.wait_for_workers(workers, std::chrono::seconds(60));
+  check(client.workers() >= workers, std::to_string(client.workers()) + " workers joined");
+
+  for (int round = 0; round < rounds; ++round) {
+    // Many small tasks and a tree reduction over them.
+    std::vector<tessera::Delayed<long>> level;
+    for (long i = 0; i < 2000; ++i) level.push_back(tessera::delayed(square)(i));
+    while (level.size() > 1) {
+      std::vector<tessera::Delayed<long>> next;
+      for (std::size_t i = 0; i + 1 < level.size(); i += 2)
+        next.push_back(tessera::delayed(add)(level[i], level[i + 1]));
+      if (level.size() % 2) next.push_back(level.back());
+      level = std::move(next);
+    }
+    long expected = 0;
+    for (long i = 0; i < 2000; ++i) expected += i * i;
+    check(level[0].compute() == expected, "the sum of 2000 squares");
+
+    // Blocks made on one worker and read on another.
+    std::vector<tessera::Delayed<double>> sums;
+    for (int i = 0; i < 16; ++i) {
+      sums.push_back(
+          tessera::delayed(block_sum)(tessera::delayed(block)(i), tessera::delayed(block)(i + 1)));
+    }
+    auto values = tessera::compute(sums);
+    bool right = true;
+    for (int i = 0; i < 16; ++i) right = right && values[i] == 131072.0 * (2 * i + 1);
+    check(right, "16 sums of pairs of 1 MiB blocks");
+  }
+
+  // Every worker ran something.
+  std::vector<tessera::Delayed<int>> ranks;
+  for (int i = 0; i < 64; ++i) ranks.push_back(tessera::delayed(where)());
+  std::vector<int> seen = tessera::compute(ranks);
+  std::sort(seen.begin(), seen.end());
+  seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
+  check(seen.front() >= 1,
+        "tasks ran on worker ranks (" + std::to_string(seen.size()) + " of them)");
+
+  // A task's error reaches the client, naming it.
+  try {
+    tessera::delayed(fails)(3).compute();
+    check(false, "a failing task throws");
+  } catch (const tessera::TaskError& error) {
+    check(std::string(error.what()).find("three is not allowed") != std::string::npos,
+          std::string("a failing task's error: ") + error.what());
+  }
+
+  // Scattered data is read by tasks.
+  auto data = client.scatter(41L);
+  check(client.submit(add, data, 1L).result() == 42, "a task reads scattered data");
+
+  std::printf("%s\n", failures == 0 ? "elastic_app: all results right" : "elastic_app: FAILED");
+  return failures == 0 ? 0 : 1;
+}

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Starts an elastic cluster as a batch system would: the program alone as its scheduler (with
+# TESSERA_SCHEDULER_FILE), and worker processes of the same program that join it later
+# (TESSERA_ROLE=worker). Checks the program's own result checks, every exit status (so no
+# process outlives the run), and that the scheduler file is removed.
+#   run_elastic.sh PROGRAM SCENARIO
+# Scenarios: basic (2 workers join after the scheduler), workers-first (a worker starts before
+# the scheduler and waits for its file), late-join (the second worker joins 2 s after the
+# first), no-scheduler (a worker whose scheduler never comes gives up, naming the file).
+set -uo pipefail
+program="$1"
+scenario="$2"
+work="$(mktemp -d "${TMPDIR:-/tmp}/tessera-elastic-XXXXXX")"
+trap 'kill -KILL $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
+export TESSERA_SCHEDULER_FILE="$work/scheduler.json"
+export TESSERA_WORKER_DEATH_TIMEOUT=20
+failed=0
+fail() { echo "FAIL: $*"; failed=1; }
+
+start_scheduler() {  # args: the program's arguments
+  timeout 120 "$program" "$@" >"$work/scheduler.out" 2>&1 &
+  scheduler=$!
+}
+start_worker() {  # arg: a name for its output
+  TESSERA_ROLE=worker timeout 120 "$program" >"$work/$1.out" 2>&1 &
+  eval "$1=$!"
+}
+expect_exit() {  # args: pid, name, expected status
+  wait "$1"
+  local status=$?
+  [[ $status == "$3" ]] || fail "$2 exited with $status, expected $3"
+}
+show() { for f in "$work"/*.out; do echo "--- $(basename "$f")"; cat "$f"; done; }
+
+case "$scenario" in
+  basic | late-join | workers-first)
+    if [[ $scenario == workers-first ]]; then
+      start_worker w1
+      sleep 1
+      start_scheduler --workers 2
+    else
+      start_scheduler --workers 2
+      sleep 0.3
+      start_worker w1
+    fi
+    [[ $scenario == late-join ]] && sleep 2
+    start_worker w2
+    expect_exit "$scheduler" scheduler 0
+    expect_exit "$w1" "worker 1" 0
+    expect_exit "$w2" "worker 2" 0
+    grep -q "elastic_app: all results right" "$work/scheduler.out" || fail "wrong results"
+    ;;
+  no-scheduler)
+    export TESSERA_WORKER_DEATH_TIMEOUT=1
+    start_worker w1
+    expect_exit "$w1" "a worker without a scheduler" 1
+    grep -q "scheduler.json" "$work/w1.out" || fail "the worker's message does not name the file"
+    ;;
+  *)
+    echo "unknown scenario $scenario"
+    exit 2
+    ;;
+esac
+[[ -e $TESSERA_SCHEDULER_FILE ]] && fail "the scheduler file is left behind"
+show
+[[ $failed == 0 ]] && echo "PASS: elastic $scenario"
+exit $failed
