@@ -3,12 +3,18 @@
 // (and the same file) it is a worker that joins it. The client checks every result itself and
 // exits non-zero on a wrong one (tests/elastic/run_elastic.sh runs it).
 //
-//   elastic_app --workers N [--rounds R]
+//   elastic_app --workers N [--rounds R] [--long-seconds S]
+//
+// --long-seconds runs, first, chains of slow tasks on 1 MiB blocks that take about S seconds
+// on N workers, so that a test can kill a worker half way (the results must still be right).
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <numeric>
 #include <string>
 #include <tessera/tessera.hpp>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -21,6 +27,14 @@ double block_sum(const std::vector<double>& a, const std::vector<double>& b) {
   return std::accumulate(a.begin(), a.end(), 0.0) + std::accumulate(b.begin(), b.end(), 0.0);
 }
 int where() { return tessera::this_rank(); }
+// A slow step of a chain: 20 ms, then the block plus one.
+std::vector<double> slow_step(const std::vector<double>& block) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto next = block;
+  for (auto& x : next) x += 1.0;
+  return next;
+}
+double total(const std::vector<double>& a) { return std::accumulate(a.begin(), a.end(), 0.0); }
 int fails(int x) {
   if (x == 3) throw std::runtime_error("three is not allowed");
   return x;
@@ -31,6 +45,8 @@ TESSERA_TASK(block);
 TESSERA_TASK(block_sum);
 TESSERA_TASK(where);
 TESSERA_TASK(fails);
+TESSERA_TASK(slow_step);
+TESSERA_TASK(total);
 
 int failures = 0;
 void check(bool ok, const std::string& what) {
@@ -45,14 +61,36 @@ int main(int argc, char** argv) {
   tessera::Runtime runtime(argc, argv);  // a worker never returns from here
   std::size_t workers = 2;
   int rounds = 1;
+  double long_seconds = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--workers") workers = std::strtoul(argv[i + 1], nullptr, 10);
     if (flag == "--rounds") rounds = std::atoi(argv[i + 1]);
+    if (flag == "--long-seconds") long_seconds = std::atof(argv[i + 1]);
   }
   auto client = runtime.client();
   client.wait_for_workers(workers, std::chrono::seconds(60));
   check(client.workers() >= workers, std::to_string(client.workers()) + " workers joined");
+  std::printf("computing\n");
+  std::fflush(stdout);
+
+  if (long_seconds > 0) {
+    // Chains of 20 ms steps, each reading the block its previous step made (often on another
+    // worker after a loss), and a sum over all chains at the end.
+    const int chains = 4 * static_cast<int>(workers);
+    const int steps = std::max(2, static_cast<int>(long_seconds / 0.02 / 4));
+    std::vector<tessera::Delayed<double>> ends;
+    for (int c = 0; c < chains; ++c) {
+      auto link = tessera::delayed(block)(c);
+      for (int s = 0; s < steps; ++s) link = tessera::delayed(slow_step)(link);
+      ends.push_back(tessera::delayed(total)(link));
+    }
+    const auto sums = tessera::compute(ends);
+    bool right = true;
+    for (int c = 0; c < chains; ++c) right = right && sums[c] == 131072.0 * (c + steps);
+    check(right, std::to_string(chains) + " chains of " + std::to_string(steps) +
+                     " slow steps on 1 MiB blocks");
+  }
 
   for (int round = 0; round < rounds; ++round) {
     // Many small tasks and a tree reduction over them.

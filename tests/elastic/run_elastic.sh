@@ -6,7 +6,10 @@
 #   run_elastic.sh PROGRAM SCENARIO
 # Scenarios: basic (2 workers join after the scheduler), workers-first (a worker starts before
 # the scheduler and waits for its file), late-join (the second worker joins 2 s after the
-# first), no-scheduler (a worker whose scheduler never comes gives up, naming the file).
+# first), no-scheduler (a worker whose scheduler never comes gives up, naming the file),
+# kill-worker (one of three workers is SIGKILLed half way through a computation: it still
+# completes with right results), stop-worker (one is SIGSTOPped: after worker_timeout it
+# counts as lost and the computation completes without it).
 set -uo pipefail
 program="$1"
 scenario="$2"
@@ -48,6 +51,30 @@ case "$scenario" in
     expect_exit "$scheduler" scheduler 0
     expect_exit "$w1" "worker 1" 0
     expect_exit "$w2" "worker 2" 0
+    grep -q "elastic_app: all results right" "$work/scheduler.out" || fail "wrong results"
+    ;;
+  kill-worker | stop-worker)
+    [[ $scenario == stop-worker ]] && export TESSERA_WORKER_TIMEOUT=2
+    start_scheduler --workers 3 --long-seconds 4
+    start_worker w1
+    start_worker w2
+    start_worker w3
+    for _ in $(seq 600); do grep -q computing "$work/scheduler.out" && break; sleep 0.1; done
+    sleep "${KILL_AFTER:-1.5}"  # seconds into the computation
+    if [[ $scenario == kill-worker ]]; then
+      kill -KILL "$(pgrep -P "$w2")"
+      expect_exit "$w2" "the killed worker" 137
+    else
+      victim="$(pgrep -P "$w2")"
+      kill -STOP "$victim"
+    fi
+    expect_exit "$scheduler" scheduler 0
+    expect_exit "$w1" "worker 1" 0
+    expect_exit "$w3" "worker 3" 0
+    if [[ $scenario == stop-worker ]]; then
+      kill -KILL "$victim"
+      wait "$w2"
+    fi
     grep -q "elastic_app: all results right" "$work/scheduler.out" || fail "wrong results"
     ;;
   no-scheduler)

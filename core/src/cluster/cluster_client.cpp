@@ -209,18 +209,37 @@ bool ClusterClient::on_message(int, Kind kind, WireReader& in) {
   const int holder = message.holder;
   std::shared_ptr<ClientRun> run;
   FutureStatePtr state;
+  std::vector<std::shared_ptr<Retrieval>> refetch;
   {
     std::lock_guard lock(mutex_);
     auto found = runs_.find(key.run);
-    if (found == runs_.end()) return true;
-    run = found->second;
-    auto output = run->outputs.find(key.task);
-    if (output == run->outputs.end()) return true;
-    state = output->second.lock();
-    run->outputs.erase(output);
-    if (run->outputs.empty()) runs_.erase(found);
+    if (found == runs_.end()) {
+      // Done before, on a worker that was lost since: it was made again at `holder`.
+      auto finished = finished_.find(key);
+      if (finished == finished_.end()) return true;
+      state = finished->second.lock();
+      if (auto waiting = fetches_.find(key); waiting != fetches_.end()) refetch = waiting->second;
+    } else {
+      run = found->second;
+      auto output = run->outputs.find(key.task);
+      if (output == run->outputs.end()) return true;
+      state = output->second.lock();
+      run->outputs.erase(output);
+      if (run->outputs.empty()) runs_.erase(found);
+      if (state && ok) finished_.emplace(key, state);
+    }
   }
   if (!state) return true;
+  if (!run) {
+    static_cast<ClusterResult*>(state->remote())->set_holder(ok ? holder : -1);
+    if (refetch.empty()) return true;
+    if (ok) {
+      post(transport_, holder, Fetch{{key}, true});
+    } else {
+      on_data(-1, key, error_frames(message.failure->message));
+    }
+    return true;
+  }
   if (ok) {
     static_cast<ClusterResult*>(state->remote())->set_holder(holder);
     state->finish_remote();
@@ -347,6 +366,10 @@ void ClusterClient::close() {
 }
 
 void ClusterClient::release(DataKey key) {
+  {
+    std::lock_guard lock(mutex_);
+    finished_.erase(key);
+  }
   if (closed()) return;
   post(transport_, 0, Release{key});
 }

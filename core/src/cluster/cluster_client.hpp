@@ -67,6 +67,9 @@ class ClusterClient : public std::enable_shared_from_this<ClusterClient> {
   std::mutex mutex_;
   std::unordered_map<std::uint64_t, std::shared_ptr<ClientRun>> runs_;
   std::unordered_map<DataKey, std::vector<std::shared_ptr<Retrieval>>, DataKeyHash> fetches_;
+  // Outputs done, until released: a worker that held one may be lost, and the scheduler then
+  // reports it done again where it was made anew.
+  std::unordered_map<DataKey, std::weak_ptr<FutureState>, DataKeyHash> finished_;
 };
 
 }  // namespace tessera::detail

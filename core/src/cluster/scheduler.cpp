@@ -6,6 +6,7 @@
 #include <limits>
 #include <utility>
 
+#include "cluster/scheduler_state.hpp"
 #include "diagnostics/progress_board.hpp"
 #include "graph/plan.hpp"
 #include "tessera/events.hpp"
@@ -17,72 +18,6 @@ constexpr double transfer_latency = 50e-6;  // seconds per fetched input
 constexpr double transfer_bandwidth = 2e9;  // bytes per second between workers
 constexpr int placement_window = 8;         // workers besides the input holders per placement
 }  // namespace
-
-enum class TaskState : std::uint8_t { waiting, queued, assigned, done, failed, forgotten };
-
-struct Scheduler::Task {
-  std::uint64_t bytes = 0;    // size of the result
-  std::uint32_t waiting = 0;  // inputs not yet done
-  std::uint32_t uses = 0;     // consumers not yet done, plus the client's hold of an output
-  std::int32_t worker = -1;   // where it runs or ran
-  TaskState state = TaskState::waiting;
-  bool output = false;
-  bool held = false;  // the client holds the output
-  bool cancelled = false;
-};
-
-struct Scheduler::Submission {
-  std::uint64_t id = 0;
-  std::uint64_t seq = 0;
-  int owner = 0;
-  std::vector<std::byte> body;            // the submit message; task specs are read from it
-  std::vector<std::uint64_t> spec_begin;  // per task + 1: offsets into body
-  std::vector<Task> tasks;
-  std::vector<std::uint32_t> input_begin;  // per task + 1: offsets into inputs
-  std::vector<DataKey> inputs;             // task and external inputs, in argument order
-  std::vector<std::uint32_t> dependent_begin;
-  std::vector<std::uint32_t> dependents;
-  std::vector<std::uint32_t> placement_of;  // per task, index into placements (empty: none)
-  std::vector<std::uint32_t> prefix_of;     // per task, its prefix id (once the dashboard asks)
-  struct Requirement {
-    std::vector<std::pair<std::string, double>> resources;
-    std::vector<int> workers;
-  };
-  std::vector<Requirement> placements;
-  std::unordered_map<std::uint32_t, std::vector<DataKey>> external_waiters;
-  std::unordered_map<std::uint32_t, Failure> failures;           // failed or skipped tasks
-  std::unordered_map<std::uint32_t, std::vector<int>> replicas;  // extra holders (broadcast)
-  std::uint32_t remaining = 0;     // tasks not yet done, failed or skipped
-  std::uint32_t holding = 0;       // results held on workers
-  std::uint32_t held_outputs = 0;  // outputs the client still holds (failed ones too)
-
-  // Set when rank 0's client draws the run's progress: tells it how far the run has got.
-  std::shared_ptr<ProgressCounter> progress;
-  void report_progress() const {
-    if (progress) progress->set(tasks.size() - remaining, failures.size());
-  }
-
-  const Requirement* requirement(std::uint32_t task) const {
-    if (placement_of.empty() || placement_of[task] == no_task) return nullptr;
-    return &placements[placement_of[task]];
-  }
-};
-
-struct Scheduler::WorkerInfo {
-  bool joined = false;
-  bool gone = false;  // said goodbye, or was lost
-  bool said_goodbye = false;
-  double last_heard = 0.0;  // wall time of a check that found it had said something
-  bool heard = false;       // said something since the last check
-  bool paused = false;
-  bool steal_pending = false;
-  std::uint32_t threads = 1;
-  std::uint64_t memory_limit = 0;  // its worker_memory_limit (0: none)
-  std::map<std::string, double> resources;
-  std::uint32_t in_flight = 0;  // assigned, not yet completed
-  WorkerMetrics metrics;        // its last report (while the dashboard is on)
-  bool usable() const noexcept { return joined && !gone; }
-};
 
 Scheduler::Scheduler(Outbox& outbox, std::shared_ptr<TaskStream> stream, double worker_timeout)
     : outbox_(outbox), stream_(std::move(stream)), worker_timeout_(worker_timeout) {
@@ -114,7 +49,9 @@ void Scheduler::shutdown() {
 
 bool Scheduler::on_message(int source, Kind kind, WireReader& in) {
   if (source > 0 && source < worker_end()) {
-    workers_[static_cast<std::size_t>(source)].heard = true;  // no clock read per message
+    auto& worker = workers_[static_cast<std::size_t>(source)];
+    if (worker.lost) return true;  // what it said before it was lost is done again elsewhere
+    worker.heard = true;           // no clock read per message
   }
   const bool handled = handle(source, kind, in);
   // Runs are erased only here, never while a handler may still hold one.
@@ -220,29 +157,6 @@ void Scheduler::update_roster() {
     threads += worker.threads;
   }
   roster_->update(count, threads);
-}
-
-void Scheduler::worker_lost(int rank) {
-  if (rank < 1 || rank >= worker_end()) return;
-  auto& worker = workers_[static_cast<std::size_t>(rank)];
-  if (worker.gone) return;
-  // Until results can be recomputed from the graph, a worker that leaves with work or
-  // results ends the job as a silent one does; one that held nothing is simply gone.
-  bool needed = worker.in_flight > 0;
-  for (const auto& [id, run] : runs_) {
-    for (const auto& task : run->tasks) {
-      needed = needed || (task.worker == rank && task.state == TaskState::done && task.uses > 0);
-    }
-  }
-  if (needed) lose_worker(rank, -1.0);
-  worker.gone = true;
-  update_roster();
-  log_event("elastic", "worker rank " + std::to_string(rank) + " is gone (it held no results)");
-  if (done()) {
-    for (int other = 1; other < worker_end(); ++other) {
-      if (workers_[static_cast<std::size_t>(other)].said_goodbye) post(outbox_, other, Exit{});
-    }
-  }
 }
 
 Scheduler::Submission* Scheduler::find_run(std::uint64_t id) {
@@ -601,6 +515,7 @@ void Scheduler::assign(Submission& run, std::uint32_t task, int rank) {
     if (maker != rank) post(outbox_, maker, Pin{{input}});
   }
   post(outbox_, rank, assign_);
+  if (!moved_waiters_.empty()) tell_moved(assign_.key, rank);
   assign_ahead(run, task, rank);
 }
 
@@ -619,6 +534,20 @@ void Scheduler::assign_ahead(Submission& run, std::uint32_t task, int rank) {
     }
   }
   assigning_ahead_ = false;
+}
+
+// Workers wait for `key` from a worker that was lost: it is made at `rank` now, which keeps it
+// for them.
+void Scheduler::tell_moved(DataKey key, int rank) {
+  auto waiters = moved_waiters_.find(key);
+  if (waiters == moved_waiters_.end()) return;
+  bool elsewhere = false;
+  for (int worker : waiters->second) {
+    post(outbox_, worker, Moved{key, rank});
+    elsewhere = elsewhere || worker != rank;
+  }
+  if (elsewhere) post(outbox_, rank, Pin{{key}});
+  moved_waiters_.erase(waiters);
 }
 
 bool Scheduler::may_run_ahead(const Submission& run, std::uint32_t task, int rank) {
@@ -699,13 +628,17 @@ void Scheduler::check_liveness(double now) {
     auto& worker = workers_[static_cast<std::size_t>(rank)];
     if (std::exchange(worker.heard, false)) worker.last_heard = now;
     if (!worker.gone && now - worker.last_heard > worker_timeout_) {
-      lose_worker(rank, now - worker.last_heard);
+      // An elastic cluster goes on without it; an MPI job cannot (the rank is part of it).
+      if (!expect_joins_) lose_worker(rank, now - worker.last_heard);
+      log_event("elastic", "worker rank " + std::to_string(rank) + " has been silent for " +
+                               std::to_string(now - worker.last_heard) + " s (worker_timeout)");
+      worker_lost(rank);
     }
   }
 }
 
-// Until workers can be replaced (recomputing what they held from the graph), a lost worker
-// ends the job: waiting for it would hang the client forever.
+// In an MPI job a lost worker ends the job: its rank cannot be replaced, and waiting for it
+// would hang the client forever. (Elastic clusters recover instead: scheduler_recovery.cpp.)
 void Scheduler::lose_worker(int rank, double silent_for) {
   std::vector<std::string> running;
   std::vector<std::string> holding;
@@ -797,7 +730,8 @@ void Scheduler::completed(int source, const Completed& message) {
   average_duration_ = 0.95 * average_duration_ + 0.05 * duration;
   if (metrics_ && ok) durations_.add(duration);
   Submission* run = find_run(key.run);
-  if (!run || key.task >= run->tasks.size() || run->tasks[key.task].state != TaskState::assigned) {
+  if (!run || key.task >= run->tasks.size() || run->tasks[key.task].state != TaskState::assigned ||
+      run->tasks[key.task].worker != source) {
     // A cancelled run already gone, or a task cancelled meanwhile: drop what it made.
     if (ok) post(outbox_, source, Forget{{key}});
     return;

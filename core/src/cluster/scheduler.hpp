@@ -53,7 +53,8 @@ class Scheduler {
   /// Workers may join at any time (an elastic cluster): tasks that no worker can run yet wait
   /// for one instead of failing.
   void expect_joins() noexcept { expect_joins_ = true; }
-  /// The link lost `rank` without a goodbye (elastic clusters).
+  /// The link lost `rank` without a goodbye (elastic clusters): what it ran runs again
+  /// elsewhere, and the results only it held are made again from the graph.
   void worker_lost(int rank);
 
   /// Keeps `roster` up to date with the workers there are, from now on.
@@ -88,6 +89,9 @@ class Scheduler {
   bool may_run_ahead(const Submission& run, std::uint32_t task, int worker);
   void finish(Submission& run, std::uint32_t task, int worker, std::uint64_t bytes);
   void lost(int source, const Lost& message);
+  std::size_t recover(int rank);  // returns the tasks that run again
+  void lost_scatter(Submission& run, std::uint32_t task, const Failure& failure);
+  void tell_moved(DataKey key, int rank);
   void fail(Submission& run, std::uint32_t task, const Failure& failure);
   void skip(Submission& run, std::uint32_t task, const Failure& failure);
   void use_done(DataKey input);
@@ -126,6 +130,10 @@ class Scheduler {
     std::vector<std::byte> literal;
   };
   std::vector<UnstoredScatter> unstored_;  // scattered before any worker joined
+  // Results being made again after a worker was lost, and the workers waiting for them.
+  std::unordered_map<DataKey, std::vector<int>, DataKeyHash> moved_waiters_;
+  // Tasks that were on workers that were lost, and how many times.
+  std::unordered_map<DataKey, std::uint8_t, DataKeyHash> lost_with_;
   std::unordered_map<std::uint64_t, std::unique_ptr<Submission>> runs_;
   std::uint64_t next_seq_ = 0;
 

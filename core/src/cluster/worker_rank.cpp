@@ -128,6 +128,18 @@ bool WorkerRank::on_message(int source, Kind kind, WireReader& in) {
       }
       return true;
     }
+    case Kind::moved: {
+      // The holder the fetch went to was lost; the result is made again there (maybe here).
+      const auto message = Moved::read(in);
+      if (!waiting_for_.contains(message.key)) return true;
+      if (message.holder <= 0) {  // nobody can make it again (scattered data)
+        on_data(rank_, message.key, error_frames("it was lost with its worker"));
+        return true;
+      }
+      if (store_.limits().memory_limit != 0) fetching_.insert(message.key);
+      post(transport_, message.holder, Fetch{{message.key}, true});
+      return true;
+    }
     case Kind::forget:
       for (auto key : Forget::read(in).keys) store_.erase(key);
       report_memory();

@@ -268,13 +268,15 @@ UcxLink::UcxLink() : state_(std::make_unique<State>()) {
 }
 
 UcxLink::~UcxLink() {
+  // Connections that work are flushed first, so that the last messages (a goodbye) arrive;
+  // broken ones are closed at once.
   for (auto& peer : state_->peers) {
+    state_->close_endpoint(*peer, !peer->open || peer->failed);
     peer->open = false;
-    state_->close_endpoint(*peer, true);
   }
-  // Forced closes complete the requests in flight (with errors); wait for them, bounded. A
-  // close still flushing to a peer that does not answer is released unfinished: the worker's
-  // destruction ends it, and the buffers it may touch live until after that.
+  // Wait for the closes, bounded. A close still flushing to a peer that does not answer is
+  // released unfinished: the worker's destruction ends it, and the buffers it may touch live
+  // until after that.
   const auto deadline = Clock::now() + std::chrono::seconds(1);
   while ((!state_->closing.empty() || !state_->transfers.empty()) && Clock::now() < deadline)
     state_->step();

@@ -229,6 +229,18 @@ void Pin::write(WireWriter& out) const { out.put_vector(keys); }
 
 Pin Pin::read(WireReader& in) { return Pin{in.get_vector<DataKey>()}; }
 
+void Moved::write(WireWriter& out) const {
+  out.put(key);
+  out.put(holder);
+}
+
+Moved Moved::read(WireReader& in) {
+  Moved moved;
+  moved.key = in.get<DataKey>();
+  moved.holder = in.get<std::int32_t>();
+  return moved;
+}
+
 void Forget::write(WireWriter& out) const { out.put_vector(keys); }
 
 Forget Forget::read(WireReader& in) { return Forget{in.get_vector<DataKey>()}; }

@@ -226,6 +226,16 @@ struct Pin {
   static Pin read(WireReader& in);
 };
 
+/// The result `key`, which a task here waits for, is made by `holder` now: its first worker
+/// was lost. Ask there (it answers once the result is made).
+struct Moved {
+  static constexpr Kind kind = Kind::moved;
+  DataKey key;
+  std::int32_t holder = 0;
+  void write(WireWriter& out) const;
+  static Moved read(WireReader& in);
+};
+
 /// Drop these results.
 struct Forget {
   static constexpr Kind kind = Kind::forget;

@@ -51,6 +51,8 @@ const char* kind_name(Kind kind) noexcept {
       return "drop";
     case Kind::pin:
       return "pin";
+    case Kind::moved:
+      return "moved";
     case Kind::forget:
       return "forget";
     case Kind::store:

@@ -39,6 +39,7 @@ enum class Kind : std::uint8_t {
   steal,     ///< give back up to n tasks not yet started
   drop,      ///< do not start these tasks (cancelled, or an input failed)
   pin,       ///< keep these tasks: workers elsewhere wait for their results
+  moved,     ///< a result you wait for is made elsewhere now (its worker was lost)
   forget,    ///< drop these results
   store,     ///< keep this data (scattered by a client)
   shutdown,  ///< stop running tasks, say goodbye
