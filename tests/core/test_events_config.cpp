@@ -115,12 +115,27 @@ TEST_CASE("settings have documented defaults") {
   // The core's settings only; test_config.cpp defines "test_..." ones as a module would.
   std::erase_if(names, [](const std::string& name) { return name.starts_with("test_"); });
   std::sort(names.begin(), names.end());
-  CHECK(names == std::vector<std::string>{
-                     "dashboard_address", "events_limit", "num_threads", "progress",
-                     "progress_interval", "resources", "role", "scheduler", "scheduler_file",
-                     "scheduler_port", "spill_directory", "task_stream_limit", "transport",
-                     "worker_death_timeout", "worker_memory_limit", "worker_memory_pause",
-                     "worker_memory_spill", "worker_threads", "worker_timeout"});
+  CHECK(names == std::vector<std::string>{"dashboard_address",
+                                          "events_limit",
+                                          "num_threads",
+                                          "progress",
+                                          "progress_interval",
+                                          "resources",
+                                          "role",
+                                          "scheduler",
+                                          "scheduler_file",
+                                          "scheduler_port",
+                                          "spill_directory",
+                                          "task_stream_limit",
+                                          "transport",
+                                          "worker_death_timeout",
+                                          "worker_lifetime",
+                                          "worker_lifetime_stagger",
+                                          "worker_memory_limit",
+                                          "worker_memory_pause",
+                                          "worker_memory_spill",
+                                          "worker_threads",
+                                          "worker_timeout"});
   CHECK(tessera::config::get_bytes("worker_memory_limit") == 0);
   CHECK(tessera::config::get("dashboard_address").empty());
   CHECK(tessera::config::get_double("worker_memory_spill") == 0.6);

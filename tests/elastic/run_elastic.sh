@@ -9,7 +9,10 @@
 # first), no-scheduler (a worker whose scheduler never comes gives up, naming the file),
 # kill-worker (one of three workers is SIGKILLed half way through a computation: it still
 # completes with right results), stop-worker (one is SIGSTOPped: after worker_timeout it
-# counts as lost and the computation completes without it).
+# counts as lost and the computation completes without it), lifetimes (workers retire after
+# 2 +- 0.5 s, each replaced by a new one as lifetime_restart does, while a computation of about
+# 6 s runs: it completes, and every worker leaves with status 0), sigterm (a worker sent
+# SIGTERM, as Slurm does before a walltime kill, retires the same way).
 set -uo pipefail
 program="$1"
 scenario="$2"
@@ -75,6 +78,43 @@ case "$scenario" in
       kill -KILL "$victim"
       wait "$w2"
     fi
+    grep -q "elastic_app: all results right" "$work/scheduler.out" || fail "wrong results"
+    ;;
+  lifetimes | sigterm)
+    [[ $scenario == lifetimes ]] && export TESSERA_WORKER_LIFETIME=2 TESSERA_WORKER_LIFETIME_STAGGER=0.5
+    start_scheduler --workers 3 --long-seconds 6
+    declare -A alive=()
+    started=0
+    retired=0
+    for n in 1 2 3; do
+      start_worker "w$n"
+      alive[w$n]=1
+      started=$n
+    done
+    for _ in $(seq 600); do grep -q computing "$work/scheduler.out" && break; sleep 0.1; done
+    [[ $scenario == sigterm ]] && { sleep 1; kill -TERM "$(pgrep -P "$w1")"; }
+    while kill -0 "$scheduler" 2>/dev/null; do
+      for name in "${!alive[@]}"; do
+        pid="${!name}"
+        kill -0 "$pid" 2>/dev/null && continue
+        wait "$pid"
+        status=$?
+        unset "alive[$name]"
+        [[ $status == 0 ]] || fail "$name exited with $status, expected 0 (it retires)"
+        retired=$((retired + 1))
+        if grep -q computing "$work/scheduler.out" && ! grep -q "all results right" "$work/scheduler.out"; then
+          started=$((started + 1))
+          start_worker "w$started"
+          alive[w$started]=1
+        fi
+      done
+      sleep 0.1
+    done
+    expect_exit "$scheduler" scheduler 0
+    for name in "${!alive[@]}"; do expect_exit "${!name}" "$name" 0; done
+    echo "$retired workers retired during the computation, $started started"
+    (( retired >= 1 )) || fail "no worker retired"
+    [[ $scenario == lifetimes ]] && (( retired < 3 )) && fail "only $retired workers retired"
     grep -q "elastic_app: all results right" "$work/scheduler.out" || fail "wrong results"
     ;;
   no-scheduler)

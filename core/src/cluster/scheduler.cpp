@@ -104,6 +104,10 @@ bool Scheduler::handle(int source, Kind kind, WireReader& in) {
     case Kind::heartbeat:
       Heartbeat::read(in);
       return true;
+    case Kind::retire:
+      Retire::read(in);
+      retire(source);
+      return true;
     case Kind::metrics:
       workers_[static_cast<std::size_t>(source)].metrics = WorkerMetrics::read(in);
       return true;
@@ -112,6 +116,7 @@ bool Scheduler::handle(int source, Kind kind, WireReader& in) {
       workers_[static_cast<std::size_t>(source)].gone = true;
       workers_[static_cast<std::size_t>(source)].said_goodbye = true;
       update_roster();
+      if (workers_[static_cast<std::size_t>(source)].retiring) retired(source);
       if (done()) {
         for (int rank = 1; rank < worker_end(); ++rank) {
           if (workers_[static_cast<std::size_t>(rank)].said_goodbye) post(outbox_, rank, Exit{});
@@ -554,7 +559,7 @@ bool Scheduler::may_run_ahead(const Submission& run, std::uint32_t task, int ran
   const auto& t = run.tasks[task];
   if (t.state != TaskState::waiting || t.waiting == 0 || run.requirement(task)) return false;
   const auto& worker = workers_[static_cast<std::size_t>(rank)];
-  if (worker.paused || worker.in_flight >= capacity(worker)) return false;
+  if (!worker.usable() || worker.paused || worker.in_flight >= capacity(worker)) return false;
   for (auto i = run.input_begin[task]; i < run.input_begin[task + 1]; ++i) {
     const auto input = run.inputs[i];
     if (input.run != run.id) {
@@ -613,6 +618,10 @@ bool Scheduler::on_turn() {
   if (now - last_balance_ > 5e-3) {
     last_balance_ = now;
     balance();
+  }
+  if (retiring_ > 0 && now - last_hand_over_ > 50e-3) {
+    last_hand_over_ = now;
+    hand_over();
   }
   if (worker_timeout_ > 0 && !shutting_down_ &&
       now - last_liveness_check_ > std::min(0.1, worker_timeout_ / 4)) {

@@ -90,6 +90,9 @@ class Scheduler {
   void finish(Submission& run, std::uint32_t task, int worker, std::uint64_t bytes);
   void lost(int source, const Lost& message);
   std::size_t recover(int rank);  // returns the tasks that run again
+  void retire(int rank);
+  void hand_over();
+  void retired(int rank);
   void lost_scatter(Submission& run, std::uint32_t task, const Failure& failure);
   void tell_moved(DataKey key, int rank);
   void fail(Submission& run, std::uint32_t task, const Failure& failure);
@@ -132,6 +135,8 @@ class Scheduler {
   std::vector<UnstoredScatter> unstored_;  // scattered before any worker joined
   // Results being made again after a worker was lost, and the workers waiting for them.
   std::unordered_map<DataKey, std::vector<int>, DataKeyHash> moved_waiters_;
+  int retiring_ = 0;  // workers retiring, not yet gone
+  double last_hand_over_ = 0.0;
   // Tasks that were on workers that were lost, and how many times.
   std::unordered_map<DataKey, std::uint8_t, DataKeyHash> lost_with_;
   std::unordered_map<std::uint64_t, std::unique_ptr<Submission>> runs_;

@@ -24,6 +24,7 @@ void Scheduler::worker_lost(int rank) {
   if (rank < 1 || rank >= worker_end()) return;
   auto& worker = workers_[static_cast<std::size_t>(rank)];
   if (worker.gone) return;
+  if (worker.retiring) --retiring_;
   worker.gone = true;
   worker.lost = true;
   worker.in_flight = 0;

@@ -70,7 +70,10 @@ struct Scheduler::WorkerInfo {
   bool joined = false;
   bool gone = false;  // said goodbye, or was lost
   bool said_goodbye = false;
-  bool lost = false;        // without a goodbye (elastic clusters)
+  bool lost = false;           // without a goodbye (elastic clusters)
+  bool retiring = false;       // asked to leave: takes no new work, hands its results over
+  bool shutdown_sent = false;  // (retiring) told to stop: nothing is left only on it
+  std::unordered_map<DataKey, int, DataKeyHash> handing;  // (retiring) result -> given to
   double last_heard = 0.0;  // wall time of a check that found it had said something
   bool heard = false;       // said something since the last check
   bool paused = false;
@@ -80,7 +83,7 @@ struct Scheduler::WorkerInfo {
   std::map<std::string, double> resources;
   std::uint32_t in_flight = 0;  // assigned, not yet completed
   WorkerMetrics metrics;        // its last report (while the dashboard is on)
-  bool usable() const noexcept { return joined && !gone; }
+  bool usable() const noexcept { return joined && !gone && !retiring; }
 };
 
 }  // namespace tessera::detail

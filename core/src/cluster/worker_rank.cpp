@@ -140,6 +140,12 @@ bool WorkerRank::on_message(int source, Kind kind, WireReader& in) {
       post(transport_, message.holder, Fetch{{message.key}, true});
       return true;
     }
+    case Kind::replicate: {
+      auto message = Replicate::read(in);
+      for (auto key : message.keys) replicating_.insert(key);
+      post(transport_, message.holder, Fetch{std::move(message.keys)});
+      return true;
+    }
     case Kind::forget:
       for (auto key : Forget::read(in).keys) store_.erase(key);
       report_memory();
@@ -308,8 +314,12 @@ void WorkerRank::start_fetches() {
 
 bool WorkerRank::on_data(int source, DataKey key, const Frames& frames) {
   if (fetching_.erase(key) != 0) start_fetches();
+  const bool replica = !replicating_.empty() && replicating_.erase(key) != 0;
   auto found = waiting_for_.find(key);
-  if (found == waiting_for_.end()) return false;
+  if (found == waiting_for_.end()) {
+    if (replica) keep_replica(key, frames);
+    return replica;
+  }
   if (source >= 0 && source != rank_) {
     if (received_.size() <= static_cast<std::size_t>(source)) received_.resize(source + 1);
     auto& from = received_[static_cast<std::size_t>(source)];
@@ -367,6 +377,28 @@ bool WorkerRank::on_data(int source, DataKey key, const Frames& frames) {
   if (any_ready) work_.notify_all();
   report_memory();
   return true;
+}
+
+// A result of a retiring worker, kept here for good: the scheduler hears it is here.
+void WorkerRank::keep_replica(DataKey key, const Frames& frames) {
+  std::string error;
+  if (is_error_frames(frames, error)) return;  // the scheduler makes it again if need be
+  try {
+    store_.put(key, std::make_shared<const Value>(Value::decode(frames)));
+  } catch (const std::exception&) {
+    return;
+  }
+  {
+    // Borrowed here already, for a job: kept now, so the job's end must not drop it.
+    std::lock_guard lock(mutex_);
+    borrowed_.erase(key);
+  }
+  post(transport_, 0, Stored{key});
+  report_memory();
+}
+
+void WorkerRank::set_lifetime(double seconds) {
+  retire_at_ = seconds > 0 ? wall_time() + seconds : 0;
 }
 
 void WorkerRank::serve(int source, const Fetch& message) {
@@ -818,8 +850,18 @@ void WorkerRank::report_lost() {
 bool WorkerRank::on_turn() {
   // The clock is read every 16 turns: a busy loop turns every few microseconds, an idle one
   // sleeps at most 1 ms a turn.
-  if ((heartbeat_interval_ > 0 || metrics_interval_ > 0) && !said_goodbye_ && ++turns_ % 16 == 0) {
+  if (!retire_asked_ && retire_requested_.load(std::memory_order_relaxed)) {
+    retire_asked_ = true;
+    post(transport_, 0, Retire{});
+  }
+  if ((heartbeat_interval_ > 0 || metrics_interval_ > 0 || retire_at_ > 0) && !said_goodbye_ &&
+      ++turns_ % 16 == 0) {
     const double now = wall_time();
+    if (retire_at_ > 0 && now >= retire_at_ && !retire_asked_) {
+      retire_asked_ = true;
+      log_event("elastic", "worker rank " + std::to_string(rank_) + ": its lifetime is over");
+      post(transport_, 0, Retire{});
+    }
     if (heartbeat_interval_ > 0 && now - last_heartbeat_ >= heartbeat_interval_) {
       last_heartbeat_ = now;
       post(transport_, 0, Heartbeat{});

@@ -44,6 +44,10 @@ class WorkerRank {
   /// Sends its memory and transfers to the scheduler every `seconds` (0: never), for the
   /// dashboard's metrics.
   void set_metrics_interval(double seconds) noexcept { metrics_interval_ = seconds; }
+  /// Asks the scheduler to let this worker go `seconds` from now (its lifetime; 0: never).
+  void set_lifetime(double seconds);
+  /// Asks the scheduler to let this worker go now (its job is about to end). Thread-safe.
+  void request_retire() noexcept { retire_requested_.store(true, std::memory_order_relaxed); }
   /// True once the scheduler said exit.
   bool exited() const noexcept { return exited_; }
 
@@ -137,6 +141,11 @@ class WorkerRank {
   double metrics_interval_ = 0.0;
   double last_metrics_ = 0.0;
   std::vector<Received> received_;  // per source rank (loop thread)
+  double retire_at_ = 0.0;          // wall time when the lifetime ends (0: never)
+  std::atomic<bool> retire_requested_{false};
+  bool retire_asked_ = false;
+  std::unordered_set<DataKey, DataKeyHash> replicating_;  // fetched to keep (loop thread)
+  void keep_replica(DataKey key, const Frames& frames);
   bool exited_ = false;
 };
 

@@ -241,6 +241,18 @@ Moved Moved::read(WireReader& in) {
   return moved;
 }
 
+void Replicate::write(WireWriter& out) const {
+  out.put_vector(keys);
+  out.put(holder);
+}
+
+Replicate Replicate::read(WireReader& in) {
+  Replicate replicate;
+  replicate.keys = in.get_vector<DataKey>();
+  replicate.holder = in.get<std::int32_t>();
+  return replicate;
+}
+
 void Forget::write(WireWriter& out) const { out.put_vector(keys); }
 
 Forget Forget::read(WireReader& in) { return Forget{in.get_vector<DataKey>()}; }

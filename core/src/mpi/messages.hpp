@@ -147,6 +147,14 @@ struct Heartbeat {
   static Heartbeat read(WireReader&) { return {}; }
 };
 
+/// A worker's lifetime is over: it asks the scheduler to let it go once its work and the
+/// results only it holds are elsewhere.
+struct Retire {
+  static constexpr Kind kind = Kind::retire;
+  void write(WireWriter&) const {}
+  static Retire read(WireReader&) { return {}; }
+};
+
 /// Data a worker fetched from one other worker, since it started.
 struct Received {
   std::int64_t source = 0;  // 64 bits: no padding travels
@@ -234,6 +242,16 @@ struct Moved {
   std::int32_t holder = 0;
   void write(WireWriter& out) const;
   static Moved read(WireReader& in);
+};
+
+/// Fetch these results from worker `holder`, which is retiring, keep them, and say Stored
+/// for each.
+struct Replicate {
+  static constexpr Kind kind = Kind::replicate;
+  std::vector<DataKey> keys;
+  std::int32_t holder = 0;
+  void write(WireWriter& out) const;
+  static Replicate read(WireReader& in);
 };
 
 /// Drop these results.

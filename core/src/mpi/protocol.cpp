@@ -53,6 +53,10 @@ const char* kind_name(Kind kind) noexcept {
       return "pin";
     case Kind::moved:
       return "moved";
+    case Kind::replicate:
+      return "replicate";
+    case Kind::retire:
+      return "retire";
     case Kind::forget:
       return "forget";
     case Kind::store:

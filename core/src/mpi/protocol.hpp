@@ -32,18 +32,20 @@ enum class Kind : std::uint8_t {
   lost,       ///< a worker could not keep a result it had made (its spill failed)
   heartbeat,  ///< a worker is alive (sent when it has said nothing for a while)
   metrics,    ///< a worker's memory and transfers, for the dashboard (sent every second)
+  retire,     ///< a worker's lifetime is over (or its job's end is near): it asks to leave
   // to a client (any rank)
   output_done,  ///< an output of one of its runs is finished, failed or cancelled
   // to a worker
-  assign,    ///< tasks to run
-  steal,     ///< give back up to n tasks not yet started
-  drop,      ///< do not start these tasks (cancelled, or an input failed)
-  pin,       ///< keep these tasks: workers elsewhere wait for their results
-  moved,     ///< a result you wait for is made elsewhere now (its worker was lost)
-  forget,    ///< drop these results
-  store,     ///< keep this data (scattered by a client)
-  shutdown,  ///< stop running tasks, say goodbye
-  exit,      ///< leave the progress loop
+  assign,     ///< tasks to run
+  steal,      ///< give back up to n tasks not yet started
+  drop,       ///< do not start these tasks (cancelled, or an input failed)
+  pin,        ///< keep these tasks: workers elsewhere wait for their results
+  moved,      ///< a result you wait for is made elsewhere now (its worker was lost)
+  replicate,  ///< fetch these results from a retiring worker and keep them
+  forget,     ///< drop these results
+  store,      ///< keep this data (scattered by a client)
+  shutdown,   ///< stop running tasks, say goodbye
+  exit,       ///< leave the progress loop
   // to whoever holds data
   fetch,  ///< send me these results
   data,   ///< a result's header; its buffers follow as raw messages (transport-internal)

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <random>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -148,6 +149,21 @@ bool mpi_running() {
   std::_Exit(1);
 }
 
+// A worker of an elastic cluster asked to end (SIGTERM: Slurm's notice before a walltime kill
+// or a scancel) retires instead of dying: the loop sees the flag.
+std::atomic<bool> retire_signalled{false};
+void on_retire_signal(int) { retire_signalled.store(true, std::memory_order_relaxed); }
+
+// The worker_lifetime setting, moved up or down by up to worker_lifetime_stagger at random.
+double staggered_lifetime() {
+  const double lifetime = config::get_double("worker_lifetime");
+  const double stagger = config::get_double("worker_lifetime_stagger");
+  if (lifetime <= 0) return 0;
+  std::random_device seed;
+  std::uniform_real_distribution<double> shift(-stagger, stagger);
+  return std::max(1.0, lifetime + (stagger > 0 ? shift(seed) : 0.0));
+}
+
 // Task threads of a worker of an elastic cluster: the "worker_threads" setting, else the CPUs
 // this process may run on (a batch system's cgroup or srun's binding gives it its own).
 std::uint32_t elastic_worker_threads() {
@@ -243,7 +259,7 @@ struct Runtime::State {
   void start_scheduler(std::uint32_t threads, bool elastic);
   [[noreturn]] void work(std::uint32_t threads);
   [[noreturn]] void join_elastic_cluster();
-  static void serve(detail::Link& transport, std::uint32_t threads, int rank);
+  static void serve(detail::Link& transport, std::uint32_t threads, int rank, double lifetime = 0);
   void stop();
 };
 
@@ -428,7 +444,8 @@ void Runtime::State::join_elastic_cluster() {
     auto transport = elastic::UcxTransport::join(info.address, left);
     rank = transport->rank();
     process_rank = rank;
-    serve(*transport, elastic_worker_threads(), rank);
+    std::signal(SIGTERM, on_retire_signal);
+    serve(*transport, elastic_worker_threads(), rank, staggered_lifetime());
   } catch (const std::exception& error) {
     fatal(rank, error);
   }
@@ -442,7 +459,8 @@ void Runtime::State::join_elastic_cluster() {
 }
 
 // A worker's life: runs what the scheduler assigns until it says exit.
-void Runtime::State::serve(detail::Link& transport, std::uint32_t threads, int rank) {
+void Runtime::State::serve(detail::Link& transport, std::uint32_t threads, int rank,
+                           double lifetime) {
   crash_rank = rank;
   for (int signal : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) std::signal(signal, on_crash);
   // A file size limit (ulimit -f) makes a spill fail with EFBIG, as a full disk does, rather
@@ -464,6 +482,7 @@ void Runtime::State::serve(detail::Link& transport, std::uint32_t threads, int r
   const double timeout = config::get_double("worker_timeout");
   worker->set_heartbeat_interval(timeout > 0 ? std::min(1.0, timeout / 4) : 0.0);
   worker->set_metrics_interval(detail::dashboard_enabled() ? 1.0 : 0.0);
+  worker->set_lifetime(lifetime);
   detail::set_event_forwarder([&transport](const Event& event) {
     detail::post(transport, 0,
                  detail::EventLogged{event.time, event.topic, event.message, event.source});
@@ -493,6 +512,7 @@ void Runtime::State::serve(detail::Link& transport, std::uint32_t threads, int r
       if (lost == 0) throw Error("the scheduler is gone (its connection broke); this worker ends");
     }
     bool on_turn() override {
+      if (retire_signalled.load(std::memory_order_relaxed)) worker.request_retire();
       const bool busy = worker.on_turn();
       if (worker.exited()) transport.stop();
       return busy;

@@ -156,6 +156,14 @@ std::vector<Setting> core_settings() {
        is_file_path},
       {"scheduler_port", "0", "an integer in [0, 65535] (0 = any free port)",
        is_integer_in<0, 65535>},
+      {"worker_lifetime", "0",
+       "seconds after which a worker of an elastic cluster retires, handing its results to "
+       "other workers (a finite number >= 0; 0 = never)",
+       is_non_negative_number},
+      {"worker_lifetime_stagger", "0",
+       "seconds by which each worker's lifetime varies at random, up or down, so that workers "
+       "do not all retire at once (a finite number >= 0)",
+       is_non_negative_number},
       {"worker_death_timeout", "60",
        "seconds a joining worker waits for its scheduler (the scheduler file, then the "
        "connection) before it gives up (a finite number > 0)",
