@@ -60,17 +60,15 @@ int WorkerJobs::scale(const JobSpec& spec, int wanted) {
   const int now = count(spec.pool, false);
   if (wanted > now) {
     int more = wanted - now;
-    if (spec.max_jobs > 0) {
-      const int room = std::max(0, spec.max_jobs - count(spec.pool, true));
-      if (more > room) {
-        log_event("jobqueue", "pool " + spec.pool + ": asked for " + std::to_string(wanted) +
-                                  " jobs, but max_jobs is " + std::to_string(spec.max_jobs) +
-                                  ": submitting " + std::to_string(room) + " more, for " +
-                                  std::to_string(now + room) + " queued or running");
-        more = room;
-      }
-    }
+    if (spec.max_jobs > 0)
+      more = std::min(more, std::max(0, spec.max_jobs - count(spec.pool, true)));
     for (int i = 0; i < more; ++i) submit(spec);
+    if (now + more < wanted) {
+      log_event("jobqueue", "pool " + spec.pool + ": asked for " + std::to_string(wanted) +
+                                " jobs, but max_jobs is " + std::to_string(spec.max_jobs) + ": " +
+                                std::to_string(now + more) +
+                                " pending or running (jobs being cancelled count until gone)");
+    }
     return now + more;
   }
   // Pending jobs go first (they hold no workers yet), the newest of each kind first.
