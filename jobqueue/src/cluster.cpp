@@ -94,7 +94,7 @@ int Cluster::scale(int workers) {
 }
 
 int Cluster::scale_jobs(int jobs, std::string_view pool) {
-  const JobSpec& spec = pool.empty() ? specs_.front() : worker_spec(pool);
+  const JobSpec spec = pool.empty() ? specs_.front() : worker_spec(pool);
   std::lock_guard lock(mutex_);
   return jobs_->scale(spec, jobs);
 }

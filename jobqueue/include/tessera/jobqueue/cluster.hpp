@@ -51,6 +51,8 @@ class WorkerJobs;
 }
 
 /// Worker jobs of one batch system, in one or more pools. Use a system's class below.
+/// scale, scale_jobs, jobs and close may be called from several threads at once; add pools
+/// before that.
 class Cluster {
  public:
   Cluster(const Cluster&) = delete;
