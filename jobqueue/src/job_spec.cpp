@@ -8,6 +8,7 @@
 #include "config.hpp"
 #include "formats.hpp"
 #include "parameters.hpp"
+#include "tessera/config.hpp"
 #include "tessera/errors.hpp"
 #include "tessera/jobqueue/units.hpp"
 
@@ -131,14 +132,20 @@ class Resolver {
     spec.max_jobs = options_.max_jobs.value_or(0);
     if (spec.max_jobs < 0) fail("max_jobs", "expected a whole number >= 0 (0 = no limit)");
     spec.worker_command = text("worker_command", options_.worker_command, "tessera-worker");
-    spec.scheduler_file =
-        text("scheduler_file", options_.scheduler_file,
-             (std::filesystem::current_path() / "tessera-scheduler.json").string());
+    spec.scheduler_file = text("scheduler_file", options_.scheduler_file, default_scheduler_file());
     system_specific(spec);
     return spec;
   }
 
  private:
+  // tessera's scheduler_file setting (what an elastic scheduler in this program publishes),
+  // else ./tessera-scheduler.json; absolute, since jobs start in other directories.
+  static std::string default_scheduler_file() {
+    const std::string setting = config::get("scheduler_file");
+    const std::filesystem::path file = setting.empty() ? "tessera-scheduler.json" : setting;
+    return std::filesystem::absolute(file).lexically_normal().string();
+  }
+
   static std::string upper(std::string text) {
     for (auto& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     return text;

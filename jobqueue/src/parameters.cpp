@@ -44,7 +44,8 @@ constexpr Parameter table[] = {
     {"worker_command", &O::worker_command, "PROGRAM",
      "program started on each worker rank (tessera-worker)"},
     {"scheduler_file", &O::scheduler_file, "FILE",
-     "scheduler file the workers join (./tessera-scheduler.json)"},
+     "scheduler file the workers join ($TESSERA_SCHEDULER_FILE, else "
+     "./tessera-scheduler.json)"},
     {"resource_spec", &O::resource_spec, "TEXT", "PBS/SGE: -l request replacing the generated one"},
     {"lsf_units", &O::lsf_units, "UNIT",
      "LSF: LSF_UNIT_FOR_LIMITS of lsf.conf, KB, MB, GB or TB (KB)"},

@@ -1,7 +1,9 @@
 #pragma once
-// tessera::jobqueue: worker jobs on Slurm, PBS, LSF and SGE, and their job scripts.
+// tessera::jobqueue: worker jobs on Slurm, PBS, LSF and SGE: their job scripts, submitted,
+// scaled and closed.
 
 #include "tessera/jobqueue/cluster.hpp"
+#include "tessera/jobqueue/job.hpp"
 #include "tessera/jobqueue/job_spec.hpp"
 #include "tessera/jobqueue/options.hpp"
 #include "tessera/jobqueue/system.hpp"

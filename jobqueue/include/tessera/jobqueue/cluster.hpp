@@ -9,22 +9,56 @@
 //
 // A cluster holds one or more worker specs (pools): a CPU queue and a GPU queue, say. Each
 // spec resolves its options on its own (arguments over environment over config file).
+//
+// The workers join an elastic scheduler through its scheduler file. The usual program is its
+// own scheduler and its own worker: started alone with TESSERA_SCHEDULER_FILE set, its
+// Runtime is the client and the scheduler; the jobs start the same program, which becomes a
+// worker there (the job script sets TESSERA_ROLE=worker) and never returns from the Runtime:
+//
+//   // TESSERA_SCHEDULER_FILE=$HOME/run/scheduler.json ./app   (on the login node)
+//   int main(int argc, char** argv) {
+//     tessera::Runtime runtime(argc, argv);   // workers stay in here
+//     tessera::jobqueue::SlurmCluster cluster(
+//         {.cores = 8, .processes = 2, .walltime = "01:00:00",
+//          .worker_command = std::filesystem::canonical("/proc/self/exe").string()});
+//     cluster.scale(4);                       // 4 workers: 2 jobs of 2 processes
+//     auto client = runtime.client();
+//     client.wait_for_workers(4, std::chrono::minutes(10));
+//     ...                                     // compute
+//   }                                         // ~Cluster cancels the jobs
+//
+// The cluster's scheduler file is its scheduler_file option, else tessera's scheduler_file
+// setting (TESSERA_SCHEDULER_FILE: the file this program's Runtime publishes), else
+// ./tessera-scheduler.json; an option that differs from the setting is a ConfigError, since
+// the workers would look for another scheduler.
 
+#include <chrono>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "tessera/jobqueue/job.hpp"
 #include "tessera/jobqueue/job_spec.hpp"
 #include "tessera/jobqueue/options.hpp"
 #include "tessera/jobqueue/system.hpp"
 
 namespace tessera::jobqueue {
 
+namespace detail {
+class WorkerJobs;
+}
+
 /// Worker jobs of one batch system, in one or more pools. Use a system's class below.
+/// scale, scale_jobs, jobs and close may be called from several threads at once; add pools
+/// before that.
 class Cluster {
  public:
   Cluster(const Cluster&) = delete;
   Cluster& operator=(const Cluster&) = delete;
+  /// Closes the cluster (close()); an error is logged (log_event topic "jobqueue") and
+  /// written to standard error, not thrown.
   virtual ~Cluster();
 
   /// The batch system the jobs go to.
@@ -40,12 +74,33 @@ class Cluster {
   /// The job script of the pool named `pool` (empty: the first pool).
   std::string job_script(std::string_view pool = {}) const;
 
+  /// Asks for `workers` worker processes in the first pool: ceil(workers / processes) jobs,
+  /// as scale_jobs() makes them. Returns the jobs the pool has pending or running then.
+  int scale(int workers);
+  /// Makes the jobs of the pool named `pool` (empty: the first) that are pending or running
+  /// `jobs`: submits more, or cancels the newest pending ones first, then the newest running
+  /// ones. Never more than the pool's max_jobs listed by the batch system: asked for more,
+  /// it submits up to the cap, logs that (log_event topic "jobqueue") and returns fewer than
+  /// `jobs`. Returns the jobs the pool has pending or running then. Errors of the batch
+  /// system's commands name the command line, its exit status and its output; a command
+  /// missing from PATH is a ConfigError.
+  int scale_jobs(int jobs, std::string_view pool = {});
+  /// The cluster's jobs, oldest first, with their states as the batch system lists them now
+  /// (one status command). A job that ended (cancelled by hand, walltime, done) is gone, and
+  /// stays listed so until the next scale or close.
+  std::vector<Job> jobs();
+  /// Cancels every job and waits until the batch system lists none of them, at most
+  /// `timeout` (TimeoutError naming those left). The cluster can be scaled again after.
+  void close(std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
  protected:
   Cluster(System system, const JobOptions& options);
 
  private:
   System system_;
   std::vector<JobSpec> specs_;
+  std::mutex mutex_;  // guards jobs_
+  std::unique_ptr<detail::WorkerJobs> jobs_;
 };
 
 /// Workers in Slurm jobs (sbatch), started by srun unless launcher says otherwise.

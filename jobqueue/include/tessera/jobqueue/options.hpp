@@ -66,8 +66,9 @@ struct JobOptions {
   /// that joins the scheduler named by TESSERA_SCHEDULER_FILE, e.g. the user's own
   /// application, which becomes a worker when TESSERA_ROLE=worker.
   std::optional<std::string> worker_command{};
-  /// The scheduler file the workers read to join (the current directory's
-  /// tessera-scheduler.json, as an absolute path).
+  /// The scheduler file the workers read to join (tessera's scheduler_file setting,
+  /// TESSERA_SCHEDULER_FILE, else the current directory's tessera-scheduler.json; as an
+  /// absolute path).
   std::optional<std::string> scheduler_file{};
   /// PBS and SGE only: a resource request ("-l" value) that replaces the one tessera writes
   /// from cores and memory.
