@@ -3,16 +3,23 @@
 // (and the same file) it is a worker that joins it. The client checks every result itself and
 // exits non-zero on a wrong one (tests/elastic/run_elastic.sh runs it).
 //
-//   elastic_app --workers N [--rounds R] [--long-seconds S]
+//   elastic_app --workers N [--rounds R] [--long-seconds S] [--adapt-slurm MAX]
 //
 // --long-seconds runs, first, chains of slow tasks on 1 MiB blocks that take about S seconds
 // on N workers, so that a test can kill a worker half way (the results must still be right).
+// --adapt-slurm makes the workers itself: a SlurmCluster of this program's jobs that adapts
+// between 0 and MAX workers; it checks that the jobs grew while there was work, and that
+// they are all gone (their workers retired) once the cluster has been idle.
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <memory>
 #include <numeric>
 #include <string>
+#include <tessera/jobqueue/cluster.hpp>
 #include <tessera/tessera.hpp>
 #include <thread>
 #include <vector>
@@ -62,15 +69,43 @@ int main(int argc, char** argv) {
   std::size_t workers = 2;
   int rounds = 1;
   double long_seconds = 0;
+  int adapt_maximum = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--workers") workers = std::strtoul(argv[i + 1], nullptr, 10);
     if (flag == "--rounds") rounds = std::atoi(argv[i + 1]);
     if (flag == "--long-seconds") long_seconds = std::atof(argv[i + 1]);
+    if (flag == "--adapt-slurm") adapt_maximum = std::atoi(argv[i + 1]);
   }
   auto client = runtime.client();
-  client.wait_for_workers(workers, std::chrono::seconds(60));
-  check(client.workers() >= workers, std::to_string(client.workers()) + " workers joined");
+  std::unique_ptr<tessera::jobqueue::SlurmCluster> cluster;
+  if (adapt_maximum > 0) {
+    cluster = std::make_unique<tessera::jobqueue::SlurmCluster>(tessera::jobqueue::JobOptions{
+        .cores = 1,
+        .walltime = "00:10:00",
+        .log_directory =
+            std::filesystem::path(tessera::config::get("scheduler_file")).parent_path().string(),
+        .death_timeout = "60",
+        .worker_command = std::filesystem::canonical("/proc/self/exe").string()});
+    cluster->adapt(
+        0, adapt_maximum, client,
+        {.interval = std::chrono::milliseconds(300), .target_duration = 1.0, .wait_count = 5});
+  }
+  // With an adaptive cluster the work brings the workers; the most seen at once is checked.
+  std::atomic<std::size_t> most_workers{0};
+  std::atomic<bool> watching{true};
+  std::thread watcher;
+  if (cluster) {
+    watcher = std::thread([&] {
+      while (watching) {
+        most_workers = std::max(most_workers.load(), client.workers());
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    });
+  } else {
+    client.wait_for_workers(workers, std::chrono::seconds(60));
+    check(client.workers() >= workers, std::to_string(client.workers()) + " workers joined");
+  }
   std::printf("computing\n");
   std::fflush(stdout);
 
@@ -137,9 +172,40 @@ int main(int argc, char** argv) {
           std::string("a failing task's error: ") + error.what());
   }
 
+  // A task that no worker, and no worker that may join, could run fails at once.
+  client.expect_worker_offers({{}, {{"GPU", 1}}});
+  try {
+    client.submit(tessera::TaskOptions{.resources = {{"TPU", 1}}}, where).result();
+    check(false, "a task asking for a resource no worker offers fails");
+  } catch (const tessera::TaskError& error) {
+    const std::string message = error.what();
+    check(message.find("no worker can run this task") != std::string::npos &&
+              message.find("{GPU=1}") != std::string::npos,
+          "a task asking for TPU=1 fails: " + message);
+  }
+
   // Scattered data is read by tasks.
   auto data = client.scatter(41L);
   check(client.submit(add, data, 1L).result() == 42, "a task reads scattered data");
+
+  if (cluster) {
+    watching = false;
+    watcher.join();
+    check(most_workers >= workers,
+          "the adaptive cluster grew to " + std::to_string(most_workers.load()) + " workers");
+    // Idle now: the jobs go (cancelled; their workers retire on SIGTERM).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    std::size_t left = 0;
+    do {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      left = 0;
+      for (const auto& job : cluster->jobs())
+        left += job.state != tessera::jobqueue::JobState::gone;
+    } while (left > 0 && std::chrono::steady_clock::now() < deadline);
+    check(left == 0, "the adaptive cluster let its jobs go once idle");
+    check(client.workers() == 0, "no worker is left (" + std::to_string(client.workers()) + ")");
+    cluster->close();
+  }
 
   std::printf("%s\n", failures == 0 ? "elastic_app: all results right" : "elastic_app: FAILED");
   return failures == 0 ? 0 : 1;

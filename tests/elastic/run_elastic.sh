@@ -12,7 +12,9 @@
 # counts as lost and the computation completes without it), lifetimes (workers retire after
 # 2 +- 0.5 s, each replaced by a new one as lifetime_restart does, while a computation of about
 # 6 s runs: it completes, and every worker leaves with status 0), sigterm (a worker sent
-# SIGTERM, as Slurm does before a walltime kill, retires the same way).
+# SIGTERM, as Slurm does before a walltime kill, retires the same way), adapt-slurm (the
+# program adapts a SlurmCluster of its own jobs on the local Slurm: they grow to 3 workers
+# while it computes and are all gone once it idles; skipped when no Slurm answers).
 set -uo pipefail
 program="$1"
 scenario="$2"
@@ -115,6 +117,15 @@ case "$scenario" in
     echo "$retired workers retired during the computation, $started started"
     (( retired >= 1 )) || fail "no worker retired"
     [[ $scenario == lifetimes ]] && (( retired < 3 )) && fail "only $retired workers retired"
+    grep -q "elastic_app: all results right" "$work/scheduler.out" || fail "wrong results"
+    ;;
+  adapt-slurm)
+    if ! timeout 20 scontrol ping 2>/dev/null | grep -q "is UP"; then
+      echo "skipped: no Slurm cluster answers (scripts/slurm-local.sh up starts one)"
+      exit 0
+    fi
+    start_scheduler --workers 3 --long-seconds 4 --adapt-slurm 3
+    expect_exit "$scheduler" scheduler 0
     grep -q "elastic_app: all results right" "$work/scheduler.out" || fail "wrong results"
     ;;
   no-scheduler)

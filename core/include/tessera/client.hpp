@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <tuple>
@@ -35,6 +36,25 @@ struct ClientOptions {
   std::uint32_t threads = 0;
 };
 
+/// What a cluster's scheduler has to do, for growing and shrinking it (jobqueue's adapt).
+struct SchedulerLoad {
+  /// Workers connected and taking work, and their task threads.
+  std::size_t workers = 0;
+  std::uint32_t threads = 0;
+  /// Tasks submitted and not yet done (waiting for inputs, ready, or running).
+  std::size_t remaining = 0;
+  /// Tasks on workers (assigned, not yet reported done).
+  std::size_t processing = 0;
+  /// Seconds a task has taken on average so far.
+  double task_seconds = 0;
+  /// Resources that tasks wait for and no connected worker offers ("GPU").
+  std::vector<std::string> wanted_resources;
+};
+
+/// What the workers a cluster can start will offer (each a worker spec's resources, such as
+/// {{"GPU", 1}}), so that the scheduler fails at once a task that none of them could run.
+using WorkerOffers = std::vector<std::map<std::string, double>>;
+
 /// A handle to a running scheduler; copies share it. The newest client is the default
 /// one, which Delayed::compute() and tessera::compute() use outside tasks.
 class Client {
@@ -54,6 +74,12 @@ class Client {
   /// within `timeout`.
   void wait_for_workers(std::size_t count,
                         std::chrono::milliseconds timeout = std::chrono::minutes(10)) const;
+  /// The scheduler's load now (a local client: its own threads, nothing queued).
+  SchedulerLoad scheduler_load() const;
+  /// Tells an elastic cluster's scheduler what the workers that may still join will offer:
+  /// a task that asks for resources no connected worker and no offer has fails with an error
+  /// naming them, instead of waiting for a worker that never comes.
+  void expect_worker_offers(WorkerOffers offers) const;
 
   /// Runs fn(args...) now; arguments may be values, Futures or Delayeds.
   template <class F, class... A>

@@ -10,6 +10,7 @@
 
 #include "diagnostics/run_progress.hpp"
 #include "graph/plan.hpp"
+#include "tessera/client.hpp"
 #include "tessera/future.hpp"
 #include "tessera/value.hpp"
 
@@ -36,6 +37,10 @@ class Backend {
   virtual std::size_t wait_for_workers(std::size_t /*count*/, std::chrono::milliseconds) {
     return workers();
   }
+  /// The scheduler's load (client.hpp's SchedulerLoad).
+  virtual SchedulerLoad load() const { return {workers(), threads(), 0, 0, 0, {}}; }
+  /// What workers that may join will offer (elastic clusters only).
+  virtual void expect_worker_offers(WorkerOffers) {}
   /// Starts running `plan`; with `watch`, also hands back a view of its progress.
   virtual Submitted submit(Plan plan, bool watch) = 0;
   /// A future holding `value`, placed where tasks read it (on every worker if `broadcast`).

@@ -52,6 +52,12 @@ std::uint32_t Client::threads() const noexcept { return impl_->backend->threads(
 
 std::size_t Client::workers() const noexcept { return impl_->backend->workers(); }
 
+SchedulerLoad Client::scheduler_load() const { return impl_->backend->load(); }
+
+void Client::expect_worker_offers(WorkerOffers offers) const {
+  impl_->backend->expect_worker_offers(std::move(offers));
+}
+
 void Client::wait_for_workers(std::size_t count, std::chrono::milliseconds timeout) const {
   const auto there = impl_->backend->wait_for_workers(count, timeout);
   if (there >= count) return;

@@ -24,6 +24,10 @@ class ClusterBackend final : public Backend {
   std::size_t wait_for_workers(std::size_t count, std::chrono::milliseconds timeout) override {
     return roster_ ? roster_->wait_for(count, timeout) : 0;
   }
+  SchedulerLoad load() const override { return roster_ ? roster_->load() : SchedulerLoad{}; }
+  void expect_worker_offers(WorkerOffers offers) override {
+    if (roster_) roster_->set_offers(std::move(offers));
+  }
   Submitted submit(Plan plan, bool watch) override {
     auto counter = watch ? std::make_shared<ProgressCounter>(plan.size()) : nullptr;
     return {open().submit(std::move(plan), counter), counter};

@@ -152,6 +152,54 @@ void Scheduler::hello(int source, const Hello& message) {
   }
 }
 
+// Whether a worker that may still join an elastic cluster could run a task that asks for
+// `requirement`: any could, unless the cluster said what its workers offer.
+bool Scheduler::may_join_for(const Submission& run, std::uint32_t task) const {
+  const auto* requirement = run.requirement(task);
+  if (offers_version_ == 0 || !requirement || requirement->resources.empty()) return true;
+  for (const auto& offer : offers_) {
+    bool enough = true;
+    for (const auto& [name, amount] : requirement->resources) {
+      auto found = offer.find(name);
+      enough = enough && found != offer.end() && found->second >= amount;
+    }
+    if (enough) return true;
+  }
+  return false;
+}
+
+// The load adapt() reads, and the resources tasks wait for that no worker has.
+void Scheduler::publish_load() {
+  SchedulerLoad load;
+  for (const auto& [id, run] : runs_) {
+    if (!run->body.empty()) load.remaining += run->remaining;
+  }
+  for (const auto& worker : workers_) {
+    if (worker.usable()) load.processing += worker.in_flight;
+  }
+  load.task_seconds = average_duration_;
+  std::size_t looked = 0;
+  for (auto key : unplaced_) {
+    if (++looked > 1000) break;
+    const Submission* run = find_run(key.run);
+    const auto* requirement = run ? run->requirement(key.task) : nullptr;
+    if (!requirement) continue;
+    for (const auto& [name, amount] : requirement->resources) {
+      bool offered = false;
+      for (const auto& worker : workers_) {
+        auto found = worker.resources.find(name);
+        offered = offered ||
+                  (worker.usable() && found != worker.resources.end() && found->second >= amount);
+      }
+      if (!offered && std::find(load.wanted_resources.begin(), load.wanted_resources.end(), name) ==
+                          load.wanted_resources.end()) {
+        load.wanted_resources.push_back(name);
+      }
+    }
+  }
+  roster_->set_load(std::move(load));
+}
+
 void Scheduler::update_roster() {
   if (!roster_) return;
   std::size_t count = 0;
@@ -459,8 +507,8 @@ void Scheduler::place(Submission& run, std::uint32_t task) {
     assign(run, task, best);
     return;
   }
-  // Wait for a worker to unpause, or to join.
-  if (any_allowed || hellos_ < outbox_.ranks() - 1 || expect_joins_) {
+  // Wait for a worker to unpause, or to join (one that may run it, in an elastic cluster).
+  if (any_allowed || hellos_ < outbox_.ranks() - 1 || (expect_joins_ && may_join_for(run, task))) {
     run.tasks[task].state = TaskState::queued;
     unplaced_.push_back(DataKey{run.id, task});
     return;
@@ -488,6 +536,13 @@ void Scheduler::place(Submission& run, std::uint32_t task) {
     if (!offered.empty()) offered.append("; ");
     offered.append("rank ").append(std::to_string(rank)).append(" {");
     offered.append(amounts(workers_[static_cast<std::size_t>(rank)].resources)).append("}");
+  }
+  if (expect_joins_) {
+    offered.append(offered.empty() ? "" : "; ").append("and the workers that may join offer");
+    for (const auto& offer : offers_) {
+      std::vector<std::pair<std::string, double>> items(offer.begin(), offer.end());
+      offered.append(" {").append(amounts(items)).append("}");
+    }
   }
   fail(run, task,
        Failure{key_of(run, task), "scheduler", "tessera::Error",
@@ -618,6 +673,11 @@ bool Scheduler::on_turn() {
   if (now - last_balance_ > 5e-3) {
     last_balance_ = now;
     balance();
+  }
+  if (roster_ && now - last_load_ > 50e-3) {
+    last_load_ = now;
+    roster_->offers_since(offers_version_, offers_);
+    if (roster_->load_asked()) publish_load();
   }
   if (retiring_ > 0 && now - last_hand_over_ > 50e-3) {
     last_hand_over_ = now;

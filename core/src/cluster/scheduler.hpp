@@ -111,6 +111,8 @@ class Scheduler {
   // Ends the job for a worker silent for `silent_for` seconds (< 0: its connection broke).
   [[noreturn]] void lose_worker(int rank, double silent_for);
   void update_roster();
+  void publish_load();
+  bool may_join_for(const Submission& run, std::uint32_t task) const;
   int worker_end() const noexcept;  // one past the highest rank heard from
   MetricsSnapshot metrics_snapshot();
   void count_prefixes(Submission& run, std::vector<PrefixProgress>& counts);
@@ -136,6 +138,9 @@ class Scheduler {
   // Results being made again after a worker was lost, and the workers waiting for them.
   std::unordered_map<DataKey, std::vector<int>, DataKeyHash> moved_waiters_;
   int retiring_ = 0;  // workers retiring, not yet gone
+  double last_load_ = 0.0;
+  std::uint64_t offers_version_ = 0;  // of roster_'s offers (0: none said)
+  WorkerOffers offers_;
   double last_hand_over_ = 0.0;
   // Tasks that were on workers that were lost, and how many times.
   std::unordered_map<DataKey, std::uint8_t, DataKeyHash> lost_with_;

@@ -27,6 +27,9 @@
 //     ...                                     // compute
 //   }                                         // ~Cluster cancels the jobs
 //
+// Or let the cluster follow the work: cluster.adapt(0, 16, runtime.client()) submits jobs
+// while tasks wait and cancels them once the scheduler has been idle a while.
+//
 // The cluster's scheduler file is its scheduler_file option, else tessera's scheduler_file
 // setting (TESSERA_SCHEDULER_FILE: the file this program's Runtime publishes), else
 // ./tessera-scheduler.json; an option that differs from the setting is a ConfigError, since
@@ -39,6 +42,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tessera/client.hpp"
 #include "tessera/jobqueue/job.hpp"
 #include "tessera/jobqueue/job_spec.hpp"
 #include "tessera/jobqueue/options.hpp"
@@ -49,6 +53,18 @@ namespace tessera::jobqueue {
 namespace detail {
 class WorkerJobs;
 }
+
+/// How adapt() grows and shrinks a cluster (as Dask's Adaptive does).
+struct AdaptOptions {
+  /// How often it looks at the scheduler's load and the jobs.
+  std::chrono::milliseconds interval{1000};
+  /// Seconds of the remaining tasks' work it aims to give each worker thread: with 1000 tasks
+  /// of 0.1 s left and 8 threads per worker, 5 s asks for 3 workers.
+  double target_duration = 5.0;
+  /// Looks in a row that must call for fewer jobs before it cancels any, so that the pause
+  /// between two computations does not let the workers go.
+  int wait_count = 3;
+};
 
 /// Worker jobs of one batch system, in one or more pools. Use a system's class below.
 /// scale, scale_jobs, jobs and close may be called from several threads at once; add pools
@@ -90,17 +106,38 @@ class Cluster {
   /// stays listed so until the next scale or close.
   std::vector<Job> jobs();
   /// Cancels every job and waits until the batch system lists none of them, at most
-  /// `timeout` (TimeoutError naming those left). The cluster can be scaled again after.
+  /// `timeout` (TimeoutError naming those left). Stops adapt() and lifetime restarts first.
+  /// The cluster can be scaled again after.
   void close(std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
+  /// Grows and shrinks the first pool between `minimum` and `maximum` workers with the work
+  /// that `client`'s scheduler has left (AdaptOptions), from a thread of its own, until
+  /// stop_adapt() or close(). Each other pool gets a job while tasks wait for a resource only
+  /// it offers, and none once they have not for wait_count looks. Tells the scheduler what
+  /// the pools offer, so that a task no pool could run fails at once. Shrinking cancels jobs
+  /// (pending ones first); on Slurm a cancelled worker gets SIGTERM and retires, handing its
+  /// results over. ConfigError for minimum < 0 or maximum < minimum.
+  void adapt(int minimum, int maximum, tessera::Client client, AdaptOptions options = {});
+  /// Stops adapting; the jobs stay as they are.
+  void stop_adapt();
 
  protected:
   Cluster(System system, const JobOptions& options);
 
  private:
+  struct Keeper;
+  void start_keeper();
+  void stop_keeper();
+  void keep();
+  void keep_once();
+
   System system_;
   std::vector<JobSpec> specs_;
-  std::mutex mutex_;  // guards jobs_
+  std::mutex mutex_;  // guards jobs_ and the keeper's targets
   std::unique_ptr<detail::WorkerJobs> jobs_;
+  // Keeps pools at their targets in the background while adapting, or while a pool has
+  // lifetime_restart (a replacement job goes in before a worker's lifetime ends).
+  std::unique_ptr<Keeper> keeper_;
 };
 
 /// Workers in Slurm jobs (sbatch), started by srun unless launcher says otherwise.
