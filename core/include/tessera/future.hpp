@@ -102,7 +102,7 @@ class Future {
     if (state.status() != detail::FutureState::Status::finished) {
       std::rethrow_exception(state.error());
     }
-    if constexpr (!std::is_void_v<T>) return state.value().template get<T>();
+    if constexpr (!std::is_void_v<T>) return state.value(deadline).template get<T>();
   }
 
   detail::FutureStatePtr state_;

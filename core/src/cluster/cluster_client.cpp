@@ -16,7 +16,7 @@ class ClusterResult final : public RemoteResult {
   ~ClusterResult() override {
     if (auto client = client_.lock()) client->release(key_);
   }
-  Value fetch() override {
+  Value fetch(Clock::time_point deadline) override {
     auto client = client_.lock();
     if (!client || client->closed())
       throw Error("the result of future '" + name_ +
@@ -27,7 +27,8 @@ class ClusterResult final : public RemoteResult {
       std::lock_guard lock(mutex_);
       started = std::move(prefetched_);
     }
-    return client->finish_fetch(started ? started : client->start_fetch(key_, holder()), name_);
+    return client->finish_fetch(started ? started : client->start_fetch(key_, holder()), name_,
+                                deadline);
   }
   void prefetch() override {
     auto client = client_.lock();
@@ -213,7 +214,9 @@ bool ClusterClient::on_message(int, Kind kind, WireReader& in) {
   {
     std::lock_guard lock(mutex_);
     auto found = runs_.find(key.run);
-    if (found == runs_.end()) {
+    auto output = found == runs_.end() ? decltype(found->second->outputs.end()){}
+                                       : found->second->outputs.find(key.task);
+    if (found == runs_.end() || output == found->second->outputs.end()) {
       // Done before, on a worker that was lost since: it was made again at `holder`.
       auto finished = finished_.find(key);
       if (finished == finished_.end()) return true;
@@ -221,8 +224,6 @@ bool ClusterClient::on_message(int, Kind kind, WireReader& in) {
       if (auto waiting = fetches_.find(key); waiting != fetches_.end()) refetch = waiting->second;
     } else {
       run = found->second;
-      auto output = run->outputs.find(key.task);
-      if (output == run->outputs.end()) return true;
       state = output->second.lock();
       run->outputs.erase(output);
       if (run->outputs.empty()) runs_.erase(found);
@@ -296,7 +297,8 @@ std::shared_ptr<ClusterClient::Retrieval> ClusterClient::start_fetch(DataKey key
   return fetch;
 }
 
-Value ClusterClient::finish_fetch(const std::shared_ptr<Retrieval>& fetch, const Key& name) {
+Value ClusterClient::finish_fetch(const std::shared_ptr<Retrieval>& fetch, const Key& name,
+                                  Clock::time_point deadline) {
   if (fetch->local) return *fetch->local;
   const std::string where = "worker rank " + std::to_string(fetch->holder);
   if (fetch->holder <= 0) {
@@ -308,12 +310,20 @@ Value ClusterClient::finish_fetch(const std::shared_ptr<Retrieval>& fetch, const
     std::lock_guard lock(fetch->mutex);
     if (!fetch->done) fetch->waiters.push_back(signal);
   }
-  wait_until(
+  const bool arrived = wait_until(
       [&] {
         std::lock_guard lock(fetch->mutex);
         return fetch->done;
       },
-      Clock::time_point::max(), *signal);
+      deadline, *signal);
+  if (!arrived) {
+    {
+      std::lock_guard lock(fetch->mutex);
+      std::erase(fetch->waiters, signal);
+    }
+    throw TimeoutError("future '" + name + "': its result did not come from " + where +
+                       " within the timeout");
+  }
   if (fetch->ended) {
     throw Error("the result of future '" + name +
                 "' was on an MPI worker, and the runtime ended before it came here: keep the "

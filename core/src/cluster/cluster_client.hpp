@@ -43,7 +43,8 @@ class ClusterClient : public std::enable_shared_from_this<ClusterClient> {
   std::shared_ptr<Retrieval> start_fetch(DataKey key, int holder);
   /// Waits for a fetch (helping on pool threads) and reads the value; a TaskError naming
   /// the future `name` if the result cannot be brought here.
-  Value finish_fetch(const std::shared_ptr<Retrieval>& fetch, const Key& name);
+  Value finish_fetch(const std::shared_ptr<Retrieval>& fetch, const Key& name,
+                     Clock::time_point deadline = Clock::time_point::max());
   void release(DataKey key);
   void cancel(DataKey key, bool released);
 

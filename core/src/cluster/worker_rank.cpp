@@ -347,21 +347,24 @@ bool WorkerRank::on_data(int source, DataKey key, const Frames& frames) {
       error = e.what();
     }
   }
-  if (value) {
+  // A result of this worker's own (made here again after its first holder was lost, and
+  // fetched from itself): it stays kept, not borrowed, or the jobs' end would drop it.
+  const bool own = value && source == rank_ && store_.contains(key);
+  if (value && !own) {
     {
       std::lock_guard lock(mutex_);
       borrowed_[key] += static_cast<std::uint32_t>(jobs.size());
     }
     store_.put(key, value);
-    value.reset();  // the store may spill it until its task runs
   }
+  value.reset();  // the store may spill it until its task runs
   bool any_ready = false;
   {
     std::lock_guard lock(mutex_);  // task threads count `missing` down too (finished_here)
     for (auto& [job, i] : jobs) {
       job->arrived[i] = true;
       if (error.empty()) {
-        job->borrowed[i] = true;
+        job->borrowed[i] = !own;
       } else if (!job->failure) {
         job->failure = Failure{job->name, "worker rank " + std::to_string(rank_), "tessera::Error",
                                "could not fetch its input (run " + std::to_string(key.run) +

@@ -46,10 +46,10 @@ void FutureState::finish_remote() {
   complete(Status::finished);
 }
 
-void FutureState::fetch_remote() const {
+void FutureState::fetch_remote(Clock::time_point deadline) const {
   std::lock_guard lock(fetch_mutex_);
   if (fetched_.load(std::memory_order_acquire)) return;
-  value_ = remote_->fetch();
+  value_ = remote_->fetch(deadline);
   fetched_.store(true, std::memory_order_release);
 }
 

@@ -63,8 +63,9 @@ class TaskCanceller {
 class RemoteResult {
  public:
   virtual ~RemoteResult() = default;
-  /// Brings the value here; throws (TaskError naming the key) if it cannot.
-  virtual Value fetch() = 0;
+  /// Brings the value here; throws (TaskError naming the key) if it cannot, and TimeoutError
+  /// if it has not come by `deadline`.
+  virtual Value fetch(Clock::time_point deadline) = 0;
   /// Starts bringing the value here without waiting, so that fetch() then waits less.
   virtual void prefetch() {}
 };
@@ -82,9 +83,10 @@ class FutureState {
   Status status() const noexcept { return status_.load(std::memory_order_acquire); }
   bool done() const noexcept { return status() != Status::pending; }
 
-  /// The result; valid once status() is finished. A remote result is fetched on first use.
-  const Value& value() const {
-    if (remote_ && !fetched_.load(std::memory_order_acquire)) fetch_remote();
+  /// The result; valid once status() is finished. A remote result is fetched on first use
+  /// (TimeoutError if it has not come by `deadline`).
+  const Value& value(Clock::time_point deadline = Clock::time_point::max()) const {
+    if (remote_ && !fetched_.load(std::memory_order_acquire)) fetch_remote(deadline);
     return value_;
   }
   /// Starts bringing a remote result here as soon as it is finished (no wait); gathering
@@ -126,7 +128,7 @@ class FutureState {
 
  private:
   void complete(Status status);
-  void fetch_remote() const;
+  void fetch_remote(Clock::time_point deadline) const;
 
   Key key_;
   std::atomic<Status> status_{Status::pending};
