@@ -206,8 +206,12 @@ Outcome<T> await(const tessera::Future<T>& future) {
     }
   });
   Outcome<T> outcome;
-  if (result.wait_for(patience) != std::future_status::ready) {
+  // After one hang, the next ones are told sooner: the scenario stays short.
+  const auto limit = stuck.empty() ? patience : seconds(2);
+  if (result.wait_for(limit) != std::future_status::ready) {
     outcome.hung = true;
+    say(std::string("(a hang: the future is ") +
+        (future.done() ? "done, and fetching its result never ends)" : "not done)"));
     stuck.push_back(std::move(waiter));
     return outcome;
   }
@@ -291,7 +295,7 @@ struct Options {
   int workers = 3;
   int gap_ms = 300;
   int innocents = 0;
-  double kill_at = 0.5;
+  double kill_at = 0.2;
 };
 
 // -- persist: the client keeps futures of three kinds; their holder dies before they are read.

@@ -7,8 +7,9 @@
 # HOSTILE_LIMIT seconds, 40, every process left gets a gdb backtrace and is killed), and that
 # the scheduler file is removed.
 #   run_hostile.sh PROGRAM SCENARIO
-# Scenarios: persist, persist-pending, persist-released, large-fetch, two-kills, two-kills-at-once, nested,
-# killer, killer-innocents, scatter, idle, tree (see hostile_app.cpp).
+# Scenarios (see hostile_app.cpp): persist, persist-pending, persist-released, large-fetch,
+# large-fetch-2 (with two workers: the result is made again by the one that fetched it),
+# two-kills, two-kills-at-once, nested, killer, killer-innocents, scatter, idle, tree.
 set -uo pipefail
 program="$1"
 scenario="$2"
@@ -26,6 +27,7 @@ args=()
 case "$scenario" in
   persist | persist-pending | large-fetch | nested | idle | tree) workers=3 ;;
   persist-released) workers=2 ;;
+  large-fetch-2) workers=2 app=large-fetch ;;
   two-kills) workers=4 args=(--gap-ms 300) ;;
   two-kills-at-once) workers=4 app=two-kills args=(--gap-ms 0) ;;
   killer) workers=5 ;;
@@ -36,6 +38,9 @@ case "$scenario" in
     exit 2
     ;;
 esac
+# HOSTILE_ARGS: more arguments for the program (e.g. "--kill-at 0.8" to try other timings).
+read -r -a extra <<<"${HOSTILE_ARGS:-}"
+args+=("${extra[@]}")
 started=$(date +%s%N)
 
 timeout $((limit + 30)) "$program" "$app" --workers "$workers" "${args[@]}" \
@@ -80,7 +85,7 @@ while kill -0 "$scheduler" 2>/dev/null; do
   fi
   sleep 0.1
 done
-wait "$scheduler"
+wait "$scheduler" 2>/dev/null
 status=$?
 [[ $status == 0 ]] || fail "the scheduler exited with $status, expected 0"
 
@@ -97,7 +102,7 @@ killed=0
 n=0
 for pid in "${worker_pids[@]}"; do
   n=$((n + 1))
-  wait "$pid"
+  wait "$pid" 2>/dev/null
   status=$?
   if [[ $status == 137 ]]; then
     killed=$((killed + 1))
