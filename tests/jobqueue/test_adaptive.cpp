@@ -51,6 +51,9 @@ TEST_CASE("adapt asks for enough workers to finish the remaining work in the tar
   CHECK(detail::adaptive_jobs(load, spec, 0, 100, options) == 1);
   load.remaining = 0;
   CHECK(detail::adaptive_jobs(load, spec, 0, 100, options) == 0);
+  load.held_results = 5;  // futures keep results on the workers: one stays
+  CHECK(detail::adaptive_jobs(load, spec, 0, 100, options) == 1);
+  load.held_results = 0;
   CHECK(detail::adaptive_jobs(load, spec, 3, 100, options) == 2);  // 3 workers: 2 jobs
 }
 

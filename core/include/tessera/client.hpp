@@ -45,6 +45,8 @@ struct SchedulerLoad {
   std::size_t remaining = 0;
   /// Tasks on workers (assigned, not yet reported done).
   std::size_t processing = 0;
+  /// Results kept on workers for tasks or futures that still need them.
+  std::size_t held_results = 0;
   /// Seconds a task has taken on average so far.
   double task_seconds = 0;
   /// Resources that tasks wait for and no connected worker offers ("GPU").

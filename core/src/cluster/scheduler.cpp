@@ -154,7 +154,8 @@ void Scheduler::hello(int source, const Hello& message) {
 
 // Whether a worker that may still join an elastic cluster could run a task that asks for
 // `requirement`: any could, unless the cluster said what its workers offer.
-bool Scheduler::may_join_for(const Submission& run, std::uint32_t task) const {
+bool Scheduler::may_join_for(const Submission& run, std::uint32_t task) {
+  if (roster_) roster_->offers_since(offers_version_, offers_);  // the newest word on them
   const auto* requirement = run.requirement(task);
   if (offers_version_ == 0 || !requirement || requirement->resources.empty()) return true;
   for (const auto& offer : offers_) {
@@ -173,6 +174,7 @@ void Scheduler::publish_load() {
   SchedulerLoad load;
   for (const auto& [id, run] : runs_) {
     if (!run->body.empty()) load.remaining += run->remaining;
+    load.held_results += run->holding;
   }
   for (const auto& worker : workers_) {
     if (worker.usable()) load.processing += worker.in_flight;

@@ -112,7 +112,7 @@ class Scheduler {
   [[noreturn]] void lose_worker(int rank, double silent_for);
   void update_roster();
   void publish_load();
-  bool may_join_for(const Submission& run, std::uint32_t task) const;
+  bool may_join_for(const Submission& run, std::uint32_t task);
   int worker_end() const noexcept;  // one past the highest rank heard from
   MetricsSnapshot metrics_snapshot();
   void count_prefixes(Submission& run, std::vector<PrefixProgress>& counts);

@@ -55,7 +55,16 @@ void Scheduler::hand_over() {
       if (target < 0 || candidate.in_flight < workers_[static_cast<std::size_t>(target)].in_flight)
         target = other;
     }
-    if (target < 0) continue;
+    if (target < 0) {
+      // No worker to take them (all leave): it goes, and what only it held is made again
+      // should a worker come and a task or future need it.
+      worker.shutdown_sent = true;
+      post(outbox_, rank, Shutdown{});
+      log_event("elastic", "worker rank " + std::to_string(rank) + " retires with " +
+                               std::to_string(only_here.size()) +
+                               " results no other worker can take");
+      continue;
+    }
     std::vector<DataKey> ask;
     for (const auto key : only_here) {
       auto given = worker.handing.find(key);

@@ -28,7 +28,9 @@ int adaptive_jobs(const SchedulerLoad& load, const JobSpec& spec, int minimum, i
   const double threads = std::max(1, spec.threads_per_process());
   const double work = static_cast<double>(load.remaining) * std::max(load.task_seconds, 1e-3);
   double workers = std::ceil(work / (std::max(options.target_duration, 1e-3) * threads));
-  if (load.remaining > 0) workers = std::max(workers, 1.0);
+  // Work left, or results kept for tasks and futures, keep one worker at least: letting the
+  // last one go would lose those results, to be made again by the next.
+  if (load.remaining > 0 || load.held_results > 0) workers = std::max(workers, 1.0);
   const int clamped = static_cast<int>(
       std::clamp(workers, static_cast<double>(minimum), static_cast<double>(maximum)));
   return (clamped + spec.processes - 1) / spec.processes;

@@ -111,7 +111,8 @@ class Cluster {
   void close(std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
   /// Grows and shrinks the first pool between `minimum` and `maximum` workers with the work
-  /// that `client`'s scheduler has left (AdaptOptions), from a thread of its own, until
+  /// that `client`'s scheduler has left (AdaptOptions; one worker stays while results are
+  /// kept for tasks or futures that need them), from a thread of its own, until
   /// stop_adapt() or close(). Each other pool gets a job while tasks wait for a resource only
   /// it offers, and none once they have not for wait_count looks. Tells the scheduler what
   /// the pools offer, so that a task no pool could run fails at once. Shrinking cancels jobs
