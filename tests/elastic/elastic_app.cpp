@@ -4,13 +4,15 @@
 // exits non-zero on a wrong one (tests/elastic/run_elastic.sh runs it).
 //
 //   elastic_app --workers N [--rounds R] [--long-seconds S] [--adapt-slurm MAX]
+//               [--slurm-jobs J [--lifetime S --stagger S]]
 //
 // --long-seconds runs, first, chains of slow tasks on 1 MiB blocks that take about S seconds
 // on N workers, so that a test can kill a worker half way (the results must still be right).
 // --adapt-slurm makes the workers itself: a SlurmCluster of this program's jobs that adapts
 // between 0 and MAX workers; it checks that the jobs grew while there was work, that all but
 // one (kept for the results its futures hold) are gone once the cluster has been idle, and
-// that close() ends the last one promptly.
+// that close() ends the last one promptly. --slurm-jobs submits J jobs of its own workers
+// (with lifetimes that restart, given --lifetime) and closes them at the end.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -71,32 +73,50 @@ int main(int argc, char** argv) {
   int rounds = 1;
   double long_seconds = 0;
   int adapt_maximum = 0;
+  int slurm_jobs = 0;
+  std::string lifetime;
+  std::string stagger = "0";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--workers") workers = std::strtoul(argv[i + 1], nullptr, 10);
     if (flag == "--rounds") rounds = std::atoi(argv[i + 1]);
     if (flag == "--long-seconds") long_seconds = std::atof(argv[i + 1]);
     if (flag == "--adapt-slurm") adapt_maximum = std::atoi(argv[i + 1]);
+    if (flag == "--slurm-jobs") slurm_jobs = std::atoi(argv[i + 1]);
+    if (flag == "--lifetime") lifetime = argv[i + 1];
+    if (flag == "--stagger") stagger = argv[i + 1];
   }
   auto client = runtime.client();
   std::unique_ptr<tessera::jobqueue::SlurmCluster> cluster;
-  if (adapt_maximum > 0) {
-    cluster = std::make_unique<tessera::jobqueue::SlurmCluster>(tessera::jobqueue::JobOptions{
+  if (adapt_maximum > 0 || slurm_jobs > 0) {
+    const auto directory =
+        std::filesystem::path(tessera::config::get("scheduler_file")).parent_path();
+    tessera::jobqueue::JobOptions options{
         .cores = 1,
         .walltime = "00:10:00",
-        .log_directory =
-            std::filesystem::path(tessera::config::get("scheduler_file")).parent_path().string(),
+        .local_directory = (directory / "spill").string(),
+        .log_directory = directory.string(),
         .death_timeout = "60",
-        .worker_command = std::filesystem::canonical("/proc/self/exe").string()});
+        .worker_command = std::filesystem::canonical("/proc/self/exe").string()};
+    if (!lifetime.empty()) {
+      options.lifetime = lifetime;
+      options.lifetime_stagger = stagger;
+      options.lifetime_restart = true;
+    }
+    cluster = std::make_unique<tessera::jobqueue::SlurmCluster>(options);
+  }
+  if (adapt_maximum > 0) {
     cluster->adapt(
         0, adapt_maximum, client,
         {.interval = std::chrono::milliseconds(300), .target_duration = 1.0, .wait_count = 5});
+  } else if (slurm_jobs > 0) {
+    cluster->scale_jobs(slurm_jobs);
   }
   // With an adaptive cluster the work brings the workers; the most seen at once is checked.
   std::atomic<std::size_t> most_workers{0};
   std::atomic<bool> watching{true};
   std::thread watcher;
-  if (cluster) {
+  if (adapt_maximum > 0) {
     watcher = std::thread([&] {
       while (watching) {
         most_workers = std::max(most_workers.load(), client.workers());
@@ -189,7 +209,12 @@ int main(int argc, char** argv) {
   auto data = client.scatter(41L);
   check(client.submit(add, data, 1L).result() == 42, "a task reads scattered data");
 
-  if (cluster) {
+  if (cluster && adapt_maximum == 0) {
+    const auto jobs = cluster->jobs();
+    std::printf("closing the cluster of %zu jobs\n", jobs.size());
+    cluster->close();
+    check(client.workers() == 0, "no worker is left (" + std::to_string(client.workers()) + ")");
+  } else if (cluster) {
     watching = false;
     watcher.join();
     check(most_workers >= workers,

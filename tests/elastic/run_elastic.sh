@@ -14,7 +14,11 @@
 # 6 s runs: it completes, and every worker leaves with status 0), sigterm (a worker sent
 # SIGTERM, as Slurm does before a walltime kill, retires the same way), adapt-slurm (the
 # program adapts a SlurmCluster of its own jobs on the local Slurm: they grow to 3 workers
-# while it computes and are all gone once it idles; skipped when no Slurm answers).
+# while it computes and are all gone once it idles; skipped when no Slurm answers),
+# slurm-lifetimes (3 Slurm jobs of workers that retire after 3 +- 1 s and are replaced by the
+# cluster ahead of time, while a computation of about 8 s runs; half way one job is scancelled
+# and one worker SIGKILLed: the results are right, and no job, worker, spill file or
+# scheduler file is left).
 set -uo pipefail
 program="$1"
 scenario="$2"
@@ -127,6 +131,27 @@ case "$scenario" in
     start_scheduler --workers 3 --long-seconds 4 --adapt-slurm 3
     expect_exit "$scheduler" scheduler 0
     grep -q "elastic_app: all results right" "$work/scheduler.out" || fail "wrong results"
+    ;;
+  slurm-lifetimes)
+    if ! timeout 20 scontrol ping 2>/dev/null | grep -q "is UP"; then
+      echo "skipped: no Slurm cluster answers (scripts/slurm-local.sh up starts one)"
+      exit 0
+    fi
+    start_scheduler --workers 3 --long-seconds 8 --slurm-jobs 3 --lifetime 3 --stagger 1
+    for _ in $(seq 600); do grep -q computing "$work/scheduler.out" && break; sleep 0.1; done
+    sleep 2
+    mine() { squeue -h -o "%i %j %o" | awk -v me="$program" '$3 == me {print $1}'; }
+    victim_job="$(mine | head -n 1)"
+    [[ -n $victim_job ]] && scancel "$victim_job"
+    sleep 1
+    victim="$(pgrep -fx "$program" | head -n 1)"
+    [[ -n $victim ]] && kill -KILL "$victim"
+    expect_exit "$scheduler" scheduler 0
+    grep -q "elastic_app: all results right" "$work/scheduler.out" || fail "wrong results"
+    for _ in $(seq 100); do [[ -z "$(mine)" ]] && break; sleep 0.2; done
+    [[ -z "$(mine)" ]] || fail "jobs are left in squeue: $(mine | tr '\n' ' ')"
+    pgrep -fx "$program" >/dev/null && fail "worker processes are left: $(pgrep -fx "$program")"
+    [[ -z "$(ls -A "$work/spill" 2>/dev/null)" ]] || fail "spill files are left"
     ;;
   no-scheduler)
     export TESSERA_WORKER_DEATH_TIMEOUT=1

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <thread>
@@ -251,6 +252,9 @@ struct UcxLink::State {
 };
 
 UcxLink::UcxLink() : state_(std::make_unique<State>()) {
+  // A peer that left makes UCX log connection errors that this link reports its own way
+  // (lost events, exceptions naming the address); a UCX_LOG_LEVEL the user set wins.
+  setenv("UCX_LOG_LEVEL", "fatal", 0);
   ucp_params_t params{};
   params.field_mask = UCP_PARAM_FIELD_FEATURES;
   params.features = UCP_FEATURE_AM;
