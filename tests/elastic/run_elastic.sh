@@ -3,7 +3,7 @@
 # TESSERA_SCHEDULER_FILE), and worker processes of the same program that join it later
 # (TESSERA_ROLE=worker). Checks the program's own result checks, every exit status (so no
 # process outlives the run), and that the scheduler file is removed.
-#   run_elastic.sh PROGRAM SCENARIO
+#   run_elastic.sh PROGRAM SCENARIO [WORKER COMMAND...]
 # Scenarios: basic (2 workers join after the scheduler), workers-first (a worker starts before
 # the scheduler and waits for its file), late-join (the second worker joins 2 s after the
 # first), no-scheduler (a worker whose scheduler never comes gives up, naming the file),
@@ -12,7 +12,9 @@
 # counts as lost and the computation completes without it), lifetimes (workers retire after
 # 2 +- 0.5 s, each replaced by a new one as lifetime_restart does, while a computation of about
 # 6 s runs: it completes, and every worker leaves with status 0), sigterm (a worker sent
-# SIGTERM, as Slurm does before a walltime kill, retires the same way), adapt-slurm (the
+# SIGTERM, as Slurm does before a walltime kill, retires the same way), tessera-worker (as
+# basic, with the worker command given after the scenario: tessera-worker and a task
+# library), adapt-slurm (the
 # program adapts a SlurmCluster of its own jobs on the local Slurm: they grow to 3 workers
 # while it computes and are all gone once it idles; skipped when no Slurm answers),
 # slurm-lifetimes (3 Slurm jobs of workers that retire after 3 +- 1 s and are replaced by the
@@ -22,6 +24,9 @@
 set -uo pipefail
 program="$1"
 scenario="$2"
+shift 2
+worker_command=("$@")  # what workers run: PROGRAM itself unless given
+[[ ${#worker_command[@]} == 0 ]] && worker_command=("$program")
 work="$(mktemp -d "${TMPDIR:-/tmp}/tessera-elastic-XXXXXX")"
 trap 'kill -KILL $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 export TESSERA_SCHEDULER_FILE="$work/scheduler.json"
@@ -34,7 +39,7 @@ start_scheduler() {  # args: the program's arguments
   scheduler=$!
 }
 start_worker() {  # arg: a name for its output
-  TESSERA_ROLE=worker timeout 120 "$program" >"$work/$1.out" 2>&1 &
+  TESSERA_ROLE=worker timeout 120 "${worker_command[@]}" >"$work/$1.out" 2>&1 &
   eval "$1=$!"
 }
 expect_exit() {  # args: pid, name, expected status
@@ -45,7 +50,7 @@ expect_exit() {  # args: pid, name, expected status
 show() { for f in "$work"/*.out; do echo "--- $(basename "$f")"; cat "$f"; done; }
 
 case "$scenario" in
-  basic | late-join | workers-first)
+  basic | late-join | workers-first | tessera-worker)
     if [[ $scenario == workers-first ]]; then
       start_worker w1
       sleep 1

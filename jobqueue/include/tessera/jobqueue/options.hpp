@@ -62,7 +62,8 @@ struct JobOptions {
   std::optional<bool> lifetime_restart{};
   /// Most jobs of this pool queued or running at once (0 = no limit).
   std::optional<int> max_jobs{};
-  /// The program the launcher starts on each worker rank ("tessera-worker"): a program
+  /// The program the launcher starts on each worker rank ("tessera-worker", which loads the
+  /// task libraries given as worker_extra_args {"--library", "libtasks.so"}): a program
   /// that joins the scheduler named by TESSERA_SCHEDULER_FILE, e.g. the user's own
   /// application, which becomes a worker when TESSERA_ROLE=worker.
   std::optional<std::string> worker_command{};
