@@ -54,6 +54,14 @@ TEST_CASE("adapt asks for enough workers to finish the remaining work in the tar
   load.held_results = 5;  // futures keep results on the workers: one stays
   CHECK(detail::adaptive_jobs(load, spec, 0, 100, options) == 1);
   load.held_results = 0;
+  // 2 workers, both paused for memory, with 10 small tasks left: 4 workers, 2 jobs.
+  load.remaining = 10;
+  load.workers = 2;
+  load.paused_workers = 2;
+  CHECK(detail::adaptive_jobs(load, spec, 0, 100, options) == 2);
+  CHECK(detail::adaptive_jobs(load, spec, 0, 3, options) == 2);  // 3 workers at most: 2 jobs
+  load.paused_workers = 0;
+  CHECK(detail::adaptive_jobs(load, spec, 0, 100, options) == 1);
   CHECK(detail::adaptive_jobs(load, spec, 3, 100, options) == 2);  // 3 workers: 2 jobs
 }
 

@@ -47,6 +47,8 @@ struct SchedulerLoad {
   std::size_t processing = 0;
   /// Results kept on workers for tasks or futures that still need them.
   std::size_t held_results = 0;
+  /// Workers paused because their memory is above worker_memory_pause.
+  std::size_t paused_workers = 0;
   /// Seconds a task has taken on average so far.
   double task_seconds = 0;
   /// Resources that tasks wait for and no connected worker offers ("GPU").

@@ -38,7 +38,7 @@ class Backend {
     return workers();
   }
   /// The scheduler's load (client.hpp's SchedulerLoad).
-  virtual SchedulerLoad load() const { return {workers(), threads(), 0, 0, 0, 0, {}}; }
+  virtual SchedulerLoad load() const { return {workers(), threads(), 0, 0, 0, 0, 0, {}}; }
   /// What workers that may join will offer (elastic clusters only).
   virtual void expect_worker_offers(WorkerOffers) {}
   /// Starts running `plan`; with `watch`, also hands back a view of its progress.

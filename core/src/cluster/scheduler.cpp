@@ -177,7 +177,9 @@ void Scheduler::publish_load() {
     load.held_results += run->holding;
   }
   for (const auto& worker : workers_) {
-    if (worker.usable()) load.processing += worker.in_flight;
+    if (!worker.usable()) continue;
+    load.processing += worker.in_flight;
+    load.paused_workers += worker.paused;
   }
   load.task_seconds = average_duration_;
   std::size_t looked = 0;

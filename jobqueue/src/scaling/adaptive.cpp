@@ -31,6 +31,10 @@ int adaptive_jobs(const SchedulerLoad& load, const JobSpec& spec, int minimum, i
   // Work left, or results kept for tasks and futures, keep one worker at least: letting the
   // last one go would lose those results, to be made again by the next.
   if (load.remaining > 0 || load.held_results > 0) workers = std::max(workers, 1.0);
+  // Workers paused for memory while work waits: as many more, to spread the memory.
+  if (load.remaining > 0 && load.paused_workers > 0) {
+    workers = std::max(workers, static_cast<double>(load.workers + load.paused_workers));
+  }
   const int clamped = static_cast<int>(
       std::clamp(workers, static_cast<double>(minimum), static_cast<double>(maximum)));
   return (clamped + spec.processes - 1) / spec.processes;

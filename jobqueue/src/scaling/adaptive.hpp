@@ -18,8 +18,9 @@ namespace tessera::jobqueue::detail {
 std::map<std::string, double> offered_resources(const JobSpec& spec);
 
 /// Jobs of the first pool that the load calls for: enough workers for the remaining tasks to
-/// take about target_duration seconds each (at least one while any remain), between
-/// `minimum` and `maximum` workers, in whole jobs.
+/// take about target_duration seconds each (at least one while any remain or results are
+/// held; one more per worker paused for memory while work remains), between `minimum` and
+/// `maximum` workers, in whole jobs.
 int adaptive_jobs(const SchedulerLoad& load, const JobSpec& spec, int minimum, int maximum,
                   const AdaptOptions& options);
 
