@@ -138,9 +138,7 @@ void Cluster::adapt(int minimum, int maximum, tessera::Client client, AdaptOptio
     throw ConfigError("jobqueue: adapt(" + std::to_string(minimum) + ", " +
                       std::to_string(maximum) + "): expected 0 <= minimum <= maximum workers");
   }
-  WorkerOffers offers;
-  for (const JobSpec& spec : specs_) offers.push_back(detail::offered_resources(spec));
-  client.expect_worker_offers(std::move(offers));
+  client.expect_worker_offers(worker_offers());
   start_keeper();
   {
     std::lock_guard lock(mutex_);
@@ -149,6 +147,12 @@ void Cluster::adapt(int minimum, int maximum, tessera::Client client, AdaptOptio
   }
   std::lock_guard lock(keeper_->mutex);
   keeper_->wake.notify_all();
+}
+
+WorkerOffers Cluster::worker_offers() const {
+  WorkerOffers offers;
+  for (const JobSpec& spec : specs_) offers.push_back(detail::offered_resources(spec));
+  return offers;
 }
 
 void Cluster::stop_adapt() {

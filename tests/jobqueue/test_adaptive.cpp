@@ -77,6 +77,10 @@ TEST_CASE("a pool is wanted while tasks wait for a resource it offers") {
   CHECK_FALSE(detail::pool_wanted(load, cpu));
   load.wanted_resources = {"TPU"};
   CHECK_FALSE(detail::pool_wanted(load, gpu));
+
+  PBSCluster cluster({.cores = 4, .scheduler_file = "/s"});
+  cluster.add_worker_spec("gpu", {.cores = 4, .resources = "GPU=2,FPGA=1", .scheduler_file = "/s"});
+  CHECK(cluster.worker_offers() == tessera::WorkerOffers{{}, {{"FPGA", 1}, {"GPU", 2}}});
 }
 
 TEST_CASE("a replacement job goes in a stagger and a quarter lifetime before a worker retires") {

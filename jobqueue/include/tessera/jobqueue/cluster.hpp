@@ -121,6 +121,10 @@ class Cluster {
   void adapt(int minimum, int maximum, tessera::Client client, AdaptOptions options = {});
   /// Stops adapting; the jobs stay as they are.
   void stop_adapt();
+  /// What the workers of each pool offer to tasks (their resources), for
+  /// Client::expect_worker_offers: adapt() says it to the scheduler; after scale(), say it
+  /// yourself so that a task no pool could run fails instead of waiting.
+  WorkerOffers worker_offers() const;
 
  protected:
   Cluster(System system, const JobOptions& options);
