@@ -105,8 +105,7 @@ bool Scheduler::handle(int source, Kind kind, WireReader& in) {
       Heartbeat::read(in);
       return true;
     case Kind::retire:
-      Retire::read(in);
-      retire(source);
+      retire(source, Retire::read(in).urgent);
       return true;
     case Kind::metrics:
       workers_[static_cast<std::size_t>(source)].metrics = WorkerMetrics::read(in);

@@ -90,7 +90,7 @@ class Scheduler {
   void finish(Submission& run, std::uint32_t task, int worker, std::uint64_t bytes);
   void lost(int source, const Lost& message);
   std::size_t recover(int rank);  // returns the tasks that run again
-  void retire(int rank);
+  void retire(int rank, bool urgent);
   void hand_over();
   void retired(int rank);
   void lost_scatter(Submission& run, std::uint32_t task, const Failure& failure);

@@ -10,10 +10,12 @@
 
 namespace tessera::detail {
 
-void Scheduler::retire(int rank) {
+void Scheduler::retire(int rank, bool urgent) {
   if (rank < 1 || rank >= worker_end()) return;
   auto& worker = workers_[static_cast<std::size_t>(rank)];
-  if (worker.gone || worker.retiring) return;
+  if (worker.gone) return;
+  worker.retire_urgent = worker.retire_urgent || urgent;
+  if (worker.retiring) return;
   worker.retiring = true;
   ++retiring_;
   update_roster();
@@ -56,8 +58,10 @@ void Scheduler::hand_over() {
         target = other;
     }
     if (target < 0) {
-      // No worker to take them (all leave): it goes, and what only it held is made again
-      // should a worker come and a task or future need it.
+      // No worker to take them: it waits for one (a replacement joins ahead of a lifetime's
+      // end), unless its job is about to end; then it goes, and what only it held is made
+      // again should a task or future need it.
+      if (!worker.retire_urgent) continue;
       worker.shutdown_sent = true;
       post(outbox_, rank, Shutdown{});
       log_event("elastic", "worker rank " + std::to_string(rank) + " retires with " +

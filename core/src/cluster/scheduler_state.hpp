@@ -72,6 +72,7 @@ struct Scheduler::WorkerInfo {
   bool said_goodbye = false;
   bool lost = false;           // without a goodbye (elastic clusters)
   bool retiring = false;       // asked to leave: takes no new work, hands its results over
+  bool retire_urgent = false;  // (retiring) its job ends soon: it does not wait for a taker
   bool shutdown_sent = false;  // (retiring) told to stop: nothing is left only on it
   std::unordered_map<DataKey, int, DataKeyHash> handing;  // (retiring) result -> given to
   double last_heard = 0.0;  // wall time of a check that found it had said something

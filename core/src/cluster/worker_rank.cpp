@@ -853,9 +853,9 @@ void WorkerRank::report_lost() {
 bool WorkerRank::on_turn() {
   // The clock is read every 16 turns: a busy loop turns every few microseconds, an idle one
   // sleeps at most 1 ms a turn.
-  if (!retire_asked_ && retire_requested_.load(std::memory_order_relaxed)) {
-    retire_asked_ = true;
-    post(transport_, 0, Retire{});
+  if (!urgent_retire_asked_ && retire_requested_.load(std::memory_order_relaxed)) {
+    retire_asked_ = urgent_retire_asked_ = true;
+    post(transport_, 0, Retire{true});
   }
   if ((heartbeat_interval_ > 0 || metrics_interval_ > 0 || retire_at_ > 0) && !said_goodbye_ &&
       ++turns_ % 16 == 0) {
@@ -863,7 +863,7 @@ bool WorkerRank::on_turn() {
     if (retire_at_ > 0 && now >= retire_at_ && !retire_asked_) {
       retire_asked_ = true;
       log_event("elastic", "worker rank " + std::to_string(rank_) + ": its lifetime is over");
-      post(transport_, 0, Retire{});
+      post(transport_, 0, Retire{false});
     }
     if (heartbeat_interval_ > 0 && now - last_heartbeat_ >= heartbeat_interval_) {
       last_heartbeat_ = now;

@@ -144,6 +144,7 @@ class WorkerRank {
   double retire_at_ = 0.0;          // wall time when the lifetime ends (0: never)
   std::atomic<bool> retire_requested_{false};
   bool retire_asked_ = false;
+  bool urgent_retire_asked_ = false;
   std::unordered_set<DataKey, DataKeyHash> replicating_;  // fetched to keep (loop thread)
   void keep_replica(DataKey key, const Frames& frames);
   bool exited_ = false;

@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <ucp/api/ucp.h>
+#include <ucs/config/global_opts.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -253,8 +254,11 @@ struct UcxLink::State {
 
 UcxLink::UcxLink() : state_(std::make_unique<State>()) {
   // A peer that left makes UCX log connection errors that this link reports its own way
-  // (lost events, exceptions naming the address); a UCX_LOG_LEVEL the user set wins.
-  setenv("UCX_LOG_LEVEL", "fatal", 0);
+  // (lost events, exceptions naming the address); a UCX_LOG_LEVEL the user set wins. UCX
+  // read its environment when it was loaded, so its options are changed in place.
+  if (std::getenv("UCX_LOG_LEVEL") == nullptr) {
+    ucs_global_opts.log_component.log_level = UCS_LOG_LEVEL_FATAL;
+  }
   ucp_params_t params{};
   params.field_mask = UCP_PARAM_FIELD_FEATURES;
   params.features = UCP_FEATURE_AM;

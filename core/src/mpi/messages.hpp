@@ -151,8 +151,11 @@ struct Heartbeat {
 /// results only it holds are elsewhere.
 struct Retire {
   static constexpr Kind kind = Kind::retire;
-  void write(WireWriter&) const {}
-  static Retire read(WireReader&) { return {}; }
+  /// Its job is about to end (SIGTERM): it leaves even if no other worker can take its
+  /// results, which are then made again if needed. Otherwise it waits for one.
+  bool urgent = false;
+  void write(WireWriter& out) const { out.put<std::uint8_t>(urgent ? 1 : 0); }
+  static Retire read(WireReader& in) { return Retire{in.get<std::uint8_t>() != 0}; }
 };
 
 /// Data a worker fetched from one other worker, since it started.
