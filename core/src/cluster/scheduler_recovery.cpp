@@ -194,8 +194,16 @@ std::size_t Scheduler::recover(int rank) {
   }
   for (const auto& [key, before] : reset) {
     Submission* run = find_run(key.run);
-    if (run && run->tasks[key.task].state == TaskState::waiting &&
-        run->tasks[key.task].waiting == 0) {
+    if (!run || run->tasks[key.task].state != TaskState::waiting ||
+        run->tasks[key.task].waiting != 0) {
+      continue;
+    }
+    // Tasks that were on the lost worker go one by one to the least loaded workers, not in a
+    // block to one: if one of them kills its workers, the others part from it, and are not
+    // blamed with it at the next loss.
+    if (before == TaskState::assigned) {
+      place(*run, key.task);
+    } else {
       ready(*run, key.task);
     }
   }
