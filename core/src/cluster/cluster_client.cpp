@@ -227,7 +227,7 @@ bool ClusterClient::on_message(int, Kind kind, WireReader& in) {
       state = output->second.lock();
       run->outputs.erase(output);
       if (run->outputs.empty()) runs_.erase(found);
-      if (state && ok) finished_.emplace(key, state);
+      if (state && ok && outputs_may_move_) finished_.emplace(key, state);
     }
   }
   if (!state) return true;
@@ -378,7 +378,7 @@ void ClusterClient::close() {
 void ClusterClient::release(DataKey key) {
   {
     std::lock_guard lock(mutex_);
-    finished_.erase(key);
+    if (outputs_may_move_) finished_.erase(key);
   }
   if (closed()) return;
   post(transport_, 0, Release{key});

@@ -54,6 +54,10 @@ class ClusterClient : public std::enable_shared_from_this<ClusterClient> {
   void close();
   bool closed() const noexcept { return closed_.load(std::memory_order_acquire); }
 
+  /// Its workers may be lost and their results made again elsewhere (an elastic cluster):
+  /// done outputs are kept track of, to hear where they move. Call before submitting.
+  void outputs_may_move() noexcept { outputs_may_move_ = true; }
+
   /// Worker threads of the cluster, once known.
   int rank() const noexcept { return transport_.rank(); }
 
@@ -71,6 +75,7 @@ class ClusterClient : public std::enable_shared_from_this<ClusterClient> {
   // Outputs done, until released: a worker that held one may be lost, and the scheduler then
   // reports it done again where it was made anew.
   std::unordered_map<DataKey, std::weak_ptr<FutureState>, DataKeyHash> finished_;
+  bool outputs_may_move_ = false;
 };
 
 }  // namespace tessera::detail

@@ -357,7 +357,10 @@ void Runtime::State::start_scheduler(std::uint32_t threads, bool elastic) {
       std::make_unique<detail::Scheduler>(*transport, stream, config::get_double("worker_timeout"));
   cluster = std::make_shared<detail::ClusterClient>(*transport);
   scheduler->set_roster(roster);
-  if (elastic) scheduler->expect_joins();
+  if (elastic) {
+    scheduler->expect_joins();
+    cluster->outputs_may_move();
+  }
   if (detail::dashboard_enabled()) {
     scheduler->set_metrics(std::make_shared<detail::ClusterMetrics>(stream));
     dashboard = detail::open_dashboard();
@@ -474,6 +477,7 @@ void Runtime::State::serve(detail::Link& transport, std::uint32_t threads, int r
   std::unique_ptr<detail::WorkerRank> worker;
   auto cluster = std::make_shared<detail::ClusterClient>(
       transport, [&worker](detail::DataKey key) { return worker->store().get(key); });
+  if (!mpi_running()) cluster->outputs_may_move();  // a worker of an elastic cluster
   auto worker_impl = detail::make_cluster_impl(cluster, nullptr, threads);
   detail::make_default(worker_impl);
   worker = std::make_unique<detail::WorkerRank>(
