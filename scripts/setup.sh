@@ -36,6 +36,7 @@ PACKAGES=(
   prometheus
   chromium
   libucx-dev
+  procps
 )
 
 usage() { echo "usage: $0 [--asan|--tsan|--cuda] [--target NAME]" >&2; exit 2; }
