@@ -29,7 +29,11 @@ shift 2
 worker_command=("$@")  # what workers run: PROGRAM itself unless given
 [[ ${#worker_command[@]} == 0 ]] && worker_command=("$program")
 work="$(mktemp -d "${TMPDIR:-/tmp}/tessera-elastic-XXXXXX")"
-trap 'kill -KILL $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
+# On the way out (also when killed with TERM, as a time limit does), the programs go too:
+# the children of each `timeout` first, which would outlive it.
+stop_all() { for job in $(jobs -p); do pkill -KILL -P "$job"; kill -KILL "$job"; done 2>/dev/null; }
+trap 'stop_all; rm -rf "$work"' EXIT
+trap 'exit 1' TERM INT
 export TESSERA_SCHEDULER_FILE="$work/scheduler.json"
 export TESSERA_WORKER_DEATH_TIMEOUT=20
 failed=0

@@ -14,7 +14,11 @@ set -uo pipefail
 program="$1"
 scenario="$2"
 work="$(mktemp -d "${TMPDIR:-/tmp}/tessera-hostile-XXXXXX")"
-trap 'kill -KILL $(jobs -p) 2>/dev/null; [[ -n ${HOSTILE_KEEP:-} ]] || rm -rf "$work"' EXIT
+# On the way out (also when killed with TERM), the programs go too: the children of each
+# `timeout` first, which would outlive it.
+stop_all() { for job in $(jobs -p); do pkill -KILL -P "$job"; kill -KILL "$job"; done 2>/dev/null; }
+trap 'stop_all; [[ -n ${HOSTILE_KEEP:-} ]] || rm -rf "$work"' EXIT
+trap 'exit 1' TERM INT
 export TESSERA_SCHEDULER_FILE="$work/scheduler.json"
 export TESSERA_WORKER_DEATH_TIMEOUT=20
 export TESSERA_WORKER_THREADS=2
