@@ -1,10 +1,13 @@
 // The runtime's control messages: every kind reads back what was written, and a cut or
 // corrupted message is a SerializationError naming it, never a crash or a huge allocation.
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mpi/messages.hpp"  // private to tessera::core: the test reaches in
@@ -243,4 +246,27 @@ TEST_CASE("a corrupt message from the progress loop is named by its kind and sen
   std::vector<std::byte> bytes(3);  // too short for an assign's first field
   WireReader in(bytes, kind_name(Kind::assign), " message", 2);
   CHECK_THROWS_WITH(Assign::read(in), Catch::Contains("corrupt assign message from rank 2"));
+}
+
+TEST_CASE("put_all writes the bytes that one put per value would") {
+  const DataKey key{7, 3};
+  const std::vector<std::byte> spec{std::byte{1}, std::byte{2}, std::byte{3}};
+  const std::vector<std::int32_t> holders{4, -1};
+  const std::string_view name = "inc";
+  std::vector<std::byte> one_by_one;
+  one_by_one.reserve(256);  // else GCC 12 warns of a memset it cannot prove in bounds
+  {
+    WireWriter out(one_by_one);
+    out.put(key);
+    out.put<std::uint8_t>(9);
+    out.put_bytes(spec.data(), spec.size());
+    out.put_string(name);
+    out.put_vector(holders);
+  }
+  std::vector<std::byte> at_once;
+  WireWriter out(at_once);
+  out.put(std::byte{0xff});  // put_all appends after what is there
+  out.put_all(key, std::uint8_t{9}, std::span<const std::byte>(spec), name, holders);
+  REQUIRE(at_once.size() == one_by_one.size() + 1);
+  CHECK(std::equal(one_by_one.begin(), one_by_one.end(), at_once.begin() + 1));
 }

@@ -28,7 +28,7 @@ Scheduler::Scheduler(Outbox& outbox, std::shared_ptr<TaskStream> stream, double 
   for (auto& worker : workers_) worker.last_heard = now;
 }
 
-Scheduler::~Scheduler() = default;
+Scheduler::~Scheduler() { flush_records(); }
 
 int Scheduler::worker_end() const noexcept { return static_cast<int>(workers_.size()); }
 
@@ -41,6 +41,7 @@ bool Scheduler::done() const noexcept {
 }
 
 void Scheduler::shutdown() {
+  send_forgets();
   shutting_down_ = true;
   for (int rank = 1; rank < worker_end(); ++rank) {
     post(outbox_, rank, Shutdown{});
@@ -54,6 +55,7 @@ bool Scheduler::on_message(int source, Kind kind, WireReader& in) {
     worker.heard = true;           // no clock read per message
   }
   const bool handled = handle(source, kind, in);
+  if (!forget_ranks_.empty()) send_forgets();
   // Runs are erased only here, never while a handler may still hold one.
   auto touched = std::move(touched_);
   touched_.clear();
@@ -221,10 +223,29 @@ Scheduler::Submission* Scheduler::find_run(std::uint64_t id) {
 }
 
 std::string Scheduler::key_of(const Submission& run, std::uint32_t task) const {
+  return std::string(key_view(run, task));
+}
+
+std::string_view Scheduler::key_view(const Submission& run, std::uint32_t task) const {
   if (run.body.empty()) return "scattered data";
   WireReader in(std::span(run.body).subspan(run.spec_begin[task]), "task spec");
   in.get_bytes();  // the function
-  return in.get_string();
+  return in.get_string_view();
+}
+
+void Scheduler::flush_records() {
+  last_flush_ = wall_time();
+  if (records_.empty()) return;
+  std::vector<TaskStream::Entry> entries;
+  entries.reserve(records_.size());
+  for (const auto& record : records_) {
+    const Submission* run = find_run(record.key.run);
+    if (!run) continue;
+    entries.push_back(TaskStream::Entry{key_view(*run, record.key.task), record.worker,
+                                        record.start, record.stop});
+  }
+  records_.clear();
+  stream_->add(entries);
 }
 
 void Scheduler::submit(int source, const Submit& message) {
@@ -691,6 +712,8 @@ bool Scheduler::on_turn() {
     last_liveness_check_ = now;
     check_liveness(now);
   }
+  if (!forget_ranks_.empty()) send_forgets();
+  if (!records_.empty() && now - last_flush_ > 0.1) flush_records();  // a live task stream
   if (metrics_ && metrics_->wanted()) metrics_->publish(metrics_snapshot());
   return busy;
 }
@@ -809,10 +832,19 @@ void Scheduler::completed(int source, const Completed& message) {
     return;
   }
   if (stream_ && stream_->limit() > 0 && run->owner == 0) {
-    records_.push_back(TaskRecord{
-        key_of(*run, key.task),
-        "worker rank " + std::to_string(source) + " thread " + std::to_string(message.thread),
-        message.start, message.stop});
+    if (worker_names_.size() <= static_cast<std::size_t>(source)) {
+      worker_names_.resize(static_cast<std::size_t>(source) + 1);
+    }
+    auto& names = worker_names_[static_cast<std::size_t>(source)];
+    if (names.size() <= message.thread) names.resize(message.thread + 1, 0);
+    auto& name = names[message.thread];
+    if (name == 0) {
+      std::string text = "worker rank ";
+      text.append(std::to_string(source)).append(" thread ").append(std::to_string(message.thread));
+      name = stream_->worker_id(text) + 1;
+    }
+    records_.push_back(CompletedRecord{key, name - 1, message.start, message.stop});
+    if (records_.size() >= stream_->limit()) flush_records();
   }
   if (ok) {
     finish(*run, key.task, source, message.bytes);
@@ -820,10 +852,6 @@ void Scheduler::completed(int source, const Completed& message) {
     fail(*run, key.task, *message.failure);
   }
   touched_.push_back(key.run);
-  if (!records_.empty() && stream_) {
-    stream_->add(std::move(records_));
-    records_.clear();
-  }
 }
 
 void Scheduler::finish(Submission& run, std::uint32_t task, int worker, std::uint64_t bytes) {
@@ -835,7 +863,14 @@ void Scheduler::finish(Submission& run, std::uint32_t task, int worker, std::uin
   --run.remaining;
   run.report_progress();
   if (t.output) notify_output(run, task);
-  for (auto i = run.input_begin[task]; i < run.input_begin[task + 1]; ++i) use_done(run.inputs[i]);
+  for (auto i = run.input_begin[task]; i < run.input_begin[task + 1]; ++i) {
+    const auto input = run.inputs[i];
+    if (input.run == run.id) {
+      use_done_in(run, input.task);
+    } else {
+      use_done(input);
+    }
+  }
   for (auto d = run.dependent_begin[task]; d < run.dependent_begin[task + 1]; ++d) {
     const auto dependent = run.dependents[d];
     auto& dt = run.tasks[dependent];
@@ -929,9 +964,13 @@ void Scheduler::skip(Submission& run, std::uint32_t task, const Failure& failure
 void Scheduler::use_done(DataKey input) {
   Submission* run = find_run(input.run);
   if (!run) return;
-  auto& t = run->tasks[input.task];
-  if (t.uses > 0 && --t.uses == 0 && t.state == TaskState::done) forget(*run, input.task);
+  use_done_in(*run, input.task);
   touched_.push_back(input.run);
+}
+
+void Scheduler::use_done_in(Submission& run, std::uint32_t task) {
+  auto& t = run.tasks[task];
+  if (t.uses > 0 && --t.uses == 0 && t.state == TaskState::done) forget(run, task);
 }
 
 void Scheduler::forget(Submission& run, std::uint32_t task) {
@@ -939,14 +978,32 @@ void Scheduler::forget(Submission& run, std::uint32_t task) {
   t.state = TaskState::forgotten;
   --run.holding;
   const DataKey key{run.id, task};
-  auto send = [&](int rank) { post(outbox_, rank, Forget{{key}}); };
+  auto send = [&](int rank) {
+    if (forgets_.size() <= static_cast<std::size_t>(rank)) {
+      forgets_.resize(static_cast<std::size_t>(rank) + 1);
+    }
+    auto& keys = forgets_[static_cast<std::size_t>(rank)].keys;
+    if (keys.empty()) forget_ranks_.push_back(rank);
+    keys.push_back(key);
+  };
   send(t.worker);
   if (auto replicas = run.replicas.find(task); replicas != run.replicas.end()) {
     for (int rank : replicas->second) send(rank);
   }
 }
 
+void Scheduler::send_forgets() {
+  for (int rank : forget_ranks_) {
+    auto& forget = forgets_[static_cast<std::size_t>(rank)];
+    post(outbox_, rank, forget);
+    forget.keys.clear();
+  }
+  forget_ranks_.clear();
+}
+
 void Scheduler::notify_output(Submission& run, std::uint32_t task) {
+  // The client that hears of an output finds its tasks in the task stream.
+  if (run.owner == 0 && !records_.empty()) flush_records();
   const auto& t = run.tasks[task];
   OutputDone done{DataKey{run.id, task}, t.worker, t.bytes, std::nullopt};
   if (t.state != TaskState::done) done.failure = run.failures.at(task);
@@ -993,7 +1050,8 @@ void Scheduler::maybe_erase(std::uint64_t run_id) {
       !run->external_waiters.empty()) {
     return;
   }
-  if (!run->body.empty()) {  // scattered data is no task
+  if (!records_.empty()) flush_records();  // while the run's keys are at hand
+  if (!run->body.empty()) {                // scattered data is no task
     erased_.tasks_submitted += run->tasks.size();
     erased_.tasks_failed += run->failures.size();
     erased_.tasks_completed += run->tasks.size() - run->failures.size();

@@ -98,6 +98,9 @@ class Scheduler {
   void fail(Submission& run, std::uint32_t task, const Failure& failure);
   void skip(Submission& run, std::uint32_t task, const Failure& failure);
   void use_done(DataKey input);
+  void use_done_in(Submission& run, std::uint32_t task);  // run is touched_ already
+  // Posts the Forgets gathered in forgets_, one message per worker.
+  void send_forgets();
   void forget(Submission& run, std::uint32_t task);
   void notify_output(Submission& run, std::uint32_t task);
   void maybe_erase(std::uint64_t run_id);
@@ -105,6 +108,9 @@ class Scheduler {
 
   Submission* find_run(std::uint64_t id);
   std::string key_of(const Submission& run, std::uint32_t task) const;
+  std::string_view key_view(const Submission& run, std::uint32_t task) const;
+  // Moves the records of completed tasks into stream_, while their runs' keys are at hand.
+  void flush_records();
   int holder_for(DataKey key, int worker) const;
   double capacity(const WorkerInfo& worker) const;
   void check_liveness(double now);
@@ -160,8 +166,22 @@ class Scheduler {
   double last_balance_ = 0.0;
   const double worker_timeout_;
   double last_liveness_check_ = 0.0;
-  std::vector<TaskRecord> records_;
+  // Tasks completed for rank 0's client, recorded into stream_ in batches (flush_records):
+  // then a key is copied once, and a worker's name never.
+  struct CompletedRecord {
+    DataKey key;
+    std::uint32_t worker;  // stream_'s id of its name
+    double start;
+    double stop;
+  };
+  std::vector<CompletedRecord> records_;
+  std::vector<std::vector<std::uint32_t>> worker_names_;  // per rank, per thread: id + 1, or 0
+  double last_flush_ = 0.0;
   std::vector<std::uint64_t> touched_;  // runs to erase if they are finished
+  // Results to forget, per rank, sent at the end of a message or turn (send_forgets): one
+  // message for many. Nothing sent meanwhile names them, as nothing uses them any more.
+  std::vector<Forget> forgets_;
+  std::vector<int> forget_ranks_;  // ranks with forgets_
 
   std::shared_ptr<WorkerRoster> roster_;
   std::shared_ptr<ClusterMetrics> metrics_;      // null unless the dashboard is on

@@ -230,16 +230,17 @@ void LocalRun::flush_records() {
         [](const Stamped& a, const Stamped& b) { return a.raw.start < b.raw.start; });
   }
   const auto keep = std::min(all.size(), stream_->limit());
-  std::vector<std::string> names(records_.size());
-  for (std::uint32_t w = 0; w < records_.size(); ++w) names[w] = executor_->worker_name(w);
-  std::vector<TaskRecord> records;
-  records.reserve(keep);
+  std::vector<std::uint32_t> names(records_.size());
+  for (std::uint32_t w = 0; w < records_.size(); ++w)
+    names[w] = stream_->worker_id(executor_->worker_name(w));
+  std::vector<TaskStream::Entry> entries;
+  entries.reserve(keep);
   const TickClock clock;
   for (auto it = all.end() - static_cast<std::ptrdiff_t>(keep); it != all.end(); ++it) {
-    records.push_back(TaskRecord{*plan_.keys[it->raw.task], names[it->worker],
-                                 clock.seconds(it->raw.start), clock.seconds(it->raw.stop)});
+    entries.push_back(TaskStream::Entry{*plan_.keys[it->raw.task], names[it->worker],
+                                        clock.seconds(it->raw.start), clock.seconds(it->raw.stop)});
   }
-  stream_->add(std::move(records));
+  stream_->add(entries);
 }
 
 void LocalRun::release_graph() noexcept { plan_.keep_alive.clear(); }

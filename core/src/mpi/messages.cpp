@@ -90,11 +90,7 @@ Scatter Scatter::read(WireReader& in) {
 }
 
 void Completed::write(WireWriter& out) const {
-  out.put(key);
-  out.put(start);
-  out.put(stop);
-  out.put(thread);
-  out.put(bytes);
+  out.put_all(key, start, stop, thread, bytes);
   write_optional_failure(out, failure);
 }
 
@@ -184,12 +180,7 @@ OutputDone OutputDone::read(WireReader& in) {
 }
 
 void Assign::write(WireWriter& out) const {
-  out.put(key);
-  out.put(priority);
-  out.put_bytes(spec.data(), spec.size());
-  out.put_vector(inputs);
-  out.put_vector(holders);
-  out.put_vector(pending);
+  out.put_all(key, priority, spec, inputs, holders, pending);
 }
 
 Assign Assign::read(WireReader& in) {

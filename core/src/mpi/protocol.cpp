@@ -74,21 +74,17 @@ const char* kind_name(Kind kind) noexcept {
 }
 
 void write_task(WireWriter& out, const TaskSpec& task) {
-  out.put_string(task.function);
-  out.put_string(task.key);
-  out.put(task.retries);
-  out.put<std::uint32_t>(static_cast<std::uint32_t>(task.args.size()));
+  out.put_all(task.function, task.key, task.retries, static_cast<std::uint32_t>(task.args.size()));
   for (const auto& arg : task.args) {
-    out.put(arg.kind);
     switch (arg.kind) {
       case ArgKind::literal:
-        out.put_bytes(arg.literal.data(), arg.literal.size());
+        out.put_all(arg.kind, arg.literal);
         break;
       case ArgKind::task:
-        out.put(arg.input.task);
+        out.put_all(arg.kind, arg.input.task);
         break;
       case ArgKind::external:
-        out.put(arg.input);
+        out.put_all(arg.kind, arg.input);
         break;
     }
   }

@@ -57,11 +57,13 @@ void Transport::send_data(int dest, DataKey key, Frames frames,
 }
 
 void Transport::wake() {
+  bool sleeping = false;
   {
     std::lock_guard lock(mutex_);
     woken_ = true;
+    sleeping = sleeping_;
   }
-  wakeup_.notify_one();
+  if (sleeping) wakeup_.notify_one();
 }
 
 void Transport::stop() {
@@ -112,7 +114,9 @@ void Transport::idle(int& idle_turns, std::chrono::steady_clock::time_point& idl
   const auto step = idle_sleep_step(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - idle_since).count());
   std::unique_lock lock(mutex_);
+  sleeping_ = true;
   wakeup_.wait_for(lock, step, [this] { return woken_; });
+  sleeping_ = false;
   woken_ = false;
 }
 

@@ -47,11 +47,14 @@ class Transport final : public Link {
   /// Queues a control message to `dest` (this rank too); `fill` writes its body. Thread-safe.
   template <class Fill>
   void send(int dest, Kind kind, Fill&& fill) {
+    bool sleeping = false;
     {
       std::lock_guard lock(mutex_);
       batches_.append(dest, kind, fill);
+      woken_ = true;
+      sleeping = sleeping_;
     }
-    wake();
+    if (sleeping) wakeup_.notify_one();  // else the loop sees the batch before it sleeps
   }
 
   void send_data(int dest, DataKey key, Frames frames,
@@ -97,6 +100,7 @@ class Transport final : public Link {
   std::mutex mutex_;
   std::condition_variable wakeup_;
   bool woken_ = false;
+  bool sleeping_ = false;  // the loop waits on wakeup_
   bool stopping_ = false;
   ControlBatches batches_;
   std::deque<DataSend> data_sends_;

@@ -46,7 +46,53 @@ class WireWriter {
   /// Frames inline: header and buffers copied into the message.
   void put_frames(const Frames& frames);
 
+  /// put() each value in turn with one resize of the message, for messages sent per task: a
+  /// span of bytes, a string_view or a vector goes as put_bytes(), put_string() or
+  /// put_vector() would write it.
+  template <class... T>
+  void put_all(const T&... values) {
+    const auto offset = out_.size();
+    out_.resize(offset + (size_of(values) + ...));
+    std::byte* at = out_.data() + offset;
+    ((at = write_at(at, values)), ...);
+  }
+
  private:
+  template <class T>
+  static std::size_t size_of(const T&) noexcept {
+    return sizeof(T);
+  }
+  static std::size_t size_of(std::span<const std::byte> bytes) noexcept {
+    return sizeof(std::uint64_t) + bytes.size();
+  }
+  static std::size_t size_of(std::string_view text) noexcept {
+    return sizeof(std::uint64_t) + text.size();
+  }
+  template <class T>
+  static std::size_t size_of(const std::vector<T>& values) noexcept {
+    return sizeof(std::uint64_t) + values.size() * sizeof(T);
+  }
+  template <class T>
+  requires std::is_trivially_copyable_v<T>
+  static std::byte* write_at(std::byte* at, const T& value) noexcept {
+    std::memcpy(at, &value, sizeof(T));
+    return at + sizeof(T);
+  }
+  static std::byte* write_at(std::byte* at, std::span<const std::byte> bytes) noexcept {
+    at = write_at(at, static_cast<std::uint64_t>(bytes.size()));
+    if (!bytes.empty()) std::memcpy(at, bytes.data(), bytes.size());
+    return at + bytes.size();
+  }
+  static std::byte* write_at(std::byte* at, std::string_view text) noexcept {
+    return write_at(at, std::as_bytes(std::span(text)));
+  }
+  template <class T>
+  static std::byte* write_at(std::byte* at, const std::vector<T>& values) noexcept {
+    at = write_at(at, static_cast<std::uint64_t>(values.size()));
+    if (!values.empty()) std::memcpy(at, values.data(), values.size() * sizeof(T));
+    return at + values.size() * sizeof(T);
+  }
+
   std::vector<std::byte>& out_;
 };
 
@@ -71,7 +117,9 @@ class WireReader {
     const auto size = get<std::uint64_t>();
     return {take(size), size};
   }
-  std::string get_string() {
+  std::string get_string() { return std::string(get_string_view()); }
+  /// A string that lives as long as the bytes read.
+  std::string_view get_string_view() {
     auto bytes = get_bytes();
     return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
   }

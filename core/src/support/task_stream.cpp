@@ -39,30 +39,59 @@ void for_each_task_stream(const std::function<void(const TaskStream&)>& visit) {
   for (const auto* stream : s.list) visit(*stream);
 }
 
-void TaskStream::add(std::vector<TaskRecord> records) {
+std::uint32_t TaskStream::worker_id(std::string_view name) {
   std::lock_guard lock(mutex_);
-  added_ += records.size();
-  for (auto& record : records) records_.push_back(std::move(record));
-  while (records_.size() > limit_) records_.pop_front();
+  auto [it, added] =
+      worker_ids_.try_emplace(std::string(name), static_cast<std::uint32_t>(workers_.size()));
+  if (added) workers_.push_back(it->first);
+  return it->second;
+}
+
+void TaskStream::add(std::span<const Entry> entries) {
+  if (limit_ == 0) return;
+  // Of a batch larger than the ring, only the newest fit.
+  const auto skipped = entries.size() > limit_ ? entries.size() - limit_ : 0;
+  std::lock_guard lock(mutex_);
+  added_ += skipped;
+  for (const auto& entry : entries.subspan(skipped)) {
+    const auto index = static_cast<std::size_t>(added_ % limit_);
+    if (ring_.size() <= index) ring_.resize(index + 1);
+    auto& slot = ring_[index];
+    slot.key.assign(entry.key);  // the slot's string keeps its capacity: no allocation
+    slot.worker = entry.worker;
+    slot.start = entry.start;
+    slot.stop = entry.stop;
+    ++added_;
+  }
+}
+
+std::vector<TaskRecord> TaskStream::newest(std::size_t count) const {
+  std::vector<TaskRecord> out;
+  out.reserve(count);
+  for (auto i = added_ - count; i < added_; ++i) {
+    const auto& slot = ring_[static_cast<std::size_t>(i % limit_)];
+    out.push_back(TaskRecord{slot.key, workers_[slot.worker], slot.start, slot.stop});
+  }
+  return out;
 }
 
 std::vector<TaskRecord> TaskStream::records() const {
   std::lock_guard lock(mutex_);
-  return {records_.begin(), records_.end()};
+  return newest(static_cast<std::size_t>(std::min<std::uint64_t>(added_ - cleared_, limit_)));
 }
 
 std::vector<TaskRecord> TaskStream::records_after(std::uint64_t& seen, std::size_t most) const {
   std::lock_guard lock(mutex_);
   const auto fresh = added_ > seen ? added_ - seen : 0;
-  const auto count = static_cast<std::size_t>(
-      std::min<std::uint64_t>(std::min<std::uint64_t>(fresh, records_.size()), most));
+  const auto held = std::min<std::uint64_t>(added_ - cleared_, limit_);
+  const auto count = static_cast<std::size_t>(std::min<std::uint64_t>(std::min(fresh, held), most));
   seen = added_;
-  return {records_.end() - static_cast<std::ptrdiff_t>(count), records_.end()};
+  return newest(count);
 }
 
 void TaskStream::clear() {
   std::lock_guard lock(mutex_);
-  records_.clear();
+  cleared_ = added_;
 }
 
 }  // namespace tessera::detail

@@ -1,10 +1,15 @@
 #pragma once
-// The newest task records of a client, bounded in number.
+// The newest task records of a client, bounded in number. Kept in a ring whose slots are
+// reused, with workers' names interned, so that recording a task copies its key into a slot's
+// string and allocates nothing once the ring is full: rank 0's scheduler records every task.
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "tessera/events.hpp"
@@ -13,6 +18,15 @@ namespace tessera::detail {
 
 class TaskStream {
  public:
+  /// A task to record: its key (read during add() only), its worker (an id of worker_id())
+  /// and when it ran.
+  struct Entry {
+    std::string_view key;
+    std::uint32_t worker = 0;
+    double start = 0.0;
+    double stop = 0.0;
+  };
+
   /// Listed among the process's task streams (for_each_task_stream) while it lives.
   explicit TaskStream(std::size_t limit);
   ~TaskStream();
@@ -21,7 +35,10 @@ class TaskStream {
   /// Unique in the process, never reused.
   std::uint64_t id() const noexcept { return id_; }
   std::size_t limit() const noexcept { return limit_; }
-  void add(std::vector<TaskRecord> records);
+  /// The id of a worker's name ("thread 1", "worker rank 2 thread 0") for Entry::worker.
+  std::uint32_t worker_id(std::string_view name);
+  /// Records these tasks, oldest first.
+  void add(std::span<const Entry> entries);
   std::vector<TaskRecord> records() const;
   /// Records added after the first `seen` ever added (at most the newest `most` of them), in
   /// the order added; sets `seen` to the number ever added.
@@ -29,11 +46,23 @@ class TaskStream {
   void clear();
 
  private:
+  struct Slot {
+    std::string key;
+    std::uint32_t worker = 0;
+    double start = 0.0;
+    double stop = 0.0;
+  };
+  // The newest `count` records, oldest first, as TaskRecords. Holds mutex_.
+  std::vector<TaskRecord> newest(std::size_t count) const;
+
   std::size_t limit_;
   std::uint64_t id_;
   mutable std::mutex mutex_;
-  std::deque<TaskRecord> records_;
-  std::uint64_t added_ = 0;  // records ever added
+  std::vector<Slot> ring_;     // record i in slot i % limit_, while i is among the newest
+  std::uint64_t added_ = 0;    // records ever added
+  std::uint64_t cleared_ = 0;  // records ever added before the last clear()
+  std::vector<std::string> workers_;
+  std::unordered_map<std::string, std::uint32_t> worker_ids_;
 };
 
 /// Calls `visit` with every task stream of the process (the clients', rank 0's scheduler's),
