@@ -221,9 +221,12 @@ TEST_CASE("the scheduler forgets results once their readers are done and the cli
   auto where = cluster.assigned();  // both, t1 ahead on t0's worker
   REQUIRE(where.size() == 2);
   cluster.complete(where[0], DataKey{1, 0});
+  cluster.scheduler.on_turn();                   // forgets go out at the end of a turn
   CHECK(cluster.outbox.take<Forget>().empty());  // t1 still needs t0
 
   cluster.complete(where[1], DataKey{1, 1});
+  CHECK(cluster.outbox.take<Forget>().empty());  // not before the turn ends
+  cluster.scheduler.on_turn();
   auto forgets = cluster.outbox.take<Forget>();
   REQUIRE(forgets.size() == 1);
   CHECK(forgets[0].first == where[0]);
@@ -234,6 +237,7 @@ TEST_CASE("the scheduler forgets results once their readers are done and the cli
   CHECK(done[0].second.holder == where[1]);
 
   cluster.deliver(0, Release{DataKey{1, 1}});
+  cluster.scheduler.on_turn();
   forgets = cluster.outbox.take<Forget>();
   REQUIRE(forgets.size() == 1);
   CHECK(forgets[0].second.keys == std::vector<DataKey>{DataKey{1, 1}});

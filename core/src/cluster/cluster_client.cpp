@@ -49,10 +49,15 @@ class ClusterResult final : public RemoteResult {
   std::shared_ptr<ClusterClient::Retrieval> prefetched_;
 };
 
-std::vector<std::byte> encode_literal(const Value& value) {
-  std::vector<std::byte> bytes;
+// Appends `value` to `bytes` in WireWriter::put_frames form.
+void encode_literal_into(std::vector<std::byte>& bytes, const Value& value) {
   WireWriter out(bytes);
   out.put_frames(value.serialize());
+}
+
+std::vector<std::byte> encode_literal(const Value& value) {
+  std::vector<std::byte> bytes;
+  encode_literal_into(bytes, value);
   return bytes;
 }
 
@@ -111,7 +116,9 @@ std::vector<FutureStatePtr> ClusterClient::submit(Plan plan,
   WireWriter out(specs);
   const auto n = plan.size();
   TaskSpec spec;
-  std::vector<std::vector<std::byte>> literals;  // what spec.args' literals point into
+  // What spec.args' literals point into, one after another (reused from task to task).
+  std::vector<std::byte> literals;
+  std::vector<std::size_t> literal_ends;
   for (std::uint32_t t = 0; t < n; ++t) {
     const TaskCode& code = *plan.code[t];
     const Key& key = *plan.keys[t];
@@ -126,6 +133,7 @@ std::vector<FutureStatePtr> ClusterClient::submit(Plan plan,
     spec.retries = plan.retries.empty() ? 0 : plan.retries[t];
     spec.args.clear();
     literals.clear();
+    literal_ends.clear();
     for (auto a = plan.arg_begin[t]; a < plan.arg_begin[t + 1]; ++a) {
       const auto& arg = plan.args[a];
       const Value* literal = arg.value();
@@ -148,7 +156,8 @@ std::vector<FutureStatePtr> ClusterClient::submit(Plan plan,
           std::rethrow_exception(state->error());
       }
       try {
-        literals.push_back(encode_literal(*literal));
+        encode_literal_into(literals, *literal);
+        literal_ends.push_back(literals.size());
       } catch (const std::exception& error) {
         throw SerializationError("task '" + key + "': argument " +
                                  std::to_string(a - plan.arg_begin[t] + 1) +
@@ -158,8 +167,13 @@ std::vector<FutureStatePtr> ClusterClient::submit(Plan plan,
     }
     // Literals are pointed to once all are made: `literals` no longer moves.
     std::size_t next_literal = 0;
+    std::size_t literal_begin = 0;
     for (auto& arg : spec.args) {
-      if (arg.kind == ArgKind::literal) arg.literal = literals[next_literal++];
+      if (arg.kind != ArgKind::literal) continue;
+      const auto end = literal_ends[next_literal++];
+      arg.literal =
+          std::span<const std::byte>(literals).subspan(literal_begin, end - literal_begin);
+      literal_begin = end;
     }
     const Placement* placement = t < plan.placement.size() ? plan.placement[t] : nullptr;
     spec.resources.clear();

@@ -55,13 +55,13 @@ bool Scheduler::on_message(int source, Kind kind, WireReader& in) {
     worker.heard = true;           // no clock read per message
   }
   const bool handled = handle(source, kind, in);
-  if (!forget_ranks_.empty()) send_forgets();
   // Runs are erased only here, never while a handler may still hold one.
-  auto touched = std::move(touched_);
-  touched_.clear();
-  std::sort(touched.begin(), touched.end());
-  touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
-  for (auto id : touched) maybe_erase(id);
+  if (touched_.empty()) return handled;
+  erasing_.swap(touched_);  // both keep their memory: a message per task comes through here
+  std::sort(erasing_.begin(), erasing_.end());
+  erasing_.erase(std::unique(erasing_.begin(), erasing_.end()), erasing_.end());
+  for (auto id : erasing_) maybe_erase(id);
+  erasing_.clear();
   return handled;
 }
 
@@ -218,8 +218,11 @@ void Scheduler::update_roster() {
 }
 
 Scheduler::Submission* Scheduler::find_run(std::uint64_t id) {
+  if (last_found_ && last_found_->id == id) return last_found_;  // most messages: one run
   auto found = runs_.find(id);
-  return found == runs_.end() ? nullptr : found->second.get();
+  if (found == runs_.end()) return nullptr;
+  last_found_ = found->second.get();
+  return last_found_;
 }
 
 std::string Scheduler::key_of(const Submission& run, std::uint32_t task) const {
@@ -427,10 +430,11 @@ void Scheduler::ready(Submission& run, std::uint32_t task) {
   }
 }
 
-int Scheduler::holder_for(DataKey key, int worker) const {
-  auto found = runs_.find(key.run);
-  if (found == runs_.end()) return -1;
-  const Submission& run = *found->second;
+int Scheduler::holder_for(DataKey key, int worker) {
+  const Submission* found = find_run(key.run);
+  if (!found) return -1;
+  const Submission& run = *found;
+  if (run.replicas.empty()) return run.tasks[key.task].worker;
   if (auto replicas = run.replicas.find(key.task); replicas != run.replicas.end()) {
     for (int rank : replicas->second) {
       if (rank == worker) return rank;
@@ -1057,6 +1061,7 @@ void Scheduler::maybe_erase(std::uint64_t run_id) {
     erased_.tasks_completed += run->tasks.size() - run->failures.size();
     if (metrics_) count_prefixes(*run, erased_prefixes_);
   }
+  if (last_found_ == run) last_found_ = nullptr;
   runs_.erase(run_id);
 }
 

@@ -111,7 +111,7 @@ class Scheduler {
   std::string_view key_view(const Submission& run, std::uint32_t task) const;
   // Moves the records of completed tasks into stream_, while their runs' keys are at hand.
   void flush_records();
-  int holder_for(DataKey key, int worker) const;
+  int holder_for(DataKey key, int worker);
   double capacity(const WorkerInfo& worker) const;
   void check_liveness(double now);
   // Ends the job for a worker silent for `silent_for` seconds (< 0: its connection broke).
@@ -151,6 +151,7 @@ class Scheduler {
   // Tasks that were on workers that were lost, and how many times.
   std::unordered_map<DataKey, std::uint8_t, DataKeyHash> lost_with_;
   std::unordered_map<std::uint64_t, std::unique_ptr<Submission>> runs_;
+  Submission* last_found_ = nullptr;  // find_run's latest answer, while in runs_
   std::uint64_t next_seq_ = 0;
 
   struct Queued {
@@ -178,8 +179,9 @@ class Scheduler {
   std::vector<std::vector<std::uint32_t>> worker_names_;  // per rank, per thread: id + 1, or 0
   double last_flush_ = 0.0;
   std::vector<std::uint64_t> touched_;  // runs to erase if they are finished
-  // Results to forget, per rank, sent at the end of a message or turn (send_forgets): one
-  // message for many. Nothing sent meanwhile names them, as nothing uses them any more.
+  std::vector<std::uint64_t> erasing_;  // touched_ as on_message goes through it
+  // Results to forget, per rank, sent at the end of the turn (send_forgets): one message for
+  // the completions of many messages. Nothing sent meanwhile names them: nothing uses them.
   std::vector<Forget> forgets_;
   std::vector<int> forget_ranks_;  // ranks with forgets_
 

@@ -5,8 +5,8 @@
 namespace tessera::detail {
 
 void WireWriter::put_frames(const Frames& frames) {
-  put_bytes(frames.header.data(), frames.header.size());
-  put<std::uint32_t>(static_cast<std::uint32_t>(frames.buffers.size()));
+  put_all(std::span<const std::byte>(frames.header),
+          static_cast<std::uint32_t>(frames.buffers.size()));
   for (const Buffer& buffer : frames.buffers) put_bytes(buffer.data(), buffer.size());
 }
 
