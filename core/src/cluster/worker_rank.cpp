@@ -1,12 +1,14 @@
 #include "cluster/worker_rank.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <new>
 #include <optional>
 #include <typeinfo>
 
 #include "support/buffer_cache.hpp"
+#include "support/thread_name.hpp"
 #include "tessera/errors.hpp"
 #include "tessera/events.hpp"
 #include "tessera/task.hpp"
@@ -21,12 +23,15 @@ struct WorkerRank::Job {
   int retries = 0;
   std::vector<std::pair<std::string, double>> resources;
   std::vector<Value> literals;
-  std::vector<DataKey> input_keys;  // task and external inputs in order
-  // Per input: in the store (or known to have failed). The values are taken from the store
-  // only when the task runs, so that spilled inputs are not read back long before.
-  std::vector<bool> arrived;
+  struct Input {
+    DataKey key;
+    // In the store (or known to have failed). The values are taken from the store only when
+    // the task runs, so that spilled inputs are not read back long before.
+    bool arrived = false;
+    bool borrowed = false;  // fetched from another worker for this task
+  };
+  std::vector<Input> inputs;  // task and external inputs in order
   std::vector<bool> arg_is_literal;
-  std::vector<bool> borrowed;  // per input: fetched from another worker for this task
   std::uint32_t missing = 0;
   std::optional<Failure> failure;  // known before running (bad literal, lost input)
   bool dropped = false;            // the scheduler no longer wants it (guarded by mutex_)
@@ -182,7 +187,7 @@ void WorkerRank::assign(const Assign& message) {
   auto job = std::make_shared<Job>();
   job->key = message.key;
   job->priority = message.priority;
-  TaskSpec spec;
+  TaskSpec& spec = spec_;  // reused: its vectors keep their memory
   WireReader spec_in(message.spec, "task spec");
   read_task(spec_in, job->key.run, spec);
   job->name = spec.key;
@@ -206,13 +211,13 @@ void WorkerRank::assign(const Assign& message) {
     }
   }
   const auto inputs = static_cast<std::uint32_t>(message.inputs.size());
-  job->input_keys.resize(inputs);
-  job->arrived.assign(inputs, false);
-  job->borrowed.assign(inputs, false);
+  job->inputs.resize(inputs);
   std::unordered_map<int, std::vector<DataKey>> requests;
   std::unordered_map<int, std::vector<DataKey>> awaited;  // pending inputs made elsewhere
-  std::vector<bool> pending(inputs, false);
-  for (auto index : message.pending) pending[index] = true;
+  auto is_pending = [&, next = std::size_t{0}](std::uint32_t i) mutable {
+    while (next < message.pending.size() && message.pending[next] < i) ++next;  // ascending
+    return next < message.pending.size() && message.pending[next] == i;
+  };
   // `missing` counts inputs not here yet, plus one until this function is done with the job:
   // task threads (finished_here) and on_data count it down under mutex_, and whoever takes
   // it to zero makes the job ready.
@@ -225,23 +230,25 @@ void WorkerRank::assign(const Assign& message) {
     std::lock_guard lock(mutex_);
     for (std::uint32_t i = 0; i < inputs; ++i) {
       const auto key = message.inputs[i];
-      job->input_keys[i] = key;
+      auto& input = job->inputs[i];
+      input.key = key;
       if (auto found = borrowed_.find(key); found != borrowed_.end()) {
         ++found->second;
-        job->arrived[i] = job->borrowed[i] = true;
+        input.arrived = input.borrowed = true;
         continue;
       }
       if (store_.contains(key)) {
-        job->arrived[i] = true;
+        input.arrived = true;
         continue;
       }
       ++job->missing;
       const bool here = message.holders[i] == rank_;
-      if (pending[i] && here && (unstarted_.contains(key) || running_.contains(key))) {
+      const bool pending = is_pending(i);
+      if (pending && here && (unstarted_.contains(key) || running_.contains(key))) {
         local_waiters_[key].push_back(job);  // made here, by a job assigned before this one
         continue;
       }
-      if (pending[i] && here) {  // it failed here already
+      if (pending && here) {  // it failed here already
         --job->missing;
         if (!job->failure) {
           job->failure =
@@ -252,7 +259,7 @@ void WorkerRank::assign(const Assign& message) {
         continue;
       }
       auto& waiters = waiting_for_[key];
-      if (waiters.empty()) (pending[i] ? awaited : requests)[message.holders[i]].push_back(key);
+      if (waiters.empty()) (pending ? awaited : requests)[message.holders[i]].push_back(key);
       waiters.emplace_back(job, i);
     }
     unstarted_.emplace(job->key, job.get());
@@ -362,9 +369,9 @@ bool WorkerRank::on_data(int source, DataKey key, const Frames& frames) {
   {
     std::lock_guard lock(mutex_);  // task threads count `missing` down too (finished_here)
     for (auto& [job, i] : jobs) {
-      job->arrived[i] = true;
+      job->inputs[i].arrived = true;
       if (error.empty()) {
-        job->borrowed[i] = !own;
+        job->inputs[i].borrowed = !own;
       } else if (!job->failure) {
         job->failure = Failure{job->name, "worker rank " + std::to_string(rank_), "tessera::Error",
                                "could not fetch its input (run " + std::to_string(key.run) +
@@ -554,6 +561,7 @@ bool WorkerRank::sleep_until(std::unique_lock<std::mutex>& lock, Clock::time_poi
 }
 
 void WorkerRank::thread_main(std::uint32_t thread, bool alone) {
+  name_this_thread("tessera-task-" + std::to_string(thread));
   set_current_worker_name("worker rank " + std::to_string(rank_) + " thread " +
                           std::to_string(thread));
   ThreadHelper helper(*this, thread);
@@ -664,19 +672,19 @@ void WorkerRank::run_next(std::unique_lock<std::mutex>& lock, std::uint32_t thre
 
 void WorkerRank::drop_borrowed(const Job& job) {
   // Called with mutex_ held.
-  for (std::size_t i = 0; i < job.input_keys.size(); ++i) {
-    if (!job.borrowed[i]) continue;
-    auto found = borrowed_.find(job.input_keys[i]);
+  for (const auto& input : job.inputs) {
+    if (!input.borrowed) continue;
+    auto found = borrowed_.find(input.key);
     if (found != borrowed_.end() && --found->second == 0) {
       borrowed_.erase(found);
-      store_.erase(job.input_keys[i]);
+      store_.erase(input.key);
     }
   }
 }
 
 // The inputs of a job about to run, from the store (read back from disk if they spilled).
 std::optional<Failure> WorkerRank::take_inputs(const Job& job,
-                                               std::vector<std::shared_ptr<const Value>>& inputs) {
+                                               std::span<std::shared_ptr<const Value>> inputs) {
   // Messages are made only when something is wrong: this runs before every task.
   auto failure = [&](const DataKey& key, const char* type, const std::string& what) {
     const std::string where = "worker rank " + std::to_string(rank_);
@@ -684,8 +692,8 @@ std::optional<Failure> WorkerRank::take_inputs(const Job& job,
                    "its input (run " + std::to_string(key.run) + ", task " +
                        std::to_string(key.task) + ")" + what};
   };
-  inputs.reserve(job.input_keys.size());
-  for (const DataKey& key : job.input_keys) {
+  for (std::size_t i = 0; i < job.inputs.size(); ++i) {
+    const DataKey key = job.inputs[i].key;
     try {
       auto value = store_.get(key);
       if (!value) {
@@ -693,7 +701,7 @@ std::optional<Failure> WorkerRank::take_inputs(const Job& job,
             key, "tessera::Error",
             " is no longer held on worker rank " + std::to_string(rank_) + " (forgotten or lost)");
       }
-      inputs.push_back(std::move(value));
+      inputs[i] = std::move(value);
     } catch (const IoError& error) {
       return failure(key, "tessera::IoError", std::string(": ") + error.what());
     } catch (const std::bad_alloc&) {
@@ -709,17 +717,28 @@ bool WorkerRank::run_job(Job& job, std::uint32_t thread) {
     report_failure(job, *job.failure, start, wall_time(), thread);
     return false;
   }
-  std::vector<std::shared_ptr<const Value>> inputs;
+  // Tasks of a few arguments (most) need no allocation for them.
+  constexpr std::size_t few = 8;
+  std::array<std::shared_ptr<const Value>, few> few_inputs;
+  std::vector<std::shared_ptr<const Value>> many_inputs;
+  if (job.inputs.size() > few) many_inputs.resize(job.inputs.size());
+  const std::span<std::shared_ptr<const Value>> inputs =
+      job.inputs.size() > few ? std::span(many_inputs)
+                              : std::span(few_inputs).first(job.inputs.size());
   if (auto failure = take_inputs(job, inputs)) {
     report_failure(job, *failure, start, wall_time(), thread);
     return false;
   }
-  std::vector<const Value*> args;
-  args.reserve(job.arg_is_literal.size());
+  std::array<const Value*, few> few_args;
+  std::vector<const Value*> many_args;
+  if (job.arg_is_literal.size() > few) many_args.resize(job.arg_is_literal.size());
+  const std::span<const Value*> args = job.arg_is_literal.size() > few
+                                           ? std::span(many_args)
+                                           : std::span(few_args).first(job.arg_is_literal.size());
   std::size_t literal = 0;
   std::size_t input = 0;
-  for (bool is_literal : job.arg_is_literal) {
-    args.push_back(is_literal ? &job.literals[literal++] : inputs[input++].get());
+  for (std::size_t a = 0; a < args.size(); ++a) {
+    args[a] = job.arg_is_literal[a] ? &job.literals[literal++] : inputs[input++].get();
   }
   // Where it ran, for failures only (no string per task).
   auto where = [&] {
@@ -754,7 +773,7 @@ bool WorkerRank::run_job(Job& job, std::uint32_t thread) {
       store_.put(job.key, value);
       post(transport_, 0, Completed{job.key, start, stop, thread, bytes, std::nullopt});
       value.reset();
-      inputs.clear();
+      for (auto& held : inputs) held.reset();
       report_memory();
       return true;
     } catch (...) {

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -79,8 +80,9 @@ class WorkerRank {
   bool sleep_until(std::unique_lock<std::mutex>& lock, Clock::time_point until);
   /// Runs it and reports to the scheduler; false if it made no result (it failed).
   bool run_job(Job& job, std::uint32_t thread);
+  // Fills `inputs` (one per job input) from the store.
   std::optional<Failure> take_inputs(const Job& job,
-                                     std::vector<std::shared_ptr<const Value>>& inputs);
+                                     std::span<std::shared_ptr<const Value>> inputs);
   void report_failure(const Job& job, const Failure& failure, double start, double stop,
                       std::uint32_t thread);
   void drop_borrowed(const Job& job);
@@ -95,6 +97,7 @@ class WorkerRank {
   std::function<void()> on_thread_start_;
 
   Assign assign_;  // the message being handled, its vectors reused (loop thread only)
+  TaskSpec spec_;  // its task, read by assign() (loop thread only)
   // Jobs waiting for inputs, by the input they wait for, with the input's index in the job
   // (loop thread only).
   std::unordered_map<DataKey, std::vector<std::pair<JobPtr, std::uint32_t>>, DataKeyHash>

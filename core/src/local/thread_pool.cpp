@@ -7,6 +7,7 @@
 
 #include "local/executor.hpp"
 #include "local/local_run.hpp"
+#include "support/thread_name.hpp"
 #include "tessera/events.hpp"
 
 namespace tessera::detail {
@@ -224,6 +225,7 @@ class ThreadPool final : public Executor {
 
   void work(PoolThread& self) {
     current_helper() = &self;
+    name_this_thread("tessera-thread-" + std::to_string(self.index));
     set_current_worker_name(worker_name(self.index));
     if (on_thread_start_) on_thread_start_();
     Item item{};

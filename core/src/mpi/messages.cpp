@@ -200,10 +200,12 @@ void Assign::read_into(WireReader& in, Assign& assign) {
                              " inputs but " + std::to_string(assign.holders.size()) + " holders");
   }
   in.get_vector_into(assign.pending);
-  for (auto index : assign.pending) {
-    if (index >= assign.inputs.size()) {
+  for (std::size_t i = 0; i < assign.pending.size(); ++i) {
+    const auto index = assign.pending[i];
+    if (index >= assign.inputs.size() || (i > 0 && index <= assign.pending[i - 1])) {
       throw SerializationError("corrupt assign message: pending input " + std::to_string(index) +
-                               " of " + std::to_string(assign.inputs.size()));
+                               " of " + std::to_string(assign.inputs.size()) +
+                               (i > 0 ? " after " + std::to_string(assign.pending[i - 1]) : ""));
     }
   }
 }

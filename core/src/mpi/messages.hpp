@@ -203,8 +203,8 @@ struct Assign {
   std::span<const std::byte> spec;
   std::vector<DataKey> inputs;
   std::vector<std::int32_t> holders;
-  /// Indices of the inputs still being made by their holders (the task goes ahead of them):
-  /// awaited here if made here, else fetched with Fetch::wait.
+  /// Indices of the inputs still being made by their holders (the task goes ahead of them),
+  /// ascending: awaited here if made here, else fetched with Fetch::wait.
   std::vector<std::uint32_t> pending;
   void write(WireWriter& out) const;
   static Assign read(WireReader& in);

@@ -25,6 +25,7 @@
 #include "diagnostics/dashboard.hpp"
 #include "elastic/scheduler_file.hpp"
 #include "mpi/transport.hpp"
+#include "support/thread_name.hpp"
 #if TESSERA_WITH_UCX
 #include "elastic/ucx_transport.hpp"
 #endif
@@ -392,6 +393,7 @@ void Runtime::State::start_scheduler(std::uint32_t threads, bool elastic) {
     }
   };
   progress = std::thread([this] {
+    detail::name_this_thread("tessera-sched");
     detail::set_current_worker_name("scheduler");
     Handler handler(*this);
     try {
