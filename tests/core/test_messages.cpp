@@ -87,11 +87,13 @@ TEST_CASE("every control message reads back what was written") {
   }
   SECTION("submit") {
     const std::string specs = "task specs";
-    auto read = round_trip(Submit{7, 3, bytes_of(specs), {0, 2}}, bytes);
+    auto read = round_trip(Submit{7, 3, bytes_of(specs), {0, 2}, false}, bytes);
     CHECK(read.run == 7);
     CHECK(read.tasks == 3);
     CHECK(text_of(read.specs) == specs);
     CHECK(read.outputs == std::vector<std::uint32_t>{0, 2});
+    CHECK_FALSE(read.handed_over);
+    CHECK(round_trip(Submit{8, 1, {}, {0}, true}, bytes).handed_over);
   }
   SECTION("cancel and release") {
     auto cancel = round_trip(Cancel{key, true}, bytes);

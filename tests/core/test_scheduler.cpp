@@ -66,13 +66,18 @@ struct Cluster {
   explicit Cluster(int ranks, double worker_timeout = 0.0)
       : outbox(ranks), scheduler(outbox, nullptr, worker_timeout) {}
 
+  // Hands the scheduler a message; whether it was one for the scheduler.
   template <class M>
-  void deliver(int source, const M& message) {
+  bool receive(int source, const M& message) {
     std::vector<std::byte> bytes;
     WireWriter out(bytes);
     message.write(out);
     WireReader in(bytes, kind_name(M::kind));
-    REQUIRE(scheduler.on_message(source, M::kind, in));
+    return scheduler.on_message(source, M::kind, in);
+  }
+  template <class M>
+  void deliver(int source, const M& message) {
+    REQUIRE(receive(source, message));
   }
 
   void join(int rank, std::uint32_t threads = 1,
@@ -80,11 +85,11 @@ struct Cluster {
     deliver(rank, Hello{threads, std::move(resources)});
   }
 
-  // Submits run `run`: task t reads the tasks inputs[t] (of the same run); all are outputs
-  // unless `outputs` says which. Task t is keyed "t<t>".
-  void submit(std::uint64_t run, const std::vector<std::vector<std::uint32_t>>& inputs,
-              std::vector<std::uint32_t> outputs = {},
-              std::map<std::uint32_t, std::vector<std::pair<std::string, double>>> resources = {}) {
+  // The specs of run `run`: task t reads the tasks inputs[t] (of the same run) and is keyed
+  // "t<t>".
+  static std::vector<std::byte> specs_of(
+      std::uint64_t run, const std::vector<std::vector<std::uint32_t>>& inputs,
+      const std::map<std::uint32_t, std::vector<std::pair<std::string, double>>>& resources = {}) {
     std::vector<std::byte> specs;
     WireWriter out(specs);
     std::vector<std::string> keys;
@@ -103,10 +108,18 @@ struct Cluster {
       }
       write_task(out, spec);
     }
+    return specs;
+  }
+
+  // Submits run `run` (see specs_of); all tasks are outputs unless `outputs` says which.
+  void submit(std::uint64_t run, const std::vector<std::vector<std::uint32_t>>& inputs,
+              std::vector<std::uint32_t> outputs = {},
+              std::map<std::uint32_t, std::vector<std::pair<std::string, double>>> resources = {}) {
+    const auto specs = specs_of(run, inputs, resources);
     if (outputs.empty()) {
       for (std::uint32_t t = 0; t < inputs.size(); ++t) outputs.push_back(t);
     }
-    deliver(0, Submit{run, static_cast<std::uint32_t>(inputs.size()), specs, outputs});
+    deliver(0, Submit{run, static_cast<std::uint32_t>(inputs.size()), specs, outputs, false});
   }
 
   void complete(int worker, DataKey key, std::uint64_t bytes = 8) {
@@ -241,6 +254,24 @@ TEST_CASE("the scheduler forgets results once their readers are done and the cli
   forgets = cluster.outbox.take<Forget>();
   REQUIRE(forgets.size() == 1);
   CHECK(forgets[0].second.keys == std::vector<DataKey>{DataKey{1, 1}});
+}
+
+TEST_CASE("rank 0's client hands its specs over in memory; from elsewhere that is refused") {
+  Cluster cluster(3);
+  cluster.join(1);
+  auto handoff = std::make_shared<SubmitHandoff>();
+  cluster.scheduler.take_specs_from(handoff);
+  handoff->put(1, Cluster::specs_of(1, {{}, {0}}));
+  cluster.deliver(0, Submit{1, 2, {}, {1}, true});
+  CHECK_FALSE(handoff->take(1));  // taken by the scheduler
+  cluster.scheduler.on_turn();
+  CHECK(cluster.assigned().size() == 2);
+
+  handoff->put(2, Cluster::specs_of(2, {{}}));
+  CHECK_THROWS_WITH(cluster.receive(1, Submit{2, 1, {}, {0}, true}),
+                    Catch::Contains("from rank 1") && Catch::Contains("handed over"));
+  CHECK_THROWS_WITH(cluster.receive(0, Submit{3, 1, {}, {0}, true}),
+                    Catch::Contains("handed over") && Catch::Contains("not there"));
 }
 
 TEST_CASE("an idle worker steals from a busy one") {

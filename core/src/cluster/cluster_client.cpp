@@ -201,7 +201,12 @@ std::vector<FutureStatePtr> ClusterClient::submit(Plan plan,
     runs_.emplace(run->id, run);
   }
   if (progress) watch_run(run->id, std::move(progress));
-  post(transport_, 0, Submit{run->id, n, specs, plan.outputs});
+  if (handoff_) {
+    handoff_->put(run->id, std::move(specs));
+    post(transport_, 0, Submit{run->id, n, {}, plan.outputs, true});
+  } else {
+    post(transport_, 0, Submit{run->id, n, specs, plan.outputs, false});
+  }
   return states;
 }
 

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "cluster/submit_handoff.hpp"
 #include "graph/plan.hpp"
 #include "mpi/link.hpp"
 #include "mpi/messages.hpp"
@@ -54,6 +55,9 @@ class ClusterClient : public std::enable_shared_from_this<ClusterClient> {
   void close();
   bool closed() const noexcept { return closed_.load(std::memory_order_acquire); }
 
+  /// This client runs in the scheduler's process: it leaves the specs of its runs in
+  /// `handoff` for the scheduler instead of sending them. Call before submitting.
+  void hand_specs_to(std::shared_ptr<SubmitHandoff> handoff) { handoff_ = std::move(handoff); }
   /// Its workers may be lost and their results made again elsewhere (an elastic cluster):
   /// done outputs are kept track of, to hear where they move. Call before submitting.
   void outputs_may_move() noexcept { outputs_may_move_ = true; }
@@ -76,6 +80,7 @@ class ClusterClient : public std::enable_shared_from_this<ClusterClient> {
   // reports it done again where it was made anew.
   std::unordered_map<DataKey, std::weak_ptr<FutureState>, DataKeyHash> finished_;
   bool outputs_may_move_ = false;
+  std::shared_ptr<SubmitHandoff> handoff_;  // set on the scheduler's rank
 };
 
 }  // namespace tessera::detail

@@ -257,7 +257,17 @@ void Scheduler::submit(int source, const Submit& message) {
   run.owner = source;
   run.seq = next_seq_++;
   // The specs are kept: assignments forward each task's spec from them as it is.
-  run.body.assign(message.specs.begin(), message.specs.end());
+  if (message.handed_over) {
+    auto specs = source == 0 && handoff_ ? handoff_->take(message.run) : std::nullopt;
+    if (!specs) {
+      throw SerializationError("submit message from rank " + std::to_string(source) +
+                               ": its task specs were to be handed over in rank 0's memory, "
+                               "and are not there");
+    }
+    run.body = std::move(*specs);
+  } else {
+    run.body.assign(message.specs.begin(), message.specs.end());
+  }
   WireReader body(run.body, "submit message from rank " + std::to_string(source));
   run.id = message.run;
   run.progress = take_watched_run(run.id);

@@ -27,6 +27,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "cluster/submit_handoff.hpp"
 #include "cluster/worker_roster.hpp"
 #include "diagnostics/cluster_metrics.hpp"
 #include "diagnostics/task_prefix.hpp"
@@ -50,6 +51,8 @@ class Scheduler {
   /// Hands out queued work; true if it did something.
   bool on_turn();
 
+  /// Where the client of this process leaves the specs of the runs it submits.
+  void take_specs_from(std::shared_ptr<SubmitHandoff> handoff) { handoff_ = std::move(handoff); }
   /// Workers may join at any time (an elastic cluster): tasks that no worker can run yet wait
   /// for one instead of failing.
   void expect_joins() noexcept { expect_joins_ = true; }
@@ -132,7 +135,8 @@ class Scheduler {
   std::vector<std::uint32_t> ahead_;  // assign_ahead's work list (tasks of one run)
   bool assigning_ahead_ = false;
   std::shared_ptr<TaskStream> stream_;
-  std::vector<WorkerInfo> workers_;  // index = rank (0 unused)
+  std::shared_ptr<SubmitHandoff> handoff_;  // null: every client sends its specs
+  std::vector<WorkerInfo> workers_;         // index = rank (0 unused)
   int hellos_ = 0;
   bool shutting_down_ = false;
   bool expect_joins_ = false;

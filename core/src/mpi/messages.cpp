@@ -44,10 +44,7 @@ Hello Hello::read(WireReader& in) {
 }
 
 void Submit::write(WireWriter& out) const {
-  out.put(run);
-  out.put(tasks);
-  out.put_bytes(specs.data(), specs.size());
-  out.put_vector(outputs);
+  out.put_all(run, tasks, specs, outputs, static_cast<std::uint8_t>(handed_over ? 1 : 0));
 }
 
 Submit Submit::read(WireReader& in) {
@@ -56,6 +53,7 @@ Submit Submit::read(WireReader& in) {
   submit.tasks = in.get<std::uint32_t>();
   submit.specs = in.get_bytes();
   submit.outputs = in.get_vector<std::uint32_t>();
+  submit.handed_over = read_flag(in);
   return submit;
 }
 

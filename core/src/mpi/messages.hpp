@@ -36,13 +36,15 @@ struct Hello {
 };
 
 /// A client's graph: `tasks` task specs (protocol.hpp's write_task form) back to back, and
-/// the tasks whose results the client wants.
+/// the tasks whose results the client wants. The client on the scheduler's own rank hands
+/// the specs over in memory instead (`handed_over`, cluster/submit_handoff.hpp).
 struct Submit {
   static constexpr Kind kind = Kind::submit;
   std::uint64_t run = 0;
   std::uint32_t tasks = 0;
   std::span<const std::byte> specs;
   std::vector<std::uint32_t> outputs;
+  bool handed_over = false;
   void write(WireWriter& out) const;
   static Submit read(WireReader& in);
 };

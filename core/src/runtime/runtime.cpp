@@ -357,6 +357,9 @@ void Runtime::State::start_scheduler(std::uint32_t threads, bool elastic) {
   scheduler =
       std::make_unique<detail::Scheduler>(*transport, stream, config::get_double("worker_timeout"));
   cluster = std::make_shared<detail::ClusterClient>(*transport);
+  auto handoff = std::make_shared<detail::SubmitHandoff>();
+  cluster->hand_specs_to(handoff);
+  scheduler->take_specs_from(handoff);
   scheduler->set_roster(roster);
   if (elastic) {
     scheduler->expect_joins();
