@@ -201,11 +201,15 @@ std::vector<FutureStatePtr> ClusterClient::submit(Plan plan,
     runs_.emplace(run->id, run);
   }
   if (progress) watch_run(run->id, std::move(progress));
+  // The specs say all the scheduler needs: the plan goes before the scheduler reads them, so
+  // that the two are not held at once.
+  const auto outputs = std::move(plan.outputs);
+  plan = Plan{};
   if (handoff_) {
     handoff_->put(run->id, std::move(specs));
-    post(transport_, 0, Submit{run->id, n, {}, plan.outputs, true});
+    post(transport_, 0, Submit{run->id, n, {}, outputs, true});
   } else {
-    post(transport_, 0, Submit{run->id, n, specs, plan.outputs, false});
+    post(transport_, 0, Submit{run->id, n, specs, outputs, false});
   }
   return states;
 }

@@ -858,7 +858,8 @@ void Scheduler::completed(int source, const Completed& message) {
       name = stream_->worker_id(text) + 1;
     }
     records_.push_back(CompletedRecord{key, name - 1, message.start, message.stop});
-    if (records_.size() >= stream_->limit()) flush_records();
+    // In batches of a few thousand: a batch of records costs ~70 bytes each until recorded.
+    if (records_.size() >= std::min<std::size_t>(stream_->limit(), 4096)) flush_records();
   }
   if (ok) {
     finish(*run, key.task, source, message.bytes);
