@@ -12,6 +12,7 @@
 #include "random.hpp"
 #include "scalar_as.hpp"
 #include "tessera/array/errors.hpp"
+#include "vector_loops.hpp"
 
 namespace tessera::detail::array {
 namespace {
@@ -614,28 +615,9 @@ class Evaluator {
 
   template <class T>
   static void unary_loop(Unary op, const T* x, T* out, std::int64_t n) {
-    // The common cases as their own loops, so that the compiler vectorizes them.
-    switch (op) {
-      case Unary::negative:
-        if constexpr (is_float_v<T>) {
-          for (std::int64_t j = 0; j < n; ++j) out[j] = -x[j];
-          return;
-        }
-        break;
-      case Unary::square:
-        if constexpr (is_float_v<T>) {
-          for (std::int64_t j = 0; j < n; ++j) out[j] = x[j] * x[j];
-          return;
-        }
-        break;
-      case Unary::sqrt:
-        if constexpr (is_float_v<T>) {
-          for (std::int64_t j = 0; j < n; ++j) out[j] = std::sqrt(x[j]);
-          return;
-        }
-        break;
-      default:
-        break;
+    // The common cases in vectorized loops.
+    if constexpr (is_float_v<T>) {
+      if (loops::unary(op, x, out, n)) return;
     }
     for (std::int64_t j = 0; j < n; ++j) out[j] = unary_value(op, x[j]);
   }
@@ -652,31 +634,22 @@ class Evaluator {
         bool* out = static_cast<bool*>(scratch(i));
         for (std::int64_t j = 0; j < n; ++j) out[j] = predicate_value(op, x[j], y[j]);
       } else {
-        binary_loop(op, x, y, static_cast<T*>(scratch(i)), n);
+        binary_loop(op, x, is_constant(in.a), y, is_constant(in.b), static_cast<T*>(scratch(i)), n);
       }
     });
     slots_[i] = scratch(i);
   }
 
+  bool is_constant(std::int32_t k) const {
+    return program_.code[static_cast<std::size_t>(k)].op == ExprOp::constant;
+  }
+
   template <class T>
-  static void binary_loop(Binary op, const T* x, const T* y, T* out, std::int64_t n) {
+  static void binary_loop(Binary op, const T* x, bool x_constant, const T* y, bool y_constant,
+                          T* out, std::int64_t n) {
+    // The arithmetic of floats in vectorized loops.
     if constexpr (is_float_v<T>) {
-      switch (op) {
-        case Binary::add:
-          for (std::int64_t j = 0; j < n; ++j) out[j] = x[j] + y[j];
-          return;
-        case Binary::subtract:
-          for (std::int64_t j = 0; j < n; ++j) out[j] = x[j] - y[j];
-          return;
-        case Binary::multiply:
-          for (std::int64_t j = 0; j < n; ++j) out[j] = x[j] * y[j];
-          return;
-        case Binary::divide:
-          for (std::int64_t j = 0; j < n; ++j) out[j] = x[j] / y[j];
-          return;
-        default:
-          break;
-      }
+      if (loops::arithmetic(op, x, x_constant, y, y_constant, out, n)) return;
     }
     bool error = false;
     for (std::int64_t j = 0; j < n; ++j) out[j] = binary_value(op, x[j], y[j], error);
