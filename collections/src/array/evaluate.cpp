@@ -310,9 +310,14 @@ class Evaluator {
         slots_(program.code.size()),
         scratch_(thread_scratch(program.code.size() * static_cast<std::size_t>(tile_size) * 8)) {}
 
-  void run(std::int64_t block, std::span<const Stream> extra, TileSink& sink) {
+  /// Inputs whose data starts origins[k] elements into what their shape says (windows).
+  void set_origins(std::span<const std::int64_t> origins) { origins_ = origins; }
+
+  /// Evaluates the block, or only its rows [first, first + rows) along its first axis.
+  void run(std::int64_t block, std::span<const Stream> extra, TileSink& sink,
+           std::int64_t first = 0, std::int64_t rows = -1) {
     LeafStreams leaves = leaf_streams(program_, block, inputs_);
-    const Shape& shape = leaves.shape;
+    Shape shape = std::move(leaves.shape);
     const std::size_t nd = shape.size();
     stream_of_ = std::move(leaves.stream_of);
     std::vector<std::vector<std::int64_t>> strides = std::move(leaves.strides);
@@ -326,6 +331,11 @@ class Evaluator {
       bases.push_back(s.base);
     }
     const std::size_t streams = strides.size();
+    if (rows >= 0 && nd > 0) {
+      if (first < 0 || rows > shape[0] - first) bad_program("rows out of the block");
+      for (std::size_t k = 0; k < streams; ++k) bases[k] += first * strides[k][0];
+      shape[0] = rows;
+    }
 
     // Axes of length > 1, merged where every stream runs on contiguously.
     std::vector<Axis> axes;
@@ -481,7 +491,7 @@ class Evaluator {
         panel.first = outer_index;
         const std::int64_t rows = std::min(panel.rows, outer.length - outer_index);
         const std::byte* source = inputs_[static_cast<std::size_t>(in.leaf)].data.data();
-        const std::int64_t base = row[panel.stream];
+        const std::int64_t base = row[panel.stream] - origin(in.leaf);
         const std::int64_t across = inner.strides[panel.stream];
         const std::int64_t along = outer.strides[panel.stream];
         with_type(in.dtype, [&](auto tag) {
@@ -548,7 +558,8 @@ class Evaluator {
       slots_[i] = panel_row_[i] + tile_offset_ * static_cast<std::int64_t>(size);
       return;
     }
-    const std::byte* first = input.data.data() + base * static_cast<std::int64_t>(size);
+    const std::byte* first =
+        input.data.data() + (base - origin(in.leaf)) * static_cast<std::int64_t>(size);
     if (step == 1) {
       slots_[i] = first;
       return;
@@ -685,7 +696,12 @@ class Evaluator {
   }
 
   const Program& program_;
+  std::int64_t origin(std::int32_t input) const {
+    return origins_.empty() ? 0 : origins_[static_cast<std::size_t>(input)];
+  }
+
   std::span<const Block> inputs_;
+  std::span<const std::int64_t> origins_;
   std::vector<const void*> slots_;
   std::vector<std::int32_t> stream_of_;
   std::vector<Panel> panels_;
@@ -753,6 +769,30 @@ void evaluate(const Program& program, std::int64_t block, std::span<const Block>
                 std::to_string(program.grid.blocks()));
   }
   Evaluator(program, inputs).run(block, extra, sink);
+}
+
+void evaluate_in_windows(const Program& program, std::int64_t block, std::vector<Block>& inputs,
+                         RowWindows& windows, std::span<const Stream> extra, TileSink& sink) {
+  validate(program, inputs);
+  if (block < 0 || block >= program.grid.blocks()) {
+    bad_program("block " + std::to_string(block) + " of a grid of " +
+                std::to_string(program.grid.blocks()));
+  }
+  const Shape shape = block_shape(program, block, inputs);
+  std::vector<std::int64_t> origins(inputs.size(), 0);
+  Evaluator evaluator(program, inputs);
+  evaluator.set_origins(origins);
+  const std::int64_t rows = shape.empty() ? 1 : shape[0];
+  const std::int64_t step = std::max<std::int64_t>(1, windows.rows());
+  for (std::int64_t first = 0, count = 0; first < rows; first += count) {
+    count = std::min(step, rows - first);
+    windows.fill(first, count, inputs, origins);
+    if (shape.empty()) {
+      evaluator.run(block, extra, sink);
+    } else {
+      evaluator.run(block, extra, sink, first, count);
+    }
+  }
 }
 
 Block evaluate_block(const Program& program, std::int64_t block, std::span<const Block> inputs) {

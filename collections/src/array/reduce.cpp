@@ -603,7 +603,10 @@ ReduceRuns reduce_runs(const ReduceSpec& spec, const PartialLayout& layout, std:
   return runs;
 }
 
-Partial partial_reduce(const ReduceSpec& spec, std::int64_t block, std::span<const Block> inputs) {
+namespace {
+template <class Evaluate>
+Partial partial_by(const ReduceSpec& spec, std::int64_t block, std::span<const Block> inputs,
+                   Evaluate&& evaluate_into) {
   const OpInfo op = info(spec.op);
   const PartialLayout layout = partial_layout(spec, block, inputs);
   Partial p = make_partial(op, spec.input.dtype, layout.cells);
@@ -612,9 +615,23 @@ Partial partial_reduce(const ReduceSpec& spec, std::int64_t block, std::span<con
   with_type(spec.input.dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     PartialSink<T> sink(op, p);
-    evaluate(spec.input, block, inputs, streams, sink);
+    evaluate_into(std::span<const Stream>(streams), sink);
   });
   return p;
+}
+}  // namespace
+
+Partial partial_reduce(const ReduceSpec& spec, std::int64_t block, std::span<const Block> inputs) {
+  return partial_by(spec, block, inputs, [&](std::span<const Stream> streams, TileSink& sink) {
+    evaluate(spec.input, block, inputs, streams, sink);
+  });
+}
+
+Partial partial_reduce(const ReduceSpec& spec, std::int64_t block, std::vector<Block>& inputs,
+                       RowWindows& windows) {
+  return partial_by(spec, block, inputs, [&](std::span<const Stream> streams, TileSink& sink) {
+    evaluate_in_windows(spec.input, block, inputs, windows, streams, sink);
+  });
 }
 
 Partial partial_from_states(const ReduceSpec& spec, const Shape& cells,
@@ -800,8 +817,13 @@ NodePtr ReductionLayer::make_block(Lowering& lowering, std::int64_t linear) cons
   Shape index = first;
   for (;;) {
     const std::int64_t b = in.linear(index);
-    level.push_back(task_node<&partial_task>(block_key(name + "-partial", index), spec_node_, b,
-                                             lowering.inputs(expression.compiled, index)));
+    Key key = block_key(name + "-partial", index);
+    NodePtr node = windowed_partial_node(lowering, key, spec_node_, b, expression.compiled, index);
+    if (!node) {
+      node = task_node<&partial_task>(std::move(key), spec_node_, b,
+                                      lowering.inputs(expression.compiled, index));
+    }
+    level.push_back(std::move(node));
     std::size_t k = reduced_axes.size();
     while (k > 0) {
       const std::size_t d = reduced_axes[k - 1];
