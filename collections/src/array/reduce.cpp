@@ -784,6 +784,21 @@ Block finish_reduction(const ReduceSpec& spec, const std::vector<Partial>& parts
 
 // --- the layer -----------------------------------------------------------------------------------
 
+namespace {
+// Whether a compiled expression reads some block across its axes' order (a transpose).
+bool reads_transposed(const Compiled& compiled) {
+  for (const auto& source : compiled.sources) {
+    int last = -1;
+    for (int p : source.axis_map) {
+      if (p < 0) continue;
+      if (p < last) return true;
+      last = p;
+    }
+  }
+  return false;
+}
+}  // namespace
+
 ReductionLayer::ReductionLayer(Handle input, ReduceSpec spec, std::int64_t split_every,
                                ChunkGrid grid, std::string name)
     : Layer(spec.result, std::move(grid), std::move(name)),
@@ -813,17 +828,10 @@ NodePtr ReductionLayer::make_block(Lowering& lowering, std::int64_t linear) cons
       first[d] = out_index[o++];
     }
   }
-  std::vector<NodePtr> level;
+  std::vector<Shape> order;
   Shape index = first;
   for (;;) {
-    const std::int64_t b = in.linear(index);
-    Key key = block_key(name + "-partial", index);
-    NodePtr node = windowed_partial_node(lowering, key, spec_node_, b, expression.compiled, index);
-    if (!node) {
-      node = task_node<&partial_task>(std::move(key), spec_node_, b,
-                                      lowering.inputs(expression.compiled, index));
-    }
-    level.push_back(std::move(node));
+    order.push_back(index);
     std::size_t k = reduced_axes.size();
     while (k > 0) {
       const std::size_t d = reduced_axes[k - 1];
@@ -832,6 +840,40 @@ NodePtr ReductionLayer::make_block(Lowering& lowering, std::int64_t linear) cons
       --k;
     }
     if (k == 0) break;
+  }
+  if (reads_transposed(expression.compiled) && reduced_axes.size() == 2 &&
+      in.count(reduced_axes[0]) == in.count(reduced_axes[1])) {
+    // A block and its transpose (x + x.T): tasks (i, j) and (j, i) read the same two blocks,
+    // so they go side by side, and the second finds them in cache.
+    std::vector<Shape> paired;
+    std::vector<bool> placed(order.size(), false);
+    const std::int64_t n = in.count(reduced_axes[0]);
+    auto position = [&](const Shape& at) {
+      return static_cast<std::size_t>(at[reduced_axes[0]] * n + at[reduced_axes[1]]);
+    };
+    for (const Shape& at : order) {
+      if (placed[position(at)]) continue;
+      placed[position(at)] = true;
+      paired.push_back(at);
+      Shape partner = at;
+      std::swap(partner[reduced_axes[0]], partner[reduced_axes[1]]);
+      if (!placed[position(partner)]) {
+        placed[position(partner)] = true;
+        paired.push_back(std::move(partner));
+      }
+    }
+    order = std::move(paired);
+  }
+  std::vector<NodePtr> level;
+  for (const Shape& at : order) {
+    const std::int64_t b = in.linear(at);
+    Key key = block_key(name + "-partial", at);
+    NodePtr node = windowed_partial_node(lowering, key, spec_node_, b, expression.compiled, at);
+    if (!node) {
+      node = task_node<&partial_task>(std::move(key), spec_node_, b,
+                                      lowering.inputs(expression.compiled, at));
+    }
+    level.push_back(std::move(node));
   }
 
   auto group = [&](std::size_t begin, std::size_t end) {
