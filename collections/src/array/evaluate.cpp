@@ -702,11 +702,11 @@ class Evaluator {
     slots_[i] = scratch(i);
   }
 
-  const Program& program_;
   std::int64_t origin(std::int32_t input) const {
     return origins_.empty() ? 0 : origins_[static_cast<std::size_t>(input)];
   }
 
+  const Program& program_;
   std::span<const Block> inputs_;
   std::span<const std::int64_t> origins_;
   std::vector<const void*> slots_;
