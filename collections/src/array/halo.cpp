@@ -197,8 +197,10 @@ void padded_rows(const Halo& halo, const std::string& operation, std::int64_t bl
   const Shape own = halo.grid.block_shape(index);
   const std::size_t nd = own.size();
   if (center.shape != own || center.dtype != window.dtype) {
-    throw ArrayError(operation + ": block " + to_string(index) + " has shape " +
-                     to_string(center.shape) + " where " + to_string(own) + " was expected");
+    throw ArrayError(operation + ": block " + to_string(index) + " is a block of " +
+                     dtype_name(center.dtype) + " and shape " + to_string(center.shape) +
+                     " where " + dtype_name(window.dtype) + " and " + to_string(own) +
+                     " were expected");
   }
   Shape lo;
   const Shape padded = padded_shape(halo, index, lo);

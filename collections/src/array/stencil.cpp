@@ -156,9 +156,12 @@ Partial windowed_partial_task(const ReduceSpec& spec, const std::int64_t& block,
   std::vector<std::vector<Block>> own(blocks);
   std::size_t next = 0;
   for (std::size_t k = 0; fits && k < blocks; ++k) {
+    const Halo& halo = padded.halos[k];
+    const std::size_t nd = halo.grid.ndim();
     fits = seen[k] && padded.pieces[k] >= 0 &&
-           padded.pieces[k] <= static_cast<std::int64_t>(pieces.size() - next) &&
-           padded.halos[k].depth.size() == padded.halos[k].grid.ndim();
+           padded.pieces[k] <= static_cast<std::int64_t>(pieces.size() - next) && nd > 0 &&
+           halo.depth.size() == nd && halo.boundary.size() == nd && halo.value.size() == nd &&
+           padded.blocks[k] >= 0 && padded.blocks[k] < halo.grid.blocks();
     if (!fits) break;
     const auto n = static_cast<std::size_t>(padded.pieces[k]);
     own[k].assign(pieces.begin() + static_cast<std::ptrdiff_t>(next),
