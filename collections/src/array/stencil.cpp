@@ -93,6 +93,7 @@ class HaloWindows final : public RowWindows {
 
   void fill(std::int64_t first, std::int64_t count, std::vector<Block>& inputs,
             std::vector<std::int64_t>& origins) override {
+    constexpr std::size_t max_kept = std::size_t{4} << 20;
     thread_local std::vector<std::vector<std::byte>> buffers;
     if (buffers.size() < padded_.blocks.size()) buffers.resize(padded_.blocks.size());
     windows_.resize(padded_.blocks.size());
@@ -108,8 +109,12 @@ class HaloWindows final : public RowWindows {
       std::size_t row = 1;
       for (std::size_t d = 1; d < shape.size(); ++d) row *= static_cast<std::size_t>(shape[d]);
       const std::size_t bytes = row * itemsize(window.dtype) * static_cast<std::size_t>(rows);
-      if (buffers[k].size() < bytes) buffers[k].resize(bytes);
-      window.data = Buffer::borrow(buffers[k].data(), bytes);
+      if (bytes > max_kept) {  // a window of whole blocks: not kept by the thread
+        window.data = Buffer::allocate(bytes);
+      } else {
+        if (buffers[k].size() < bytes) buffers[k].resize(bytes);
+        window.data = Buffer::borrow(buffers[k].data(), bytes);
+      }
       padded_rows(padded_.halos[k], "map_overlap", padded_.blocks[k], centers_[k], pieces_[k],
                   begin, window);
       // The input keeps the padded block's shape; its data is the window (see RowWindows).
