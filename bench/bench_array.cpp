@@ -76,6 +76,13 @@ Options parse(int argc, char** argv) {
 }
 
 using Clock = std::chrono::steady_clock;
+
+// A result with all its digits, to compare runs and versions exactly.
+std::string exact(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", value);
+  return text;
+}
 double since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
@@ -167,7 +174,7 @@ int main(int argc, char** argv) {
       const auto start = Clock::now();
       const double total = (a + a.T()).sum().compute().item();
       print("sum_x_plus_xT", client, o, since(start), bytes / since(start) / 1e9,
-            ",\"result\":" + std::to_string(total));
+            ",\"result\":" + exact(total));
     }
     if (wants("sum_x_plus_xT_unfused")) {
       // The same without fusion, as a runtime that makes every intermediate does: x + x.T
@@ -178,21 +185,20 @@ int main(int argc, char** argv) {
       tessera::wait(y);
       const double total = y.sum().compute().item();
       print("sum_x_plus_xT_unfused", client, o, since(start), bytes / since(start) / 1e9,
-            ",\"result\":" + std::to_string(total));
+            ",\"result\":" + exact(total));
     }
     if (wants("mean_axis0")) {
       auto a = input();
       const auto start = Clock::now();
       const auto mean = a.mean(0).compute();
       print("mean_axis0", client, o, since(start), bytes / since(start) / 1e9,
-            ",\"result\":" + std::to_string(mean(0)));
+            ",\"result\":" + exact(mean(0)));
     }
     if (wants("std")) {
       auto a = input();
       const auto start = Clock::now();
       const double s = a.std().compute().item();
-      print("std", client, o, since(start), bytes / since(start) / 1e9,
-            ",\"result\":" + std::to_string(s));
+      print("std", client, o, since(start), bytes / since(start) / 1e9, ",\"result\":" + exact(s));
     }
     if (wants("stencil5_sum")) {
       // A 5-point Laplacian with periodic boundaries through map_overlap (depth 1), then its
@@ -206,7 +212,7 @@ int main(int argc, char** argv) {
           a, {1, 1}, tessera::Boundary::periodic());
       const double total = laplacian.sum().compute().item();
       print("stencil5_sum", client, o, since(start), bytes / since(start) / 1e9,
-            ",\"result\":" + std::to_string(total));
+            ",\"result\":" + exact(total));
     }
     if (wants("rechunk_rows_to_cols")) {
       // The array in rows of `chunk` rows, rechunked to columns of `chunk` columns and held.

@@ -102,6 +102,25 @@ TEST_CASE("automatic chunks hold about the asked bytes and cover the array") {
   CHECK(tessera::zeros<double>({10, 10}).numblocks() == Shape{1, 1});  // 128 MiB by default
 }
 
+TEST_CASE("arange takes a braced list after its stop as the chunks, as Dask's chunks=") {
+  tessera::Client client(tessera::ClientOptions{"sync"});
+  // arange(365, {73}) once bound {73} to stop: an empty range from 365 down to 73.
+  const auto days = tessera::arange<float>(365, {73});
+  CHECK(days.shape() == Shape{365});
+  CHECK(days.numblocks() == Shape{5});
+  CHECK(days.chunks() == Chunks{{73, 73, 73, 73, 73}});
+  const auto values = values_of(days);
+  CHECK(values.front() == 0.0f);
+  CHECK(values.back() == 364.0f);
+  // With a start: the braces are the chunks, not the step.
+  const auto tens = tessera::arange<std::int64_t>(0, 10, {4});
+  CHECK(values_of(tens) == std::vector<std::int64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
+  CHECK(tens.numblocks() == Shape{3});
+  // Numbers keep NumPy's positional meaning: arange(365, 73) is empty, the third is the step.
+  CHECK(tessera::arange<float>(365, 73).size() == 0);
+  CHECK(tessera::arange<double>(0, 10, 4).size() == 3);
+}
+
 TEST_CASE("arange and linspace give NumPy's lengths and values at their edges") {
   tessera::Client client(tessera::ClientOptions{"sync"});
   CHECK(values_of(tessera::arange<double>(5, ChunkSpec{2})) == std::vector<double>{0, 1, 2, 3, 4});

@@ -2,6 +2,7 @@
 // element, ragged last blocks and empty axes, broadcasting of every combination of shapes,
 // transposes of expressions, and the C++ result types of every pair of element types.
 
+#include <array>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
@@ -202,6 +203,36 @@ TEST_CASE("transposes and swapped axes of expressions match a reference") {
   const auto sym = (m + m.T()).compute();
   for (std::int64_t i = 0; i < 5; ++i) {
     for (std::int64_t j = 0; j < 5; ++j) CHECK(sym(i, j) == mm(i, j) + mm(j, i));
+  }
+}
+
+namespace {
+// x.T() + 1 element by element, for blocks whose transposed reads are gathered in panels of
+// up to 256 rows: deeper blocks (two panels, the second odd), odd and even widths, 8-byte
+// elements (moved in pairs) and narrower ones.
+template <class T>
+void check_transposed_blocks(std::int64_t rows, std::int64_t cols, std::int64_t chunk_rows) {
+  INFO(tessera::dtype_name(tessera::dtype_of<T>()) << " " << rows << " x " << cols);
+  std::vector<T> values(static_cast<std::size_t>(rows * cols));
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<T>(i % 1000);
+  const auto x = tessera::from_vector(values, {rows, cols}, ChunkSpec{chunk_rows, cols});
+  const auto t = (x.T() + T(1)).compute();
+  for (std::int64_t j = 0; j < cols; ++j) {
+    for (std::int64_t i = 0; i < rows; ++i) {
+      REQUIRE(t(j, i) == static_cast<T>(values[static_cast<std::size_t>(i * cols + j)] + T(1)));
+    }
+  }
+}
+}  // namespace
+
+TEST_CASE("transposed blocks of deep, odd and narrow shapes match element by element") {
+  tessera::Client client(tessera::ClientOptions{"sync"});
+  for (const auto& [rows, cols, chunk] : std::vector<std::array<std::int64_t, 3>>{
+           {301, 37, 301}, {37, 301, 37}, {300, 38, 150}, {7, 5, 7}, {4, 513, 4}}) {
+    check_transposed_blocks<double>(rows, cols, chunk);
+    check_transposed_blocks<std::int64_t>(rows, cols, chunk);
+    check_transposed_blocks<float>(rows, cols, chunk);
+    check_transposed_blocks<std::int32_t>(rows, cols, chunk);
   }
 }
 

@@ -92,3 +92,52 @@ TEST_CASE("a stencil of neighbours refuses offsets beyond the depth and the boun
   CHECK_THROWS_WITH(tessera::map_overlap(near, a, {5, 5}, tessera::Boundary::periodic()),
                     Catch::Contains("rechunk"));
 }
+
+TEST_CASE("reductions of a stencil, made a few rows of its blocks at a time, match its values") {
+  // Blocks of 130 rows of 402 doubles with their halo: the reduction tasks assemble them in
+  // windows of about 80 rows, so windows start inside blocks, reach across the halo rows and
+  // end short at ragged blocks; the transpose reads whole blocks instead.
+  const char* scheduler = GENERATE("sync", "threads");
+  tessera::Client client(tessera::ClientOptions{scheduler});
+  const std::int64_t rows = 300, cols = 700;
+  auto a = tessera::random::normal<double>({rows, cols}, {130, 400}, 21);
+  for (const auto& boundary : {tessera::Boundary::periodic(), tessera::Boundary::reflect(),
+                               tessera::Boundary::constant(-1.5)}) {
+    INFO("boundary " << static_cast<int>(boundary.kind) << " on " << scheduler);
+    auto stencil = tessera::map_overlap(
+        [](const tessera::Neighbours<double>& n) {
+          return n(-2, 0) + 2.0 * n(2, 0) + n(0, -1) - n(0, 1) + n(-1, 1) * n(0, 0);
+        },
+        a, {2, 1}, boundary);
+    const auto values = stencil.compute();  // whole blocks with their halo
+    double total = 0, largest = -INFINITY;
+    std::int64_t where = -1;
+    std::vector<double> by_column(static_cast<std::size_t>(cols), 0.0);
+    std::vector<double> by_row(static_cast<std::size_t>(rows), 0.0);
+    for (std::int64_t i = 0; i < rows; ++i) {
+      for (std::int64_t j = 0; j < cols; ++j) {
+        const double v = values(i, j);
+        total += v;
+        by_column[static_cast<std::size_t>(j)] += v;
+        by_row[static_cast<std::size_t>(i)] += v;
+        if (v > largest) {
+          largest = v;
+          where = i * cols + j;
+        }
+      }
+    }
+    CHECK(stencil.sum().compute().item() == Approx(total).epsilon(1e-12).margin(1e-9));
+    CHECK(stencil.max().compute().item() == largest);
+    CHECK(stencil.argmax().compute().item() == where);
+    const auto columns = stencil.sum(0).compute();
+    const auto row_sums = stencil.sum(1).compute();
+    const auto transposed = stencil.T().sum(0).compute();
+    for (std::int64_t j = 0; j < cols; ++j) {
+      REQUIRE(columns(j) == Approx(by_column[static_cast<std::size_t>(j)]).margin(1e-9));
+    }
+    for (std::int64_t i = 0; i < rows; ++i) {
+      REQUIRE(row_sums(i) == Approx(by_row[static_cast<std::size_t>(i)]).margin(1e-9));
+      REQUIRE(transposed(i) == Approx(by_row[static_cast<std::size_t>(i)]).margin(1e-9));
+    }
+  }
+}

@@ -338,18 +338,29 @@ Array<T> empty(Shape shape, ChunkSpec chunks = {}) {
   return zeros<T>(std::move(shape), std::move(chunks));
 }
 
-/// start, start + step, ... below stop (above it for a negative step), as np.arange.
-template <class T = double>
-Array<T> arange(double start, double stop, double step = 1, ChunkSpec chunks = {}) {
-  if (step == 0) throw ArrayError("arange: step must not be 0");
-  const double span = (stop - start) / step;
+/// start, start + step, ... below stop (above it for a negative step), as np.arange. Only
+/// numbers are taken for stop and step: a braced list is always the chunks, so that
+/// arange(365, {73}) is 365 values in blocks of 73 (Dask's arange(365, chunks=73)) and
+/// arange(0, 10, {5}) ten values in blocks of 5.
+template <class T = double, class Stop, class Step>
+requires std::is_arithmetic_v<Stop> && std::is_arithmetic_v<Step> Array<T> arange(
+    double start, Stop stop, Step step, ChunkSpec chunks = {}) {
+  const auto to = static_cast<double>(stop), by = static_cast<double>(step);
+  if (by == 0) throw ArrayError("arange: step must not be 0");
+  const double span = (to - start) / by;
   if (!(span < 0x1p62)) {  // NaN, infinite, or more elements than an int64 counts
-    throw ArrayError("arange: start " + std::to_string(start) + ", stop " + std::to_string(stop) +
-                     " and step " + std::to_string(step) +
+    throw ArrayError("arange: start " + std::to_string(start) + ", stop " + std::to_string(to) +
+                     " and step " + std::to_string(by) +
                      " do not give a finite number of elements below 2^62");
   }
   const auto count = span > 0 ? static_cast<std::int64_t>(std::ceil(span)) : 0;
-  return Array<T>(detail::array::arange(dtype_of<T>(), start, step, count, chunks));
+  return Array<T>(detail::array::arange(dtype_of<T>(), start, by, count, chunks));
+}
+/// start, start + 1, ... below stop.
+template <class T = double, class Stop>
+requires std::is_arithmetic_v<Stop> Array<T> arange(double start, Stop stop,
+                                                    ChunkSpec chunks = {}) {
+  return arange<T>(start, stop, 1, std::move(chunks));
 }
 /// 0, 1, ..., stop - 1.
 template <class T = double>

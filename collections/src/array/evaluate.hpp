@@ -52,6 +52,25 @@ void validate(const Program& program, std::span<const Block> inputs);
 void evaluate(const Program& program, std::int64_t block, std::span<const Block> inputs,
               std::span<const Stream> extra, TileSink& sink);
 
+/// Inputs made a window of rows at a time as the evaluation goes: the blocks with a halo of a
+/// stencil, assembled from their own block and their neighbours' pieces into a buffer that
+/// stays in cache, instead of whole padded blocks that go out to memory and back.
+class RowWindows {
+ public:
+  virtual ~RowWindows() = default;
+  /// Rows (along the block's first axis) that one window covers.
+  virtual std::int64_t rows() const = 0;
+  /// Makes `inputs` hold what rows [first, first + count) of the block read. An input it
+  /// makes keeps its whole shape while its data holds a window only, which starts
+  /// origins[k] elements into the block.
+  virtual void fill(std::int64_t first, std::int64_t count, std::vector<Block>& inputs,
+                    std::vector<std::int64_t>& origins) = 0;
+};
+
+/// evaluate() with some inputs made by `windows`, a window of rows at a time, in C order.
+void evaluate_in_windows(const Program& program, std::int64_t block, std::vector<Block>& inputs,
+                         RowWindows& windows, std::span<const Stream> extra, TileSink& sink);
+
 /// The shape of block `block` of `program`; lengths that its grid does not know (after a
 /// boolean mask) are taken from the inputs.
 Shape block_shape(const Program& program, std::int64_t block, std::span<const Block> inputs);

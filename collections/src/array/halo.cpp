@@ -121,50 +121,113 @@ Halo make_halo(const Handle& input, const Shape& depth, const std::vector<Bounda
   return halo;
 }
 
+std::vector<PieceCut> piece_cuts(const Halo& halo, const Shape& index) {
+  std::vector<PieceCut> cuts;
+  const std::size_t nd = index.size();
+  for_each_piece(halo, index, [&](const std::vector<int>& offset, const std::vector<Side>& sides) {
+    PieceCut cut;
+    for (std::size_t d = 0; d < nd; ++d) {
+      if (sides[d].constant) return;
+      cut.slot = cut.slot * 3 + static_cast<std::size_t>(offset[d] + 1);
+      cut.source.push_back(sides[d].block);
+      cut.start.push_back(sides[d].start);
+      cut.shape.push_back(sides[d].width);
+      cut.flip.push_back(sides[d].flip);
+    }
+    cuts.push_back(std::move(cut));
+  });
+  return cuts;
+}
+
+NodePtr piece_node(Lowering& lowering, const ArrayNode& input, const PieceCut& cut, Key key) {
+  NodePtr from = lowering.block(input, input.grid.linear(cut.source));
+  return task_node<&halo_cut_task>(std::move(key), cut.start, cut.shape, cut.flip,
+                                   Delayed<Block>(std::move(from)));
+}
+
 std::vector<Delayed<Block>> halo_pieces(Lowering& lowering, const Halo& halo,
                                         const ArrayNode& input, const Shape& index,
                                         const std::string& name) {
   std::vector<Delayed<Block>> pieces;
-  Shape source(index.size()), start(index.size()), shape(index.size());
-  std::vector<std::uint8_t> flip(index.size());
-  for_each_piece(halo, index, [&](const std::vector<int>&, const std::vector<Side>& sides) {
-    for (std::size_t d = 0; d < index.size(); ++d) {
-      if (sides[d].constant) return;
-      source[d] = sides[d].block;
-      start[d] = sides[d].start;
-      shape[d] = sides[d].width;
-      flip[d] = sides[d].flip;
-    }
+  for (const PieceCut& cut : piece_cuts(halo, index)) {
     Shape key_index = index;
     key_index.push_back(static_cast<std::int64_t>(pieces.size()));
-    NodePtr from = lowering.block(input, input.grid.linear(source));
-    pieces.emplace_back(task_node<&halo_cut_task>(block_key(name + "-halo", key_index), start,
-                                                  shape, flip, Delayed<Block>(std::move(from))));
-  });
+    pieces.emplace_back(piece_node(lowering, input, cut, block_key(name + "-halo", key_index)));
+  }
   return pieces;
 }
 
-Block padded_block(const Halo& halo, const std::string& operation, std::int64_t block,
-                   const Block& center, const std::vector<Block>& pieces, Shape& lo) {
-  if (block < 0 || block >= halo.grid.blocks()) {
-    throw ArrayError(operation + ": block " + std::to_string(block) + " is out of range");
-  }
-  const Shape index = halo.grid.block_index(block);
+namespace {
+
+// Rows [first, first + rows) along axis 0 of `part`, a block of `nd` axes, as a Block that
+// borrows its memory.
+Block rows_of(const Block& part, std::int64_t first, std::int64_t rows) {
+  Block view;
+  view.dtype = part.dtype;
+  view.shape = part.shape;
+  view.shape[0] = rows;
+  const auto row_bytes = static_cast<std::size_t>(part.shape[0] ? part.size() / part.shape[0] : 0) *
+                         itemsize(part.dtype);
+  view.data = Buffer::borrow(part.data.data() + static_cast<std::size_t>(first) * row_bytes,
+                             static_cast<std::size_t>(rows) * row_bytes);
+  return view;
+}
+
+}  // namespace
+
+Shape padded_shape(const Halo& halo, const Shape& index, Shape& lo) {
   const Shape own = halo.grid.block_shape(index);
   const std::size_t nd = own.size();
-  if (center.shape != own) {
-    throw ArrayError(operation + ": block " + to_string(index) + " has shape " +
-                     to_string(center.shape) + " where " + to_string(own) + " was expected");
-  }
   lo.assign(nd, 0);
   Shape padded(nd);
   for (std::size_t d = 0; d < nd; ++d) {
     lo[d] = side_of(halo, d, index[d], -1).width;
     padded[d] = lo[d] + own[d] + side_of(halo, d, index[d], +1).width;
   }
-  Block whole = Block::allocate(center.dtype, padded);
+  return padded;
+}
+
+void padded_rows(const Halo& halo, const std::string& operation, std::int64_t block,
+                 const Block& center, std::span<const Block> pieces, std::int64_t first,
+                 Block& window) {
+  if (block < 0 || block >= halo.grid.blocks()) {
+    throw ArrayError(operation + ": block " + std::to_string(block) + " is out of range");
+  }
+  const Shape index = halo.grid.block_index(block);
+  const Shape own = halo.grid.block_shape(index);
+  const std::size_t nd = own.size();
+  if (center.shape != own || center.dtype != window.dtype) {
+    throw ArrayError(operation + ": block " + to_string(index) + " is a block of " +
+                     dtype_name(center.dtype) + " and shape " + to_string(center.shape) +
+                     " where " + dtype_name(window.dtype) + " and " + to_string(own) +
+                     " were expected");
+  }
+  Shape lo;
+  const Shape padded = padded_shape(halo, index, lo);
+  Shape expected = padded;
+  expected[0] = window.shape.empty() ? 0 : window.shape[0];
+  if (window.shape != expected || first < 0 || first + expected[0] > padded[0]) {
+    throw ArrayError(operation + ": rows " + std::to_string(first) + " of a block of shape " +
+                     to_string(padded) + " do not fit a window of shape " +
+                     to_string(window.shape));
+  }
+  const std::int64_t last = first + expected[0];
+  // Places a part whose first element goes at `at` in the padded block: its rows that fall
+  // in the window.
+  auto place = [&](Shape at, Shape shape, const Block* part, double value) {
+    const std::int64_t begin = std::max(first, at[0]), end = std::min(last, at[0] + shape[0]);
+    if (begin >= end) return;
+    const std::int64_t skip = begin - at[0];
+    at[0] = begin - first;
+    shape[0] = end - begin;
+    if (!part) {
+      fill_box(window, at, shape, value);
+    } else {
+      copy_into(window, at, rows_of(*part, skip, end - begin));
+    }
+  };
   center.check();
-  copy_into(whole, lo, center);
+  place(lo, own, &center, 0);
   std::size_t next = 0;
   Shape at(nd), shape(nd);
   for_each_piece(halo, index, [&](const std::vector<int>& offset, const std::vector<Side>& sides) {
@@ -176,20 +239,34 @@ Block padded_block(const Halo& halo, const std::string& operation, std::int64_t 
     }
     if (constant) {
       const auto axis = static_cast<std::size_t>(constant - sides.data());
-      fill_box(whole, at, shape, halo.value[axis]);
+      place(at, shape, nullptr, halo.value[axis]);
       return;
     }
     if (next >= pieces.size()) {
       throw ArrayError(operation + ": block " + to_string(index) + " received too few halo pieces");
     }
     const Block& piece = pieces[next++];
-    if (piece.shape != shape) {
+    if (piece.shape != shape || piece.dtype != center.dtype) {
       throw ArrayError(operation + ": a halo piece of shape " + to_string(piece.shape) + " where " +
                        to_string(shape) + " was expected");
     }
     piece.check();
-    copy_into(whole, at, piece);
+    place(at, shape, &piece, 0);
   });
+  if (next != pieces.size()) {
+    throw ArrayError(operation + ": block " + to_string(index) + " received " +
+                     std::to_string(pieces.size()) + " halo pieces where " + std::to_string(next) +
+                     " were expected");
+  }
+}
+
+Block padded_block(const Halo& halo, const std::string& operation, std::int64_t block,
+                   const Block& center, const std::vector<Block>& pieces, Shape& lo) {
+  if (block < 0 || block >= halo.grid.blocks()) {
+    throw ArrayError(operation + ": block " + std::to_string(block) + " is out of range");
+  }
+  Block whole = Block::allocate(center.dtype, padded_shape(halo, halo.grid.block_index(block), lo));
+  padded_rows(halo, operation, block, center, pieces, 0, whole);
   return whole;
 }
 

@@ -4,6 +4,7 @@
 // that cut them, and the block with its halo assembled in one allocation.
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,30 @@ Halo make_halo(const Handle& input, const Shape& depth, const std::vector<Bounda
 std::vector<Delayed<Block>> halo_pieces(Lowering& lowering, const Halo& halo,
                                         const ArrayNode& input, const Shape& index,
                                         const std::string& name);
+
+/// A piece of the halo of a block that a neighbour gives: its slot among the 3^ndim offsets
+/// (C order of -1, 0, +1 per axis), the neighbour's block index, and the box cut from it.
+struct PieceCut {
+  std::size_t slot = 0;
+  Shape source, start, shape;
+  std::vector<std::uint8_t> flip;
+};
+/// The pieces of the halo of block `index` that neighbours give (constant ones are filled in
+/// place), in the order padded_block() takes them.
+std::vector<PieceCut> piece_cuts(const Halo& halo, const Shape& index);
+/// The task that cuts `cut` out of its block of `input`.
+NodePtr piece_node(Lowering& lowering, const ArrayNode& input, const PieceCut& cut, Key key);
+
+/// The shape of block `index` with its halo; `lo` is set to the halo's width before it.
+Shape padded_shape(const Halo& halo, const Shape& index, Shape& lo);
+
+/// Rows [first, first + window.shape[0]) along axis 0 of block `block` with its halo, into
+/// `window` (of the padded block's shape but for its rows): the parts of `center` and
+/// `pieces` that fall there, and constant boundaries. ArrayError naming `operation` if the
+/// parts do not fit.
+void padded_rows(const Halo& halo, const std::string& operation, std::int64_t block,
+                 const Block& center, std::span<const Block> pieces, std::int64_t first,
+                 Block& window);
 
 /// Block `block` with its halo: `center` and `pieces` placed in one new block. `lo` is set
 /// to the width of the halo before the block along each axis.

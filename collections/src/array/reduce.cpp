@@ -603,7 +603,10 @@ ReduceRuns reduce_runs(const ReduceSpec& spec, const PartialLayout& layout, std:
   return runs;
 }
 
-Partial partial_reduce(const ReduceSpec& spec, std::int64_t block, std::span<const Block> inputs) {
+namespace {
+template <class Evaluate>
+Partial partial_by(const ReduceSpec& spec, std::int64_t block, std::span<const Block> inputs,
+                   Evaluate&& evaluate_into) {
   const OpInfo op = info(spec.op);
   const PartialLayout layout = partial_layout(spec, block, inputs);
   Partial p = make_partial(op, spec.input.dtype, layout.cells);
@@ -612,9 +615,23 @@ Partial partial_reduce(const ReduceSpec& spec, std::int64_t block, std::span<con
   with_type(spec.input.dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     PartialSink<T> sink(op, p);
-    evaluate(spec.input, block, inputs, streams, sink);
+    evaluate_into(std::span<const Stream>(streams), sink);
   });
   return p;
+}
+}  // namespace
+
+Partial partial_reduce(const ReduceSpec& spec, std::int64_t block, std::span<const Block> inputs) {
+  return partial_by(spec, block, inputs, [&](std::span<const Stream> streams, TileSink& sink) {
+    evaluate(spec.input, block, inputs, streams, sink);
+  });
+}
+
+Partial partial_reduce(const ReduceSpec& spec, std::int64_t block, std::vector<Block>& inputs,
+                       RowWindows& windows) {
+  return partial_by(spec, block, inputs, [&](std::span<const Stream> streams, TileSink& sink) {
+    evaluate_in_windows(spec.input, block, inputs, windows, streams, sink);
+  });
 }
 
 Partial partial_from_states(const ReduceSpec& spec, const Shape& cells,
@@ -767,6 +784,21 @@ Block finish_reduction(const ReduceSpec& spec, const std::vector<Partial>& parts
 
 // --- the layer -----------------------------------------------------------------------------------
 
+namespace {
+// Whether a compiled expression reads some block across its axes' order (a transpose).
+bool reads_transposed(const Compiled& compiled) {
+  for (const auto& source : compiled.sources) {
+    int last = -1;
+    for (int p : source.axis_map) {
+      if (p < 0) continue;
+      if (p < last) return true;
+      last = p;
+    }
+  }
+  return false;
+}
+}  // namespace
+
 ReductionLayer::ReductionLayer(Handle input, ReduceSpec spec, std::int64_t split_every,
                                ChunkGrid grid, std::string name)
     : Layer(spec.result, std::move(grid), std::move(name)),
@@ -796,12 +828,10 @@ NodePtr ReductionLayer::make_block(Lowering& lowering, std::int64_t linear) cons
       first[d] = out_index[o++];
     }
   }
-  std::vector<NodePtr> level;
+  std::vector<Shape> order;
   Shape index = first;
   for (;;) {
-    const std::int64_t b = in.linear(index);
-    level.push_back(task_node<&partial_task>(block_key(name + "-partial", index), spec_node_, b,
-                                             lowering.inputs(expression.compiled, index)));
+    order.push_back(index);
     std::size_t k = reduced_axes.size();
     while (k > 0) {
       const std::size_t d = reduced_axes[k - 1];
@@ -810,6 +840,40 @@ NodePtr ReductionLayer::make_block(Lowering& lowering, std::int64_t linear) cons
       --k;
     }
     if (k == 0) break;
+  }
+  if (reads_transposed(expression.compiled) && reduced_axes.size() == 2 &&
+      in.count(reduced_axes[0]) == in.count(reduced_axes[1])) {
+    // A block and its transpose (x + x.T): tasks (i, j) and (j, i) read the same two blocks,
+    // so they go side by side, and the second finds them in cache.
+    std::vector<Shape> paired;
+    std::vector<bool> placed(order.size(), false);
+    const std::int64_t n = in.count(reduced_axes[0]);
+    auto position = [&](const Shape& at) {
+      return static_cast<std::size_t>(at[reduced_axes[0]] * n + at[reduced_axes[1]]);
+    };
+    for (const Shape& at : order) {
+      if (placed[position(at)]) continue;
+      placed[position(at)] = true;
+      paired.push_back(at);
+      Shape partner = at;
+      std::swap(partner[reduced_axes[0]], partner[reduced_axes[1]]);
+      if (!placed[position(partner)]) {
+        placed[position(partner)] = true;
+        paired.push_back(std::move(partner));
+      }
+    }
+    order = std::move(paired);
+  }
+  std::vector<NodePtr> level;
+  for (const Shape& at : order) {
+    const std::int64_t b = in.linear(at);
+    Key key = block_key(name + "-partial", at);
+    NodePtr node = windowed_partial_node(lowering, key, spec_node_, b, expression.compiled, at);
+    if (!node) {
+      node = task_node<&partial_task>(std::move(key), spec_node_, b,
+                                      lowering.inputs(expression.compiled, at));
+    }
+    level.push_back(std::move(node));
   }
 
   auto group = [&](std::size_t begin, std::size_t end) {

@@ -17,6 +17,8 @@
 
 namespace tessera::detail::array {
 
+class Lowering;
+
 /// The state of a reduction over some elements, one Block per field (a sum; a count and a
 /// sum; n, mean and M2; a value and its index; ...), each of the partial shape: the
 /// input block's shape with the reduced axes of length 1.
@@ -51,6 +53,13 @@ class ReductionLayer final : public Layer {
   mutable Delayed<ReduceSpec> spec_node_;
 };
 
+/// The task of the partial result of block `block` (at `index`) of a reduction whose
+/// compiled input reads blocks with a halo (neighbours()): it takes their own blocks and halo
+/// pieces and assembles them as it goes, a few rows at a time, instead of reading whole padded
+/// blocks. Null when the input reads no blocks with a halo. (In stencil.cpp.)
+NodePtr windowed_partial_node(Lowering& lowering, Key key, const Delayed<ReduceSpec>& spec,
+                              std::int64_t block, const Compiled& compiled, const Shape& index);
+
 /// The result type of `op` on elements of `input`.
 DType reduction_result(Reduction op, DType input);
 
@@ -70,6 +79,9 @@ ReduceRuns reduce_runs(const ReduceSpec& spec, const PartialLayout& layout, std:
 
 /// The partial result of block `block` (the reference kernels).
 Partial partial_reduce(const ReduceSpec& spec, std::int64_t block, std::span<const Block> inputs);
+/// The same with some inputs made a window of rows at a time by `windows`.
+Partial partial_reduce(const ReduceSpec& spec, std::int64_t block, std::vector<Block>& inputs,
+                       RowWindows& windows);
 /// The partial result from per-thread states: `segments` runs per cell, cell-major, each
 /// run's elements in C order after the previous run's.
 Partial partial_from_states(const ReduceSpec& spec, const Shape& cells,
