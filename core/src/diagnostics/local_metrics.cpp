@@ -1,6 +1,7 @@
 #include "diagnostics/local_metrics.hpp"
 
 #include <algorithm>
+#include <array>
 
 namespace tessera::detail {
 
@@ -16,6 +17,29 @@ LocalMetrics::LocalMetrics(std::vector<std::string> names, bool shared)
 
 LocalMetrics::~LocalMetrics() { remove_metrics_source(*this); }
 
+std::unique_ptr<std::uint32_t[]> LocalMetrics::submitted(
+    const std::vector<const Key*>& keys, const std::vector<const TaskCode*>& codes) {
+  const auto n = keys.size();
+  std::unique_ptr<std::uint32_t[]> ids(new std::uint32_t[n]);
+  std::array<std::uint64_t, TaskTally::max_prefixes> counted{};
+  {
+    std::lock_guard lock(prefix_mutex_);
+    // Through plain pointers, which stay in registers across the labeller's calls.
+    const Key* const* key = keys.data();
+    const TaskCode* const* code = codes.data();
+    std::uint32_t* id = ids.get();
+    for (std::size_t t = 0; t < n; ++t) {
+      id[t] = labeller_.id_of_key(*key[t], code[t]);
+      ++counted[std::min(id[t], TaskTally::max_prefixes - 1)];
+    }
+    const auto used = std::min(prefixes_.size(), TaskTally::max_prefixes);
+    if (totals_.size() < used) totals_.resize(used, 0);
+    for (std::uint32_t id = 0; id < used; ++id) totals_[id] += counted[id];
+  }
+  submitted_.fetch_add(n, std::memory_order_relaxed);
+  return ids;
+}
+
 std::string LocalMetrics::prefix_name(std::uint32_t id) {
   if (id == TaskTally::max_prefixes - 1 && prefixes_.size() > TaskTally::max_prefixes)
     return "other";
@@ -27,6 +51,7 @@ void LocalMetrics::collect(MetricsSnapshot& snapshot) {
   std::uint64_t done = 0;
   std::uint64_t running = 0;
   std::vector<std::uint64_t> processing(TaskTally::max_prefixes, 0);
+  const TickClock clock;
   for (std::uint32_t t = 0; t < threads_; ++t) {
     const auto& tally = tallies_[t];
     snapshot.tasks_completed += tally.finished_count();
@@ -36,7 +61,7 @@ void LocalMetrics::collect(MetricsSnapshot& snapshot) {
       ++running;
       ++processing[tally.running_prefix()];
     }
-    tally.add_to(snapshot.durations);
+    tally.add_to(snapshot.durations, clock);
   }
   const auto submitted = submitted_.load(std::memory_order_relaxed);
   snapshot.tasks_submitted += submitted;
@@ -62,8 +87,9 @@ void LocalMetrics::recent_tasks(double since, double, std::size_t limit,
                                 std::vector<LiveTask>& out) {
   std::vector<TaskSpan> spans;
   std::vector<std::uint32_t> owner;
+  const TickClock clock;
   for (std::uint32_t t = 0; t < threads_; ++t) {
-    tallies_[t].spans_since(since, [&](const TaskSpan& span) {
+    tallies_[t].spans_since(since, clock, [&](const TaskSpan& span) {
       spans.push_back(span);
       owner.push_back(t);
     });
