@@ -24,11 +24,9 @@ std::uint32_t PrefixLabeller::miss(std::string_view key, Set& set) {
   Guess guess;
   guess.need = static_cast<std::uint32_t>(std::max<std::size_t>(length, 8));
   if (key.size() < guess.need) return id;
-  guess.tail_at = guess.need - 8;
-  guess.head_mask = low_bytes(std::min<std::size_t>(length, 8));
-  guess.tail_mask = length > 8 ? ~std::uint64_t{0} : 0;
+  guess.mask = low_bytes(std::min<std::size_t>(length, 8));
   std::memcpy(&guess.head, key.data(), 8);
-  std::memcpy(&guess.tail, key.data() + guess.tail_at, 8);
+  std::memcpy(&guess.tail, key.data() + guess.need - 8, 8);
   guess.id = id;
   set[1] = set[0];
   set[0] = guess;

@@ -29,14 +29,12 @@ class PrefixLabeller {
 
  private:
   // A prefix and the separator after it, up to 16 bytes, compared as two words: the first 8
-  // bytes of the key and the 8 that end with the separator (they overlap when shorter).
+  // bytes of the key and the 8 that end with the separator (the same word when shorter).
   struct Guess {
     std::uint64_t head = 0;
-    std::uint64_t head_mask = 0;  // the bytes of the head that belong to the prefix
     std::uint64_t tail = 0;
-    std::uint64_t tail_mask = 0;
-    std::uint32_t tail_at = 0;  // where the tail starts
-    std::uint32_t need = ~0u;   // the shortest key compared: none when empty
+    std::uint64_t mask = 0;    // the bytes of each word that are compared
+    std::uint32_t need = ~0u;  // the shortest key compared (at least 8): none when unset
     std::uint32_t id = 0;
 
     bool matches(std::string_view key) const noexcept {
@@ -44,8 +42,8 @@ class PrefixLabeller {
       std::uint64_t head_word;
       std::uint64_t tail_word;
       std::memcpy(&head_word, key.data(), sizeof head_word);
-      std::memcpy(&tail_word, key.data() + tail_at, sizeof tail_word);
-      return (((head_word ^ head) & head_mask) | ((tail_word ^ tail) & tail_mask)) == 0;
+      std::memcpy(&tail_word, key.data() + need - sizeof tail_word, sizeof tail_word);
+      return (((head_word ^ head) | (tail_word ^ tail)) & mask) == 0;
     }
   };
   using Set = std::array<Guess, 2>;  // the latest missed first

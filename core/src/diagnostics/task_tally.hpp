@@ -43,23 +43,28 @@ class alignas(64) TaskTally {
   void finished(std::uint32_t prefix, std::uint64_t start, std::uint64_t stop,
                 const TickBounds& bounds) noexcept {
     const std::uint64_t ticks = stop > start ? stop - start : 0;  // another core's counter
-    auto& bucket = buckets_[bounds.bucket_of(ticks)];
+    const auto bucket = bounds.bucket_of(ticks);
     auto& done = done_by_prefix_[clamp(prefix)];
     if (shared_) {
-      bucket.fetch_add(1, std::memory_order_relaxed);
+      buckets_[bucket].fetch_add(1, std::memory_order_relaxed);
       sum_.fetch_add(ticks, std::memory_order_relaxed);
       done.fetch_add(1, std::memory_order_relaxed);
     } else {
-      bucket.store(bucket.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+      // The first bucket, that of the tasks whose cost matters most, is counted as the spans
+      // not in another.
+      if (bucket != 0) {
+        auto& count = buckets_[bucket];
+        count.store(count.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+      }
       sum_.store(sum_.load(std::memory_order_relaxed) + ticks, std::memory_order_relaxed);
       done.store(done.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
       const auto n = spans_.load(std::memory_order_relaxed);
-      auto& slot = ring_[n % ring_size];
+      const auto slot = n % ring_size;
       // Release stores (plain moves on x86): a reader that sees one of these values also sees
       // the count of spans as it was before this one began (spans_since).
-      slot.prefix.store(prefix, std::memory_order_release);
-      slot.start.store(start, std::memory_order_release);
-      slot.stop.store(stop, std::memory_order_release);
+      ring_prefix_[slot].store(prefix, std::memory_order_release);
+      ring_start_[slot].store(start, std::memory_order_release);
+      ring_stop_[slot].store(stop, std::memory_order_release);
       spans_.store(n + 1, std::memory_order_release);
     }
     running_prefix_.store(idle, std::memory_order_relaxed);
@@ -95,10 +100,10 @@ class alignas(64) TaskTally {
     };
     Copy copies[ring_size];
     for (auto i = begin; i < end; ++i) {
-      const auto& slot = ring_[i % ring_size];
-      copies[i - begin] = {slot.prefix.load(std::memory_order_acquire),
-                           slot.start.load(std::memory_order_acquire),
-                           slot.stop.load(std::memory_order_acquire)};
+      const auto slot = i % ring_size;
+      copies[i - begin] = {ring_prefix_[slot].load(std::memory_order_acquire),
+                           ring_start_[slot].load(std::memory_order_acquire),
+                           ring_stop_[slot].load(std::memory_order_acquire)};
     }
     // A value read above from a span written since synchronizes with its store, after which
     // the writer had counted every span before it: this count then shows the slot as stale.
@@ -114,6 +119,7 @@ class alignas(64) TaskTally {
   }
   /// Tasks that ran to the end.
   std::uint64_t finished_count() const noexcept {
+    if (!shared_) return spans_.load(std::memory_order_relaxed);
     std::uint64_t total = 0;
     for (const auto& bucket : buckets_) total += bucket.load(std::memory_order_relaxed);
     return total;
@@ -121,8 +127,17 @@ class alignas(64) TaskTally {
   std::uint64_t failed_count() const noexcept { return failed_.load(std::memory_order_relaxed); }
   /// Adds this thread's durations to `histogram`, converting ticks as `clock` does.
   void add_to(DurationHistogram& histogram, const TickClock& clock) const noexcept {
-    for (std::size_t b = 0; b < buckets_.size(); ++b) {
-      histogram.buckets[b] += buckets_[b].load(std::memory_order_relaxed);
+    const auto finished = finished_count();
+    std::uint64_t above_first = 0;
+    for (std::size_t b = 1; b < buckets_.size(); ++b) {
+      const auto count = buckets_[b].load(std::memory_order_relaxed);
+      histogram.buckets[b] += count;
+      above_first += count;
+    }
+    if (shared_) {
+      histogram.buckets[0] += buckets_[0].load(std::memory_order_relaxed);
+    } else {  // a task being counted may be in its bucket before it is in the spans
+      histogram.buckets[0] += finished > above_first ? finished - above_first : 0;
     }
     histogram.sum +=
         static_cast<double>(sum_.load(std::memory_order_relaxed)) * clock.seconds_per_tick();
@@ -143,21 +158,18 @@ class alignas(64) TaskTally {
     return prefix < max_prefixes ? prefix : max_prefixes - 1;
   }
 
-  struct Slot {
-    std::atomic<std::uint32_t> prefix{0};
-    std::atomic<std::uint64_t> start{0};  // ticks
-    std::atomic<std::uint64_t> stop{0};
-  };
-
   bool shared_ = false;
   std::atomic<std::uint32_t> running_prefix_{idle};
   std::atomic<std::uint64_t> failed_{0};
+  // With a single writer, the first bucket is not counted (finished_count() less the others).
   std::array<std::atomic<std::uint64_t>, duration_bounds.size() + 1> buckets_{};
   std::atomic<std::uint64_t> sum_{0};  // ticks
   std::array<std::atomic<std::uint64_t>, max_prefixes> done_by_prefix_{};
   std::array<std::atomic<std::uint64_t>, max_prefixes> failed_by_prefix_{};
-  std::atomic<std::uint64_t> spans_{0};
-  std::array<Slot, ring_size> ring_{};
+  std::atomic<std::uint64_t> spans_{0};  // with a single writer, also the tasks finished
+  std::array<std::atomic<std::uint32_t>, ring_size> ring_prefix_{};
+  std::array<std::atomic<std::uint64_t>, ring_size> ring_start_{};  // ticks
+  std::array<std::atomic<std::uint64_t>, ring_size> ring_stop_{};
 };
 
 }  // namespace tessera::detail
