@@ -5,8 +5,10 @@
 
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <memory>
 #include <random>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -24,10 +26,12 @@
 
 namespace {
 
+using tessera::unique_key;
 using tessera::detail::duration_bounds;
 using tessera::detail::DurationHistogram;
 using tessera::detail::PrefixLabeller;
 using tessera::detail::PrefixTable;
+using tessera::detail::TaskCode;
 using tessera::detail::TaskSpan;
 using tessera::detail::TaskTally;
 using tessera::detail::TickBounds;
@@ -37,66 +41,100 @@ long tally_inc(long x) { return x + 1; }
 long tally_add(long a, long b) { return a + b; }
 TESSERA_TASK(tally_inc);
 TESSERA_TASK(tally_add);
+long tally_named(long x) { return x + 2; }
+TESSERA_TASK_NAMED("tally-named", tally_named);  // its keys' prefix is "tally"
+
+using Tasks = std::vector<std::pair<std::string, const TaskCode*>>;
+
+TaskCode code_named(std::string_view name, bool keys_from_name) {
+  TaskCode code;
+  code.name = name;
+  code.keys_from_name = keys_from_name;
+  return code;
+}
 
 // Labels `tasks` (key, code) with a labeller and with a table of its own, key by key: both
 // intern prefixes in the order first seen, so equal labels give equal ids.
-void check_same_labels(const std::vector<std::pair<std::string, const void*>>& tasks) {
-  PrefixTable guessed_table;
-  PrefixLabeller labeller(guessed_table);
+void check_same_labels(const Tasks& tasks) {
+  PrefixTable labelled_table;
+  PrefixLabeller labeller(labelled_table);
   PrefixTable read_table;
   for (const auto& [key, code] : tasks) {
-    INFO("key \"" << key << "\"");
-    CHECK(labeller.id_of_key(key, code) == read_table.id_of_key(key));
+    INFO("key \"" << key << "\", code named \"" << code->name << "\"");
+    CHECK(labeller.id_of_task(key, *code) == read_table.id_of_key(key));
   }
-  CHECK(guessed_table.size() == read_table.size());
+  CHECK(labelled_table.size() == read_table.size());
 }
 
 }  // namespace
 
-TEST_CASE("prefix labels guessed from a task's code equal those read from its key") {
-  const int inc = 0, add = 0, block = 0;  // three tasks' codes
+TEST_CASE("prefix labels from a task's code equal those read from its key") {
+  // Codes whose keys are made from their names, and codes whose keys are not.
+  const TaskCode inc = code_named("tally_inc", true);
+  const TaskCode inc_copy = inc;  // a generic lambda's code is copied per call
+  const TaskCode dashed = code_named("tally-named", true);
+  const TaskCode chosen = code_named("tally_inc", false);
+  const TaskCode block = code_named("block", false);
   SECTION("keys made from the function's name, and keys chosen apart from it") {
     check_same_labels({
-        {"tally_inc-1000", &inc},
-        {"tally_inc-1001", &inc},
-        {"tally_add-1002", &add},
-        {"tally_inc-1003", &inc},
-        {"tally_add-1004", &add},
-        {"tally_inc-100a", &inc},
-        {"total", &inc},
-        {"chosen-key-1", &inc},
-        {"tally_inc", &inc},
-        {"tally_incr-12345678", &inc},
-        {"tally_in-12345678", &inc},
-        {"tally_inc,(1,2)", &inc},
-        {"tally_inc-1005", &inc},
-        {"tally_inc", &inc},
-        {"x-1", &add},
-        {"x-12345678", &add},
-        {"x-12345679", &add},
-        {"x,(0,1)", &add},
-        {"y-12345678", &add},
-        {"-1f2a3b4c5d", &add},
-        {"-99999999", nullptr},
-        {"busy_inc-1", &inc},
-        {"busy_inc-2", &inc},
-        {"busy_inc,1", &inc},
-        {"busy_inc", &inc},
-        {"busy_inc-", &inc},
-        {"busy_inc-3", nullptr},
-        {"fifteen_letters-1", &inc},
-        {"fifteen_letters-2", &inc},
-        {"fifteen_letterz-2", &inc},
-        {"fifteenXletters-3", &inc},
-        {"sixteen_letters_-1", &inc},
-        {"sixteen_letters_-2", &inc},
-        {"a_name_longer_than_sixteen-1", &inc},
-        {"a_name_longer_than_sixteen-2", &inc},
-        {"a_name_longer_than_sixteeN-2", &inc},
+        {unique_key(inc.name), &inc},
+        {unique_key(inc.name), &inc_copy},
+        {unique_key(dashed.name), &dashed},  // prefix "tally"
+        {unique_key(inc.name), &inc},
+        {"tally_inc-1000", &chosen},
+        {"tally_inc-1001", &chosen},
+        {"total", &chosen},
+        {"chosen-key-1", &chosen},
+        {"tally_inc", &chosen},
+        {"tally_incr-12345678", &chosen},
+        {"tally_in-12345678", &chosen},
+        {"tally_inc,(1,2)", &chosen},
+        {unique_key(inc.name), &inc_copy},
+        {"tally_inc-1005", &chosen},
+        {"x-1", &block},
+        {"x-12345678", &block},
+        {"x-12345679", &block},
+        {"x,(0,1)", &block},
+        {"y-12345678", &block},
+        {"-1f2a3b4c5d", &block},
+        {"-99999999", &chosen},
+        {"busy_inc-1", &chosen},
+        {"busy_inc-2", &chosen},
+        {"busy_inc,1", &chosen},
+        {"busy_inc", &chosen},
+        {"busy_inc-", &chosen},
+        {"busy_inc-3", &block},
+        {"fifteen_letters-1", &chosen},
+        {"fifteen_letters-2", &chosen},
+        {"fifteen_letterz-2", &chosen},
+        {"fifteenXletters-3", &chosen},
+        {"sixteen_letters_-1", &chosen},
+        {"sixteen_letters_-2", &chosen},
+        {"a_name_longer_than_sixteen-1", &chosen},
+        {"a_name_longer_than_sixteen-2", &chosen},
+        {"a_name_longer_than_sixteeN-2", &chosen},
+        {unique_key(dashed.name), &dashed},
     });
   }
+  SECTION("many functions, their names held apart, and their calls in turn") {
+    std::vector<std::string> names;
+    for (int f = 0; f < 24; ++f) {  // some names alike, held apart; some with a '-'
+      std::string name(f % 5 == 0 ? "f-" : "f");
+      name += std::to_string(f % 5 == 0 ? f : f % 12);
+      names.push_back(std::move(name));
+    }
+    std::vector<TaskCode> codes;
+    for (const auto& name : names) codes.push_back(code_named(name, true));
+    Tasks tasks;
+    for (int round = 0; round < 30; ++round) {
+      for (std::size_t f = 0; f < codes.size(); f += 1 + round % 3) {
+        tasks.emplace_back(unique_key(codes[f].name), &codes[f]);
+      }
+    }
+    check_same_labels(tasks);
+  }
   SECTION("a collection's code, whose block keys take turns between layers") {
-    std::vector<std::pair<std::string, const void*>> tasks;
+    Tasks tasks;
     for (int i = 0; i < 40; ++i) {
       const auto index = ",(" + std::to_string(i) + ")";
       tasks.emplace_back("array-values-1f2e" + index, &block);
@@ -106,16 +144,16 @@ TEST_CASE("prefix labels guessed from a task's code equal those read from its ke
     }
     check_same_labels(tasks);
   }
-  SECTION("random keys, with any code") {
+  SECTION("random keys, with codes that do not make them") {
     std::mt19937 random(17);
     const std::string letters = "ab-,";
-    std::vector<std::pair<std::string, const void*>> tasks;
-    const void* codes[] = {&inc, &add, &block, nullptr};
+    Tasks tasks;
+    const TaskCode* codes[] = {&chosen, &block};
     for (int i = 0; i < 20000; ++i) {
       std::string key;
       const auto length = random() % 21;
       for (std::size_t c = 0; c < length; ++c) key += letters[random() % letters.size()];
-      tasks.emplace_back(std::move(key), codes[random() % 4]);
+      tasks.emplace_back(std::move(key), codes[random() % 2]);
     }
     check_same_labels(tasks);
   }
@@ -204,21 +242,27 @@ TEST_CASE("a task with a chosen key is counted under its key's prefix, not its f
   level.push_back(tessera::delayed(tally_inc, {.key = "chosen-1"})(10L));
   level.push_back(tessera::delayed(tally_inc, {.key = "tally_incr-2"})(20L));
   level.push_back(tessera::delayed(tally_inc, {.key = "tally_inc,(3)"})(30L));
+  level.push_back(tessera::delayed(tally_inc, {.pure = true})(40L));
+  level.push_back(tessera::delayed(tally_named)(50L));
   while (level.size() > 1) {
     auto last = level.back();
     level.pop_back();
     level.back() = tessera::delayed(tally_add)(level.back(), last);
   }
-  CHECK(client.compute(level.front()).result() == 6 * 7 / 2 + 63);
+  CHECK(client.compute(level.front()).result() == 6 * 7 / 2 + 63 + 41 + 52);
 
   const auto snapshot = tessera::detail::collect_metrics();
-  const auto done = [&](const std::string& prefix) {
+  const auto progress = [&](const std::string& prefix) {
     const auto found = snapshot.prefixes.find(prefix);
-    return found == snapshot.prefixes.end() ? std::uint64_t{0} : found->second.done;
+    return found == snapshot.prefixes.end() ? tessera::detail::PrefixProgress{} : found->second;
   };
-  CHECK(done("tally_inc") == 7);  // six made from its name, one chosen with its prefix
-  CHECK(done("chosen") == 1);
-  CHECK(done("tally_incr") == 1);
-  CHECK(done("tally_add") == 8);
-  CHECK(snapshot.tasks_completed == 17);
+  // Six keys made from its name, a pure one, one chosen with its prefix.
+  CHECK(progress("tally_inc").total == 8);
+  CHECK(progress("tally_inc").done == 8);
+  CHECK(progress("chosen").done == 1);
+  CHECK(progress("tally_incr").done == 1);
+  CHECK(progress("tally").done == 1);
+  CHECK(progress("tally_add").total == 10);
+  CHECK(progress("tally_add").done == 10);
+  CHECK(snapshot.tasks_completed == 21);
 }

@@ -72,6 +72,7 @@ class DelayedFunction {
       code.invoke = detail::invoker_for<F>(typename detail::Signature<F>::parameters{});
     }
     code.retries = options_.retries;
+    code.keys_from_name = !options_.key;  // unique or pure keys start with the name
     if (!options_.resources.empty() || !options_.workers.empty()) {
       code.placement = std::make_shared<const detail::Placement>(
           detail::Placement{options_.resources, options_.workers});

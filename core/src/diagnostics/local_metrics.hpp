@@ -18,8 +18,6 @@
 
 namespace tessera::detail {
 
-struct TaskCode;
-
 class LocalMetrics final : public MetricsSource {
  public:
   /// `names`: the executor's workers ("thread 0", ...); `shared`: several threads may run as

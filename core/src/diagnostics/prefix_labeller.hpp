@@ -1,9 +1,11 @@
 #pragma once
 // Labels a run's tasks with their prefix ids as the run is submitted: the dashboard's cost per
-// task submitted. A key made from its function's name ("inc-1f2a") has the prefix of the
-// function, so the task's code predicts the prefix of its key; the prediction is checked on
-// the key's first bytes (two word compares), so that a key of another prefix (chosen by the
-// user, a collection's block key) still gets its own. What misses goes to the PrefixTable.
+// task submitted. Reading a task's key is most of that cost (the key lies in the task's node,
+// a cache miss each), so the key is read only when the task's code does not tell its prefix:
+// a code whose tasks all have keys made from its name (TaskCode::keys_from_name) gives the
+// prefix of that name. Other keys (chosen by the user, a collection's block keys) are matched
+// against the prefixes last seen with the same code, on their first bytes (two word
+// compares); what misses goes to the PrefixTable.
 
 #include <array>
 #include <cstdint>
@@ -11,6 +13,8 @@
 #include <string_view>
 
 #include "diagnostics/task_prefix.hpp"
+#include "tessera/detail/invoke.hpp"
+#include "tessera/key.hpp"
 
 namespace tessera::detail {
 
@@ -18,13 +22,18 @@ class PrefixLabeller {
  public:
   explicit PrefixLabeller(PrefixTable& table) noexcept : table_(table) {}
 
-  /// The id of `key`'s prefix in the table: table.id_of_key(key). `code` (any pointer that
-  /// tasks of the same function share, or null) picks the guesses tried first.
-  std::uint32_t id_of_key(std::string_view key, const void* code) {
-    auto& set = sets_[set_of(code)];
-    if (set[0].matches(key)) return set[0].id;
-    if (set[1].matches(key)) return set[1].id;
-    return miss(key, set);
+  /// The id of the prefix of `key`, the key of a task with `code`: table.id_of_key(key).
+  std::uint32_t id_of_task(const Key& key, const TaskCode& code) {
+    auto& set = sets_[set_of(&code)];
+    if (code.keys_from_name) {
+      // Codes copied per call (generic lambdas) share their name's characters.
+      if (code.name.data() == set.name && code.name.size() == set.name_size) return set.name_id;
+      return name_miss(code.name, set);
+    }
+    const std::string_view view = key;
+    if (set.guesses[0].matches(view)) return set.guesses[0].id;
+    if (set.guesses[1].matches(view)) return set.guesses[1].id;
+    return key_miss(view, set);
   }
 
  private:
@@ -46,13 +55,21 @@ class PrefixLabeller {
       return (((head_word ^ head) | (tail_word ^ tail)) & mask) == 0;
     }
   };
-  using Set = std::array<Guess, 2>;  // the latest missed first
+  // What the tasks of the codes that hash here were last labelled: the name of a code whose
+  // keys are made from it, and the prefixes of other keys (the latest missed first).
+  struct Set {
+    const char* name = nullptr;
+    std::size_t name_size = ~std::size_t{0};  // none yet
+    std::uint32_t name_id = 0;
+    std::array<Guess, 2> guesses{};
+  };
 
-  static std::size_t set_of(const void* code) noexcept {
+  static std::size_t set_of(const TaskCode* code) noexcept {
     const auto bits = reinterpret_cast<std::uintptr_t>(code);
     return (bits >> 5) % set_count;  // codes are ~100-byte objects: neighbours differ
   }
-  std::uint32_t miss(std::string_view key, Set& set);
+  std::uint32_t name_miss(std::string_view name, Set& set);
+  std::uint32_t key_miss(std::string_view key, Set& set);
 
   static constexpr std::size_t set_count = 8;
   PrefixTable& table_;
