@@ -28,24 +28,26 @@ std::unique_ptr<std::uint32_t[]> LocalMetrics::submitted(
     const Key* const* key = keys.data();
     const TaskCode* const* code = codes.data();
     std::uint32_t* id = ids.get();
-    const auto label = [&](std::size_t t) {
-      id[t] = labeller_.id_of_task(*key[t], *code[t]);
-      ++counted[std::min(id[t], TaskTally::max_prefixes - 1)];
-    };
     // A key lies in its task's node, far from the last one: reading it is a cache miss that
-    // costs more than all the rest. The keys read are asked for well ahead, so that those
-    // misses overlap (a key may straddle two cache lines).
+    // costs more than all the rest. While keys are read, those well ahead are asked for, so
+    // that the misses overlap (a key may straddle two cache lines).
     constexpr std::size_t ahead = 64;
-    std::size_t t = 0;
-    for (; t + ahead < n; ++t) {
-      if (!code[t + ahead]->keys_from_name) {
-        const auto* later = reinterpret_cast<const char*>(key[t + ahead]);
-        __builtin_prefetch(later);
-        __builtin_prefetch(later + sizeof(Key) - 1);
+    for (std::size_t t = 0; t < n; ++t) {
+      const TaskCode& c = *code[t];
+      std::uint32_t label;
+      if (c.keys_from_name) {
+        label = labeller_.id_of_named(c);
+      } else {
+        if (t + ahead < n) {
+          const auto* later = reinterpret_cast<const char*>(key[t + ahead]);
+          __builtin_prefetch(later);
+          __builtin_prefetch(later + sizeof(Key) - 1);
+        }
+        label = labeller_.id_of_key(*key[t], c);
       }
-      label(t);
+      id[t] = label;
+      ++counted[std::min(label, TaskTally::max_prefixes - 1)];
     }
-    for (; t < n; ++t) label(t);
     const auto used = std::min(prefixes_.size(), TaskTally::max_prefixes);
     if (totals_.size() < used) totals_.resize(used, 0);
     for (std::uint32_t id = 0; id < used; ++id) totals_[id] += counted[id];

@@ -15,15 +15,19 @@ std::uint64_t low_bytes(std::size_t n) noexcept {
 
 }  // namespace
 
-std::uint32_t PrefixLabeller::name_miss(std::string_view name, Set& set) {
-  // A key made from the name is the name, '-', a token: its prefix is the name's.
-  set.name_id = table_.id_of_key(name);
-  set.name = name.data();
-  set.name_size = name.size();
-  return set.name_id;
+std::uint32_t PrefixLabeller::named_miss(const TaskCode& code, Named& named) {
+  // A generic lambda's code is copied per call, keeping its name's characters where they are.
+  if (code.name.data() != named.name || code.name.size() != named.name_size) {
+    // A key made from the name is the name, '-', a token: its prefix is the name's.
+    named.id = table_.id_of_key(code.name);
+    named.name = code.name.data();
+    named.name_size = code.name.size();
+  }
+  named.code = &code;
+  return named.id;
 }
 
-std::uint32_t PrefixLabeller::key_miss(std::string_view key, Set& set) {
+std::uint32_t PrefixLabeller::key_miss(std::string_view key, Guesses& guesses) {
   const auto id = table_.id_of_key(key);
   // The prefix and its separator, as this key spells them: a later key that starts with the
   // same bytes has the same prefix, as the prefix holds no separator.
@@ -36,8 +40,8 @@ std::uint32_t PrefixLabeller::key_miss(std::string_view key, Set& set) {
   std::memcpy(&guess.head, key.data(), 8);
   std::memcpy(&guess.tail, key.data() + guess.need - 8, 8);
   guess.id = id;
-  set.guesses[1] = set.guesses[0];
-  set.guesses[0] = guess;
+  guesses[1] = guesses[0];
+  guesses[0] = guess;
   return id;
 }
 

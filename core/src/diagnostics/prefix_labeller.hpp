@@ -24,16 +24,20 @@ class PrefixLabeller {
 
   /// The id of the prefix of `key`, the key of a task with `code`: table.id_of_key(key).
   std::uint32_t id_of_task(const Key& key, const TaskCode& code) {
-    auto& set = sets_[set_of(&code)];
-    if (code.keys_from_name) {
-      // Codes copied per call (generic lambdas) share their name's characters.
-      if (code.name.data() == set.name && code.name.size() == set.name_size) return set.name_id;
-      return name_miss(code.name, set);
-    }
-    const std::string_view view = key;
-    if (set.guesses[0].matches(view)) return set.guesses[0].id;
-    if (set.guesses[1].matches(view)) return set.guesses[1].id;
-    return key_miss(view, set);
+    return code.keys_from_name ? id_of_named(code) : id_of_key(key, code);
+  }
+  /// id_of_task for a code whose keys are made from its name, without the key.
+  std::uint32_t id_of_named(const TaskCode& code) {
+    auto& named = named_[slot_of(&code)];
+    if (named.code == &code) return named.id;
+    return named_miss(code, named);
+  }
+  /// id_of_task for a code whose keys are not made from its name: the key is read.
+  std::uint32_t id_of_key(std::string_view key, const TaskCode& code) {
+    auto& guesses = guesses_[slot_of(&code)];
+    if (guesses[0].matches(key)) return guesses[0].id;
+    if (guesses[1].matches(key)) return guesses[1].id;
+    return key_miss(key, guesses);
   }
 
  private:
@@ -55,25 +59,27 @@ class PrefixLabeller {
       return (((head_word ^ head) | (tail_word ^ tail)) & mask) == 0;
     }
   };
-  // What the tasks of the codes that hash here were last labelled: the name of a code whose
-  // keys are made from it, and the prefixes of other keys (the latest missed first).
-  struct Set {
+  // A code whose keys are made from its name, and its name's prefix.
+  struct Named {
+    const TaskCode* code = nullptr;
     const char* name = nullptr;
-    std::size_t name_size = ~std::size_t{0};  // none yet
-    std::uint32_t name_id = 0;
-    std::array<Guess, 2> guesses{};
+    std::size_t name_size = 0;
+    std::uint32_t id = 0;
   };
+  // The prefixes last met with the codes that hash here, the latest missed first.
+  using Guesses = std::array<Guess, 2>;
 
-  static std::size_t set_of(const TaskCode* code) noexcept {
+  static std::size_t slot_of(const TaskCode* code) noexcept {
     const auto bits = reinterpret_cast<std::uintptr_t>(code);
-    return (bits >> 5) % set_count;  // codes are ~100-byte objects: neighbours differ
+    return (bits >> 5) % slots;  // codes are ~100-byte objects: neighbours differ
   }
-  std::uint32_t name_miss(std::string_view name, Set& set);
-  std::uint32_t key_miss(std::string_view key, Set& set);
+  std::uint32_t named_miss(const TaskCode& code, Named& named);
+  std::uint32_t key_miss(std::string_view key, Guesses& guesses);
 
-  static constexpr std::size_t set_count = 8;
+  static constexpr std::size_t slots = 8;
   PrefixTable& table_;
-  std::array<Set, set_count> sets_{};
+  std::array<Named, slots> named_{};
+  std::array<Guesses, slots> guesses_{};
 };
 
 }  // namespace tessera::detail
