@@ -66,7 +66,9 @@ class Delayed {
 template <class F>
 class DelayedFunction {
  public:
-  DelayedFunction(F fn, TaskOptions options) : options_(std::move(options)) {
+  // Out of line: it runs once per delayed function, and inlined it takes the compiler's
+  // inlining budget from the calls that record tasks.
+  [[gnu::noinline]] DelayedFunction(F fn, TaskOptions options) : options_(std::move(options)) {
     auto code = detail::code_for(std::move(fn));
     if constexpr (detail::Signature<F>::known) {
       code.invoke = detail::invoker_for<F>(typename detail::Signature<F>::parameters{});
