@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "diagnostics/duration_histogram.hpp"
+#include "diagnostics/local_metrics.hpp"
 #include "diagnostics/metrics_sources.hpp"
 #include "diagnostics/prefix_labeller.hpp"
 #include "diagnostics/task_prefix.hpp"
@@ -26,6 +28,7 @@
 
 namespace {
 
+using tessera::Key;
 using tessera::unique_key;
 using tessera::detail::duration_bounds;
 using tessera::detail::DurationHistogram;
@@ -157,6 +160,27 @@ TEST_CASE("prefix labels from a task's code equal those read from its key") {
     }
     check_same_labels(tasks);
   }
+}
+
+TEST_CASE("a later run's code at the address of an earlier run's is labelled by its own name") {
+  // Delayed functions made per call (delayed(f)(x) in a loop) free their codes with their
+  // graph, and the next graph's codes take their addresses.
+  tessera::detail::LocalMetrics metrics({"thread 0"}, false);
+  std::optional<TaskCode> code;
+  const auto submit = [&](std::string_view name) {
+    code.emplace(code_named(name, true));
+    const Key key = unique_key(name);
+    const std::vector<const Key*> keys{&key};
+    const std::vector<const TaskCode*> codes{&*code};
+    return metrics.submitted(keys, codes)[0];
+  };
+  const auto alpha = submit("alpha");
+  const auto beta = submit("beta");
+  CHECK(alpha != beta);
+  tessera::detail::MetricsSnapshot snapshot;
+  metrics.collect(snapshot);
+  CHECK(snapshot.prefixes["alpha"].total == 1);
+  CHECK(snapshot.prefixes["beta"].total == 1);
 }
 
 TEST_CASE("a duration in ticks goes to the bucket its length in seconds goes to") {

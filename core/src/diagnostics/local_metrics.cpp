@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "diagnostics/prefix_labeller.hpp"
+
 namespace tessera::detail {
 
 LocalMetrics::LocalMetrics(std::vector<std::string> names, bool shared)
@@ -28,6 +30,9 @@ std::unique_ptr<std::uint32_t[]> LocalMetrics::submitted(
     const Key* const* key = keys.data();
     const TaskCode* const* code = codes.data();
     std::uint32_t* id = ids.get();
+    // One per run: it knows codes by address, and a later run's code may have the address of
+    // an earlier one's.
+    PrefixLabeller labeller(prefixes_);
     // A key lies in its task's node, far from the last one: reading it is a cache miss that
     // costs more than all the rest. While keys are read, those well ahead are asked for, so
     // that the misses overlap (a key may straddle two cache lines).
@@ -36,14 +41,14 @@ std::unique_ptr<std::uint32_t[]> LocalMetrics::submitted(
       const TaskCode& c = *code[t];
       std::uint32_t label;
       if (c.keys_from_name) {
-        label = labeller_.id_of_named(c);
+        label = labeller.id_of_named(c);
       } else {
         if (t + ahead < n) {
           const auto* later = reinterpret_cast<const char*>(key[t + ahead]);
           __builtin_prefetch(later);
           __builtin_prefetch(later + sizeof(Key) - 1);
         }
-        label = labeller_.id_of_key(*key[t], c);
+        label = labeller.id_of_key(*key[t], c);
       }
       id[t] = label;
       ++counted[std::min(label, TaskTally::max_prefixes - 1)];

@@ -11,12 +11,13 @@
 #include <vector>
 
 #include "diagnostics/metrics_sources.hpp"
-#include "diagnostics/prefix_labeller.hpp"
 #include "diagnostics/task_prefix.hpp"
 #include "diagnostics/task_tally.hpp"
 #include "tessera/key.hpp"
 
 namespace tessera::detail {
+
+struct TaskCode;
 
 class LocalMetrics final : public MetricsSource {
  public:
@@ -46,7 +47,6 @@ class LocalMetrics final : public MetricsSource {
   std::atomic<std::uint64_t> submitted_{0};
   std::mutex prefix_mutex_;  // guards what follows
   PrefixTable prefixes_;
-  PrefixLabeller labeller_{prefixes_};
   std::vector<std::uint64_t> totals_;  // tasks submitted per counted prefix id
 };
 

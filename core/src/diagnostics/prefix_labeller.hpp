@@ -18,6 +18,8 @@
 
 namespace tessera::detail {
 
+/// Labels the tasks of one run: it knows codes by their addresses, which the run's codes
+/// keep while it lives.
 class PrefixLabeller {
  public:
   explicit PrefixLabeller(PrefixTable& table) noexcept : table_(table) {}
