@@ -159,6 +159,14 @@ TEST_CASE("prefix labels from a task's code equal those read from its key") {
       tasks.emplace_back(std::move(key), codes[random() % 2]);
     }
     check_same_labels(tasks);
+    // Read from the key alone, as rank 0's scheduler has keys without codes.
+    PrefixTable labelled_table;
+    PrefixLabeller labeller(labelled_table);
+    PrefixTable read_table;
+    for (const auto& task : tasks) {
+      INFO("key \"" << task.first << "\"");
+      CHECK(labeller.id_of_key(task.first, nullptr) == read_table.id_of_key(task.first));
+    }
   }
 }
 

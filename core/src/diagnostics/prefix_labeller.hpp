@@ -36,7 +36,12 @@ class PrefixLabeller {
   }
   /// id_of_task for a code whose keys are not made from its name: the key is read.
   std::uint32_t id_of_key(std::string_view key, const TaskCode& code) {
-    auto& guesses = guesses_[slot_of(&code)];
+    return id_of_key(key, static_cast<const void*>(&code));
+  }
+  /// The id of `key`'s prefix, read from the key; `hint`, any address that keys of the same
+  /// prefixes share (their function's), or null, picks the prefixes tried first.
+  std::uint32_t id_of_key(std::string_view key, const void* hint) {
+    auto& guesses = guesses_[slot_of(hint)];
     if (guesses[0].matches(key)) return guesses[0].id;
     if (guesses[1].matches(key)) return guesses[1].id;
     return key_miss(key, guesses);
@@ -71,7 +76,7 @@ class PrefixLabeller {
   // The prefixes last met with the codes that hash here, the latest missed first.
   using Guesses = std::array<Guess, 2>;
 
-  static std::size_t slot_of(const TaskCode* code) noexcept {
+  static std::size_t slot_of(const void* code) noexcept {
     const auto bits = reinterpret_cast<std::uintptr_t>(code);
     return (bits >> 5) % slots;  // codes are ~100-byte objects: neighbours differ
   }
