@@ -70,7 +70,7 @@ class PrefixLabeller {
   struct Named {
     const TaskCode* code = nullptr;
     const char* name = nullptr;
-    std::size_t name_size = 0;
+    std::size_t name_size = ~std::size_t{0};  // no name yet
     std::uint32_t id = 0;
   };
   // The prefixes last met with the codes that hash here, the latest missed first.
