@@ -66,12 +66,15 @@ class Delayed {
 template <class F>
 class DelayedFunction {
  public:
-  DelayedFunction(F fn, TaskOptions options) : options_(std::move(options)) {
+  // Out of line: it runs once per delayed function, and inlined it takes the compiler's
+  // inlining budget from the calls that record tasks.
+  [[gnu::noinline]] DelayedFunction(F fn, TaskOptions options) : options_(std::move(options)) {
     auto code = detail::code_for(std::move(fn));
     if constexpr (detail::Signature<F>::known) {
       code.invoke = detail::invoker_for<F>(typename detail::Signature<F>::parameters{});
     }
     code.retries = options_.retries;
+    code.keys_from_name = !options_.key;  // unique or pure keys start with the name
     if (!options_.resources.empty() || !options_.workers.empty()) {
       code.placement = std::make_shared<const detail::Placement>(
           detail::Placement{options_.resources, options_.workers});

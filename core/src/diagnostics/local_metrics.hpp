@@ -13,8 +13,11 @@
 #include "diagnostics/metrics_sources.hpp"
 #include "diagnostics/task_prefix.hpp"
 #include "diagnostics/task_tally.hpp"
+#include "tessera/key.hpp"
 
 namespace tessera::detail {
+
+struct TaskCode;
 
 class LocalMetrics final : public MetricsSource {
  public:
@@ -27,21 +30,10 @@ class LocalMetrics final : public MetricsSource {
 
   /// The tally of each worker, indexed by worker id.
   TaskTally* tallies() noexcept { return tallies_.get(); }
-  /// Counts the tasks of a run about to start, with these keys; returns the prefix id of each.
-  template <class Keys>
-  std::vector<std::uint32_t> submitted(const Keys& keys) {
-    std::vector<std::uint32_t> ids(keys.size());
-    std::lock_guard lock(prefix_mutex_);
-    PrefixTable::Recent recent;  // the graph's leaves and reductions take turns
-    for (std::size_t t = 0; t < keys.size(); ++t) {
-      ids[t] = prefixes_.id_of_key(*keys[t], recent);
-      const auto counted = std::min(ids[t], TaskTally::max_prefixes - 1);
-      if (counted >= totals_.size()) totals_.resize(counted + 1, 0);
-      ++totals_[counted];
-    }
-    submitted_.fetch_add(keys.size(), std::memory_order_relaxed);
-    return ids;
-  }
+  /// Counts the tasks of a run about to start, with these keys and codes (one per task);
+  /// returns the prefix id of each.
+  std::unique_ptr<std::uint32_t[]> submitted(const std::vector<const Key*>& keys,
+                                             const std::vector<const TaskCode*>& codes);
   void collect(MetricsSnapshot& snapshot) override;
   void recent_tasks(double since, double now, std::size_t limit,
                     std::vector<LiveTask>& out) override;
@@ -53,7 +45,7 @@ class LocalMetrics final : public MetricsSource {
   const std::uint32_t threads_;
   std::unique_ptr<TaskTally[]> tallies_;
   std::atomic<std::uint64_t> submitted_{0};
-  std::mutex prefix_mutex_;
+  std::mutex prefix_mutex_;  // guards what follows
   PrefixTable prefixes_;
   std::vector<std::uint64_t> totals_;  // tasks submitted per counted prefix id
 };

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "diagnostics/task_tally.hpp"
+#include "diagnostics/duration_histogram.hpp"
 
 namespace tessera::detail {
 

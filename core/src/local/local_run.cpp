@@ -63,8 +63,10 @@ void LocalRun::invoke(std::uint32_t task, std::uint32_t worker) {
   const Value* const* args = argv_.data() + plan_.arg_begin[task];
   const int retries = plan_.retries.empty() ? 0 : plan_.retries[task];
   const bool record = !records_.empty();
-  const bool timed = record || tallies_;
-  if (tallies_) tallies_[worker].started(prefix_[task]);
+  TaskTally* const tally = tallies_ ? &tallies_[worker] : nullptr;
+  const std::uint32_t prefix = tally ? prefix_[task] : 0;
+  const bool timed = record || tally;
+  if (tally) tally->started(prefix);
   for (int attempt = 0;; ++attempt) {
     const std::uint64_t start = timed ? ticks() : 0;
     try {
@@ -99,8 +101,7 @@ void LocalRun::invoke(std::uint32_t task, std::uint32_t worker) {
       return;
     }
     const std::uint64_t stop = timed ? ticks() : 0;
-    if (tallies_)
-      tallies_[worker].finished(prefix_[task], clock_.seconds(start), clock_.seconds(stop));
+    if (tally) tally->finished(prefix, start, stop, bounds_);
     if (record) {
       auto& ring = records_[worker];
       const auto limit = stream_->limit();

@@ -53,7 +53,10 @@ class LocalRun final : public TaskCanceller, public std::enable_shared_from_this
   }
   /// Counts the run's tasks in `metrics` (the dashboard is on). Call before it starts.
   void count_into(std::shared_ptr<LocalMetrics> metrics) {
-    if (metrics) prefix_ = metrics->submitted(plan_.keys);
+    if (metrics) {
+      prefix_ = metrics->submitted(plan_.keys, plan_.code);
+      bounds_ = TickBounds(TickClock().seconds_per_tick());
+    }
     tallies_ = metrics ? metrics->tallies() : nullptr;
     metrics_ = std::move(metrics);
   }
@@ -102,9 +105,9 @@ class LocalRun final : public TaskCanceller, public std::enable_shared_from_this
   std::shared_ptr<LocalRun> self_;
   std::shared_ptr<ProgressCounter> end_counter_;
   std::shared_ptr<LocalMetrics> metrics_;
-  TaskTally* tallies_ = nullptr;       // metrics_'s, per worker; null when nobody watches
-  std::vector<std::uint32_t> prefix_;  // per task, its prefix's id in metrics_
-  TickClock clock_;                    // for the tallies' times
+  TaskTally* tallies_ = nullptr;             // metrics_'s, per worker; null when nobody watches
+  std::unique_ptr<std::uint32_t[]> prefix_;  // per task, its prefix's id in metrics_
+  TickBounds bounds_;                        // the tallies' histogram, in ticks
 };
 
 template <class Push>

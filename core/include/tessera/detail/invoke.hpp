@@ -64,6 +64,9 @@ struct TaskCode {
   const FunctionEntry* registered = nullptr;  ///< null for unregistered callables
   std::shared_ptr<const void> owner;
   std::string_view name;  ///< prefix of generated keys: the registered name, or "task"
+  /// Every task with this code has a key made from `name` ("<name>-<token>"), so its key's
+  /// prefix is known without reading the key (the dashboard labels tasks by prefix).
+  bool keys_from_name = false;
   int retries = 0;
   std::shared_ptr<const Placement> placement;  ///< null: anywhere
 };
