@@ -2,14 +2,11 @@
 
 #include <cmath>
 
-// GCC and Clang on x86-64 with ifunc support (glibc): one clone per target, picked at load.
-#if defined(__x86_64__) && defined(__linux__) && defined(__has_attribute)
-#if __has_attribute(target_clones)
-#define TESSERA_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
-#endif
-#endif
-#ifndef TESSERA_VECTOR_CLONES
-#define TESSERA_VECTOR_CLONES
+// On x86-64 with GCC or Clang, each loop is also built for AVX2 and picked at its first call
+// by a CPU check. Not target_clones: its ifunc resolver runs while the program is relocated,
+// before a sanitizer's runtime is ready, and crashes ThreadSanitizer builds.
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define TESSERA_VECTOR_AVX2 1
 #endif
 
 // Four iterations per trip: the baseline (two doubles a vector) otherwise spends about half its
@@ -75,22 +72,58 @@ template <class T>
 
 }  // namespace
 
-TESSERA_VECTOR_CLONES bool arithmetic(Binary op, const double* x, bool x_scalar, const double* y,
-                                      bool y_scalar, double* out, std::int64_t n) {
-  return arithmetic_any(op, x, x_scalar, y, y_scalar, out, n);
+// Each loop as built for the baseline, and for AVX2 where it may be picked.
+#define TESSERA_VECTOR_VARIANTS(attributes, suffix)                                               \
+  attributes bool arithmetic_##suffix(Binary op, const double* x, bool x_scalar, const double* y, \
+                                      bool y_scalar, double* out, std::int64_t n) {               \
+    return arithmetic_any(op, x, x_scalar, y, y_scalar, out, n);                                  \
+  }                                                                                               \
+  attributes bool arithmetic_##suffix(Binary op, const float* x, bool x_scalar, const float* y,   \
+                                      bool y_scalar, float* out, std::int64_t n) {                \
+    return arithmetic_any(op, x, x_scalar, y, y_scalar, out, n);                                  \
+  }                                                                                               \
+  attributes bool unary_##suffix(Unary op, const double* x, double* out, std::int64_t n) {        \
+    return unary_any(op, x, out, n);                                                              \
+  }                                                                                               \
+  attributes bool unary_##suffix(Unary op, const float* x, float* out, std::int64_t n) {          \
+    return unary_any(op, x, out, n);                                                              \
+  }
+
+namespace {
+TESSERA_VECTOR_VARIANTS(, baseline)
+#ifdef TESSERA_VECTOR_AVX2
+TESSERA_VECTOR_VARIANTS(__attribute__((target("avx2"))), avx2)
+
+bool use_avx2() noexcept {
+  static const bool supported = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") != 0;
+  }();
+  return supported;
+}
+#define TESSERA_VECTOR_CALL(function, ...) \
+  (use_avx2() ? function##_avx2(__VA_ARGS__) : function##_baseline(__VA_ARGS__))
+#else
+#define TESSERA_VECTOR_CALL(function, ...) function##_baseline(__VA_ARGS__)
+#endif
+}  // namespace
+
+bool arithmetic(Binary op, const double* x, bool x_scalar, const double* y, bool y_scalar,
+                double* out, std::int64_t n) {
+  return TESSERA_VECTOR_CALL(arithmetic, op, x, x_scalar, y, y_scalar, out, n);
 }
 
-TESSERA_VECTOR_CLONES bool arithmetic(Binary op, const float* x, bool x_scalar, const float* y,
-                                      bool y_scalar, float* out, std::int64_t n) {
-  return arithmetic_any(op, x, x_scalar, y, y_scalar, out, n);
+bool arithmetic(Binary op, const float* x, bool x_scalar, const float* y, bool y_scalar, float* out,
+                std::int64_t n) {
+  return TESSERA_VECTOR_CALL(arithmetic, op, x, x_scalar, y, y_scalar, out, n);
 }
 
-TESSERA_VECTOR_CLONES bool unary(Unary op, const double* x, double* out, std::int64_t n) {
-  return unary_any(op, x, out, n);
+bool unary(Unary op, const double* x, double* out, std::int64_t n) {
+  return TESSERA_VECTOR_CALL(unary, op, x, out, n);
 }
 
-TESSERA_VECTOR_CLONES bool unary(Unary op, const float* x, float* out, std::int64_t n) {
-  return unary_any(op, x, out, n);
+bool unary(Unary op, const float* x, float* out, std::int64_t n) {
+  return TESSERA_VECTOR_CALL(unary, op, x, out, n);
 }
 
 }  // namespace tessera::detail::array::loops

@@ -1,8 +1,8 @@
 #pragma once
 // The reference evaluator's hottest loops on float and double tiles (add, subtract, multiply,
 // divide; negative, square, sqrt), each built for the baseline of the target and, on x86-64,
-// also for AVX2, the one that runs chosen when the program loads (GCC's target_clones): the
-// library stays portable, and a CPU with wider vectors does a tile in half the instructions.
+// also for AVX2, the one that runs chosen by a CPU check at the first call: the library stays
+// portable, and a CPU with wider vectors does a tile in half the instructions.
 // Every version computes each element alike (IEEE operations one at a time, no contraction
 // into fused multiply-adds), so results do not depend on the CPU.
 

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "cluster/scheduler_state.hpp"
+#include "diagnostics/prefix_labeller.hpp"
 #include "diagnostics/progress_board.hpp"
 #include "graph/plan.hpp"
 #include "tessera/events.hpp"
@@ -1080,12 +1081,9 @@ void Scheduler::maybe_erase(std::uint64_t run_id) {
 void Scheduler::count_prefixes(Submission& run, std::vector<PrefixProgress>& counts) {
   if (run.prefix_of.empty()) {
     run.prefix_of.resize(run.tasks.size());
+    PrefixLabeller labeller(prefixes_);  // the last prefixes met, tried first, on a few words
     for (std::uint32_t t = 0; t < run.tasks.size(); ++t) {
-      WireReader in(std::span(run.body).subspan(run.spec_begin[t]), "task spec");
-      in.get_bytes();  // the function
-      const auto key = in.get_bytes();
-      run.prefix_of[t] = prefixes_.id_of_key(
-          std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
+      run.prefix_of[t] = labeller.id_of_key(key_view(run, t), nullptr);
     }
   }
   if (counts.size() < prefixes_.size()) counts.resize(prefixes_.size());
