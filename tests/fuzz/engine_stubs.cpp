@@ -31,4 +31,8 @@ Partial partial_task(const ReduceSpec&, const std::int64_t&, const std::vector<B
 }
 Partial combine_task(const ReduceSpec&, const std::vector<Partial>&) { __builtin_trap(); }
 Block aggregate_task(const ReduceSpec&, const std::vector<Partial>&) { __builtin_trap(); }
+NodePtr windowed_partial_node(Lowering&, Key, const Delayed<ReduceSpec>&, std::int64_t,
+                              const Compiled&, const Shape&) {
+  __builtin_trap();
+}
 }  // namespace tessera::detail::array
