@@ -995,6 +995,10 @@ void Scheduler::forget(Submission& run, std::uint32_t task) {
   --run.holding;
   const DataKey key{run.id, task};
   auto send = [&](int rank) {
+    if (forget_at_once_) {
+      post(outbox_, rank, Forget{{key}});
+      return;
+    }
     if (forgets_.size() <= static_cast<std::size_t>(rank)) {
       forgets_.resize(static_cast<std::size_t>(rank) + 1);
     }

@@ -188,6 +188,7 @@ class Scheduler {
   // the completions of many messages. Nothing sent meanwhile names them: nothing uses them.
   std::vector<Forget> forgets_;
   std::vector<int> forget_ranks_;  // ranks with forgets_
+  bool forget_at_once_ = false;    // while recovering from a lost worker
 
   std::shared_ptr<WorkerRoster> roster_;
   std::shared_ptr<ClusterMetrics> metrics_;      // null unless the dashboard is on

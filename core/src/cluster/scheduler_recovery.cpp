@@ -30,7 +30,12 @@ void Scheduler::worker_lost(int rank) {
   worker.in_flight = 0;
   worker.steal_pending = false;
   update_roster();
+  // Recovery may make a forgotten result again on the worker told to forget it: that worker
+  // must hear the Forget first, so the gathered ones go out now, and recovery's own at once.
+  send_forgets();
+  forget_at_once_ = true;
   const auto recomputed = recover(rank);
+  forget_at_once_ = false;
   log_event("elastic", "worker rank " + std::to_string(rank) + " was lost; " +
                            std::to_string(recomputed) + " tasks run again elsewhere");
   if (done()) {
