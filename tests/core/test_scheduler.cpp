@@ -7,13 +7,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
-#include <deque>
 #include <map>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "cluster/scheduler.hpp"  // private to tessera::core: the test reaches in
+#include "message_recorder.hpp"
 #include "mpi/messages.hpp"
 #include "tessera/errors.hpp"
 
@@ -21,44 +21,14 @@ namespace {
 
 using namespace tessera::detail;
 
-struct Sent {
-  int dest;
-  Kind kind;
-  std::vector<std::byte> body;
-};
-
-class RecordingOutbox final : public Outbox {
+class RecordingOutbox final : public Outbox, public MessageRecorder {
  public:
   explicit RecordingOutbox(int ranks) : ranks_(ranks) {}
   int ranks() const noexcept override { return ranks_; }
-  void post(int dest, Kind kind, BodyWriter write) override {
-    Sent sent{dest, kind, {}};
-    WireWriter out(sent.body);
-    write(out);
-    sent_.push_back(std::move(sent));
-  }
-
-  /// The messages of M's kind sent since the last take, with their destinations, in order.
-  template <class M>
-  std::vector<std::pair<int, M>> take() {
-    std::vector<std::pair<int, M>> taken;
-    for (auto it = sent_.begin(); it != sent_.end();) {
-      if (it->kind != M::kind) {
-        ++it;
-        continue;
-      }
-      kept_.push_back(std::move(it->body));  // read messages point into their bytes
-      WireReader in(kept_.back(), kind_name(M::kind));
-      taken.emplace_back(it->dest, M::read(in));
-      it = sent_.erase(it);
-    }
-    return taken;
-  }
+  void post(int dest, Kind kind, BodyWriter write) override { record(dest, kind, write); }
 
  private:
   int ranks_;
-  std::deque<Sent> sent_;
-  std::deque<std::vector<std::byte>> kept_;
 };
 
 // A scheduler with a client (rank 0) and `ranks - 1` workers, driven message by message.
@@ -254,6 +224,25 @@ TEST_CASE("the scheduler forgets results once their readers are done and the cli
   forgets = cluster.outbox.take<Forget>();
   REQUIRE(forgets.size() == 1);
   CHECK(forgets[0].second.keys == std::vector<DataKey>{DataKey{1, 1}});
+}
+
+TEST_CASE("scattered data waits for a worker to join when none that stays is there") {
+  Cluster cluster(3);
+  cluster.join(1);
+  cluster.join(2);
+  cluster.scheduler.worker_lost(1);
+  cluster.deliver(2, Retire{false});  // it leaves once it has handed its results over
+  const std::vector<std::byte> literal(16, std::byte{7});
+  cluster.deliver(0, Scatter{DataKey{5, 0}, false, literal});
+  cluster.scheduler.on_turn();
+  CHECK(cluster.outbox.take<StoreData>().empty());  // not to the lost worker nor the leaving one
+
+  cluster.join(3);  // a replacement
+  auto stores = cluster.outbox.take<StoreData>();
+  REQUIRE(stores.size() == 1);
+  CHECK(stores[0].first == 3);
+  CHECK(stores[0].second.key == DataKey{5, 0});
+  CHECK(stores[0].second.literal.size() == literal.size());
 }
 
 TEST_CASE("rank 0's client hands its specs over in memory; from elsewhere that is refused") {

@@ -403,13 +403,12 @@ void Scheduler::scatter(int source, const Scatter& message) {
       targets.assign(1, rank);
     }
   }
-  if (targets.empty() && worker_end() > 1) {
-    targets.push_back(1 + static_cast<int>(key.run % (worker_end() - 1)));
-  }
   for (int rank : targets) {
     post(outbox_, rank, StoreData{DataKey{run.id, 0}, literal});
   }
-  if (targets.empty()) {  // no worker yet (an elastic cluster): the first to join keeps it
+  // No worker yet, or none that stays (gone, or retiring, while their replacements have yet
+  // to join): the first to say hello keeps it.
+  if (targets.empty()) {
     unstored_.push_back(UnstoredScatter{DataKey{run.id, 0},
                                         std::vector<std::byte>(literal.begin(), literal.end())});
   }

@@ -355,23 +355,26 @@ bool WorkerRank::on_data(int source, DataKey key, const Frames& frames) {
     }
   }
   // A result of this worker's own (made here again after its first holder was lost, and
-  // fetched from itself): it stays kept, not borrowed, or the jobs' end would drop it.
+  // fetched from itself), or one handed over by a retiring worker: it stays kept, not
+  // borrowed, or the jobs' end would drop it.
   const bool own = value && source == rank_ && store_.contains(key);
+  const bool kept = own || (value && replica);
   if (value && !own) {
-    {
+    if (!kept) {
       std::lock_guard lock(mutex_);
       borrowed_[key] += static_cast<std::uint32_t>(jobs.size());
     }
     store_.put(key, value);
   }
-  value.reset();  // the store may spill it until its task runs
+  value.reset();                                       // the store may spill it until its task runs
+  if (kept && !own) post(transport_, 0, Stored{key});  // a replica: the scheduler hears
   bool any_ready = false;
   {
     std::lock_guard lock(mutex_);  // task threads count `missing` down too (finished_here)
     for (auto& [job, i] : jobs) {
       job->inputs[i].arrived = true;
       if (error.empty()) {
-        job->inputs[i].borrowed = !own;
+        job->inputs[i].borrowed = !kept;
       } else if (!job->failure) {
         job->failure = Failure{job->name, "worker rank " + std::to_string(rank_), "tessera::Error",
                                "could not fetch its input (run " + std::to_string(key.run) +
@@ -393,16 +396,19 @@ bool WorkerRank::on_data(int source, DataKey key, const Frames& frames) {
 void WorkerRank::keep_replica(DataKey key, const Frames& frames) {
   std::string error;
   if (is_error_frames(frames, error)) return;  // the scheduler makes it again if need be
+  std::shared_ptr<const Value> value;
   try {
-    store_.put(key, std::make_shared<const Value>(Value::decode(frames)));
+    value = std::make_shared<const Value>(Value::decode(frames));
   } catch (const std::exception&) {
     return;
   }
   {
-    // Borrowed here already, for a job: kept now, so the job's end must not drop it.
+    // Borrowed here already, for a job: kept now, so the job's end must not drop it. Before
+    // the put: a job that ends in between would otherwise erase the copy just kept.
     std::lock_guard lock(mutex_);
     borrowed_.erase(key);
   }
+  store_.put(key, std::move(value));
   post(transport_, 0, Stored{key});
   report_memory();
 }

@@ -1,0 +1,141 @@
+// A worker rank in one process: messages go in as the scheduler and other workers would send
+// them, and what it sends is recorded by a Link instead of MPI or UCX.
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "cluster/worker_rank.hpp"  // private to tessera::core: the test reaches in
+#include "message_recorder.hpp"
+#include "mpi/messages.hpp"
+#include "tessera/task.hpp"
+
+namespace {
+
+using namespace tessera::detail;
+
+std::int64_t worker_rank_twice(std::int64_t x) { return 2 * x; }
+
+// Rank 1 of three.
+class RecordingLink final : public Link, public MessageRecorder {
+ public:
+  int ranks() const noexcept override { return 3; }
+  int rank() const noexcept override { return 1; }
+  void post(int dest, Kind kind, BodyWriter write) override { record(dest, kind, write); }
+  void send_data(int, DataKey, tessera::Frames, std::shared_ptr<const void>) override {}
+  void run(Handler&) override {}
+  void stop() override {}
+  void wake() override {}
+  std::size_t pending_sends() const noexcept override { return 0; }
+};
+
+template <class M>
+bool deliver(WorkerRank& worker, int source, const M& message) {
+  std::vector<std::byte> bytes;
+  WireWriter out(bytes);
+  message.write(out);
+  WireReader in(bytes, kind_name(M::kind));
+  return worker.on_message(source, M::kind, in);
+}
+
+// Task `task` of run `run` doubles the result of task `input` of the same run.
+struct DoublingTask {
+  std::vector<std::byte> spec;
+  Assign assign;
+
+  DoublingTask(std::uint64_t run, std::uint32_t task, std::uint32_t input, int holder) {
+    TaskSpec task_spec;
+    task_spec.function = "tests.worker_rank.twice";
+    task_spec.key = "doubled";
+    task_spec.args.push_back({ArgKind::task, {}, DataKey{run, input}});
+    WireWriter out(spec);
+    write_task(out, task_spec);
+    assign.key = DataKey{run, task};
+    assign.spec = spec;
+    assign.inputs = {DataKey{run, input}};
+    assign.holders = {holder};
+  }
+};
+
+// Waits (up to 10 s) for the Completed of `key`.
+std::optional<Completed> completion(RecordingLink& link, WorkerRank& worker, DataKey key) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    worker.on_turn();
+    for (auto& [dest, done] : link.take<Completed>()) {
+      if (dest == 0 && done.key == key) return done;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+TEST_CASE("a result handed over by a retiring worker while a task here waits for it is kept") {
+  tessera::register_task<&worker_rank_twice>("tests.worker_rank.twice");
+  RecordingLink link;
+  WorkerRank worker(link, 1, {}, {}, {});
+  const DataKey input{7, 0};
+  const DoublingTask task(7, 1, 0, 2);  // its input is held by worker rank 2, which retires
+
+  REQUIRE(deliver(worker, 0, task.assign));
+  REQUIRE(deliver(worker, 0, Replicate{{input}, 2}));
+  const auto fetches = link.take<Fetch>();
+  REQUIRE(fetches.size() == 2);  // one for the task, one for the hand-over
+  for (const auto& [dest, fetch] : fetches) CHECK(dest == 2);
+
+  // Whichever answer comes first serves both: the scheduler hears that it is kept here...
+  CHECK(worker.on_data(2, input, tessera::serialize(std::int64_t{21})));
+  const auto stored = link.take<Stored>();
+  REQUIRE(stored.size() == 1);
+  CHECK(stored[0].first == 0);
+  CHECK(stored[0].second.key == input);
+  worker.on_data(2, input, tessera::serialize(std::int64_t{21}));  // the second answer
+
+  // ... and the task's end does not drop it, as it would a copy fetched only for the task.
+  const auto done = completion(link, worker, task.assign.key);
+  REQUIRE(done);
+  CHECK_FALSE(done->failure);
+  CHECK(worker.store().contains(input));
+  CHECK(worker.store().get(input)->get<std::int64_t>() == 21);
+  CHECK(worker.store().get(task.assign.key)->get<std::int64_t>() == 42);
+}
+
+TEST_CASE("an input fetched only for a task is dropped when the task ends") {
+  tessera::register_task<&worker_rank_twice>("tests.worker_rank.twice");
+  RecordingLink link;
+  WorkerRank worker(link, 1, {}, {}, {});
+  const DataKey input{8, 0};
+  const DoublingTask task(8, 1, 0, 2);
+
+  REQUIRE(deliver(worker, 0, task.assign));
+  CHECK(worker.on_data(2, input, tessera::serialize(std::int64_t{5})));
+  const auto done = completion(link, worker, task.assign.key);
+  REQUIRE(done);
+  CHECK_FALSE(done->failure);
+  CHECK(link.take<Stored>().empty());
+  CHECK_FALSE(worker.store().contains(input));
+  CHECK(worker.store().get(task.assign.key)->get<std::int64_t>() == 10);
+}
+
+TEST_CASE("a result handed over after a task here borrowed it stays when the task ends") {
+  tessera::register_task<&worker_rank_twice>("tests.worker_rank.twice");
+  RecordingLink link;
+  WorkerRank worker(link, 1, {}, {}, {});
+  const DataKey input{9, 0};
+  const DoublingTask task(9, 1, 0, 2);
+
+  REQUIRE(deliver(worker, 0, task.assign));
+  CHECK(worker.on_data(2, input, tessera::serialize(std::int64_t{4})));  // borrowed
+  REQUIRE(deliver(worker, 0, Replicate{{input}, 2}));
+  CHECK(worker.on_data(2, input, tessera::serialize(std::int64_t{4})));  // kept
+  const auto done = completion(link, worker, task.assign.key);
+  REQUIRE(done);
+  CHECK(link.take<Stored>().size() == 1);
+  CHECK(worker.store().contains(input));
+}
