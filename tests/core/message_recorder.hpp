@@ -22,6 +22,16 @@ class MessageRecorder {
     sent_.push_back(std::move(sent));
   }
 
+  /// The kinds of the messages to `dest` not taken yet, in the order they were sent.
+  std::vector<Kind> kinds_to(int dest) {
+    std::lock_guard lock(mutex_);
+    std::vector<Kind> kinds;
+    for (const auto& sent : sent_) {
+      if (sent.dest == dest) kinds.push_back(sent.kind);
+    }
+    return kinds;
+  }
+
   /// The messages of M's kind sent since the last take, with their destinations, in order.
   template <class M>
   std::vector<std::pair<int, M>> take() {

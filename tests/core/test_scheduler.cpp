@@ -355,6 +355,32 @@ TEST_CASE("a task asking for a resource runs only on a worker that offers it") {
   CHECK_THAT(done[0].second.failure->message, Catch::Contains("no worker can run this task"));
 }
 
+TEST_CASE("a result made again after a retirement is not forgotten after it is made") {
+  Cluster cluster(3);
+  cluster.join(1, 1, {{"B", 1}});
+  cluster.join(2, 1, {{"A", 1}});
+  cluster.submit(1, {{}, {0}}, {1}, {{0, {{"A", 1}}}, {1, {{"B", 1}}}});
+  cluster.scheduler.on_turn();
+  cluster.complete(2, DataKey{1, 0});
+  cluster.scheduler.on_turn();
+  REQUIRE(cluster.assigned() == std::map<std::uint32_t, int>{{0, 2}, {1, 1}});
+  cluster.outbox.take<Forget>();
+
+  // t1 is done, so t0 is forgotten on rank 2; in the same turn t1's worker leaves at once
+  // (its job ends) with t1 only there: t0 is made again on rank 2, to make t1 again.
+  cluster.complete(1, DataKey{1, 1});
+  cluster.deliver(1, Retire{true});
+  cluster.deliver(1, Goodbye{});
+  cluster.scheduler.on_turn();
+  std::vector<Kind> to_rank_2;
+  for (Kind kind : cluster.outbox.kinds_to(2)) {
+    if (kind == Kind::forget || kind == Kind::assign) to_rank_2.push_back(kind);
+  }
+  CHECK(to_rank_2 == std::vector<Kind>{Kind::forget, Kind::assign});
+  const auto assigns = cluster.assigned();
+  CHECK(assigns.at(0) == 2);
+}
+
 TEST_CASE("a worker not heard from within the timeout is reported with the tasks it held") {
   Cluster cluster(3, 0.2);
   cluster.join(1);

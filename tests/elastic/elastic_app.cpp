@@ -87,6 +87,19 @@ int main(int argc, char** argv) {
     if (flag == "--stagger") stagger = argv[i + 1];
   }
   auto client = runtime.client();
+  // A run that hangs says what the cluster did before the test's time limit kills it.
+  std::thread([] {
+    std::this_thread::sleep_for(std::chrono::seconds(100));
+    std::printf("elastic_app: still running after 100 s; the cluster's events:\n");
+    for (const char* topic : {"elastic", "memory", "retries", "stealing"}) {
+      for (const auto& event : tessera::get_events(topic)) {
+        std::printf("  %.3f [%s] %s: %s\n", event.time, topic, event.source.c_str(),
+                    event.message.c_str());
+      }
+    }
+    std::fflush(stdout);
+    std::_Exit(3);
+  }).detach();
   std::unique_ptr<tessera::jobqueue::SlurmCluster> cluster;
   if (adapt_maximum > 0 || slurm_jobs > 0) {
     const auto directory =

@@ -92,7 +92,8 @@ class Scheduler {
   bool may_run_ahead(const Submission& run, std::uint32_t task, int worker);
   void finish(Submission& run, std::uint32_t task, int worker, std::uint64_t bytes);
   void lost(int source, const Lost& message);
-  std::size_t recover(int rank);  // returns the tasks that run again
+  std::size_t recover(int rank);       // returns the tasks that run again
+  std::size_t recover_from(int rank);  // recover() once the gathered Forgets are out
   void retire(int rank, bool urgent);
   void hand_over();
   void retired(int rank);
@@ -188,7 +189,7 @@ class Scheduler {
   // the completions of many messages. Nothing sent meanwhile names them: nothing uses them.
   std::vector<Forget> forgets_;
   std::vector<int> forget_ranks_;  // ranks with forgets_
-  bool forget_at_once_ = false;    // while recovering from a lost worker
+  bool forget_at_once_ = false;    // while recovering from a lost or retired worker
 
   std::shared_ptr<WorkerRoster> roster_;
   std::shared_ptr<ClusterMetrics> metrics_;      // null unless the dashboard is on

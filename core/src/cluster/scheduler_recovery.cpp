@@ -30,12 +30,7 @@ void Scheduler::worker_lost(int rank) {
   worker.in_flight = 0;
   worker.steal_pending = false;
   update_roster();
-  // Recovery may make a forgotten result again on the worker told to forget it: that worker
-  // must hear the Forget first, so the gathered ones go out now, and recovery's own at once.
-  send_forgets();
-  forget_at_once_ = true;
   const auto recomputed = recover(rank);
-  forget_at_once_ = false;
   log_event("elastic", "worker rank " + std::to_string(rank) + " was lost; " +
                            std::to_string(recomputed) + " tasks run again elsewhere");
   if (done()) {
@@ -46,6 +41,16 @@ void Scheduler::worker_lost(int rank) {
 }
 
 std::size_t Scheduler::recover(int rank) {
+  // Recovery may make a forgotten result again on the worker told to forget it: that worker
+  // must hear the Forget first, so the gathered ones go out now, and recovery's own at once.
+  send_forgets();
+  forget_at_once_ = true;
+  const auto recomputed = recover_from(rank);
+  forget_at_once_ = false;
+  return recomputed;
+}
+
+std::size_t Scheduler::recover_from(int rank) {
   // 1. The tasks it was running, and the results only it held.
   std::vector<DataKey> work;
   for (auto& [id, run] : runs_) {
