@@ -381,6 +381,80 @@ TEST_CASE("a result made again after a retirement is not forgotten after it is m
   CHECK(assigns.at(0) == 2);
 }
 
+TEST_CASE("a copy kept by the worker that makes the result again does not end its task") {
+  Cluster cluster(3);
+  cluster.join(1);
+  cluster.join(2);
+  cluster.submit(1, {{}, {0}}, {1});
+  cluster.scheduler.on_turn();
+  const int worker = cluster.assigned().at(0);
+  // A copy handed over to it (from a worker lost since) is kept there before its own run ends.
+  cluster.deliver(worker, Stored{DataKey{1, 0}});
+  CHECK(cluster.outbox.take<Forget>().empty());
+  cluster.complete(worker, DataKey{1, 0});
+  cluster.scheduler.on_turn();
+  CHECK(cluster.outbox.take<Forget>().empty());  // it holds t0, which t1 still needs
+  cluster.complete(worker, DataKey{1, 1});
+  cluster.scheduler.on_turn();
+  const auto forgets = cluster.outbox.take<Forget>();
+  REQUIRE_FALSE(forgets.empty());
+  for (const auto& [dest, forget] : forgets) CHECK(dest == worker);
+}
+
+TEST_CASE("a task taken back while its input is to be made again waits for that input") {
+  Cluster cluster(5);
+  cluster.scheduler.expect_joins();
+  cluster.join(1, 1, {{"A", 1}});
+  cluster.join(2, 1, {{"B", 1}});
+  cluster.submit(1, {{}, {0}}, {1}, {{0, {{"A", 1}}}, {1, {{"B", 1}}}});
+  cluster.scheduler.on_turn();
+  cluster.complete(1, DataKey{1, 0});
+  cluster.scheduler.on_turn();
+  REQUIRE(cluster.assigned() == std::map<std::uint32_t, int>{{0, 1}, {1, 2}});
+
+  // Rank 2 retires, so its unstarted t1 is asked back; meanwhile rank 1, which holds t0, is
+  // lost, and no worker can make t0 again yet.
+  cluster.deliver(2, Retire{false});
+  cluster.scheduler.worker_lost(1);
+  cluster.join(3, 1, {{"B", 1}});
+  cluster.deliver(2, Stolen{{DataKey{1, 1}}});
+  cluster.scheduler.on_turn();
+  CHECK(cluster.assigned().empty());  // t1 waits for t0, which waits for a worker
+
+  cluster.join(4, 1, {{"A", 1}});
+  cluster.scheduler.on_turn();
+  REQUIRE(cluster.assigned() == std::map<std::uint32_t, int>{{0, 4}});
+  cluster.complete(4, DataKey{1, 0});
+  cluster.scheduler.on_turn();
+  const auto assigns = cluster.outbox.take<Assign>();
+  REQUIRE(assigns.size() == 1);
+  CHECK(assigns[0].first == 3);
+  CHECK(assigns[0].second.key == DataKey{1, 1});
+  CHECK(assigns[0].second.holders == std::vector<std::int32_t>{4});
+}
+
+TEST_CASE("a worker fetching from a lost one is told where a copy of the result is") {
+  Cluster cluster(4);
+  cluster.scheduler.expect_joins();
+  cluster.join(1, 1, {{"A", 1}});
+  cluster.join(2);
+  cluster.join(3, 1, {{"B", 1}});
+  cluster.submit(1, {{}, {0}}, {1}, {{0, {{"A", 1}}}, {1, {{"B", 1}}}});
+  cluster.scheduler.on_turn();
+  cluster.complete(1, DataKey{1, 0});
+  cluster.scheduler.on_turn();
+  REQUIRE(cluster.assigned() == std::map<std::uint32_t, int>{{0, 1}, {1, 3}});
+  cluster.deliver(2, Stored{DataKey{1, 0}});  // a copy, as a retiring rank 1 hands over
+
+  cluster.scheduler.worker_lost(1);  // before rank 3 had t0 from it
+  const auto moved = cluster.outbox.take<Moved>();
+  REQUIRE(moved.size() == 1);
+  CHECK(moved[0].first == 3);
+  CHECK(moved[0].second.key == DataKey{1, 0});
+  CHECK(moved[0].second.holder == 2);
+  CHECK(cluster.assigned().empty());  // nothing is made again
+}
+
 TEST_CASE("a worker not heard from within the timeout is reported with the tasks it held") {
   Cluster cluster(3, 0.2);
   cluster.join(1);

@@ -1,6 +1,7 @@
 // A worker rank in one process: messages go in as the scheduler and other workers would send
 // them, and what it sends is recorded by a Link instead of MPI or UCX.
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstddef>
@@ -19,6 +20,13 @@ namespace {
 using namespace tessera::detail;
 
 std::int64_t worker_rank_twice(std::int64_t x) { return 2 * x; }
+std::int64_t worker_rank_seven() { return 7; }
+// Doubles, once the test opens the gate.
+std::atomic<bool> gate_open{false};
+std::int64_t worker_rank_gated_twice(std::int64_t x) {
+  while (!gate_open.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return 2 * x;
+}
 
 // Rank 1 of three.
 class RecordingLink final : public Link, public MessageRecorder {
@@ -42,24 +50,30 @@ bool deliver(WorkerRank& worker, int source, const M& message) {
   return worker.on_message(source, M::kind, in);
 }
 
-// Task `task` of run `run` doubles the result of task `input` of the same run.
-struct DoublingTask {
+// The assignment of task `key`: `function` applied to the results of `inputs`, which worker
+// rank `holder` has.
+struct AssignedTask {
   std::vector<std::byte> spec;
   Assign assign;
 
-  DoublingTask(std::uint64_t run, std::uint32_t task, std::uint32_t input, int holder) {
+  AssignedTask(DataKey key, const char* function, std::vector<DataKey> inputs, int holder) {
     TaskSpec task_spec;
-    task_spec.function = "tests.worker_rank.twice";
-    task_spec.key = "doubled";
-    task_spec.args.push_back({ArgKind::task, {}, DataKey{run, input}});
+    task_spec.function = function;
+    task_spec.key = function;
+    for (auto input : inputs) task_spec.args.push_back({ArgKind::task, {}, input});
     WireWriter out(spec);
     write_task(out, task_spec);
-    assign.key = DataKey{run, task};
+    assign.key = key;
     assign.spec = spec;
-    assign.inputs = {DataKey{run, input}};
-    assign.holders = {holder};
+    assign.holders.assign(inputs.size(), holder);
+    assign.inputs = std::move(inputs);
   }
 };
+
+// Doubles the result of task `input` of the same run.
+AssignedTask doubling(std::uint64_t run, std::uint32_t task, std::uint32_t input, int holder) {
+  return AssignedTask(DataKey{run, task}, "tests.worker_rank.twice", {DataKey{run, input}}, holder);
+}
 
 // Waits (up to 10 s) for the Completed of `key`.
 std::optional<Completed> completion(RecordingLink& link, WorkerRank& worker, DataKey key) {
@@ -81,7 +95,7 @@ TEST_CASE("a result handed over by a retiring worker while a task here waits for
   RecordingLink link;
   WorkerRank worker(link, 1, {}, {}, {});
   const DataKey input{7, 0};
-  const DoublingTask task(7, 1, 0, 2);  // its input is held by worker rank 2, which retires
+  const auto task = doubling(7, 1, 0, 2);  // its input is held by worker rank 2, which retires
 
   REQUIRE(deliver(worker, 0, task.assign));
   REQUIRE(deliver(worker, 0, Replicate{{input}, 2}));
@@ -111,7 +125,7 @@ TEST_CASE("an input fetched only for a task is dropped when the task ends") {
   RecordingLink link;
   WorkerRank worker(link, 1, {}, {}, {});
   const DataKey input{8, 0};
-  const DoublingTask task(8, 1, 0, 2);
+  const auto task = doubling(8, 1, 0, 2);
 
   REQUIRE(deliver(worker, 0, task.assign));
   CHECK(worker.on_data(2, input, tessera::serialize(std::int64_t{5})));
@@ -128,7 +142,7 @@ TEST_CASE("a result handed over after a task here borrowed it stays when the tas
   RecordingLink link;
   WorkerRank worker(link, 1, {}, {}, {});
   const DataKey input{9, 0};
-  const DoublingTask task(9, 1, 0, 2);
+  const auto task = doubling(9, 1, 0, 2);
 
   REQUIRE(deliver(worker, 0, task.assign));
   CHECK(worker.on_data(2, input, tessera::serialize(std::int64_t{4})));  // borrowed
@@ -138,4 +152,26 @@ TEST_CASE("a result handed over after a task here borrowed it stays when the tas
   REQUIRE(done);
   CHECK(link.take<Stored>().size() == 1);
   CHECK(worker.store().contains(input));
+}
+
+TEST_CASE("a result made here again, which a task here had fetched before, stays when it ends") {
+  tessera::register_task<&worker_rank_seven>("tests.worker_rank.seven");
+  tessera::register_task<&worker_rank_gated_twice>("tests.worker_rank.gated_twice");
+  gate_open = false;
+  RecordingLink link;
+  WorkerRank worker(link, 2, {}, {}, {});
+  const DataKey made{10, 0};
+  const AssignedTask reader(DataKey{10, 1}, "tests.worker_rank.gated_twice", {made}, 2);
+  REQUIRE(deliver(worker, 0, reader.assign));
+  CHECK(worker.on_data(2, made, tessera::serialize(std::int64_t{7})));  // borrowed, from rank 2
+
+  // Rank 2 is lost; its result is made again here while the reader still runs.
+  const AssignedTask again(made, "tests.worker_rank.seven", {}, 0);
+  REQUIRE(deliver(worker, 0, again.assign));
+  REQUIRE(completion(link, worker, made));
+  gate_open = true;
+  const auto done = completion(link, worker, reader.assign.key);
+  REQUIRE(done);
+  CHECK_FALSE(done->failure);
+  CHECK(worker.store().contains(made));  // the scheduler names this worker as its holder
 }

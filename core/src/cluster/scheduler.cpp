@@ -420,11 +420,13 @@ void Scheduler::stored(int source, const Stored& message) {
   Submission* run = find_run(key.run);
   const auto state =
       run && key.task < run->tasks.size() ? run->tasks[key.task].state : TaskState::forgotten;
-  if (state == TaskState::assigned) {
+  if (state == TaskState::assigned && run->body.empty()) {  // scattered data, kept
     finish(*run, key.task, source, run->tasks[key.task].bytes);
     touched_.push_back(key.run);
-  } else if (state == TaskState::done) {
-    run->replicas[key.task].push_back(source);  // a broadcast copy
+  } else if (state == TaskState::done || state == TaskState::assigned) {
+    // A broadcast copy, or one handed over by a retiring worker. A result being made again
+    // (its holder was lost meanwhile) is done only when its task says so: the copy is as good.
+    run->replicas[key.task].push_back(source);
   } else {
     post(outbox_, source, Forget{{key}});
   }
@@ -820,6 +822,7 @@ void Scheduler::stolen(int source, const Stolen& message) {
       skip(*run, key.task, run->failures.at(key.task));
       continue;
     }
+    if (wait_again(*run, key.task)) continue;
     // Placed anew; the victim's queue is what made it costly there.
     victim.in_flight += 1000000;
     place(*run, key.task);
@@ -828,6 +831,28 @@ void Scheduler::stolen(int source, const Stolen& message) {
   // Only now: while the tasks of this batch are placed, the others are still recorded on the
   // victim, and nothing may go ahead of them there (assign_ahead checks steal_pending).
   victim.steal_pending = false;
+}
+
+// An assigned task whose input is to be made again (its worker was lost meanwhile; recovery
+// left the task to hear where from, as it stays assigned): taken back, it waits for it again
+// rather than going out naming no holder.
+bool Scheduler::wait_again(Submission& run, std::uint32_t task) {
+  std::uint32_t missing = 0;
+  for (auto i = run.input_begin[task]; i < run.input_begin[task + 1]; ++i) {
+    const auto input = run.inputs[i];
+    Submission* source = input.run == run.id ? &run : find_run(input.run);
+    if (!source) continue;
+    const auto state = source->tasks[input.task].state;
+    if (state == TaskState::done || (state == TaskState::assigned && source == &run)) continue;
+    ++missing;
+    if (source != &run) source->external_waiters[input.task].push_back(DataKey{run.id, task});
+  }
+  if (missing == 0) return false;
+  auto& t = run.tasks[task];
+  t.state = TaskState::waiting;
+  t.worker = -1;
+  t.waiting = missing;
+  return true;
 }
 
 void Scheduler::completed(int source, const Completed& message) {

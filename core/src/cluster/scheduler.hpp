@@ -82,6 +82,7 @@ class Scheduler {
   void stored(int source, const Stored& message);
   void completed(int source, const Completed& message);
   void stolen(int source, const Stolen& message);
+  bool wait_again(Submission& run, std::uint32_t task);  // for inputs made again; true if so
   void cancel(const Cancel& message);
   void release(const Release& message);
 

@@ -2,7 +2,8 @@
 // node gone, or silent past worker_timeout): the tasks it was running run again elsewhere, and
 // the results only it held are made again from the graph (the lineage), with every input of
 // theirs that is gone too. Workers waiting for one of those results are told where it will be
-// made (Moved); clients holding one hear it is done again, elsewhere (OutputDone).
+// made, or where a copy of it is (Moved); clients holding one hear it is done again, elsewhere
+// (OutputDone).
 
 #include <algorithm>
 #include <unordered_map>
@@ -53,6 +54,7 @@ std::size_t Scheduler::recover(int rank) {
 std::size_t Scheduler::recover_from(int rank) {
   // 1. The tasks it was running, and the results only it held.
   std::vector<DataKey> work;
+  std::unordered_map<DataKey, int, DataKeyHash> copied;  // result -> the copy's worker now
   for (auto& [id, run] : runs_) {
     for (auto& [task, holders] : run->replicas) std::erase(holders, rank);
     for (std::uint32_t t = 0; t < run->tasks.size(); ++t) {
@@ -61,8 +63,9 @@ std::size_t Scheduler::recover_from(int rank) {
       if (task.state == TaskState::done) {
         auto copies = run->replicas.find(t);
         if (copies != run->replicas.end() && !copies->second.empty()) {
-          task.worker = copies->second.back();  // a broadcast copy lives on
+          task.worker = copies->second.back();  // a copy (broadcast, or handed over) lives on
           copies->second.pop_back();
+          copied.emplace(DataKey{id, t}, task.worker);
           continue;
         }
       } else if (task.state != TaskState::assigned) {
@@ -142,6 +145,13 @@ std::size_t Scheduler::recover_from(int rank) {
       if (again) task.waiting = 0;
       for (auto i = run->input_begin[t]; i < run->input_begin[t + 1]; ++i) {
         const auto input = run->inputs[i];
+        if (!again && task.state == TaskState::assigned && !copied.empty()) {
+          // Its worker may be fetching the input from the lost one: from the copy now.
+          auto copy = copied.find(input);
+          if (copy != copied.end() && copy->second != task.worker) {
+            post(outbox_, task.worker, Moved{input, copy->second});
+          }
+        }
         auto was = reset.find(input);
         const bool lost_input =
             std::find(unrecoverable.begin(), unrecoverable.end(), input) != unrecoverable.end();

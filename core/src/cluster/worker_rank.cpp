@@ -511,6 +511,8 @@ void WorkerRank::push_ready(JobPtr job) {
 bool WorkerRank::finished_here(DataKey key, bool failed) {
   running_.erase(key);
   pinned_.erase(key);
+  // Fetched here before for other jobs, then made here again: kept now, not borrowed.
+  if (!borrowed_.empty()) borrowed_.erase(key);
   if (failed) {
     constexpr std::size_t remembered = 65536;  // a waiting fetch comes within milliseconds
     if (failed_here_.insert(key).second) failed_order_.push_back(key);
@@ -683,7 +685,8 @@ void WorkerRank::drop_borrowed(const Job& job) {
     auto found = borrowed_.find(input.key);
     if (found != borrowed_.end() && --found->second == 0) {
       borrowed_.erase(found);
-      store_.erase(input.key);
+      // Unless it is being made here again (its first holder was lost): that result stays.
+      if (!running_.contains(input.key)) store_.erase(input.key);
     }
   }
 }
