@@ -7,6 +7,7 @@
 
 #include "local/executor.hpp"
 #include "local/local_run.hpp"
+#include "support/spin.hpp"
 #include "support/thread_name.hpp"
 #include "tessera/events.hpp"
 
@@ -76,6 +77,7 @@ class ThreadPool final : public Executor {
  private:
   static constexpr std::size_t batch = 16;  // roots a thread takes at once
   static constexpr int spins = 64;          // looks for work before parking
+  static constexpr int spin_pauses = 64;    // pauses between looks, before a yield
 
   struct Item {
     LocalRun* run;
@@ -237,7 +239,8 @@ class ThreadPool final : public Executor {
       } else if (stop_.load(std::memory_order_seq_cst)) {
         return;
       } else if (++idle < spins) {
-        std::this_thread::yield();
+        // Watches the shared counters a moment before yielding: a push shows there at once.
+        if (!spin_until([this] { return has_work(); }, spin_pauses)) std::this_thread::yield();
       } else {
         park(nullptr, Clock::time_point::max());
       }
