@@ -26,7 +26,8 @@ done
 bash scripts/setup.sh "${setup_args[@]}"
 
 if [[ "$build_dir" == build/tsan ]]; then
-  export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:suppressions=$root/tests/mpi/tsan.supp}"
+  # die_after_fork=0: the UCX link tests fork worker processes, which start threads.
+  export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:die_after_fork=0:suppressions=$root/tests/mpi/tsan.supp}"
 fi
 if [[ "$build_dir" == build/asan ]]; then
   export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
