@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <mutex>
+#include <numeric>
 #include <set>
 #include <string>
 #include <thread>
@@ -22,6 +23,9 @@ namespace {
 
 long sched_inc(long x) { return x + 1; }
 long sched_add(long a, long b) { return a + b; }
+long sched_sum(const std::vector<long>& parts, long offset) {
+  return std::accumulate(parts.begin(), parts.end(), offset);
+}
 
 // Counts live instances and remembers the most that were alive at once.
 struct Tracked {
@@ -220,6 +224,18 @@ TEST_CASE("a 200k-task tree reduction gives the exact sum") {
   constexpr long n = 100000;  // n incs and n - 1 adds
   auto total = tree_sum(n);
   CHECK(client.compute(total).result() == expected_tree_sum(n));
+}
+
+TEST_CASE("a task reads many inputs, and a task with several arguments reads each") {
+  const std::string scheduler = GENERATE(as<std::string>{}, "sync", "threads");
+  CAPTURE(scheduler);
+  auto client = make_client(scheduler, 2);
+  for (long count : {1L, 7L, 8L, 9L, 40L}) {  // arguments beyond a few are looked up apart
+    std::vector<tessera::Delayed<long>> parts;
+    for (long i = 0; i < count; ++i) parts.push_back(tessera::delayed(sched_inc)(i));
+    auto total = tessera::delayed(sched_sum)(parts, 1000);
+    CHECK(client.compute(total).result() == 1000 + count * (count + 1) / 2);
+  }
 }
 
 TEST_CASE("a thousand small computes in a row all give their result") {

@@ -15,8 +15,14 @@ LocalRun::LocalRun(Plan plan, std::vector<FutureStatePtr> outputs,
       outputs_left_(static_cast<std::uint32_t>(plan_.outputs.size())),
       stream_(std::move(stream)) {
   const auto n = plan_.size();
-  output_slot_.assign(n, no_task);
-  for (std::uint32_t i = 0; i < plan_.outputs.size(); ++i) output_slot_[plan_.outputs[i]] = i;
+  output_bits_.assign((static_cast<std::size_t>(n) + 63) / 64, 0);
+  output_slots_.reserve(plan_.outputs.size());
+  for (std::uint32_t i = 0; i < plan_.outputs.size(); ++i) {
+    const auto task = plan_.outputs[i];
+    output_bits_[task >> 6] |= std::uint64_t{1} << (task & 63);
+    output_slots_.emplace_back(task, i);
+  }
+  std::sort(output_slots_.begin(), output_slots_.end());
 
   // Each array is written once here: fresh memory costs a page fault per 4 KiB touched, and
   // a first pass of zeros would double it.
@@ -29,10 +35,6 @@ LocalRun::LocalRun(Plan plan, std::vector<FutureStatePtr> outputs,
     if (plan_.waiting[t] == 0) roots_.push_back(t);
   }
 
-  argv_.reserve(plan_.args.size());
-  for (const auto& arg : plan_.args)
-    argv_.push_back(arg.value() ? arg.value() : &results_[arg.task()]);
-
   if (stream_ && stream_->limit() > 0) {
     records_.resize(workers);
     recorded_.assign(workers, 0);
@@ -40,6 +42,12 @@ LocalRun::LocalRun(Plan plan, std::vector<FutureStatePtr> outputs,
 }
 
 LocalRun::~LocalRun() = default;
+
+std::uint32_t LocalRun::output_slot(std::uint32_t task) const noexcept {
+  const auto found = std::lower_bound(output_slots_.begin(), output_slots_.end(),
+                                      std::pair{task, std::uint32_t{0}});
+  return found != output_slots_.end() && found->first == task ? found->second : no_task;
+}
 
 void LocalRun::begin(Executor& executor) {
   executor_ = &executor;
@@ -60,7 +68,21 @@ void LocalRun::begin(Executor& executor) {
 
 void LocalRun::invoke(std::uint32_t task, std::uint32_t worker) {
   const TaskCode& code = *plan_.code[task];
-  const Value* const* args = argv_.data() + plan_.arg_begin[task];
+  // Where each argument is read from: a literal, or another task's result.
+  const auto first = plan_.arg_begin[task];
+  const auto count = plan_.arg_begin[task + 1] - first;
+  constexpr std::uint32_t inline_count = 8;
+  const Value* inline_args[inline_count];
+  std::unique_ptr<const Value*[]> many;
+  const Value** args = inline_args;
+  if (count > inline_count) {
+    many.reset(new const Value*[count]);
+    args = many.get();
+  }
+  for (std::uint32_t i = 0; i < count; ++i) {
+    const PlanArg arg = plan_.args[first + i];
+    args[i] = arg.value() ? arg.value() : &results_[arg.task()];
+  }
   const int retries = plan_.retries.empty() ? 0 : plan_.retries[task];
   const bool record = !records_.empty();
   TaskTally* const tally = tallies_ ? &tallies_[worker] : nullptr;
@@ -89,7 +111,6 @@ void LocalRun::invoke(std::uint32_t task, std::uint32_t worker) {
         message = error.what();
         if (code.registered && dynamic_cast<const TypeError*>(&error)) {
           // Arguments that do not fit: say so naming the function, as MPI workers do.
-          const auto count = plan_.arg_begin[task + 1] - plan_.arg_begin[task];
           auto problem = argument_problem(*code.registered, args, count);
           if (!problem.empty()) message = std::move(problem);
         }
@@ -135,7 +156,7 @@ void LocalRun::mark_failed(std::uint32_t task, std::exception_ptr error) {
 }
 
 void LocalRun::deliver(std::uint32_t task) {
-  auto& state = *outputs_[output_slot_[task]];
+  auto& state = *outputs_[output_slot(task)];
   // Every task feeds an output, so before the last one is delivered all tasks have run: the
   // task stream is complete, and the run lets go of the graph. A big graph is then freed by
   // the caller's thread when it drops its Delayed, not by this worker while the caller is
@@ -172,7 +193,7 @@ void LocalRun::cancel_task(std::uint32_t task, bool released) noexcept {
   if (released && plan_.dependent_begin[task + 1] != plan_.dependent_begin[task]) return;
   try {
     // The graph (and so the task's key) may already be released: name the output instead.
-    const auto slot = output_slot_[task];
+    const auto slot = output_slot(task);
     auto error = std::make_exception_ptr(
         CancelledError(slot == no_task ? std::string("a task was cancelled")
                                        : "task '" + outputs_[slot]->key() + "' was cancelled"));
@@ -190,8 +211,8 @@ void LocalRun::cancel_task(std::uint32_t task, bool released) noexcept {
                  .compare_exchange_strong(expected, task, std::memory_order_acq_rel)) {
           continue;  // already failed or cancelled, and so is what follows it
         }
-        if (output_slot_[dependent] != no_task) {
-          outputs_[output_slot_[dependent]]->fail(error, FutureState::Status::cancelled);
+        if (is_output(dependent)) {
+          outputs_[output_slot(dependent)]->fail(error, FutureState::Status::cancelled);
         }
         downstream.push_back(dependent);
       }

@@ -73,9 +73,14 @@ class LocalRun final : public TaskCanceller, public std::enable_shared_from_this
 
   Plan plan_;
   std::vector<FutureStatePtr> outputs_;
-  std::vector<std::uint32_t> output_slot_;  // per task: index into outputs_, or no_task
+  // Which tasks are outputs: a bit per task, and (task, index into outputs_) by task.
+  std::vector<std::uint64_t> output_bits_;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> output_slots_;
+  bool is_output(std::uint32_t task) const noexcept {
+    return (output_bits_[task >> 6] >> (task & 63)) & 1;
+  }
+  std::uint32_t output_slot(std::uint32_t task) const noexcept;  // no_task if not an output
   std::vector<std::uint32_t> roots_;
-  std::vector<const Value*> argv_;  // per argument: where its value is read from
   // Counters shared by the task threads are plain arrays read through std::atomic_ref; the
   // inputs each task still waits for are counted down in plan_.waiting itself.
   static std::atomic_ref<std::uint32_t> atomic(std::uint32_t& counter) noexcept {
@@ -125,7 +130,7 @@ std::uint32_t LocalRun::execute(std::uint32_t task, std::uint32_t worker, Push&&
     if (args[a].value()) continue;
     auto input = args[a].task();
     if (atomic(uses_left_[input]).fetch_sub(1, std::memory_order_acq_rel) == 1 &&
-        output_slot_[input] == no_task) {
+        !is_output(input)) {
       results_[input].reset();
     }
   }
@@ -135,7 +140,7 @@ std::uint32_t LocalRun::execute(std::uint32_t task, std::uint32_t worker, Push&&
     failed_count_.fetch_add(1, std::memory_order_relaxed);
     if (tallies_) tallies_[worker].failed(prefix_[task]);
   }
-  if (output_slot_[task] != no_task) deliver(task);
+  if (is_output(task)) deliver(task);
 
   std::uint32_t next = no_task;
   for (auto d = plan_.dependent_begin[task], end = plan_.dependent_begin[task + 1]; d < end; ++d) {
