@@ -366,8 +366,9 @@ bool WorkerRank::on_data(int source, DataKey key, const Frames& frames) {
     }
     store_.put(key, value);
   }
-  value.reset();                                       // the store may spill it until its task runs
-  if (kept && !own) post(transport_, 0, Stored{key});  // a replica: the scheduler hears
+  value.reset();  // the store may spill it until its task runs
+  // A replica: the scheduler hears that it is kept here.
+  if (kept && !own) post(transport_, 0, Stored{key});
   bool any_ready = false;
   {
     std::lock_guard lock(mutex_);  // task threads count `missing` down too (finished_here)
