@@ -50,7 +50,7 @@ constexpr double kFlopsPerIteration = 2.0 * kLanes;
 
 // Independent lanes let the compiler vectorise the loop; each iteration depends on the last,
 // and the start on the inputs, so none of it can be folded away.
-double kernel(double left, double centre, double right, long iterations) {
+[[gnu::noinline]] double kernel(double left, double centre, double right, long iterations) {
   double lanes[kLanes];
   const double start = (left + centre + right) / 3.0;
   for (int i = 0; i < kLanes; ++i) lanes[i] = start + 0.01 * i;
