@@ -175,3 +175,19 @@ TEST_CASE("a result made here again, which a task here had fetched before, stays
   CHECK_FALSE(done->failure);
   CHECK(worker.store().contains(made));  // the scheduler names this worker as its holder
 }
+
+TEST_CASE("tasks assigned in one batch are there for a steal that follows in it") {
+  tessera::register_task<&worker_rank_seven>("tests.worker_rank.seven");
+  RecordingLink link;
+  WorkerRank worker(link, 0, {}, {}, {});  // no task thread: what is assigned stays ready
+  std::vector<AssignedTask> tasks;
+  for (std::uint32_t t = 0; t < 3; ++t)
+    tasks.emplace_back(DataKey{12, t}, "tests.worker_rank.seven", std::vector<DataKey>{}, 0);
+  for (const auto& task : tasks) REQUIRE(deliver(worker, 0, task.assign));
+  // Assignments are taken in at the end of a turn, or before any other message: the steal
+  // in the same batch finds all three, and leaves one.
+  REQUIRE(deliver(worker, 0, Steal{2}));
+  const auto stolen = link.take<Stolen>();
+  REQUIRE(stolen.size() == 1);
+  CHECK(stolen[0].second.keys.size() == 2);
+}

@@ -194,13 +194,16 @@ void Store::put(DataKey key, std::shared_ptr<const Value> value) {
   if (!value) throw Error("store: put of a null value for " + describe(key));
   const std::size_t bytes = value->bytes();
   std::lock_guard lock(mutex_);
+  // Without a memory limit nothing spills: no recency to keep (a list node per result).
+  const bool spills = limits_.memory_limit != 0;
   auto found = entries_.find(key);
   if (found == entries_.end()) {
-    recency_.push_front(key);
+    if (spills) recency_.push_front(key);
     try {
-      entries_.emplace(key, Entry{std::move(value), bytes, recency_.begin(), {}});
+      entries_.emplace(
+          key, Entry{std::move(value), bytes, spills ? recency_.begin() : recency_.end(), {}});
     } catch (...) {
-      recency_.pop_front();
+      if (spills) recency_.pop_front();
       throw;
     }
   } else {
@@ -210,9 +213,9 @@ void Store::put(DataKey key, std::shared_ptr<const Value> value) {
     } else {
       forget_record(entry);
     }
-    if (entry.recency == recency_.end()) {
+    if (spills && entry.recency == recency_.end()) {
       entry.recency = recency_.insert(recency_.begin(), key);
-    } else {
+    } else if (spills) {
       recency_.splice(recency_.begin(), recency_, entry.recency);
     }
     entry.value = std::move(value);

@@ -29,6 +29,8 @@ struct WorkerRank::Job {
     // the task runs, so that spilled inputs are not read back long before.
     bool arrived = false;
     bool borrowed = false;  // fetched from another worker for this task
+    bool pending = false;   // still being made by its holder when the task was assigned
+    std::int32_t holder = 0;
   };
   std::vector<Input> inputs;  // task and external inputs in order
   std::vector<bool> arg_is_literal;
@@ -111,11 +113,14 @@ WorkerRank::~WorkerRank() {
 }
 
 bool WorkerRank::on_message(int source, Kind kind, WireReader& in) {
+  if (kind == Kind::assign) {
+    Assign::read_into(in, assign_);
+    assign(assign_);
+    return true;
+  }
+  // Whatever else comes sees the tasks assigned before it.
+  enlist_assigned();
   switch (kind) {
-    case Kind::assign:
-      Assign::read_into(in, assign_);
-      assign(assign_);
-      return true;
     case Kind::fetch:
       serve(source, Fetch::read(in));
       return true;
@@ -212,58 +217,78 @@ void WorkerRank::assign(const Assign& message) {
   }
   const auto inputs = static_cast<std::uint32_t>(message.inputs.size());
   job->inputs.resize(inputs);
+  for (std::size_t i = 0, next = 0; i < inputs; ++i) {
+    auto& input = job->inputs[i];
+    input.key = message.inputs[i];
+    input.holder = message.holders[i];
+    while (next < message.pending.size() && message.pending[next] < i) ++next;  // ascending
+    input.pending = next < message.pending.size() && message.pending[next] == i;
+  }
+  assigned_.push_back(std::move(job));
+  // A few at a time, so that task threads start while a long batch is still being read.
+  if (assigned_.size() >= 64) enlist_assigned();
+}
+
+void WorkerRank::enlist_assigned() {
+  if (assigned_.empty()) return;
+  // Swapped with a scratch vector, so that both keep their memory (on_data below enlists too).
+  std::vector<JobPtr>& jobs = enlisting_;
+  jobs.clear();
+  jobs.swap(assigned_);
   std::unordered_map<int, std::vector<DataKey>> requests;
   std::unordered_map<int, std::vector<DataKey>> awaited;  // pending inputs made elsewhere
-  auto is_pending = [&, next = std::size_t{0}](std::uint32_t i) mutable {
-    while (next < message.pending.size() && message.pending[next] < i) ++next;  // ascending
-    return next < message.pending.size() && message.pending[next] == i;
-  };
-  // `missing` counts inputs not here yet, plus one until this function is done with the job:
-  // task threads (finished_here) and on_data count it down under mutex_, and whoever takes
-  // it to zero makes the job ready.
-  job->missing = 1;
+  bool any_ready = false;
   {
-    // Under the lock that drop_borrowed erases under: a copy fetched for other tasks is
-    // counted as borrowed by this one too, so that it stays until this task has run (inputs
-    // are read from the store when a task starts). The job is unstarted before anything can
-    // make it ready.
+    // One lock for all of them (each would be a chance to collide with a task thread). It is
+    // the lock that drop_borrowed erases under: a copy fetched for other tasks is counted as
+    // borrowed by these too, so that it stays until they have run (inputs are read from the
+    // store when a task starts).
     std::lock_guard lock(mutex_);
-    for (std::uint32_t i = 0; i < inputs; ++i) {
-      const auto key = message.inputs[i];
-      auto& input = job->inputs[i];
-      input.key = key;
-      if (auto found = borrowed_.find(key); found != borrowed_.end()) {
-        ++found->second;
-        input.arrived = input.borrowed = true;
-        continue;
-      }
-      if (store_.contains(key)) {
-        input.arrived = true;
-        continue;
-      }
-      ++job->missing;
-      const bool here = message.holders[i] == rank_;
-      const bool pending = is_pending(i);
-      if (pending && here && (unstarted_.contains(key) || running_.contains(key))) {
-        local_waiters_[key].push_back(job);  // made here, by a job assigned before this one
-        continue;
-      }
-      if (pending && here) {  // it failed here already
-        --job->missing;
-        if (!job->failure) {
-          job->failure =
-              Failure{job->name, "worker rank " + std::to_string(rank_), "tessera::Error",
-                      "its input (run " + std::to_string(key.run) + ", task " +
-                          std::to_string(key.task) + ") failed"};
+    for (auto& job : jobs) {
+      // `missing` counts inputs not here yet: task threads (finished_here) and on_data count
+      // it down under mutex_, and whoever takes it to zero makes the job ready.
+      for (auto& input : job->inputs) {
+        const auto key = input.key;
+        if (auto found = borrowed_.find(key); found != borrowed_.end()) {
+          ++found->second;
+          input.arrived = input.borrowed = true;
+          continue;
         }
-        continue;
+        if (store_.contains(key)) {
+          input.arrived = true;
+          continue;
+        }
+        const bool here = input.holder == rank_;
+        if (input.pending && here && (unstarted_.contains(key) || running_.contains(key))) {
+          ++job->missing;
+          local_waiters_[key].push_back(job);  // made here, by a job assigned before this one
+          continue;
+        }
+        if (input.pending && here) {  // it failed here already
+          if (!job->failure) {
+            job->failure =
+                Failure{job->name, "worker rank " + std::to_string(rank_), "tessera::Error",
+                        "its input (run " + std::to_string(key.run) + ", task " +
+                            std::to_string(key.task) + ") failed"};
+          }
+          continue;
+        }
+        ++job->missing;
+        auto& waiters = waiting_for_[key];
+        if (waiters.empty()) (input.pending ? awaited : requests)[input.holder].push_back(key);
+        waiters.emplace_back(job, static_cast<std::uint32_t>(&input - job->inputs.data()));
       }
-      auto& waiters = waiting_for_[key];
-      if (waiters.empty()) (pending ? awaited : requests)[message.holders[i]].push_back(key);
-      waiters.emplace_back(job, i);
+      unstarted_.emplace(job->key, job.get());
+      if (job->missing == 0) {
+        push_ready(std::move(job));
+        any_ready = true;
+      }
     }
-    unstarted_.emplace(job->key, job.get());
+    any_ready = any_ready && sleepers_ > 0;
   }
+  jobs.clear();
+  if (any_ready) work_.notify_all();
+  // Otherwise on_data or finished_here makes a job ready once its inputs are all here (or lost).
   for (auto& [holder, keys] : requests) {
     if (holder <= 0 || holder == rank_) {  // lost: nobody holds it
       std::string message = "its input was lost (no worker holds it)";
@@ -278,13 +303,6 @@ void WorkerRank::assign(const Assign& message) {
   }
   for (auto& [holder, keys] : awaited) post(transport_, holder, Fetch{std::move(keys), true});
   start_fetches();
-  bool all_here = false;
-  {
-    std::lock_guard lock(mutex_);
-    all_here = --job->missing == 0;
-  }
-  // Otherwise on_data or finished_here makes it ready once its inputs are all here (or lost).
-  if (all_here) make_ready(std::move(job));
 }
 
 void WorkerRank::drop(DataKey key) {
@@ -320,6 +338,7 @@ void WorkerRank::start_fetches() {
 }
 
 bool WorkerRank::on_data(int source, DataKey key, const Frames& frames) {
+  enlist_assigned();
   if (fetching_.erase(key) != 0) start_fetches();
   const bool replica = !replicating_.empty() && replicating_.erase(key) != 0;
   auto found = waiting_for_.find(key);
@@ -674,9 +693,11 @@ void WorkerRank::run_next(std::unique_lock<std::mutex>& lock, std::uint32_t thre
   }
   drop_borrowed(*job);
   job.reset();  // its inputs may spill now
-  lock.unlock();
-  report_memory();
-  lock.lock();
+  if (store_.limits().memory_limit != 0) {
+    lock.unlock();
+    report_memory();
+    lock.lock();
+  }
 }
 
 void WorkerRank::drop_borrowed(const Job& job) {
@@ -880,6 +901,7 @@ void WorkerRank::report_lost() {
 }
 
 bool WorkerRank::on_turn() {
+  enlist_assigned();
   // The clock is read every 16 turns: a busy loop turns every few microseconds, an idle one
   // sleeps at most 1 ms a turn.
   if (!urgent_retire_asked_ && retire_requested_.load(std::memory_order_relaxed)) {

@@ -60,7 +60,10 @@ class WorkerRank {
     bool operator()(const JobPtr& a, const JobPtr& b) const noexcept;
   };
 
+  // Reads an assigned task into a job; enlist_assigned() registers the jobs read so far,
+  // under one lock, before anything else is handled and at the end of each loop turn.
   void assign(const Assign& message);
+  void enlist_assigned();
   void start_fetches();
   void serve(int source, const Fetch& message);
   void steal(const Steal& message);
@@ -98,6 +101,8 @@ class WorkerRank {
 
   Assign assign_;  // the message being handled, its vectors reused (loop thread only)
   TaskSpec spec_;  // its task, read by assign() (loop thread only)
+  std::vector<JobPtr> assigned_;   // read, not yet enlisted (loop thread only)
+  std::vector<JobPtr> enlisting_;  // being enlisted (loop thread only)
   // Jobs waiting for inputs, by the input they wait for, with the input's index in the job
   // (loop thread only).
   std::unordered_map<DataKey, std::vector<std::pair<JobPtr, std::uint32_t>>, DataKeyHash>

@@ -52,6 +52,7 @@ void Transport::send_data(int dest, DataKey key, Frames frames,
   {
     std::lock_guard lock(mutex_);
     data_sends_.push_back(DataSend{dest, key, std::move(frames), std::move(keepalive)});
+    queued_.store(true, std::memory_order_relaxed);
   }
   wake();
 }
@@ -69,7 +70,7 @@ void Transport::wake() {
 void Transport::stop() {
   {
     std::lock_guard lock(mutex_);
-    stopping_ = true;
+    stopping_.store(true, std::memory_order_release);
     woken_ = true;
   }
   wakeup_.notify_one();
@@ -83,12 +84,7 @@ void Transport::run(Handler& handler) {
     busy = receive_control(handler) || busy;
     busy = complete_requests(handler) || busy;
     busy = handler.on_turn() || busy;
-    bool stopping = false;
-    {
-      std::lock_guard lock(mutex_);
-      stopping = stopping_;
-    }
-    if (stopping) {  // what was queued still goes out
+    if (stopping_.load(std::memory_order_acquire)) {  // what was queued still goes out
       post_sends(handler);
       while (!sends_.empty()) {
         complete_requests(handler);
@@ -123,8 +119,11 @@ void Transport::idle(int& idle_turns, std::chrono::steady_clock::time_point& idl
 bool Transport::post_sends(Handler& handler) {
   std::vector<std::pair<int, std::vector<std::byte>>> batches;
   std::deque<DataSend> data;
+  // Set under the lock by whoever queues: seen here at the latest on the next turn.
+  if (!queued_.load(std::memory_order_acquire)) return false;
   {
     std::lock_guard lock(mutex_);
+    queued_.store(false, std::memory_order_relaxed);
     woken_ = false;
     data.swap(data_sends_);
     // A data header goes into the destination's batch; its buffers follow under a new tag.

@@ -10,6 +10,7 @@
 
 #include <mpi.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -51,6 +52,7 @@ class Transport final : public Link {
     {
       std::lock_guard lock(mutex_);
       batches_.append(dest, kind, fill);
+      queued_.store(true, std::memory_order_relaxed);
       woken_ = true;
       sleeping = sleeping_;
     }
@@ -101,7 +103,10 @@ class Transport final : public Link {
   std::condition_variable wakeup_;
   bool woken_ = false;
   bool sleeping_ = false;  // the loop waits on wakeup_
-  bool stopping_ = false;
+  // Read by the loop without the lock on every turn, so that a busy loop does not take the
+  // lock from threads queueing results (each collision is a futex wake).
+  std::atomic<bool> queued_{false};  // batches_ or data_sends_ has something
+  std::atomic<bool> stopping_{false};
   ControlBatches batches_;
   std::deque<DataSend> data_sends_;
 
