@@ -22,7 +22,10 @@ struct WorkerRank::Job {
   std::string name;  // the task's key
   int retries = 0;
   std::vector<std::pair<std::string, double>> resources;
-  std::vector<Value> literals;
+  std::uint32_t arg_count = 0;
+  // The literal arguments, with their positions among the arguments (ascending); the inputs
+  // fill the other positions, in order.
+  std::vector<std::pair<std::uint32_t, Value>> literals;
   struct Input {
     DataKey key;
     // In the store (or known to have failed). The values are taken from the store only when
@@ -33,7 +36,6 @@ struct WorkerRank::Job {
     std::int32_t holder = 0;
   };
   std::vector<Input> inputs;  // task and external inputs in order
-  std::vector<bool> arg_is_literal;
   std::uint32_t missing = 0;
   std::optional<Failure> failure;  // known before running (bad literal, lost input)
   bool dropped = false;            // the scheduler no longer wants it (guarded by mutex_)
@@ -199,18 +201,26 @@ void WorkerRank::assign(const Assign& message) {
   job->retries = spec.retries;
   for (auto [name, amount] : spec.resources) job->resources.emplace_back(name, amount);
   try {
-    job->function = &find_function(spec.function);
+    // The registry (a lock and an ordered map) is asked once per function: registered
+    // functions stay for the life of the process.
+    auto known = functions_.find(spec.function);
+    if (known == functions_.end()) {
+      known = functions_.emplace(std::string(spec.function), &find_function(spec.function)).first;
+    }
+    job->function = known->second;
   } catch (const std::exception& error) {
     job->failure = Failure{job->name, "worker rank " + std::to_string(rank_),
                            "tessera::RegistryError", error.what()};
   }
-  for (const auto& arg : spec.args) {
-    job->arg_is_literal.push_back(arg.kind == ArgKind::literal);
+  job->arg_count = static_cast<std::uint32_t>(spec.args.size());
+  for (std::uint32_t a = 0; a < job->arg_count; ++a) {
+    const auto& arg = spec.args[a];
     if (arg.kind != ArgKind::literal) continue;
     try {
-      job->literals.push_back(Value::decode(literal_frames(arg.literal)));
+      read_literal_frames(arg.literal, literal_);
+      job->literals.emplace_back(a, Value::decode(literal_));
     } catch (const std::exception& error) {
-      job->literals.emplace_back();
+      job->literals.emplace_back(a, Value());
       job->failure = Failure{job->name, "worker rank " + std::to_string(rank_),
                              "tessera::SerializationError", error.what()};
     }
@@ -530,7 +540,8 @@ void WorkerRank::push_ready(JobPtr job) {
 
 bool WorkerRank::finished_here(DataKey key, bool failed) {
   running_.erase(key);
-  pinned_.erase(key);
+  // Most of what follows is empty between tiny tasks: no hashing then.
+  if (!pinned_.empty()) pinned_.erase(key);
   // Fetched here before for other jobs, then made here again: kept now, not borrowed.
   if (!borrowed_.empty()) borrowed_.erase(key);
   if (failed) {
@@ -541,7 +552,8 @@ bool WorkerRank::finished_here(DataKey key, bool failed) {
       failed_order_.pop_front();
     }
   }
-  if (auto parked = parked_fetches_.find(key); parked != parked_fetches_.end()) {
+  if (auto parked = parked_fetches_.empty() ? parked_fetches_.end() : parked_fetches_.find(key);
+      parked != parked_fetches_.end()) {
     for (int rank : parked->second) {
       if (failed) {
         transport_.send_data(rank, key,
@@ -554,6 +566,7 @@ bool WorkerRank::finished_here(DataKey key, bool failed) {
     }
     parked_fetches_.erase(parked);
   }
+  if (local_waiters_.empty()) return false;
   auto found = local_waiters_.find(key);
   if (found == local_waiters_.end()) return false;
   auto jobs = std::move(found->second);
@@ -762,14 +775,14 @@ bool WorkerRank::run_job(Job& job, std::uint32_t thread) {
   }
   std::array<const Value*, few> few_args;
   std::vector<const Value*> many_args;
-  if (job.arg_is_literal.size() > few) many_args.resize(job.arg_is_literal.size());
-  const std::span<const Value*> args = job.arg_is_literal.size() > few
-                                           ? std::span(many_args)
-                                           : std::span(few_args).first(job.arg_is_literal.size());
+  if (job.arg_count > few) many_args.resize(job.arg_count);
+  const std::span<const Value*> args =
+      job.arg_count > few ? std::span(many_args) : std::span(few_args).first(job.arg_count);
   std::size_t literal = 0;
   std::size_t input = 0;
   for (std::size_t a = 0; a < args.size(); ++a) {
-    args[a] = job.arg_is_literal[a] ? &job.literals[literal++] : inputs[input++].get();
+    const bool is_literal = literal < job.literals.size() && job.literals[literal].first == a;
+    args[a] = is_literal ? &job.literals[literal++].second : inputs[input++].get();
   }
   // Where it ran, for failures only (no string per task).
   auto where = [&] {

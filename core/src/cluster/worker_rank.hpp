@@ -13,6 +13,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -22,6 +23,7 @@
 #include "mpi/link.hpp"
 #include "mpi/messages.hpp"
 #include "mpi/protocol.hpp"
+#include "tessera/detail/invoke.hpp"
 #include "tessera/future.hpp"
 
 namespace tessera::detail {
@@ -99,8 +101,17 @@ class WorkerRank {
   std::map<std::string, double> resources_;
   std::function<void()> on_thread_start_;
 
-  Assign assign_;  // the message being handled, its vectors reused (loop thread only)
-  TaskSpec spec_;  // its task, read by assign() (loop thread only)
+  Assign assign_;   // the message being handled, its vectors reused (loop thread only)
+  TaskSpec spec_;   // its task, read by assign() (loop thread only)
+  Frames literal_;  // a literal argument being decoded (loop thread only)
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view name) const noexcept {
+      return std::hash<std::string_view>{}(name);
+    }
+  };
+  // The registry's entries of the functions assigned so far, by name (loop thread only).
+  std::unordered_map<std::string, const FunctionEntry*, NameHash, std::equal_to<>> functions_;
   std::vector<JobPtr> assigned_;   // read, not yet enlisted (loop thread only)
   std::vector<JobPtr> enlisting_;  // being enlisted (loop thread only)
   // Jobs waiting for inputs, by the input they wait for, with the input's index in the job

@@ -132,8 +132,14 @@ void read_task(WireReader& in, std::uint64_t run, TaskSpec& task) {
 }
 
 Frames literal_frames(std::span<const std::byte> literal) {
+  Frames frames;
+  read_literal_frames(literal, frames);
+  return frames;
+}
+
+void read_literal_frames(std::span<const std::byte> literal, Frames& frames) {
   WireReader in(literal, "literal argument");
-  return in.get_frames();
+  in.get_frames_into(frames);
 }
 
 void write_failure(WireWriter& out, const Failure& failure) {

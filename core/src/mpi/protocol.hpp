@@ -84,6 +84,8 @@ void read_task(WireReader& in, std::uint64_t run, TaskSpec& task);
 
 /// The frames of a literal argument.
 Frames literal_frames(std::span<const std::byte> literal);
+/// The same into `frames`, reusing its memory.
+void read_literal_frames(std::span<const std::byte> literal, Frames& frames);
 
 /// How a task failed, as the client's TaskError will say.
 struct Failure {

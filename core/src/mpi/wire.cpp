@@ -12,8 +12,14 @@ void WireWriter::put_frames(const Frames& frames) {
 
 Frames WireReader::get_frames() {
   Frames frames;
+  get_frames_into(frames);
+  return frames;
+}
+
+void WireReader::get_frames_into(Frames& frames) {
   auto header = get_bytes();
   frames.header.assign(header.begin(), header.end());
+  frames.buffers.clear();
   const std::size_t count_at = offset_;
   const auto count = get<std::uint32_t>();
   // Each buffer takes at least its u64 length: refuse a count the message cannot hold.
@@ -27,7 +33,6 @@ Frames WireReader::get_frames() {
     auto bytes = get_bytes();
     frames.buffers.push_back(Buffer::copy_of(bytes.data(), bytes.size()));
   }
-  return frames;
 }
 
 std::string WireReader::name() const {

@@ -139,6 +139,8 @@ class WireReader {
     if (count) std::memcpy(values.data(), take(count * sizeof(T)), count * sizeof(T));
   }
   Frames get_frames();
+  /// The same into `frames`, whose vectors keep their memory (a worker reads one per literal).
+  void get_frames_into(Frames& frames);
 
   std::size_t remaining() const noexcept { return bytes_.size() - offset_; }
   std::size_t offset() const noexcept { return offset_; }
