@@ -795,3 +795,22 @@ TEST_CASE("Buffer::as_span checks the size and the alignment", "[buffer]") {
   const Buffer shifted = Buffer::borrow(buffer.data() + 1, 8);
   CHECK_THROWS_WITH(shifted.as_span<double>(), Catch::Contains("aligned"));
 }
+
+TEST_CASE("frames read into reused Frames hold only what the message holds", "[serialize]") {
+  // A worker decodes every literal argument into one Frames: a large value's out-of-band
+  // buffer must not stay behind for the small value read after it.
+  std::vector<double> large(20000, 2.5);  // beyond out_of_band_threshold: one buffer
+  std::vector<std::byte> message;
+  tessera::detail::WireWriter out(message);
+  out.put_frames(serialize(large));
+  out.put_frames(serialize(std::int64_t{42}));
+  tessera::detail::WireReader in(message, "test message");
+  tessera::Frames frames;
+  in.get_frames_into(frames);
+  REQUIRE(frames.buffers.size() == 1);
+  CHECK(deserialize<std::vector<double>>(frames) == large);
+  in.get_frames_into(frames);
+  CHECK(frames.buffers.empty());
+  CHECK(deserialize<std::int64_t>(frames) == 42);
+  CHECK(in.at_end());
+}
