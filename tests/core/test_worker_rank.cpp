@@ -6,13 +6,19 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "cluster/worker_rank.hpp"  // private to tessera::core: the test reaches in
 #include "message_recorder.hpp"
 #include "mpi/messages.hpp"
+#include "tessera/errors.hpp"
 #include "tessera/task.hpp"
 
 namespace {
@@ -29,7 +35,7 @@ std::int64_t worker_rank_gated_twice(std::int64_t x) {
 }
 
 // Rank 1 of three.
-class RecordingLink final : public Link, public MessageRecorder {
+class RecordingLink : public Link, public MessageRecorder {
  public:
   int ranks() const noexcept override { return 3; }
   int rank() const noexcept override { return 1; }
@@ -75,11 +81,13 @@ AssignedTask doubling(std::uint64_t run, std::uint32_t task, std::uint32_t input
   return AssignedTask(DataKey{run, task}, "tests.worker_rank.twice", {DataKey{run, input}}, holder);
 }
 
-// Waits (up to 10 s) for the Completed of `key`.
-std::optional<Completed> completion(RecordingLink& link, WorkerRank& worker, DataKey key) {
+// Waits (up to 10 s) for the Completed of `key`, turning the worker's loop unless its task
+// threads do.
+std::optional<Completed> completion(RecordingLink& link, WorkerRank& worker, DataKey key,
+                                    bool turn_loop = true) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < deadline) {
-    worker.on_turn();
+    if (turn_loop) worker.on_turn();
     for (auto& [dest, done] : link.take<Completed>()) {
       if (dest == 0 && done.key == key) return done;
     }
@@ -190,4 +198,110 @@ TEST_CASE("tasks assigned in one batch are there for a steal that follows in it"
   const auto stolen = link.take<Stolen>();
   REQUIRE(stolen.size() == 1);
   CHECK(stolen[0].second.keys.size() == 2);
+}
+
+namespace {
+
+// Rank 1 of three, whose task threads run the turns of its loop: a turn delivers what the
+// test put in its inbox. Nobody runs the loop itself.
+class HelpedLink final : public RecordingLink {
+ public:
+  bool takes_helpers() const noexcept override { return true; }
+  bool set_helping(bool) override { return false; }
+
+  bool progress_here(Handler& handler) override {
+    std::unique_lock turn(turn_, std::try_to_lock);
+    if (!turn.owns_lock()) return false;
+    std::deque<std::function<void(Handler&)>> items;
+    {
+      std::lock_guard lock(inbox_mutex_);
+      items.swap(inbox_);
+    }
+    for (auto& item : items) item(handler);
+    helper_turns_ += items.empty() ? 0 : 1;
+    return handler.on_helper_turn() || !items.empty();
+  }
+
+  template <class M>
+  void arrives(int source, const M& message) {
+    auto bytes = std::make_shared<std::vector<std::byte>>();
+    WireWriter out(*bytes);
+    message.write(out);
+    put([source, bytes](Handler& handler) {
+      WireReader in(*bytes, kind_name(M::kind));
+      handler.on_message(source, M::kind, in);
+    });
+  }
+  void data_arrives(int source, DataKey key, tessera::Frames frames) {
+    auto shared = std::make_shared<tessera::Frames>(std::move(frames));
+    put([source, key, shared](Handler& handler) { handler.on_data(source, key, *shared); });
+  }
+  void put(std::function<void(Handler&)> item) {
+    std::lock_guard lock(inbox_mutex_);
+    inbox_.push_back(std::move(item));
+  }
+  int helper_turns() const { return helper_turns_.load(); }
+
+ private:
+  std::mutex turn_;
+  std::mutex inbox_mutex_;
+  std::deque<std::function<void(Handler&)>> inbox_;
+  std::atomic<int> helper_turns_{0};
+};
+
+struct WorkerHandler final : Link::Handler {
+  explicit WorkerHandler(WorkerRank& w) : worker(w) {}
+  void on_message(int source, Kind kind, WireReader& in) override {
+    worker.on_message(source, kind, in);
+  }
+  void on_data(int source, DataKey key, tessera::Frames frames) override {
+    worker.on_data(source, key, frames);
+  }
+  bool on_turn() override { return worker.on_turn(); }
+  bool on_helper_turn() override { return worker.on_helper_turn(); }
+  WorkerRank& worker;
+};
+
+}  // namespace
+
+TEST_CASE("an idle task thread takes in its task and its input itself, with no loop turning") {
+  tessera::register_task<&worker_rank_twice>("tests.worker_rank.twice");
+  HelpedLink link;
+  WorkerRank worker(link, 1, {}, {}, {});
+  WorkerHandler handler(worker);
+  const DataKey input{21, 0};
+  const auto task = doubling(21, 1, 0, 2);  // its input is made on worker rank 2
+  link.arrives(0, task.assign);
+  link.data_arrives(2, input, tessera::serialize(std::int64_t{4}));
+
+  worker.help_with(handler);  // the task thread wakes up and turns the loop
+  const auto done = completion(link, worker, task.assign.key, false);
+  REQUIRE(done);
+  CHECK_FALSE(done->failure);
+  CHECK(worker.store().get(task.assign.key)->get<std::int64_t>() == 8);
+  CHECK(link.helper_turns() >= 1);
+  // It asked rank 2 for the input first, as the loop thread would have.
+  const auto fetches = link.take<Fetch>();
+  REQUIRE(fetches.size() == 1);
+  CHECK(fetches[0].first == 2);
+}
+
+TEST_CASE("an error in a task thread's turn of the loop is thrown by the loop's next turn") {
+  HelpedLink link;
+  WorkerRank worker(link, 1, {}, {}, {});
+  WorkerHandler handler(worker);
+  link.put([](Link::Handler&) { throw tessera::Error("a message that cannot be read"); });
+  worker.help_with(handler);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  bool thrown = false;
+  while (!thrown && std::chrono::steady_clock::now() < deadline) {
+    try {
+      worker.on_turn();
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    } catch (const tessera::Error& error) {
+      thrown = true;
+      CHECK(std::string(error.what()) == "a message that cannot be read");
+    }
+  }
+  CHECK(thrown);
 }

@@ -6,6 +6,7 @@
 #include <new>
 #include <optional>
 #include <typeinfo>
+#include <utility>
 
 #include "support/buffer_cache.hpp"
 #include "support/thread_name.hpp"
@@ -564,6 +565,7 @@ bool WorkerRank::finished_here(DataKey key, bool failed) {
         send_result(rank, key);
       }
     }
+    answered_fetch_ = true;
     parked_fetches_.erase(parked);
   }
   if (local_waiters_.empty()) return false;
@@ -608,24 +610,62 @@ void WorkerRank::thread_main(std::uint32_t thread, bool alone) {
   ThreadHelper helper(*this, thread);
   current_helper() = &helper;
   if (on_thread_start_) on_thread_start_();
-  // Between tiny tasks a thread looks again a few times, yielding, before it sleeps: a
-  // wake-up per task (a futex call and a context switch) would cost more than the task. It
-  // looks without the lock, which stays free for the loop thread that adds jobs. A worker's
-  // only thread does not: it would take turns from that loop thread, often on the same core.
+  // Between tiny tasks a thread looks again a few times before it sleeps: a wake-up per task
+  // (a futex call and a context switch) would cost more than the task. Where the link allows
+  // it, it looks by running turns of the loop itself, so that a result or task it waits for
+  // is taken in here (the loop thread then sleeps); else it yields and looks at the queue,
+  // without the lock, which stays free for the loop thread that adds jobs. A worker's only
+  // thread does not yield: it would take turns from that loop thread, often on the same core.
+  constexpr int turns_before_sleep = 64;
   const int looks_before_sleep = alone ? 0 : 64;
+  bool helping = false;
+  auto stop_helping = [&](std::unique_lock<std::mutex>& held) {
+    if (!helping) return;
+    helping = false;
+    held.unlock();
+    transport_.set_helping(false);
+    held.lock();
+  };
   int idle = 0;
   std::unique_lock lock(mutex_);
   for (;;) {
-    if (stopping_) return;
+    if (stopping_) {
+      stop_helping(lock);
+      return;
+    }
+    Link::Handler* handler = progress_handler_.load(std::memory_order_acquire);
     if (!ready_.empty()) {
+      if (handler && !helping) {  // woken for it: this thread now turns the loop after it
+        transport_.set_helping(true);
+        helping = true;
+      }
       run_next(lock, thread);
       idle = 0;
-    } else if (idle < looks_before_sleep) {
+      if (helping && answered_fetch_) {  // a worker waits for it: no waiting for the loop
+        answered_fetch_ = false;
+        lock.unlock();
+        help_progress(*handler);
+        lock.lock();
+      }
+    } else if (handler && idle < turns_before_sleep &&
+               !helper_failed_.load(std::memory_order_relaxed)) {
+      lock.unlock();
+      if (!helping) {
+        transport_.set_helping(true);
+        helping = true;
+      }
+      const bool busy = help_progress(*handler);
+      idle = busy ? 0 : idle + 1;
+      if (!busy && ready_count_.load(std::memory_order_relaxed) == 0) std::this_thread::yield();
+      lock.lock();
+    } else if (!handler && idle < looks_before_sleep) {
       lock.unlock();
       while (++idle < looks_before_sleep && ready_count_.load(std::memory_order_relaxed) == 0) {
         std::this_thread::yield();
       }
       lock.lock();
+    } else if (helping) {
+      stop_helping(lock);  // then looks at the queue once more before it sleeps
     } else {
       sleep_until(lock, Clock::time_point::max());
       idle = 0;
@@ -633,9 +673,43 @@ void WorkerRank::thread_main(std::uint32_t thread, bool alone) {
   }
 }
 
+bool WorkerRank::help_progress(Link::Handler& handler) {
+  try {
+    return transport_.progress_here(handler);
+  } catch (...) {
+    {
+      std::lock_guard lock(helper_error_mutex_);
+      if (!helper_error_) helper_error_ = std::current_exception();
+    }
+    helper_failed_.store(true, std::memory_order_release);
+    transport_.wake();
+    return false;
+  }
+}
+
+void WorkerRank::help_with(Link::Handler& handler) {
+  if (!transport_.takes_helpers()) return;
+  {
+    std::lock_guard lock(mutex_);
+    progress_handler_.store(&handler, std::memory_order_release);
+  }
+  work_.notify_all();  // sleeping threads look for work with it now
+}
+
+bool WorkerRank::on_helper_turn() {
+  enlist_assigned();
+  return false;
+}
+
 bool WorkerRank::help_until(const std::function<bool()>& pred, Clock::time_point deadline,
                             std::uint32_t thread) {
   const char* waiting_task = running_task();
+  // A task waiting for a result turns no loop: the loop thread polls for it meanwhile.
+  struct NotHelping {
+    Link& link;
+    bool was = link.set_helping(false);
+    ~NotHelping() { link.set_helping(was); }
+  } not_helping{transport_};
   std::unique_lock lock(mutex_);
   for (;;) {
     lock.unlock();
@@ -914,6 +988,10 @@ void WorkerRank::report_lost() {
 }
 
 bool WorkerRank::on_turn() {
+  if (helper_failed_.load(std::memory_order_acquire)) {
+    std::lock_guard lock(helper_error_mutex_);
+    if (helper_error_) std::rethrow_exception(std::exchange(helper_error_, nullptr));
+  }
   enlist_assigned();
   // The clock is read every 16 turns: a busy loop turns every few microseconds, an idle one
   // sleeps at most 1 ms a turn.

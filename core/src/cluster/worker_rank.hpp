@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -41,6 +42,12 @@ class WorkerRank {
   /// A fetched input arrived; false if no task waits for it.
   bool on_data(int source, DataKey key, const Frames& frames);
   bool on_turn();
+  /// The end of a turn that a task thread ran (Link::progress_here): enlists what it read.
+  bool on_helper_turn();
+  /// Lets idle task threads run turns of the loop with `handler` (the loop's own), so that
+  /// what they wait for is taken in and started on them, without waking another thread.
+  /// (Nothing on a link that cannot take helpers.)
+  void help_with(Link::Handler& handler);
   /// Says Heartbeat to the scheduler every `seconds` (0: never), so that a quiet worker is
   /// not taken for a lost one.
   void set_heartbeat_interval(double seconds) noexcept { heartbeat_interval_ = seconds; }
@@ -79,6 +86,9 @@ class WorkerRank {
   // Sends `key` from the store to `rank`, or the reason it cannot.
   void send_result(int rank, DataKey key);
   void thread_main(std::uint32_t thread, bool alone);
+  // One turn of the loop on this task thread (Link::progress_here); an error there goes to
+  // the loop thread, which throws it as its own.
+  bool help_progress(Link::Handler& handler);
   bool help_until(const std::function<bool()>& pred, Clock::time_point deadline,
                   std::uint32_t thread);
   void run_next(std::unique_lock<std::mutex>& lock, std::uint32_t thread);
@@ -145,11 +155,17 @@ class WorkerRank {
   std::unordered_set<DataKey, DataKeyHash> failed_here_;
   std::deque<DataKey> failed_order_;
   bool stopping_ = false;
+  bool answered_fetch_ = false;  // a task's result went to a waiting fetch: send it at once
 
   std::mutex report_mutex_;  // one memory report at a time, so that status messages keep order
   std::atomic<bool> reported_paused_{false};
   std::size_t reported_spills_ = 0;
   double last_memory_check_ = 0;  // loop thread: when a paused worker last tried to spill
+
+  std::atomic<Link::Handler*> progress_handler_{nullptr};
+  std::mutex helper_error_mutex_;
+  std::exception_ptr helper_error_;  // thrown by the loop thread's next turn
+  std::atomic<bool> helper_failed_{false};
 
   std::vector<std::thread> threads_;
   bool shutdown_ = false;

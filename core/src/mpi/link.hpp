@@ -3,7 +3,8 @@
 // client) see it: ranks that exchange batched control messages and results. Two links exist:
 // the MPI transport of one MPI_COMM_WORLD (transport.hpp), and the UCX transport of elastic
 // clusters, whose workers join and leave while the scheduler runs (elastic/ucx_transport.hpp).
-// Each is driven by one thread (run()); every other call is thread-safe.
+// Each is driven by one thread (run()), which idle task threads may help (progress_here());
+// every other call is thread-safe.
 
 #include <algorithm>
 #include <chrono>
@@ -31,6 +32,9 @@ class Link : public Outbox {
     /// `rank` is gone without saying goodbye (killed, crashed, its node lost). Only elastic
     /// links report it: inside one MPI job a dead rank ends the job.
     virtual void on_lost(int /*rank*/) {}
+    /// Ends a turn that a task thread ran (progress_here()): what must follow the messages
+    /// handled in it (a worker enlists the tasks it read). Returns true if it did work.
+    virtual bool on_helper_turn() { return false; }
   };
 
   /// This process's rank: 0 is the scheduler (and the client of the program's main).
@@ -46,6 +50,20 @@ class Link : public Outbox {
   virtual void wake() = 0;
   /// Sends still in flight (control batches and data).
   virtual std::size_t pending_sends() const noexcept = 0;
+
+  /// For a worker's task threads, between tasks: one turn of the loop on the calling thread,
+  /// unless another thread is in one; true if it did work. A thread that waits for a result
+  /// or a task takes it in and starts it itself, instead of the loop thread taking it in and
+  /// waking it (two thread switches per dependency). A link that cannot be progressed from
+  /// another thread runs nothing and returns false.
+  virtual bool progress_here(Handler& /*handler*/) { return false; }
+  /// Whether progress_here() can run turns on this link.
+  virtual bool takes_helpers() const noexcept { return false; }
+  /// The calling thread starts (true) or stops (false) helping with progress_here(); returns
+  /// whether it helped before. While a thread helps (between its tasks, and in them), the
+  /// loop thread polls rarely instead of taking turns with it on a core, and the helper's own
+  /// sends do not wake the loop: its next turn sends them.
+  virtual bool set_helping(bool /*helping*/) { return false; }
 };
 
 /// How long an idle loop sleeps (unless woken) after `idle_for` seconds without work: 50 us

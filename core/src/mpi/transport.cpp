@@ -47,14 +47,25 @@ Transport::~Transport() {
   if (comm_ != MPI_COMM_NULL) MPI_Comm_free(&comm_);
 }
 
+namespace {
+thread_local bool helping_thread = false;
+}  // namespace
+
+bool Transport::sends_itself() noexcept { return helping_thread; }
+
 void Transport::send_data(int dest, DataKey key, Frames frames,
                           std::shared_ptr<const void> keepalive) {
+  bool sleeping = false;
   {
     std::lock_guard lock(mutex_);
     data_sends_.push_back(DataSend{dest, key, std::move(frames), std::move(keepalive)});
     queued_.store(true, std::memory_order_relaxed);
+    if (!sends_itself()) {  // else a helper: its next turn sends it
+      woken_ = true;
+      sleeping = sleeping_;
+    }
   }
-  wake();
+  if (sleeping) wakeup_.notify_one();
 }
 
 void Transport::wake() {
@@ -76,44 +87,83 @@ void Transport::stop() {
   wakeup_.notify_one();
 }
 
+bool Transport::turn(Handler& handler) {
+  bool busy = post_sends(handler);
+  busy = receive_control(handler) || busy;
+  return complete_requests(handler) || busy;
+}
+
 void Transport::run(Handler& handler) {
   int idle_turns = 0;
   std::chrono::steady_clock::time_point idle_since;
   for (;;) {
-    bool busy = post_sends(handler);
-    busy = receive_control(handler) || busy;
-    busy = complete_requests(handler) || busy;
-    busy = handler.on_turn() || busy;
-    if (stopping_.load(std::memory_order_acquire)) {  // what was queued still goes out
-      post_sends(handler);
-      while (!sends_.empty()) {
-        complete_requests(handler);
-        sched_yield();
+    bool busy = false;
+    bool in_flight = false;
+    {
+      std::lock_guard lock(turn_mutex_);
+      busy = turn(handler);
+      busy = handler.on_turn() || busy;
+      if (stopping_.load(std::memory_order_acquire)) {  // what was queued still goes out
+        post_sends(handler);
+        while (!sends_.empty()) {
+          complete_requests(handler);
+          sched_yield();
+        }
+        return;
       }
-      return;
+      // Results on their way in or out (control batches complete on their own).
+      in_flight = !receive_requests_.empty() ||
+                  std::any_of(sends_.begin(), sends_.end(),
+                              [](const Send& send) { return send.bytes.empty(); });
     }
-    if (busy) {
+    // While a task thread helps, it polls between its tasks: this loop then only looks now
+    // and then, for what comes while all of them run tasks (a peer's fetch, a steal).
+    if (busy && helpers_.load(std::memory_order_relaxed) == 0) {
       idle_turns = 0;
     } else {
-      idle(idle_turns, idle_since);
+      idle(idle_turns, idle_since, in_flight);
     }
   }
 }
 
-void Transport::idle(int& idle_turns, std::chrono::steady_clock::time_point& idle_since) {
+void Transport::idle(int& idle_turns, std::chrono::steady_clock::time_point& idle_since,
+                     bool in_flight) {
   if (idle_turns++ == 0) idle_since = std::chrono::steady_clock::now();
   // Transfers in flight need this loop to progress them: stay awake, but let others run.
-  if (!receive_requests_.empty() || !sends_.empty() || idle_turns < 64) {
+  const bool helped = helpers_.load(std::memory_order_relaxed) > 0;
+  if (in_flight || (idle_turns < 64 && !helped)) {
     sched_yield();
     return;
   }
-  const auto step = idle_sleep_step(
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - idle_since).count());
+  constexpr std::chrono::microseconds helped_step{200};
+  const auto step = helped ? helped_step
+                           : idle_sleep_step(std::chrono::duration<double>(
+                                                 std::chrono::steady_clock::now() - idle_since)
+                                                 .count());
   std::unique_lock lock(mutex_);
   sleeping_ = true;
   wakeup_.wait_for(lock, step, [this] { return woken_; });
   sleeping_ = false;
   woken_ = false;
+}
+
+bool Transport::progress_here(Handler& handler) {
+  std::unique_lock lock(turn_mutex_, std::try_to_lock);
+  if (!lock.owns_lock() || stopping_.load(std::memory_order_acquire)) return false;
+  const bool busy = turn(handler);
+  return handler.on_helper_turn() || busy;
+}
+
+bool Transport::set_helping(bool helping) {
+  if (helping == helping_thread) return helping;
+  helping_thread = helping;
+  // The last helper to stop hands polling back to the loop thread.
+  if (helping) {
+    helpers_.fetch_add(1, std::memory_order_relaxed);
+  } else if (helpers_.fetch_sub(1, std::memory_order_relaxed) == 1) {
+    wake();
+  }
+  return !helping;
 }
 
 bool Transport::post_sends(Handler& handler) {

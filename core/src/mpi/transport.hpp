@@ -6,7 +6,9 @@
 // A result moves as a `data` control message (its header and buffer sizes) followed by each
 // buffer as raw MPI messages under a tag chosen by the sender: no serialization copies.
 // When there is nothing to do the loop yields, then sleeps on a condition that queued sends
-// wake (link.hpp's idle_sleep_step).
+// wake (link.hpp's idle_sleep_step). A worker's idle task threads may run turns of the loop
+// themselves (progress_here()); one turn runs at a time, and while a thread helps, the loop
+// thread sleeps between turns instead of yielding.
 
 #include <mpi.h>
 
@@ -53,8 +55,10 @@ class Transport final : public Link {
       std::lock_guard lock(mutex_);
       batches_.append(dest, kind, fill);
       queued_.store(true, std::memory_order_relaxed);
-      woken_ = true;
-      sleeping = sleeping_;
+      if (!sends_itself()) {  // else a helper: its next turn sends it
+        woken_ = true;
+        sleeping = sleeping_;
+      }
     }
     if (sleeping) wakeup_.notify_one();  // else the loop sees the batch before it sleeps
   }
@@ -65,6 +69,9 @@ class Transport final : public Link {
   void stop() override;
   void wake() override;
   std::size_t pending_sends() const noexcept override { return sends_.size(); }
+  bool progress_here(Handler& handler) override;
+  bool takes_helpers() const noexcept override { return true; }
+  bool set_helping(bool helping) override;
 
  private:
   struct DataSend {
@@ -84,6 +91,10 @@ class Transport final : public Link {
     int requests_left;
   };
 
+  // One turn: what the loop does each time round; called with turn_mutex_ held.
+  bool turn(Handler& handler);
+  // True on a helping thread: it runs a turn before it sleeps, which sends what it queued.
+  static bool sends_itself() noexcept;
   bool post_sends(Handler& handler);
   bool receive_control(Handler& handler);
   bool complete_requests(Handler& handler);
@@ -91,7 +102,7 @@ class Transport final : public Link {
   void receive_data(int source, WireReader& body, Handler& handler);
   void post_buffer_send(int dest, int tag, const Buffer& buffer,
                         const std::shared_ptr<const void>& keepalive);
-  void idle(int& idle_turns, std::chrono::steady_clock::time_point& idle_since);
+  void idle(int& idle_turns, std::chrono::steady_clock::time_point& idle_since, bool in_flight);
 
   MPI_Comm comm_ = MPI_COMM_NULL;
   int rank_ = 0;
@@ -107,10 +118,12 @@ class Transport final : public Link {
   // lock from threads queueing results (each collision is a futex wake).
   std::atomic<bool> queued_{false};  // batches_ or data_sends_ has something
   std::atomic<bool> stopping_{false};
+  std::atomic<int> helpers_{0};  // threads helping with turns (set_helping)
   ControlBatches batches_;
   std::deque<DataSend> data_sends_;
 
-  // Owned by the loop thread.
+  // Held for each turn, by the loop thread or a helper: what follows is theirs in turn.
+  std::mutex turn_mutex_;
   std::vector<MPI_Request> send_requests_;
   std::vector<Send> sends_;
   std::vector<MPI_Request> receive_requests_;

@@ -520,6 +520,7 @@ void Runtime::State::serve(detail::Link& transport, std::uint32_t threads, int r
       // Only the loss of the scheduler ends a worker of an elastic cluster.
       if (lost == 0) throw Error("the scheduler is gone (its connection broke); this worker ends");
     }
+    bool on_helper_turn() override { return worker.on_helper_turn(); }
     bool on_turn() override {
       if (retire_signalled.load(std::memory_order_relaxed)) worker.request_retire();
       const bool busy = worker.on_turn();
@@ -527,6 +528,7 @@ void Runtime::State::serve(detail::Link& transport, std::uint32_t threads, int r
       return busy;
     }
   } handler(transport, *worker, *cluster, rank);
+  worker->help_with(handler);
   transport.run(handler);
   detail::set_event_forwarder(nullptr);
   detail::close_cluster_impl(*worker_impl);
