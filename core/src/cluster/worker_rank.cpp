@@ -626,6 +626,8 @@ void WorkerRank::thread_main(std::uint32_t thread, bool alone) {
     transport_.set_helping(false);
     held.lock();
   };
+  constexpr auto turn_interval = std::chrono::microseconds(100);
+  auto last_turn = Clock::now();
   int idle = 0;
   std::unique_lock lock(mutex_);
   for (;;) {
@@ -641,10 +643,14 @@ void WorkerRank::thread_main(std::uint32_t thread, bool alone) {
       }
       run_next(lock, thread);
       idle = 0;
-      if (helping && answered_fetch_) {  // a worker waits for it: no waiting for the loop
+      // Between tasks that follow one another, a turn now and then: what they reported goes
+      // out, and what came in (tasks to keep the queue filled) is taken in. At once when a
+      // worker waits for the result just made.
+      if (helping && (answered_fetch_ || Clock::now() - last_turn >= turn_interval)) {
         answered_fetch_ = false;
         lock.unlock();
         help_progress(*handler);
+        last_turn = Clock::now();
         lock.lock();
       }
     } else if (handler && idle < turns_before_sleep &&
@@ -655,6 +661,7 @@ void WorkerRank::thread_main(std::uint32_t thread, bool alone) {
         helping = true;
       }
       const bool busy = help_progress(*handler);
+      last_turn = Clock::now();
       idle = busy ? 0 : idle + 1;
       if (!busy && ready_count_.load(std::memory_order_relaxed) == 0) std::this_thread::yield();
       lock.lock();

@@ -135,7 +135,7 @@ void Transport::idle(int& idle_turns, std::chrono::steady_clock::time_point& idl
     sched_yield();
     return;
   }
-  constexpr std::chrono::microseconds helped_step{200};
+  constexpr std::chrono::microseconds helped_step{500};
   const auto step = helped ? helped_step
                            : idle_sleep_step(std::chrono::duration<double>(
                                                  std::chrono::steady_clock::now() - idle_since)
