@@ -272,3 +272,25 @@ TEST_CASE("put_all writes the bytes that one put per value would") {
   REQUIRE(at_once.size() == one_by_one.size() + 1);
   CHECK(std::equal(one_by_one.begin(), one_by_one.end(), at_once.begin() + 1));
 }
+
+TEST_CASE("the error reply for a failed task carries that task's failure, and only it does") {
+  const Failure failure{"power-3", "worker rank 1 thread 0", "tessera::ArrayError",
+                        "power: integers to negative integer powers are not allowed"};
+  const auto frames = failed_task_frames("its task failed on worker rank 1", failure);
+  std::string message;
+  REQUIRE(is_error_frames(frames, message));
+  CHECK(message == "its task failed on worker rank 1");
+  const auto carried = failure_in_error_frames(frames);
+  REQUIRE(carried);
+  CHECK(carried->key == failure.key);
+  CHECK(carried->worker == failure.worker);
+  CHECK(carried->type == failure.type);
+  CHECK(carried->message == failure.message);
+
+  CHECK_FALSE(failure_in_error_frames(error_frames("it was lost with its worker")));
+  // A garbled failure leaves the reply's message, without throwing.
+  auto garbled = frames;
+  garbled.buffers.front() = tessera::Buffer::allocate(3);
+  std::fill_n(garbled.buffers.front().data(), 3, std::byte{0xff});
+  CHECK_FALSE(failure_in_error_frames(garbled));
+}

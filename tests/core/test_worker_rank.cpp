@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -27,6 +28,7 @@ using namespace tessera::detail;
 
 std::int64_t worker_rank_twice(std::int64_t x) { return 2 * x; }
 std::int64_t worker_rank_seven() { return 7; }
+std::int64_t worker_rank_fails(std::int64_t) { throw std::runtime_error("it fails on purpose"); }
 // Doubles, once the test opens the gate.
 std::atomic<bool> gate_open{false};
 std::int64_t worker_rank_gated_twice(std::int64_t x) {
@@ -40,11 +42,30 @@ class RecordingLink : public Link, public MessageRecorder {
   int ranks() const noexcept override { return 3; }
   int rank() const noexcept override { return 1; }
   void post(int dest, Kind kind, BodyWriter write) override { record(dest, kind, write); }
-  void send_data(int, DataKey, tessera::Frames, std::shared_ptr<const void>) override {}
+  void send_data(int dest, DataKey key, tessera::Frames frames,
+                 std::shared_ptr<const void>) override {
+    std::lock_guard lock(data_mutex_);
+    data_sent_.push_back({dest, key, std::move(frames)});
+  }
   void run(Handler&) override {}
   void stop() override {}
   void wake() override {}
   std::size_t pending_sends() const noexcept override { return 0; }
+
+  struct DataSent {
+    int dest;
+    DataKey key;
+    tessera::Frames frames;
+  };
+  /// The results sent so far (to fetches), in order.
+  std::vector<DataSent> data_sent() {
+    std::lock_guard lock(data_mutex_);
+    return data_sent_;
+  }
+
+ private:
+  std::mutex data_mutex_;
+  std::vector<DataSent> data_sent_;
 };
 
 template <class M>
@@ -304,4 +325,48 @@ TEST_CASE("an error in a task thread's turn of the loop is thrown by the loop's 
     }
   }
   CHECK(thrown);
+}
+
+TEST_CASE("a task whose input failed elsewhere reports that input's own failure") {
+  // The scheduler may hear from this worker before it hears from the input's: the cause
+  // must not be lost behind "could not fetch its input".
+  tessera::register_task<&worker_rank_twice>("tests.worker_rank.twice");
+  RecordingLink link;
+  WorkerRank worker(link, 1, {}, {}, {});
+  const auto task = doubling(31, 1, 0, 2);
+  REQUIRE(deliver(worker, 0, task.assign));
+  const Failure cause{"power-0", "worker rank 2 thread 0", "tessera::ArrayError",
+                      "power: integers to negative integer powers are not allowed"};
+  worker.on_data(2, DataKey{31, 0}, failed_task_frames("its task failed on worker rank 2", cause));
+  const auto done = completion(link, worker, task.assign.key);
+  REQUIRE(done);
+  REQUIRE(done->failure);
+  CHECK(done->failure->key == cause.key);
+  CHECK(done->failure->worker == cause.worker);
+  CHECK(done->failure->type == cause.type);
+  CHECK(done->failure->message == cause.message);
+}
+
+TEST_CASE("a failed task answers a fetch waiting for its result with its failure") {
+  tessera::register_task<&worker_rank_fails>("tests.worker_rank.fails");
+  RecordingLink link;
+  WorkerRank worker(link, 1, {}, {}, {});
+  const DataKey input{32, 0};
+  const AssignedTask task(DataKey{32, 1}, "tests.worker_rank.fails", {input}, 2);
+  REQUIRE(deliver(worker, 0, task.assign));
+  REQUIRE(deliver(worker, 2, Fetch{{task.assign.key}, true}));  // waits for it (parked)
+  worker.on_data(2, input, tessera::serialize(std::int64_t{1}));
+  const auto done = completion(link, worker, task.assign.key);
+  REQUIRE(done);
+  REQUIRE(done->failure);
+  std::vector<RecordingLink::DataSent> answers;
+  for (auto& sent : link.data_sent()) {
+    if (sent.key == task.assign.key) answers.push_back(std::move(sent));
+  }
+  REQUIRE(answers.size() == 1);
+  CHECK(answers[0].dest == 2);
+  const auto carried = failure_in_error_frames(answers[0].frames);
+  REQUIRE(carried);
+  CHECK(carried->type == done->failure->type);
+  CHECK(carried->message == "it fails on purpose");
 }

@@ -367,10 +367,11 @@ bool WorkerRank::on_data(int source, DataKey key, const Frames& frames) {
   auto jobs = std::move(found->second);
   waiting_for_.erase(found);
   std::string error;
+  std::optional<Failure> cause;
   std::shared_ptr<const Value> value;
   const std::size_t limit = store_.limits().memory_limit;
   if (is_error_frames(frames, error)) {
-    // the holder's reason
+    cause = failure_in_error_frames(frames);  // the holder's reason, and its task's failure
   } else if (limit != 0 && frames.total_bytes() > limit) {
     error = "it is " + std::to_string(frames.total_bytes()) + " bytes, more than worker rank " +
             std::to_string(rank_) + "'s memory limit of " + std::to_string(limit) +
@@ -407,10 +408,14 @@ bool WorkerRank::on_data(int source, DataKey key, const Frames& frames) {
       if (error.empty()) {
         job->inputs[i].borrowed = !kept;
       } else if (!job->failure) {
-        job->failure = Failure{job->name, "worker rank " + std::to_string(rank_), "tessera::Error",
-                               "could not fetch its input (run " + std::to_string(key.run) +
-                                   ", task " + std::to_string(key.task) + ") from worker rank " +
-                                   std::to_string(source) + ": " + error};
+        // The input's own failure, where its task failed: reported as this task's, as a task
+        // waiting on a failed future reports that one (run_job).
+        job->failure =
+            cause ? *cause
+                  : Failure{job->name, "worker rank " + std::to_string(rank_), "tessera::Error",
+                            "could not fetch its input (run " + std::to_string(key.run) +
+                                ", task " + std::to_string(key.task) + ") from worker rank " +
+                                std::to_string(source) + ": " + error};
       }
       if (--job->missing == 0) {
         push_ready(job);
@@ -539,7 +544,7 @@ void WorkerRank::push_ready(JobPtr job) {
   publish_ready();
 }
 
-bool WorkerRank::finished_here(DataKey key, bool failed) {
+bool WorkerRank::finished_here(DataKey key, bool failed, const Failure* failure) {
   running_.erase(key);
   // Most of what follows is empty between tiny tasks: no hashing then.
   if (!pinned_.empty()) pinned_.erase(key);
@@ -557,10 +562,11 @@ bool WorkerRank::finished_here(DataKey key, bool failed) {
       parked != parked_fetches_.end()) {
     for (int rank : parked->second) {
       if (failed) {
-        transport_.send_data(rank, key,
-                             error_frames("its task failed on worker rank " +
-                                          std::to_string(rank_) + " (see that task's error)"),
-                             nullptr);
+        const std::string message =
+            "its task failed on worker rank " + std::to_string(rank_) + " (see that task's error)";
+        transport_.send_data(
+            rank, key, failure ? failed_task_frames(message, *failure) : error_frames(message),
+            nullptr);
       } else {
         send_result(rank, key);
       }
@@ -774,7 +780,9 @@ void WorkerRank::run_next(std::unique_lock<std::mutex>& lock, std::uint32_t thre
   const bool made = run_job(*job, thread);
   lock.lock();
   // Its dependents assigned here start now, most likely on this very thread.
-  if (finished_here(job->key, !made) && sleepers_ > 0) work_.notify_all();
+  if (finished_here(job->key, !made, job->failure ? &*job->failure : nullptr) && sleepers_ > 0) {
+    work_.notify_all();
+  }
   if (!job->resources.empty()) {
     for (const auto& [name, amount] : job->resources) available_[name] += amount;
     for (auto& blocked : blocked_) {
@@ -838,6 +846,12 @@ std::optional<Failure> WorkerRank::take_inputs(const Job& job,
 
 bool WorkerRank::run_job(Job& job, std::uint32_t thread) {
   const double start = wall_time();
+  // Reported, and kept for the workers waiting for its result (finished_here).
+  auto fail = [&](Failure failure, double stop) {
+    job.failure = std::move(failure);
+    report_failure(job, *job.failure, start, stop, thread);
+    return false;
+  };
   if (job.failure) {
     report_failure(job, *job.failure, start, wall_time(), thread);
     return false;
@@ -850,10 +864,7 @@ bool WorkerRank::run_job(Job& job, std::uint32_t thread) {
   const std::span<std::shared_ptr<const Value>> inputs =
       job.inputs.size() > few ? std::span(many_inputs)
                               : std::span(few_inputs).first(job.inputs.size());
-  if (auto failure = take_inputs(job, inputs)) {
-    report_failure(job, *failure, start, wall_time(), thread);
-    return false;
-  }
+  if (auto failure = take_inputs(job, inputs)) return fail(std::move(*failure), wall_time());
   std::array<const Value*, few> few_args;
   std::vector<const Value*> many_args;
   if (job.arg_count > few) many_args.resize(job.arg_count);
@@ -870,9 +881,7 @@ bool WorkerRank::run_job(Job& job, std::uint32_t thread) {
     return "worker rank " + std::to_string(rank_) + " thread " + std::to_string(thread);
   };
   if (auto problem = argument_problem(*job.function, args.data(), args.size()); !problem.empty()) {
-    report_failure(job, Failure{job.name, where(), "tessera::TypeError", std::move(problem)}, start,
-                   wall_time(), thread);
-    return false;
+    return fail(Failure{job.name, where(), "tessera::TypeError", std::move(problem)}, wall_time());
   }
   const std::size_t limit = store_.limits().memory_limit;
   set_running_task(job.name.c_str());
@@ -883,15 +892,13 @@ bool WorkerRank::run_job(Job& job, std::uint32_t thread) {
       const double stop = wall_time();
       const auto bytes = result.bytes();
       if (limit != 0 && bytes > limit) {
-        report_failure(
-            job,
+        return fail(
             Failure{job.name, where(), "tessera::Error",
                     "its result is " + std::to_string(bytes) +
                         " bytes, more than the worker's memory limit of " + std::to_string(limit) +
                         " bytes (worker_memory_limit): make smaller chunks or raise "
                         "the limit"},
-            start, stop, thread);
-        return false;
+            stop);
       }
       // Held until the scheduler is told: the store must not drop it before that.
       auto value = std::make_shared<const Value>(std::move(result));
@@ -924,8 +931,7 @@ bool WorkerRank::run_job(Job& job, std::uint32_t thread) {
         failure.message = error.what();
       } catch (...) {
       }
-      report_failure(job, failure, start, wall_time(), thread);
-      return false;
+      return fail(std::move(failure), wall_time());
     }
   }
 }

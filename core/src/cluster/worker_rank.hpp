@@ -82,7 +82,8 @@ class WorkerRank {
   // A job of this worker ended: jobs waiting here for its result may start, and fetches
   // parked for it are answered (with mutex_ held; `failed` when it made none). Returns
   // whether any job became ready.
-  bool finished_here(DataKey key, bool failed);
+  // `failure`: how it failed, for the workers waiting for its result.
+  bool finished_here(DataKey key, bool failed, const Failure* failure = nullptr);
   // Sends `key` from the store to `rank`, or the reason it cannot.
   void send_result(int rank, DataKey key);
   void thread_main(std::uint32_t thread, bool alone);

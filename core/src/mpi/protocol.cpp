@@ -177,4 +177,28 @@ bool is_error_frames(const Frames& frames, std::string& message) {
   return true;
 }
 
+Frames failed_task_frames(const std::string& message, const Failure& failure) {
+  Frames frames = error_frames(message);
+  std::vector<std::byte> bytes;
+  WireWriter out(bytes);
+  write_failure(out, failure);
+  Buffer buffer = Buffer::allocate(bytes.size());
+  std::memcpy(buffer.data(), bytes.data(), bytes.size());
+  frames.buffers.push_back(std::move(buffer));
+  return frames;
+}
+
+std::optional<Failure> failure_in_error_frames(const Frames& frames) {
+  std::string message;
+  if (!is_error_frames(frames, message) || frames.buffers.size() != 1) return std::nullopt;
+  const Buffer& buffer = frames.buffers.front();
+  try {
+    WireReader in(std::span<const std::byte>(buffer.data(), buffer.size()), "task failure");
+    Failure failure = read_failure(in);
+    if (in.at_end()) return failure;
+  } catch (const Error&) {  // garbled: the reply's message is all there is
+  }
+  return std::nullopt;
+}
+
 }  // namespace tessera::detail

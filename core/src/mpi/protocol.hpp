@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -102,5 +103,11 @@ void write_failure(WireWriter& out, const Failure& failure);
 Frames error_frames(const std::string& message);
 bool is_error_frames(const Frames& frames, std::string& message);
 Failure read_failure(WireReader& in);
+/// The error reply for a result whose task failed: `message`, and the task's own failure,
+/// which the worker waiting for it reports as its task's (the scheduler may hear from that
+/// worker before it hears from the one where the task failed).
+Frames failed_task_frames(const std::string& message, const Failure& failure);
+/// The task's failure in such a reply; nullopt in other error replies.
+std::optional<Failure> failure_in_error_frames(const Frames& frames);
 
 }  // namespace tessera::detail
