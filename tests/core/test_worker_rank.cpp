@@ -347,7 +347,7 @@ TEST_CASE("a task whose input failed elsewhere reports that input's own failure"
   CHECK(done->failure->message == cause.message);
 }
 
-TEST_CASE("a failed task answers a fetch waiting for its result with its failure") {
+TEST_CASE("a failed task answers fetches of its result, waiting or late, with its failure") {
   tessera::register_task<&worker_rank_fails>("tests.worker_rank.fails");
   RecordingLink link;
   WorkerRank worker(link, 1, {}, {}, {});
@@ -359,14 +359,18 @@ TEST_CASE("a failed task answers a fetch waiting for its result with its failure
   const auto done = completion(link, worker, task.assign.key);
   REQUIRE(done);
   REQUIRE(done->failure);
+  REQUIRE(deliver(worker, 2, Fetch{{task.assign.key}}));  // after the failure
   std::vector<RecordingLink::DataSent> answers;
   for (auto& sent : link.data_sent()) {
     if (sent.key == task.assign.key) answers.push_back(std::move(sent));
   }
-  REQUIRE(answers.size() == 1);
+  REQUIRE(answers.size() == 2);
   CHECK(answers[0].dest == 2);
-  const auto carried = failure_in_error_frames(answers[0].frames);
-  REQUIRE(carried);
-  CHECK(carried->type == done->failure->type);
-  CHECK(carried->message == "it fails on purpose");
+  CHECK(answers[1].dest == 2);
+  for (const auto& answer : answers) {
+    const auto carried = failure_in_error_frames(answer.frames);
+    REQUIRE(carried);
+    CHECK(carried->type == done->failure->type);
+    CHECK(carried->message == "it fails on purpose");
+  }
 }

@@ -480,17 +480,19 @@ void WorkerRank::send_result(int source, DataKey key) {
     return;
   }
   if (!value) {
+    std::shared_ptr<const Failure> failure;
     const bool failed_here = [&] {
       std::lock_guard lock(mutex_);
-      return failed_here_.contains(key);
+      auto found = failed_here_.find(key);
+      if (found == failed_here_.end()) return false;
+      failure = found->second;
+      return true;
     }();
-    transport_.send_data(
-        source, key,
-        error_frames(failed_here ? "its task failed on worker rank " + std::to_string(rank_) +
-                                       " (see that task's error)"
-                                 : "worker rank " + std::to_string(rank_) +
-                                       " does not hold it (forgotten or lost)"),
-        nullptr);
+    transport_.send_data(source, key,
+                         failed_here ? failed_reply(failure.get())
+                                     : error_frames("worker rank " + std::to_string(rank_) +
+                                                    " does not hold it (forgotten or lost)"),
+                         nullptr);
     return;
   }
   try {
@@ -544,6 +546,12 @@ void WorkerRank::push_ready(JobPtr job) {
   publish_ready();
 }
 
+Frames WorkerRank::failed_reply(const Failure* failure) const {
+  const std::string message =
+      "its task failed on worker rank " + std::to_string(rank_) + " (see that task's error)";
+  return failure ? failed_task_frames(message, *failure) : error_frames(message);
+}
+
 bool WorkerRank::finished_here(DataKey key, bool failed, const Failure* failure) {
   running_.erase(key);
   // Most of what follows is empty between tiny tasks: no hashing then.
@@ -551,8 +559,14 @@ bool WorkerRank::finished_here(DataKey key, bool failed, const Failure* failure)
   // Fetched here before for other jobs, then made here again: kept now, not borrowed.
   if (!borrowed_.empty()) borrowed_.erase(key);
   if (failed) {
-    constexpr std::size_t remembered = 65536;  // a waiting fetch comes within milliseconds
-    if (failed_here_.insert(key).second) failed_order_.push_back(key);
+    constexpr std::size_t remembered = 65536;   // a waiting fetch comes within milliseconds
+    constexpr std::size_t with_failure = 1024;  // the newest keep how they failed, too
+    auto kept = failure ? std::make_shared<const Failure>(*failure) : nullptr;
+    if (failed_here_.insert_or_assign(key, std::move(kept)).second) failed_order_.push_back(key);
+    if (failed_order_.size() > with_failure) {
+      auto older = failed_here_.find(failed_order_[failed_order_.size() - 1 - with_failure]);
+      if (older != failed_here_.end()) older->second.reset();
+    }
     if (failed_order_.size() > remembered) {
       failed_here_.erase(failed_order_.front());
       failed_order_.pop_front();
@@ -562,11 +576,7 @@ bool WorkerRank::finished_here(DataKey key, bool failed, const Failure* failure)
       parked != parked_fetches_.end()) {
     for (int rank : parked->second) {
       if (failed) {
-        const std::string message =
-            "its task failed on worker rank " + std::to_string(rank_) + " (see that task's error)";
-        transport_.send_data(
-            rank, key, failure ? failed_task_frames(message, *failure) : error_frames(message),
-            nullptr);
+        transport_.send_data(rank, key, failed_reply(failure), nullptr);
       } else {
         send_result(rank, key);
       }

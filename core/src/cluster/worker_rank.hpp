@@ -86,6 +86,8 @@ class WorkerRank {
   bool finished_here(DataKey key, bool failed, const Failure* failure = nullptr);
   // Sends `key` from the store to `rank`, or the reason it cannot.
   void send_result(int rank, DataKey key);
+  // The reply to a fetch of a result whose task failed here (with how, if known).
+  Frames failed_reply(const Failure* failure) const;
   void thread_main(std::uint32_t thread, bool alone);
   // One turn of the loop on this task thread (Link::progress_here); an error there goes to
   // the loop thread, which throws it as its own.
@@ -153,7 +155,8 @@ class WorkerRank {
   // newest jobs that failed here (a waiting fetch may come after the failure).
   std::unordered_set<DataKey, DataKeyHash> pinned_;
   std::unordered_map<DataKey, std::vector<int>, DataKeyHash> parked_fetches_;
-  std::unordered_set<DataKey, DataKeyHash> failed_here_;
+  // (How they failed, for the newest 1024 of them.)
+  std::unordered_map<DataKey, std::shared_ptr<const Failure>, DataKeyHash> failed_here_;
   std::deque<DataKey> failed_order_;
   bool stopping_ = false;
   bool answered_fetch_ = false;  // a task's result went to a waiting fetch: send it at once
