@@ -217,6 +217,25 @@ TEST_CASE("the task stream records every task of a compute") {
   CHECK(longer.back().key == "one-more");
 }
 
+TEST_CASE("a run with more tasks than the task stream holds keeps its newest, in time order") {
+  tessera_test::ConfigReset reset;
+  tessera_test::EnvGuard env("TESSERA_TASK_STREAM_LIMIT", nullptr);
+  tessera::config::set("task_stream_limit", "40");
+  const std::string scheduler = GENERATE(as<std::string>{}, "sync", "threads");
+  CAPTURE(scheduler);
+  auto client = make_client(scheduler, 4);
+  auto total = tree_sum(512, true);  // each of 4 threads records more than 40 tasks
+  CHECK(total.compute() == expected_tree_sum(512));
+  const auto stream = client.task_stream();
+  REQUIRE(stream.size() == 40);
+  std::set<std::string> keys;
+  for (const auto& record : stream) keys.insert(record.key);
+  CHECK(keys.size() == 40);
+  for (std::size_t i = 1; i < stream.size(); ++i) CHECK(stream[i - 1].start <= stream[i].start);
+  CHECK(stream.back().key == "add-9-0");  // the root runs last
+  CHECK(keys.count("inc-0") == 0);        // the first leaf is long gone
+}
+
 TEST_CASE("a 200k-task tree reduction gives the exact sum") {
   const std::string scheduler = GENERATE(as<std::string>{}, "threads", "sync");
   CAPTURE(scheduler);

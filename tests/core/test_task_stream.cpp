@@ -79,3 +79,23 @@ TEST_CASE("a task stream with limit 0 keeps nothing") {
   add_tasks(stream, 0, 3, stream.worker_id("thread 0"));
   CHECK(stream.records().empty());
 }
+
+TEST_CASE("the task stream returns each key whole across many batches of keys of every length") {
+  TaskStream stream(7);
+  const auto worker = stream.worker_id("thread 0");
+  std::vector<std::string> all;
+  for (int batch = 0; batch < 40; ++batch) {
+    std::vector<std::string> keys;
+    for (int i = 0; i <= batch % 5; ++i) {
+      keys.push_back(std::string(static_cast<std::size_t>((batch * 7 + i) % 50), 'k') + "-" +
+                     std::to_string(all.size() + keys.size()));
+    }
+    std::vector<TaskStream::Entry> entries;
+    for (const auto& key : keys) entries.push_back({key, worker, 1.0, 2.0});
+    stream.add(entries);
+    all.insert(all.end(), keys.begin(), keys.end());
+    const auto held = std::min<std::size_t>(all.size(), 7);
+    CHECK(keys_of(stream.records()) ==
+          std::vector<std::string>(all.end() - static_cast<std::ptrdiff_t>(held), all.end()));
+  }
+}

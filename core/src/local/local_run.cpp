@@ -235,32 +235,47 @@ ProgressCounts LocalRun::counts() const noexcept {
 
 void LocalRun::flush_records() {
   if (records_.empty()) return;
-  struct Stamped {
-    RawRecord raw;
-    std::uint32_t worker;
-  };
-  // Each worker's ring is in time order once rotated to its oldest entry; merge them.
-  std::vector<Stamped> all;
+  // Each worker's ring is in time order once rotated to its oldest record: merge them through
+  // a heap of workers, the one whose next record started first on top, and keep the newest.
+  const auto limit = stream_->limit();
+  std::vector<const RawRecord*> next(records_.size()), end(records_.size());
+  std::vector<std::uint32_t> heap, names(records_.size());
+  std::size_t total = 0;
   for (std::uint32_t w = 0; w < records_.size(); ++w) {
-    const auto& ring = records_[w];
-    const auto oldest = ring.size() < stream_->limit() ? 0 : recorded_[w] % ring.size();
-    const auto middle = all.size();
-    for (std::size_t i = 0; i < ring.size(); ++i)
-      all.push_back({ring[(oldest + i) % ring.size()], w});
-    std::inplace_merge(
-        all.begin(), all.begin() + static_cast<std::ptrdiff_t>(middle), all.end(),
-        [](const Stamped& a, const Stamped& b) { return a.raw.start < b.raw.start; });
-  }
-  const auto keep = std::min(all.size(), stream_->limit());
-  std::vector<std::uint32_t> names(records_.size());
-  for (std::uint32_t w = 0; w < records_.size(); ++w)
+    auto& ring = records_[w];
+    if (recorded_[w] > ring.size()) {
+      std::rotate(ring.begin(), ring.begin() + static_cast<std::ptrdiff_t>(recorded_[w] % limit),
+                  ring.end());
+    }
+    next[w] = ring.data();
+    end[w] = ring.data() + ring.size();
+    total += ring.size();
+    if (!ring.empty()) heap.push_back(w);
     names[w] = stream_->worker_id(executor_->worker_name(w));
+  }
+  const auto later = [&](std::uint32_t a, std::uint32_t b) {
+    return next[a]->start > next[b]->start;
+  };
+  std::make_heap(heap.begin(), heap.end(), later);
+  auto skip = total - std::min(total, limit);
   std::vector<TaskStream::Entry> entries;
-  entries.reserve(keep);
+  entries.reserve(total - skip);
   const TickClock clock;
-  for (auto it = all.end() - static_cast<std::ptrdiff_t>(keep); it != all.end(); ++it) {
-    entries.push_back(TaskStream::Entry{*plan_.keys[it->raw.task], names[it->worker],
-                                        clock.seconds(it->raw.start), clock.seconds(it->raw.stop)});
+  while (!heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end(), later);
+    const auto w = heap.back();
+    const RawRecord& raw = *next[w]++;
+    if (skip > 0) {
+      --skip;
+    } else {
+      entries.push_back(TaskStream::Entry{*plan_.keys[raw.task], names[w], clock.seconds(raw.start),
+                                          clock.seconds(raw.stop)});
+    }
+    if (next[w] == end[w]) {
+      heap.pop_back();
+    } else {
+      std::push_heap(heap.begin(), heap.end(), later);
+    }
   }
   stream_->add(entries);
 }

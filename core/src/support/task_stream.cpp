@@ -1,6 +1,7 @@
 #include "support/task_stream.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace tessera::detail {
 namespace {
@@ -48,29 +49,51 @@ std::uint32_t TaskStream::worker_id(std::string_view name) {
 }
 
 void TaskStream::add(std::span<const Entry> entries) {
-  if (limit_ == 0) return;
+  if (limit_ == 0 || entries.empty()) return;
   // Of a batch larger than the ring, only the newest fit.
-  const auto skipped = entries.size() > limit_ ? entries.size() - limit_ : 0;
+  const auto kept = entries.subspan(entries.size() > limit_ ? entries.size() - limit_ : 0);
+  std::size_t key_bytes = 0;
+  for (const auto& entry : kept) key_bytes += entry.key.size();
+  Batch batch;
+  batch.keys.resize(key_bytes);
+  std::size_t key_offset = 0;
   std::lock_guard lock(mutex_);
-  added_ += skipped;
-  for (const auto& entry : entries.subspan(skipped)) {
-    const auto index = static_cast<std::size_t>(added_ % limit_);
-    if (ring_.size() <= index) ring_.resize(index + 1);
-    auto& slot = ring_[index];
-    slot.key.assign(entry.key);  // the slot's string keeps its capacity: no allocation
-    slot.worker = entry.worker;
-    slot.start = entry.start;
-    slot.stop = entry.stop;
-    ++added_;
+  added_ += entries.size() - kept.size();
+  batch.first = added_;
+  if (ring_.size() < limit_) ring_.resize(std::min<std::uint64_t>(limit_, added_ + kept.size()));
+  auto index = static_cast<std::size_t>(added_ % limit_);
+  for (const auto& entry : kept) {
+    ring_[index] = Slot{key_offset, static_cast<std::uint32_t>(entry.key.size()), entry.worker,
+                        entry.start, entry.stop};
+    std::memcpy(batch.keys.data() + key_offset, entry.key.data(), entry.key.size());
+    key_offset += entry.key.size();
+    if (++index == limit_) index = 0;
   }
+  added_ += kept.size();
+  batches_.push_back(std::move(batch));
+  drop_old_batches();
+}
+
+void TaskStream::drop_old_batches() {
+  const auto oldest_shown = std::max(cleared_, added_ > limit_ ? added_ - limit_ : 0);
+  while (batches_.size() > 1 && batches_[1].first <= oldest_shown) batches_.pop_front();
+  if (batches_.size() == 1 && added_ <= oldest_shown) batches_.clear();
 }
 
 std::vector<TaskRecord> TaskStream::newest(std::size_t count) const {
   std::vector<TaskRecord> out;
+  if (count == 0) return out;
   out.reserve(count);
-  for (auto i = added_ - count; i < added_; ++i) {
+  const auto first = added_ - count;
+  // The batch holding record `first`: the last one that starts at or before it.
+  auto batch = std::prev(
+      std::upper_bound(batches_.begin(), batches_.end(), first,
+                       [](std::uint64_t record, const Batch& b) { return record < b.first; }));
+  for (auto i = first; i < added_; ++i) {
+    while (std::next(batch) != batches_.end() && std::next(batch)->first <= i) ++batch;
     const auto& slot = ring_[static_cast<std::size_t>(i % limit_)];
-    out.push_back(TaskRecord{slot.key, workers_[slot.worker], slot.start, slot.stop});
+    out.push_back(TaskRecord{batch->keys.substr(slot.key_offset, slot.key_size),
+                             workers_[slot.worker], slot.start, slot.stop});
   }
   return out;
 }
@@ -92,6 +115,7 @@ std::vector<TaskRecord> TaskStream::records_after(std::uint64_t& seen, std::size
 void TaskStream::clear() {
   std::lock_guard lock(mutex_);
   cleared_ = added_;
+  drop_old_batches();
 }
 
 }  // namespace tessera::detail

@@ -1,9 +1,11 @@
 #pragma once
-// The newest task records of a client, bounded in number. Kept in a ring whose slots are
-// reused, with workers' names interned, so that recording a task copies its key into a slot's
-// string and allocates nothing once the ring is full: rank 0's scheduler records every task.
+// The newest task records of a client, bounded in number. Kept in a ring of fixed slots, with
+// workers' names interned and each batch's keys packed into one string, so that recording a
+// task costs a copy of its key and no allocation of its own: every local run and rank 0's
+// scheduler record every task.
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <mutex>
 #include <span>
@@ -47,18 +49,27 @@ class TaskStream {
 
  private:
   struct Slot {
-    std::string key;
+    std::size_t key_offset = 0;  // in its batch's keys
+    std::uint32_t key_size = 0;
     std::uint32_t worker = 0;
     double start = 0.0;
     double stop = 0.0;
   };
+  // The keys of one add(), end to end: records first .. first + count - 1 of the stream.
+  struct Batch {
+    std::uint64_t first = 0;
+    std::string keys;
+  };
   // The newest `count` records, oldest first, as TaskRecords. Holds mutex_.
   std::vector<TaskRecord> newest(std::size_t count) const;
+  // Drops the batches whose records are all overwritten or cleared. Holds mutex_.
+  void drop_old_batches();
 
   std::size_t limit_;
   std::uint64_t id_;
   mutable std::mutex mutex_;
   std::vector<Slot> ring_;     // record i in slot i % limit_, while i is among the newest
+  std::deque<Batch> batches_;  // oldest first; the first may hold keys of overwritten records
   std::uint64_t added_ = 0;    // records ever added
   std::uint64_t cleared_ = 0;  // records ever added before the last clear()
   std::vector<std::string> workers_;
