@@ -62,7 +62,16 @@ tessera::Array<double> square_matrix(std::int64_t n, std::int64_t chunk) {
 
 }  // namespace
 
-TEST_CASE("(x + x.T()).sum() builds one partial task per block reading x[i,j] and x[j,i]") {
+// The source blocks among a node's arguments, counted once per argument that reads one.
+std::size_t source_arguments(const Node* n, const std::set<const Node*>& among) {
+  std::size_t count = 0;
+  for (const auto& arg : n->args()) {
+    if (const auto* p = std::get_if<NodePtr>(&arg); p && among.count(p->get())) ++count;
+  }
+  return count;
+}
+
+TEST_CASE("(x + x.T()).sum() reads blocks x[i,j] and x[j,i] once, in one task for the pair") {
   tessera::Client client(tessera::ClientOptions{"sync"});
   const auto x = square_matrix(8, 2);  // 4 x 4 blocks
   const auto total = (x + x.T()).sum(tessera::Axes{}, {.split_every = 4});
@@ -75,19 +84,28 @@ TEST_CASE("(x + x.T()).sum() builds one partial task per block reading x[i,j] an
     return s;
   }();
 
-  int partials = 0, combines = 0, others = 0;
+  int pairs = 0, diagonal = 0, combines = 0, others = 0;
+  std::map<const Node*, int> reads;  // tasks reading each source block
   const auto outputs = tessera::detail::array::block_nodes(total.handle());  // keeps the graph
   for (const Node* n : reachable(outputs)) {
     if (!n->is_task()) continue;
     INFO(n->key);
     CHECK_FALSE(contains(n->key, "add"));
     CHECK_FALSE(contains(n->key, "transpose"));
-    if (contains(n->key, "-partial,")) {
-      ++partials;
+    for (const Node* source : inputs_among(n, source_set)) ++reads[source];
+    if (contains(n->key, "-pair,") || contains(n->key, "-partial,")) {
       const auto [i, j] = index_of(n->key);
       const std::set<const Node*> expected{sources[static_cast<std::size_t>(i * 4 + j)].get(),
                                            sources[static_cast<std::size_t>(j * 4 + i)].get()};
       CHECK(inputs_among(n, source_set) == expected);
+      CHECK(source_arguments(n, source_set) == 2);  // x's block and x.T's, each passed once
+      if (contains(n->key, "-pair,")) {
+        ++pairs;
+        CHECK(i < j);
+      } else {
+        ++diagonal;
+        CHECK(i == j);
+      }
     } else if (contains(n->key, "-combine-")) {
       ++combines;
       CHECK(inputs_among(n, source_set).empty());
@@ -96,14 +114,50 @@ TEST_CASE("(x + x.T()).sum() builds one partial task per block reading x[i,j] an
       CHECK(inputs_among(n, source_set).empty());
     }
   }
-  CHECK(partials == 16);
-  CHECK(combines == 4);  // 16 partials combined 4 at a time, then one aggregate of 4
+  CHECK(pairs == 6);
+  CHECK(diagonal == 4);
+  CHECK(combines == 3);  // 10 partials combined 4 at a time, then one aggregate of 3
   CHECK(others == 1);
+  REQUIRE(reads.size() == 16);
+  for (const auto& [source, tasks] : reads) CHECK(tasks == 1);
 
   double expected = 0;
   const auto m = x.compute();
   for (double v : m.values()) expected += 2 * v;
   CHECK(total.compute().item() == Approx(expected));
+}
+
+TEST_CASE("sums over x and x.T pair their blocks only where that is the same sum") {
+  const std::string scheduler = GENERATE(as<std::string>{}, "sync", "threads");
+  CAPTURE(scheduler);
+  tessera::Client client(tessera::ClientOptions{scheduler, 2});
+  std::vector<std::int32_t> ints(7 * 7);
+  for (std::size_t i = 0; i < ints.size(); ++i) {
+    ints[i] = 300000000 + static_cast<std::int32_t>(i * 7919 % 1000);
+  }
+  const auto a = tessera::from_vector(ints, {7, 7}, tessera::ChunkSpec{3, 3});  // ragged grid
+  std::int64_t exact = 0;
+  for (std::int64_t r = 0; r < 7; ++r) {
+    for (std::int64_t c = 0; c < 7; ++c) {
+      exact += std::int64_t{ints[static_cast<std::size_t>(r * 7 + c)]} * 3 +
+               ints[static_cast<std::size_t>(c * 7 + r)];
+    }
+  }
+  // Elements of about 1.2e9 in int32: the sum of a pair overflows int32, so pairs add in the
+  // sum's int64.
+  CHECK((a * 3 + a.T()).sum().compute().item() == exact);
+
+  // A nan-skipping sum and a sum along one axis keep one task per block.
+  std::vector<double> values(6 * 6, 1.0);
+  values[3] = std::nan("");  // x[0, 3], in block (0, 1): its pair x[3, 0] must still count
+  const auto x = tessera::from_vector(values, {6, 6}, tessera::ChunkSpec{2, 2});
+  CHECK((x + x.T()).nansum().compute().item() == Approx(2.0 * 36 - 4));
+  // where(x.T > 0, x, 5) is NaN at (0, 3) and 5 at (3, 0): summed as a pair, the 5 would go.
+  CHECK(tessera::where(x.T() > 0.0, x, 5.0).nansum().compute().item() == Approx(36 - 2 + 5));
+  const auto rows = (x * 2 + x.T()).sum(tessera::Axes{1}).compute();
+  CHECK(std::isnan(rows.values()[0]));
+  CHECK(std::isnan(rows.values()[3]));
+  CHECK(rows.values()[1] == Approx(18.0));
 }
 
 TEST_CASE("a chain of elementwise operations and a mean along an axis fuse into the partials") {

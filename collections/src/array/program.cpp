@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <unordered_map>
+#include <utility>
 
 namespace tessera::detail::array {
 namespace {
@@ -18,6 +19,12 @@ class Compiler {
     Program& p = out_.program;
     switch (e.op) {
       case ExprOp::load:
+        // The same block read the same way by two nodes (x and x.T.T) is one input, loaded
+        // once per tile.
+        if (const auto same = same_load(e); same >= 0) {
+          done_.emplace(&e, same);
+          return same;
+        }
         in.leaf = static_cast<std::int32_t>(out_.sources.size());
         out_.sources.push_back({e.layer, e.axis_map, e.view});
         in.map = append_map(e.axis_map);
@@ -81,10 +88,22 @@ class Compiler {
     p.code.push_back(in);
     const auto index = static_cast<std::int32_t>(p.code.size() - 1);
     done_.emplace(&e, index);
+    if (e.op == ExprOp::load) loads_.emplace_back(&e, index);
     return index;
   }
 
  private:
+  // The instruction of a load already compiled that reads what `e` reads, or -1.
+  std::int32_t same_load(const Expr& e) const {
+    for (const auto& [load, index] : loads_) {
+      if (load->layer == e.layer && load->dtype == e.dtype && load->axis_map == e.axis_map &&
+          load->halo == e.halo && load->view == e.view) {
+        return index;
+      }
+    }
+    return -1;
+  }
+
   std::int32_t append_map(const std::vector<int>& map) {
     auto& maps = out_.program.axis_maps;
     const auto offset = static_cast<std::int32_t>(maps.size());
@@ -101,6 +120,7 @@ class Compiler {
 
   Compiled& out_;
   std::unordered_map<const Expr*, std::int32_t> done_;
+  std::vector<std::pair<const Expr*, std::int32_t>> loads_;
 };
 
 }  // namespace

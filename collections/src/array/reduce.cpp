@@ -800,11 +800,12 @@ bool reads_transposed(const Compiled& compiled) {
 }  // namespace
 
 ReductionLayer::ReductionLayer(Handle input, ReduceSpec spec, std::int64_t split_every,
-                               ChunkGrid grid, std::string name)
+                               ChunkGrid grid, std::string name, Handle paired)
     : Layer(spec.result, std::move(grid), std::move(name)),
       input_(std::move(input)),
       spec_(std::move(spec)),
-      split_every_(split_every) {}
+      split_every_(split_every),
+      paired_(std::move(paired)) {}
 
 NodePtr ReductionLayer::make_block(Lowering& lowering, std::int64_t linear) const {
   const auto& expression = lowering.expression(*input_);
@@ -864,8 +865,24 @@ NodePtr ReductionLayer::make_block(Lowering& lowering, std::int64_t linear) cons
     }
     order = std::move(paired);
   }
+  const Lowering::Expression* paired = nullptr;
+  if (paired_ && reads_transposed(expression.compiled)) {
+    paired = &lowering.expression(*paired_);
+    std::call_once(paired_once_, [&] {
+      ReduceSpec spec = spec_;
+      spec.input = paired->compiled.program;
+      paired_spec_node_ = delayed_value(std::move(spec));
+    });
+  }
   std::vector<NodePtr> level;
   for (const Shape& at : order) {
+    if (paired && at[0] != at[1]) {
+      if (at[0] > at[1]) continue;  // in the pair of (j, i)
+      level.push_back(task_node<&partial_task>(block_key(name + "-pair", at), paired_spec_node_,
+                                               in.linear(at),
+                                               lowering.inputs(paired->compiled, at)));
+      continue;
+    }
     const std::int64_t b = in.linear(at);
     Key key = block_key(name + "-partial", at);
     NodePtr node = windowed_partial_node(lowering, key, spec_node_, b, expression.compiled, at);
@@ -971,8 +988,14 @@ Handle reduce(Reduction op, const Handle& a, const Axes& axes, const ReduceOptio
   const std::int64_t split_every =
       options.split_every ? options.split_every : config::get_int("array_split_every");
   const std::string name = unique_key(opi.name);
-  return array_of_layer(std::make_shared<ReductionLayer>(a, std::move(spec), split_every,
-                                                         ChunkGrid(chunks, opi.name), name));
+  Handle paired;
+  if (op == Reduction::sum && reduced == std::vector<std::uint8_t>{1, 1} && a->grid.known() &&
+      a->grid.count(0) > 1 && a->grid.lengths(0) == a->grid.lengths(1)) {
+    const DType sum_type = accumulator(a->dtype);
+    paired = binary(Binary::add, astype(a, sum_type), astype(transpose(a, {1, 0}), sum_type));
+  }
+  return array_of_layer(std::make_shared<ReductionLayer>(
+      a, std::move(spec), split_every, ChunkGrid(chunks, opi.name), name, std::move(paired)));
 }
 
 }  // namespace tessera::detail::array

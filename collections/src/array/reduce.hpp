@@ -41,16 +41,23 @@ struct ReduceSpec {
 
 class ReductionLayer final : public Layer {
  public:
+  /// `paired`, when not null, is input + input.T in the reduction's accumulator type, for a
+  /// sum over both axes of a square grid: where the input reads blocks transposed (x + x.T),
+  /// blocks (i, j) and (j, i) are summed as one block (i, j) of `paired`, in one pass over the
+  /// two blocks they both read.
   ReductionLayer(Handle input, ReduceSpec spec, std::int64_t split_every, ChunkGrid grid,
-                 std::string name);
+                 std::string name, Handle paired = nullptr);
   NodePtr make_block(Lowering& lowering, std::int64_t linear) const override;
 
  private:
   Handle input_;
   ReduceSpec spec_;
   std::int64_t split_every_;
+  Handle paired_;
   mutable std::once_flag spec_once_;
   mutable Delayed<ReduceSpec> spec_node_;
+  mutable std::once_flag paired_once_;
+  mutable Delayed<ReduceSpec> paired_spec_node_;
 };
 
 /// The task of the partial result of block `block` (at `index`) of a reduction whose
