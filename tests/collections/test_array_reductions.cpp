@@ -379,3 +379,63 @@ TEST_CASE("reductions of empty arrays: sums are 0, means NaN, along an empty kep
   CHECK(e.all().compute().item() == true);
   CHECK(e.argmax(1).compute().size() == 0);
 }
+
+TEST_CASE(
+    "sums and means along outer axes of blocks read as they are add each cell's values in "
+    "order, to the last bit") {
+  // Blocks of a stored array that a reduction reads as they are hand their rows to the
+  // reduction four at a time; each cell must still add its values one by one, in order, as
+  // the same reduction of an expression (one row at a time) and a plain loop do.
+  tessera::Client client(tessera::ClientOptions{"threads", 2});
+  const std::int64_t rows = 13, columns = 600;  // 3 groups of 4 rows and one left; 2 tiles a row
+  std::vector<double> values(static_cast<std::size_t>(rows * columns));
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    values[i] = 1.0 / static_cast<double>(i % 97 + 1) + static_cast<double>(i % 7) * 1e8;
+  }
+  std::vector<double> sums(static_cast<std::size_t>(columns), 0.0);
+  for (std::int64_t r = 0; r < rows; ++r) {
+    for (std::int64_t c = 0; c < columns; ++c) {
+      sums[static_cast<std::size_t>(c)] += values[static_cast<std::size_t>(r * columns + c)];
+    }
+  }
+  // One block along the reduced axis: the block's partial sums are the results.
+  const auto whole = tessera::from_vector(values, {rows, columns}, tessera::ChunkSpec{rows, 250});
+  CHECK(whole.sum(0).compute().to_vector() == sums);
+  std::vector<double> means(sums);
+  for (double& m : means) m /= static_cast<double>(rows);
+  CHECK(whole.mean(0).compute().to_vector() == means);
+
+  const std::vector<float> singles(values.begin(), values.end());
+  const auto narrow = tessera::from_vector(singles, {rows, columns}, tessera::ChunkSpec{rows, 600});
+  std::vector<double> float_sums(static_cast<std::size_t>(columns), 0.0);
+  for (std::int64_t r = 0; r < rows; ++r) {
+    for (std::int64_t c = 0; c < columns; ++c) {
+      float_sums[static_cast<std::size_t>(c)] +=
+          static_cast<double>(singles[static_cast<std::size_t>(r * columns + c)]);
+    }
+  }
+  const auto float_result = narrow.sum(0).compute().to_vector();
+  REQUIRE(float_result.size() == float_sums.size());
+  for (std::size_t c = 0; c < float_sums.size(); ++c) {
+    CHECK(float_result[c] == static_cast<float>(float_sums[c]));
+  }
+
+  // Several blocks, a 3-d array and other axes: the same as the expression x * 1 (exact), which
+  // the reduction evaluates a row at a time.
+  const auto x = tessera::from_vector(values, {6, 10, 130}, tessera::ChunkSpec{5, 7, 130});
+  const auto same = x * 1.0;
+  for (const tessera::Axes& axes :
+       {tessera::Axes(0), tessera::Axes({0, 1}), tessera::Axes(1), tessera::Axes()}) {
+    CHECK(x.sum(axes).compute().to_vector() == same.sum(axes).compute().to_vector());
+    CHECK(x.mean(axes).compute().to_vector() == same.mean(axes).compute().to_vector());
+  }
+  // Not the nan-variants: a NaN is skipped, whatever row it is in.
+  std::vector<double> with_nan(values.begin(), values.begin() + 8 * 5);
+  with_nan[13] = std::numeric_limits<double>::quiet_NaN();
+  const auto y = tessera::from_vector(with_nan, {8, 5}, tessera::ChunkSpec{8, 5});
+  const auto nansums = y.nansum(0).compute().to_vector();
+  CHECK(nansums[3] == with_nan[3] + with_nan[8] + with_nan[18] + with_nan[23] + with_nan[28] +
+                          with_nan[33] + with_nan[38]);
+  CHECK(std::isnan(y.sum(0).compute().to_vector()[3]));
+  CHECK(y.nanmean(0).compute().to_vector()[3] == Approx(nansums[3] / 7));
+}

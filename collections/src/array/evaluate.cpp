@@ -362,17 +362,41 @@ class Evaluator {
 
     const Axis& inner = axes.back();
     plan_panels(axes);
+    const bool rows_together =
+        sink.takes_rows_together() && tiles_point_into_input(axes, own_streams);
     std::vector<std::int64_t> counter(axes.size() - 1, 0);
     std::vector<std::int64_t> row(bases);
     std::vector<std::int64_t> tile_bases(streams);
     for (;;) {
       if (!panels_.empty()) fill_panels(axes, counter.back(), row);
+      const std::int64_t together =
+          rows_together ? std::min<std::int64_t>(TileSink::max_rows,
+                                                 axes[axes.size() - 2].length - counter.back())
+                        : 1;
       for (std::int64_t t = 0; t < inner.length; t += tile_size) {
         tile_offset_ = t;
         const std::int64_t n = std::min(tile_size, inner.length - t);
+        if (together > 1) {
+          const void* values[TileSink::max_rows];
+          for (std::int64_t r = 0; r < together; ++r) {
+            for (std::size_t k = 0; k < streams; ++k) {
+              tile_bases[k] = row[k] + r * axes[axes.size() - 2].strides[k] + t * inner.strides[k];
+            }
+            values[r] = compute_tile(n, tile_bases.data(), inner.strides.data());
+          }
+          sink.tiles(values, static_cast<int>(together), n, tile_bases.data() + own_streams,
+                     inner.strides.data() + own_streams);
+          continue;
+        }
         for (std::size_t k = 0; k < streams; ++k) tile_bases[k] = row[k] + t * inner.strides[k];
         const void* values = compute_tile(n, tile_bases.data(), inner.strides.data());
         sink.tile(values, n, tile_bases.data() + own_streams, inner.strides.data() + own_streams);
+      }
+      if (together > 1) {  // the rows after the first of the group are done too
+        for (std::size_t k = 0; k < streams; ++k) {
+          row[k] += (together - 1) * axes[axes.size() - 2].strides[k];
+        }
+        counter.back() += together - 1;
       }
       // Next row: the odometer over the outer axes.
       std::size_t a = counter.size();
@@ -484,6 +508,22 @@ class Evaluator {
         }
       }
     }
+  }
+
+  // Whether each tile is a pointer into the one input (a program of one load that reads its
+  // rows contiguously) and the next row's tiles have the same extra streams (the rows of a
+  // reduction along the outer axis): then tiles of several rows can go to the sink together.
+  bool tiles_point_into_input(const std::vector<Axis>& axes, std::size_t own_streams) const {
+    if (axes.size() < 2 || program_.code.size() != 1 || program_.code[0].op != ExprOp::load ||
+        !panels_.empty()) {
+      return false;
+    }
+    const Axis& outer = axes[axes.size() - 2];
+    if (axes.back().strides[static_cast<std::size_t>(stream_of_[0])] != 1) return false;
+    for (std::size_t k = own_streams; k < outer.strides.size(); ++k) {
+      if (outer.strides[k] != 0) return false;
+    }
+    return true;
   }
 
   // Points each panel load at the current row, gathering the next rows when needed.

@@ -29,6 +29,21 @@ class TileSink {
   /// of its first element is bases[k], and it grows by steps[k] from one element to the next.
   virtual void tile(const void* values, std::int64_t count, const std::int64_t* bases,
                     const std::int64_t* steps) = 0;
+
+  /// Whether tiles() may be called instead: the sink keeps a result per element of its
+  /// extra streams (a cell of a partial reduction) that does not depend on the order in which
+  /// different cells come, only on the order of each cell's values.
+  virtual bool takes_rows_together() const noexcept { return false; }
+  /// At most this many rows' tiles come in one call of tiles().
+  static constexpr int max_rows = 4;
+  /// The tiles of `rows` consecutive rows of a block read as it is (a program of one load,
+  /// reduced along its outer axis): `count` values at each values[r], all for the same
+  /// elements of the extra streams. A sink that sums them can add them in registers before it
+  /// stores; by default, tile() for each row in order.
+  virtual void tiles(const void* const* values, int rows, std::int64_t count,
+                     const std::int64_t* bases, const std::int64_t* steps) {
+    for (int r = 0; r < rows; ++r) tile(values[r], count, bases, steps);
+  }
 };
 
 /// Where the loads and generators of a program read, for block `block`: per instruction its
