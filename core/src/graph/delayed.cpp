@@ -93,7 +93,7 @@ Key pure_key(const TaskCode& code, std::span<const NodeArg> args) {
 }
 
 NodePtr value_node(Value value) {
-  auto node = std::make_shared<NodeOf<1>>(std::array<NodeArg, 1>{std::move(value)});
+  auto node = make_node<NodeOf<1>>(std::array<NodeArg, 1>{std::move(value)});
   node->key = unique_key("value");
   return node;
 }
@@ -102,7 +102,7 @@ NodePtr future_node(FutureStatePtr state) {
   if (!state)
     throw Error("an empty Future (released or default-constructed) cannot stand for a Delayed");
   Key key = state->key();
-  auto node = std::make_shared<NodeOf<1>>(std::array<NodeArg, 1>{FutureRef(std::move(state))});
+  auto node = make_node<NodeOf<1>>(std::array<NodeArg, 1>{FutureRef(std::move(state))});
   node->key = std::move(key);
   return node;
 }

@@ -96,7 +96,7 @@ std::vector<detail::NodePtr> Graph::nodes(const std::vector<Key>& keys) const {
         for (const auto& element : pack) args.emplace_back(node_of(element));
       }
     }
-    auto node = std::make_shared<detail::NodeOfMany>(std::move(args));
+    auto node = detail::make_node<detail::NodeOfMany>(std::move(args));
     node->key = key;
     node->code = entry.code;
     node->chosen_key = true;

@@ -84,6 +84,33 @@ struct NodeOfMany final : Node {
   std::vector<NodeArg> storage;
 };
 
+/// Memory for a node and its shared_ptr control block, kept by each thread for the next node
+/// of the same size (src/graph/node_memory.cpp): a malloc and a free cost as much as the rest
+/// of recording and releasing a small call.
+void* allocate_node_memory(std::size_t bytes);
+void release_node_memory(void* memory, std::size_t bytes) noexcept;
+
+/// The allocator of nodes: std::allocate_shared with it puts a node in that memory.
+template <class T>
+struct NodeAllocator {
+  using value_type = T;
+  NodeAllocator() = default;
+  template <class U>
+  NodeAllocator(const NodeAllocator<U>&) noexcept {}  // NOLINT: rebinding, as allocators do
+  T* allocate(std::size_t n) { return static_cast<T*>(allocate_node_memory(n * sizeof(T))); }
+  void deallocate(T* p, std::size_t n) noexcept { release_node_memory(p, n * sizeof(T)); }
+  template <class U>
+  bool operator==(const NodeAllocator<U>&) const noexcept {
+    return true;
+  }
+};
+
+/// A new node of type N made with `args`, in node memory.
+template <class N, class... A>
+std::shared_ptr<N> make_node(A&&... args) {
+  return std::allocate_shared<N>(NodeAllocator<N>{}, std::forward<A>(args)...);
+}
+
 /// "name-<hash of the function and arguments>" for pure tasks; a unique key if an argument
 /// cannot be hashed (it does not serialize).
 Key pure_key(const TaskCode& code, std::span<const NodeArg> args);
@@ -208,13 +235,13 @@ template <class... P, class... A>
 std::shared_ptr<Node> make_call_node(TypeList<P...>, A&&... args) {
   static_assert(sizeof...(P) == sizeof...(A), "wrong number of arguments for the function");
   if constexpr (!(IsPack<std::decay_t<A>>::value || ...)) {
-    return std::make_shared<NodeOf<sizeof...(A)>>(
+    return make_node<NodeOf<sizeof...(A)>>(
         std::array<NodeArg, sizeof...(A)>{make_arg<P>(std::forward<A>(args))...});
   } else {
     std::vector<NodeArg> recorded;
     recorded.reserve((recorded_count(args) + ...));
     (append_arg<P>(recorded, std::forward<A>(args)), ...);
-    return std::make_shared<NodeOfMany>(std::move(recorded));
+    return make_node<NodeOfMany>(std::move(recorded));
   }
 }
 
