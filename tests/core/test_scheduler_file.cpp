@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include "elastic/scheduler_file.hpp"
@@ -202,10 +203,11 @@ TEST_CASE("a worker waiting for the scheduler file gets it once it is written", 
     tessera::elastic::write_scheduler_file(
         file, tessera::elastic::describe_this_scheduler("ucx", "late:1"));
   });
-  const SchedulerInfo info =
+  const auto info =
       tessera::elastic::wait_for_scheduler_file(file, std::chrono::milliseconds(5000));
   scheduler.join();
-  CHECK(info.address == "late:1");
+  REQUIRE(info);
+  CHECK(info->address == "late:1");
 }
 
 TEST_CASE("waiting for a scheduler file that never appears is a TimeoutError naming it",
@@ -258,4 +260,36 @@ TEST_CASE("a published scheduler file is removed when the scheduler ends, unless
   }
   REQUIRE(fs::exists(file));
   CHECK(tessera::elastic::read_scheduler_file(file).address == "theirs:2");
+}
+
+TEST_CASE("a scheduler has ended once its file is gone or names another scheduler", "[elastic]") {
+  ScratchDirectory scratch;
+  const fs::path file = scratch.path() / "scheduler.json";
+  const SchedulerInfo mine = tessera::elastic::describe_this_scheduler("ucx", "mine:1");
+  std::optional<tessera::elastic::PublishedSchedulerFile> published;
+  published.emplace(file, mine);
+  CHECK_FALSE(tessera::elastic::scheduler_has_ended(file, mine));
+  SchedulerInfo restarted = mine;
+  restarted.created += 1;  // the same process and address, listening again later
+  CHECK(tessera::elastic::scheduler_has_ended(file, restarted));
+  published.reset();
+  CHECK(tessera::elastic::scheduler_has_ended(file, mine));
+
+  tessera::elastic::write_scheduler_file(
+      file, tessera::elastic::describe_this_scheduler("ucx", "theirs:2"));
+  CHECK(tessera::elastic::scheduler_has_ended(file, mine));
+  std::ofstream(file) << "{ torn";
+  CHECK(tessera::elastic::scheduler_has_ended(file, mine));
+}
+
+TEST_CASE("a worker waiting for the scheduler file stops waiting when asked to", "[elastic]") {
+  ScratchDirectory scratch;
+  const auto start = std::chrono::steady_clock::now();
+  std::atomic<int> asked{0};
+  const auto info = tessera::elastic::wait_for_scheduler_file(scratch.path() / "scheduler.json",
+                                                              std::chrono::milliseconds(20000),
+                                                              [&] { return ++asked > 3; });
+  CHECK_FALSE(info);
+  CHECK(asked == 4);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
 }

@@ -168,13 +168,15 @@ SchedulerInfo read_scheduler_file(const std::filesystem::path& path) {
   return info;
 }
 
-SchedulerInfo wait_for_scheduler_file(const std::filesystem::path& path,
-                                      std::chrono::milliseconds timeout) {
+std::optional<SchedulerInfo> wait_for_scheduler_file(const std::filesystem::path& path,
+                                                     std::chrono::milliseconds timeout,
+                                                     const std::function<bool()>& give_up) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   auto pause = std::chrono::milliseconds(1);
   while (true) {
     std::error_code error;
     if (std::filesystem::exists(path, error)) return read_scheduler_file(path);
+    if (give_up && give_up()) return std::nullopt;
     if (std::chrono::steady_clock::now() >= deadline) break;
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::milliseconds(100));
@@ -189,20 +191,25 @@ bool scheduler_may_be_running(const SchedulerInfo& info) {
   return ::kill(static_cast<pid_t>(info.pid), 0) == 0 || errno == EPERM;
 }
 
+bool scheduler_has_ended(const std::filesystem::path& path, const SchedulerInfo& info) {
+  try {
+    const SchedulerInfo current = read_scheduler_file(path);
+    return current.pid != info.pid || current.host != info.host ||
+           current.address != info.address || current.created != info.created;
+  } catch (const Error&) {
+    return true;  // gone, or replaced by something unreadable
+  }
+}
+
 PublishedSchedulerFile::PublishedSchedulerFile(std::filesystem::path path, SchedulerInfo info)
     : path_(std::move(path)), info_(std::move(info)) {
   write_scheduler_file(path_, info_);
 }
 
 PublishedSchedulerFile::~PublishedSchedulerFile() {
-  try {
-    const SchedulerInfo current = read_scheduler_file(path_);
-    if (current.pid == info_.pid && current.host == info_.host &&
-        current.address == info_.address && current.created == info_.created)
-      std::filesystem::remove(path_);
-  } catch (const Error&) {
-    // Gone or replaced by something unreadable: not ours to remove.
-  }
+  if (scheduler_has_ended(path_, info_)) return;  // not ours to remove any more
+  std::error_code ignored;
+  std::filesystem::remove(path_, ignored);
 }
 
 }  // namespace tessera::elastic

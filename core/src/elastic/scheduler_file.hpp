@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <string>
 
 namespace tessera::elastic {
@@ -44,12 +46,19 @@ SchedulerInfo read_scheduler_file(const std::filesystem::path& path);
 /// Reads the file, waiting (polling) up to `timeout` for it to appear: a worker job may start
 /// before its scheduler. Throws tessera::TimeoutError naming the file when none appears;
 /// errors of a file that exists are thrown at once, as read_scheduler_file throws them.
-SchedulerInfo wait_for_scheduler_file(const std::filesystem::path& path,
-                                      std::chrono::milliseconds timeout);
+/// Returns std::nullopt as soon as `give_up()` is true (a worker asked to end while it waits).
+std::optional<SchedulerInfo> wait_for_scheduler_file(const std::filesystem::path& path,
+                                                     std::chrono::milliseconds timeout,
+                                                     const std::function<bool()>& give_up = {});
 
 /// False when the file's scheduler is known to be gone: it ran on this host and no process
 /// has its pid. True otherwise (alive here, or on another host, where it cannot be checked).
 bool scheduler_may_be_running(const SchedulerInfo& info);
+
+/// True when the file at `path` no longer names the scheduler `info` describes: it is gone
+/// (as a scheduler removes it when it ends normally) or another scheduler has written over it.
+/// A crashed or killed scheduler leaves its file, so this is false for it.
+bool scheduler_has_ended(const std::filesystem::path& path, const SchedulerInfo& info);
 
 /// Publishes a scheduler file for as long as it lives: writes it on construction, removes it
 /// on destruction (only if it still holds this scheduler's info, so a file that another

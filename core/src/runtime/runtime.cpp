@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -432,29 +433,48 @@ void Runtime::State::join_elastic_cluster() {
   }
 #if TESSERA_WITH_UCX
   int rank = -1;
+  std::optional<elastic::SchedulerInfo> info;
+  // Asked to end (SIGTERM, as a batch system cancels a job) before it joined, or while it
+  // serves: it retires.
+  std::signal(SIGTERM, on_retire_signal);
   try {
     config::validate_all();
     const auto timeout = std::chrono::milliseconds(
         static_cast<std::int64_t>(config::get_double("worker_death_timeout") * 1000));
     const auto started = std::chrono::steady_clock::now();
-    const auto info = elastic::wait_for_scheduler_file(file, timeout);
-    if (info.transport != "ucx") {
-      throw ConfigError("scheduler file " + file + ": transport \"" + info.transport +
+    info = elastic::wait_for_scheduler_file(
+        file, timeout, [] { return retire_signalled.load(std::memory_order_relaxed); });
+    if (!info) {
+      std::fprintf(stderr, "tessera: worker: asked to end (SIGTERM) while waiting for %s\n",
+                   file.c_str());
+      std::exit(0);
+    }
+    if (info->transport != "ucx") {
+      throw ConfigError("scheduler file " + file + ": transport \"" + info->transport +
                         "\"; this worker joins by \"ucx\" only");
     }
-    if (!elastic::scheduler_may_be_running(info)) {
-      throw Error("scheduler file " + file + ": its scheduler (pid " + std::to_string(info.pid) +
-                  " on " + info.host + ") is no longer running");
+    if (!elastic::scheduler_may_be_running(*info)) {
+      throw Error("scheduler file " + file + ": its scheduler (pid " + std::to_string(info->pid) +
+                  " on " + info->host + ") is no longer running");
     }
     const auto left = std::max(std::chrono::milliseconds(1000),
                                timeout - std::chrono::duration_cast<std::chrono::milliseconds>(
                                              std::chrono::steady_clock::now() - started));
-    auto transport = elastic::UcxTransport::join(info.address, left);
+    auto transport = elastic::UcxTransport::join(info->address, left);
     rank = transport->rank();
     process_rank = rank;
-    std::signal(SIGTERM, on_retire_signal);
     serve(*transport, elastic_worker_threads(), rank, staggered_lifetime());
   } catch (const std::exception& error) {
+    // A scheduler that ends normally removes its file before it closes its connections: a
+    // worker that came as it ended, or that it had not yet told to exit, has nothing to do.
+    if (info && elastic::scheduler_has_ended(file, *info)) {
+      const std::string who = rank < 0 ? "worker (not yet joined)" : "rank " + std::to_string(rank);
+      std::fprintf(stderr,
+                   "tessera: %s: the scheduler at %s has ended (it removed its file %s); this "
+                   "worker ends too\n",
+                   who.c_str(), info->address.c_str(), file.c_str());
+      std::exit(0);
+    }
     fatal(rank, error);
   }
   std::exit(0);
@@ -537,6 +557,9 @@ void Runtime::State::serve(detail::Link& transport, std::uint32_t threads, int r
 
 void Runtime::State::stop() {
   if (!scheduler) return;
+  // No worker joins a scheduler that is ending, and one that read the file before finds it
+  // gone once its connection breaks, and so knows the scheduler ended normally.
+  scheduler_file.reset();
   dashboard.reset();
   stop_requested.store(true, std::memory_order_release);
   transport->wake();
@@ -545,7 +568,6 @@ void Runtime::State::stop() {
   scheduler.reset();
   cluster.reset();
   transport.reset();
-  scheduler_file.reset();
 }
 
 // The constructors: the claim on the process is let go if the start fails.
