@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <cstddef>
 #include <functional>
+#include <regex>
 #include <set>
 #include <string>
 #include <thread>
@@ -360,6 +361,17 @@ TEST_CASE("unique_key and indexed_key make the keys Dask makes") {
   const auto key = tessera::unique_key("load");
   CHECK(key.rfind("load-", 0) == 0);
   CHECK(key.size() > 5);
+  // "<prefix>-<counter>": the counter in lowercase hex without leading zeros, growing.
+  const auto counter_of = [](const tessera::Key& k) {
+    const std::string digits = k.substr(k.rfind('-') + 1);
+    CHECK(std::regex_match(digits, std::regex("0|[1-9a-f][0-9a-f]*")));
+    return std::stoull(digits, nullptr, 16);
+  };
+  const std::string long_prefix(100, 'p');
+  const auto first = tessera::unique_key("a"), second = tessera::unique_key(long_prefix);
+  CHECK(second.rfind(long_prefix + "-", 0) == 0);
+  CHECK(counter_of(second) > counter_of(first));
+  CHECK(counter_of(tessera::unique_key("")) > counter_of(second));
 
   // Unique across threads too.
   std::vector<std::vector<tessera::Key>> made(4);

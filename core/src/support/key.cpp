@@ -1,8 +1,10 @@
 #include "tessera/key.hpp"
 
+#include <algorithm>
 #include <atomic>
-#include <charconv>
+#include <bit>
 #include <cstring>
+#include <string>
 
 namespace tessera {
 namespace {
@@ -23,24 +25,19 @@ std::uint64_t next_counter() {
 }  // namespace
 
 Key unique_key(std::string_view prefix) {
-  // Every delayed call makes one: the key is written once into a buffer and constructed in
-  // one go (short keys stay inside the string, without an allocation).
-  char text[64];
-  const auto counter = next_counter();
-  int digits = 1;
-  while (digits < 16 && (counter >> (4 * digits)) != 0) ++digits;
-  if (prefix.size() + 1 + static_cast<std::size_t>(digits) > sizeof text) {
-    Key key(prefix);
-    key += '-';
-    char hex[16];
-    auto [end, ec] = std::to_chars(hex, hex + sizeof hex, counter, 16);
-    return key.append(hex, end);
+  // Every delayed call makes one: written straight into the key (short keys stay inside the
+  // string, without an allocation), the counter's hex digits from the last.
+  const std::uint64_t counter = next_counter();
+  const auto digits =
+      static_cast<std::size_t>(std::max(1, (static_cast<int>(std::bit_width(counter)) + 3) / 4));
+  Key key(prefix.size() + 1 + digits, '-');
+  std::memcpy(key.data(), prefix.data(), prefix.size());
+  const char* const first_digit = key.data() + prefix.size() + 1;
+  std::uint64_t rest = counter;
+  for (char* out = key.data() + key.size(); out != first_digit; rest >>= 4) {
+    *--out = "0123456789abcdef"[rest & 0xf];
   }
-  std::memcpy(text, prefix.data(), prefix.size());
-  char* out = text + prefix.size();
-  *out++ = '-';
-  for (int d = digits - 1; d >= 0; --d) *out++ = "0123456789abcdef"[(counter >> (4 * d)) & 0xf];
-  return Key(text, static_cast<std::size_t>(out - text));
+  return key;
 }
 
 Key indexed_key(std::string_view name, std::initializer_list<std::int64_t> index) {
