@@ -501,3 +501,15 @@ TEST_CASE("workers that keep sending heartbeats are never taken for lost") {
     std::this_thread::sleep_for(std::chrono::milliseconds(30));
   }
 }
+
+TEST_CASE("a worker whose hello comes after a later rank's is not taken for lost") {
+  // Ranks are given as workers join an elastic cluster; rank 2's hello may arrive first.
+  Cluster cluster(1, 0.5);
+  cluster.scheduler.expect_joins();
+  cluster.join(2);
+  cluster.scheduler.on_turn();  // checks liveness: rank 1 has joined, but not said hello yet
+  cluster.join(1, 1, {{"A", 1}});
+  cluster.submit(1, {{}}, {0}, {{0, {{"A", 1}}}});
+  cluster.scheduler.on_turn();
+  CHECK(cluster.assigned() == std::map<std::uint32_t, int>{{0, 1}});
+}

@@ -109,7 +109,11 @@ case "$scenario" in
     grep -q "elastic_app: all results right" "$work/scheduler.out" || fail "wrong results"
     ;;
   lifetimes | sigterm)
-    [[ $scenario == lifetimes ]] && export TESSERA_WORKER_LIFETIME=${TESSERA_WORKER_LIFETIME:-2} TESSERA_WORKER_LIFETIME_STAGGER=${TESSERA_WORKER_LIFETIME_STAGGER:-0.5}
+    # TESSERA_TEST_WORKER_LIFETIME(_STAGGER): longer lifetimes for slow builds (ThreadSanitizer),
+    # for this scenario only: workers of the others must not retire with nobody to replace them.
+    [[ $scenario == lifetimes ]] &&
+      export TESSERA_WORKER_LIFETIME=${TESSERA_TEST_WORKER_LIFETIME:-2} \
+        TESSERA_WORKER_LIFETIME_STAGGER=${TESSERA_TEST_WORKER_LIFETIME_STAGGER:-0.5}
     start_scheduler --workers 3 --long-seconds 6
     now() { date +%s.%N; }
     declare -A alive=() born=() replaced=()

@@ -133,7 +133,12 @@ bool Scheduler::handle(int source, Kind kind, WireReader& in) {
 void Scheduler::hello(int source, const Hello& message) {
   if (source < 1) throw Error("a hello message from rank " + std::to_string(source));
   if (source >= worker_end()) {  // a worker that joined an elastic cluster
+    // Ranks are given as workers join; their hellos may come in another order. Those between
+    // have joined too and have worker_timeout from now to say hello, as at the start.
+    const std::size_t first_new = workers_.size();
     workers_.resize(static_cast<std::size_t>(source) + 1);
+    const double now = wall_time();
+    for (std::size_t r = first_new; r < workers_.size(); ++r) workers_[r].last_heard = now;
     held_inputs_.resize(workers_.size(), 0);
     held_bytes_.resize(workers_.size(), 0.0);
   }
