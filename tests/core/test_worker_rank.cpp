@@ -270,17 +270,18 @@ class HelpedLink final : public RecordingLink {
   std::atomic<int> helper_turns_{0};
 };
 
+// The loop's handler, for the worker set once it is made: declared before the worker, it
+// outlives the task threads that turn the loop with it until the worker's end joins them.
 struct WorkerHandler final : Link::Handler {
-  explicit WorkerHandler(WorkerRank& w) : worker(w) {}
   void on_message(int source, Kind kind, WireReader& in) override {
-    worker.on_message(source, kind, in);
+    worker->on_message(source, kind, in);
   }
   void on_data(int source, DataKey key, tessera::Frames frames) override {
-    worker.on_data(source, key, frames);
+    worker->on_data(source, key, frames);
   }
-  bool on_turn() override { return worker.on_turn(); }
-  bool on_helper_turn() override { return worker.on_helper_turn(); }
-  WorkerRank& worker;
+  bool on_turn() override { return worker->on_turn(); }
+  bool on_helper_turn() override { return worker->on_helper_turn(); }
+  WorkerRank* worker = nullptr;
 };
 
 }  // namespace
@@ -288,8 +289,9 @@ struct WorkerHandler final : Link::Handler {
 TEST_CASE("an idle task thread takes in its task and its input itself, with no loop turning") {
   tessera::register_task<&worker_rank_twice>("tests.worker_rank.twice");
   HelpedLink link;
+  WorkerHandler handler;
   WorkerRank worker(link, 1, {}, {}, {});
-  WorkerHandler handler(worker);
+  handler.worker = &worker;
   const DataKey input{21, 0};
   const auto task = doubling(21, 1, 0, 2);  // its input is made on worker rank 2
   link.arrives(0, task.assign);
@@ -309,8 +311,9 @@ TEST_CASE("an idle task thread takes in its task and its input itself, with no l
 
 TEST_CASE("an error in a task thread's turn of the loop is thrown by the loop's next turn") {
   HelpedLink link;
+  WorkerHandler handler;
   WorkerRank worker(link, 1, {}, {}, {});
-  WorkerHandler handler(worker);
+  handler.worker = &worker;
   link.put([](Link::Handler&) { throw tessera::Error("a message that cannot be read"); });
   worker.help_with(handler);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);

@@ -11,6 +11,7 @@ LocalRun::LocalRun(Plan plan, std::vector<FutureStatePtr> outputs,
                    std::shared_ptr<TaskStream> stream, std::uint32_t workers)
     : plan_(std::move(plan)),
       outputs_(std::move(outputs)),
+      results_(plan_.size(), workers),
       remaining_(plan_.size()),
       outputs_left_(static_cast<std::uint32_t>(plan_.outputs.size())),
       stream_(std::move(stream)) {
@@ -26,12 +27,9 @@ LocalRun::LocalRun(Plan plan, std::vector<FutureStatePtr> outputs,
 
   // Each array is written once here: fresh memory costs a page fault per 4 KiB touched, and
   // a first pass of zeros would double it.
-  results_.reset(new Value[n]);
   uses_left_.reset(new std::uint32_t[n]);
-  failed_.reset(new std::uint32_t[n]);
   for (std::uint32_t t = 0; t < n; ++t) {
     uses_left_[t] = plan_.dependent_begin[t + 1] - plan_.dependent_begin[t];
-    failed_[t] = no_task;
     if (plan_.waiting[t] == 0) roots_.push_back(t);
   }
 
@@ -41,7 +39,26 @@ LocalRun::LocalRun(Plan plan, std::vector<FutureStatePtr> outputs,
   }
 }
 
-LocalRun::~LocalRun() = default;
+LocalRun::~LocalRun() { delete[] failed_.load(std::memory_order_relaxed); }
+
+bool LocalRun::set_failed(std::uint32_t task, std::uint32_t cause, bool replace) {
+  auto* failed = failed_.load(std::memory_order_acquire);
+  if (!failed) {
+    std::lock_guard lock(failed_mutex_);
+    failed = failed_.load(std::memory_order_relaxed);
+    if (!failed) {
+      failed = new std::uint32_t[plan_.size()];
+      std::fill(failed, failed + plan_.size(), no_task);
+      failed_.store(failed, std::memory_order_release);
+    }
+  }
+  if (replace) {
+    atomic(failed[task]).store(cause, std::memory_order_release);
+    return true;
+  }
+  auto expected = no_task;
+  return atomic(failed[task]).compare_exchange_strong(expected, cause, std::memory_order_acq_rel);
+}
 
 std::uint32_t LocalRun::output_slot(std::uint32_t task) const noexcept {
   const auto found = std::lower_bound(output_slots_.begin(), output_slots_.end(),
@@ -89,10 +106,11 @@ void LocalRun::invoke(std::uint32_t task, std::uint32_t worker) {
   const std::uint32_t prefix = tally ? prefix_[task] : 0;
   const bool timed = record || tally;
   if (tally) tally->started(prefix);
+  Value& result = results_.take(task, worker);
   for (int attempt = 0;; ++attempt) {
     const std::uint64_t start = timed ? ticks() : 0;
     try {
-      results_[task] = code.invoke(code.callable, args);
+      result = code.invoke(code.callable, args);
     } catch (...) {
       if (attempt < retries) {
         log_event("retries", "task '" + *plan_.keys[task] + "' failed, retry " +
@@ -143,7 +161,7 @@ void LocalRun::fail(std::uint32_t task, std::exception_ptr error) {
     std::lock_guard lock(failures_mutex_);
     failures_.emplace(task, std::move(error));
   }
-  atomic(failed_[task]).store(task, std::memory_order_release);
+  set_failed(task, task, /*replace=*/true);
 }
 
 void LocalRun::mark_failed(std::uint32_t task, std::exception_ptr error) {
@@ -151,8 +169,7 @@ void LocalRun::mark_failed(std::uint32_t task, std::exception_ptr error) {
     std::lock_guard lock(failures_mutex_);
     failures_.emplace(task, std::move(error));
   }
-  auto expected = no_task;
-  atomic(failed_[task]).compare_exchange_strong(expected, task, std::memory_order_acq_rel);
+  set_failed(task, task);
 }
 
 void LocalRun::deliver(std::uint32_t task) {
@@ -165,7 +182,7 @@ void LocalRun::deliver(std::uint32_t task) {
     flush_records();
     release_graph();
   }
-  const auto failed = atomic(failed_[task]).load(std::memory_order_acquire);
+  const auto failed = failed_of(task);
   if (failed != no_task) {
     std::exception_ptr error;
     {
@@ -206,9 +223,7 @@ void LocalRun::cancel_task(std::uint32_t task, bool released) noexcept {
       downstream.pop_back();
       for (auto d = plan_.dependent_begin[t]; d < plan_.dependent_begin[t + 1]; ++d) {
         const auto dependent = plan_.dependents[d];
-        auto expected = no_task;
-        if (!atomic(failed_[dependent])
-                 .compare_exchange_strong(expected, task, std::memory_order_acq_rel)) {
+        if (!set_failed(dependent, task)) {
           continue;  // already failed or cancelled, and so is what follows it
         }
         if (is_output(dependent)) {

@@ -15,6 +15,7 @@
 #include "diagnostics/run_progress.hpp"
 #include "graph/plan.hpp"
 #include "local/executor.hpp"
+#include "local/result_slots.hpp"
 #include "support/task_stream.hpp"
 #include "support/ticks.hpp"
 
@@ -86,9 +87,20 @@ class LocalRun final : public TaskCanceller, public std::enable_shared_from_this
   static std::atomic_ref<std::uint32_t> atomic(std::uint32_t& counter) noexcept {
     return std::atomic_ref<std::uint32_t>(counter);
   }
-  std::unique_ptr<Value[]> results_;
+  ResultSlots results_;
   std::unique_ptr<std::uint32_t[]> uses_left_;
-  std::unique_ptr<std::uint32_t[]> failed_;     // task whose failure skips this one
+  // Per task, the task whose failure skips it (no_task: none); made at the first failure or
+  // cancellation, as most runs have none: 4 bytes a task less.
+  std::atomic<std::uint32_t*> failed_{nullptr};
+  std::mutex failed_mutex_;
+  std::uint32_t failed_of(std::uint32_t task) const noexcept {
+    const auto* failed = failed_.load(std::memory_order_acquire);
+    return failed ? atomic(const_cast<std::uint32_t&>(failed[task])).load(std::memory_order_acquire)
+                  : no_task;
+  }
+  // Sets task's failure to `cause` unless it has one (or even then, when `replace`); whether
+  // it did.
+  bool set_failed(std::uint32_t task, std::uint32_t cause, bool replace = false);
   std::atomic<std::uint32_t> remaining_;        // tasks not yet through execute()
   std::atomic<std::uint32_t> failed_count_{0};  // of those through, failed or skipped
   std::atomic<std::uint32_t> outputs_left_;     // outputs not yet delivered
@@ -117,10 +129,9 @@ class LocalRun final : public TaskCanceller, public std::enable_shared_from_this
 
 template <class Push>
 std::uint32_t LocalRun::execute(std::uint32_t task, std::uint32_t worker, Push&& push) {
-  if (atomic(failed_[task]).load(std::memory_order_acquire) == no_task &&
-      !abandoned_.load(std::memory_order_relaxed)) {
+  if (failed_of(task) == no_task && !abandoned_.load(std::memory_order_relaxed)) {
     invoke(task, worker);
-  } else if (atomic(failed_[task]).load(std::memory_order_acquire) == no_task) {
+  } else if (failed_of(task) == no_task) {
     fail(task, std::make_exception_ptr(CancelledError(
                    "task '" + *plan_.keys[task] + "' was skipped: its outputs were cancelled")));
   }
@@ -131,11 +142,11 @@ std::uint32_t LocalRun::execute(std::uint32_t task, std::uint32_t worker, Push&&
     auto input = args[a].task();
     if (atomic(uses_left_[input]).fetch_sub(1, std::memory_order_acq_rel) == 1 &&
         !is_output(input)) {
-      results_[input].reset();
+      results_.release(input, worker);
     }
   }
 
-  const auto failed = atomic(failed_[task]).load(std::memory_order_acquire);
+  const auto failed = failed_of(task);
   if (failed != no_task) {
     failed_count_.fetch_add(1, std::memory_order_relaxed);
     if (tallies_) tallies_[worker].failed(prefix_[task]);
@@ -145,11 +156,7 @@ std::uint32_t LocalRun::execute(std::uint32_t task, std::uint32_t worker, Push&&
   std::uint32_t next = no_task;
   for (auto d = plan_.dependent_begin[task], end = plan_.dependent_begin[task + 1]; d < end; ++d) {
     auto dependent = plan_.dependents[d];
-    if (failed != no_task) {
-      auto expected = no_task;
-      atomic(failed_[dependent])
-          .compare_exchange_strong(expected, failed, std::memory_order_acq_rel);
-    }
+    if (failed != no_task) set_failed(dependent, failed);
     if (atomic(plan_.waiting[dependent]).fetch_sub(1, std::memory_order_acq_rel) == 1) {
       if (next == no_task) {
         next = dependent;
