@@ -25,11 +25,7 @@ LocalRun::LocalRun(Plan plan, std::vector<FutureStatePtr> outputs,
   }
   std::sort(output_slots_.begin(), output_slots_.end());
 
-  // Each array is written once here: fresh memory costs a page fault per 4 KiB touched, and
-  // a first pass of zeros would double it.
-  uses_left_.reset(new std::uint32_t[n]);
   for (std::uint32_t t = 0; t < n; ++t) {
-    uses_left_[t] = plan_.dependent_begin[t + 1] - plan_.dependent_begin[t];
     if (plan_.waiting[t] == 0) roots_.push_back(t);
   }
 

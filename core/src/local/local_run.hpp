@@ -82,13 +82,14 @@ class LocalRun final : public TaskCanceller, public std::enable_shared_from_this
   }
   std::uint32_t output_slot(std::uint32_t task) const noexcept;  // no_task if not an output
   std::vector<std::uint32_t> roots_;
-  // Counters shared by the task threads are plain arrays read through std::atomic_ref; the
-  // inputs each task still waits for are counted down in plan_.waiting itself.
+  // Counters shared by the task threads are plain arrays read through std::atomic_ref. Each
+  // task's word of plan_.waiting counts the inputs it still waits for until it runs, and from
+  // then on the reads of its result still to come (its dependents' arguments that name it):
+  // one array for both, as a task waits for nothing once it runs.
   static std::atomic_ref<std::uint32_t> atomic(std::uint32_t& counter) noexcept {
     return std::atomic_ref<std::uint32_t>(counter);
   }
   ResultSlots results_;
-  std::unique_ptr<std::uint32_t[]> uses_left_;
   // Per task, the task whose failure skips it (no_task: none); made at the first failure or
   // cancellation, as most runs have none: 4 bytes a task less.
   std::atomic<std::uint32_t*> failed_{nullptr};
@@ -129,6 +130,11 @@ class LocalRun final : public TaskCanceller, public std::enable_shared_from_this
 
 template <class Push>
 std::uint32_t LocalRun::execute(std::uint32_t task, std::uint32_t worker, Push&& push) {
+  // Its inputs are all in (or failed): its word now counts the reads of its result. Its
+  // dependents start after this, so the store comes before their reads and decrements.
+  atomic(plan_.waiting[task])
+      .store(plan_.dependent_begin[task + 1] - plan_.dependent_begin[task],
+             std::memory_order_relaxed);
   if (failed_of(task) == no_task && !abandoned_.load(std::memory_order_relaxed)) {
     invoke(task, worker);
   } else if (failed_of(task) == no_task) {
@@ -140,7 +146,7 @@ std::uint32_t LocalRun::execute(std::uint32_t task, std::uint32_t worker, Push&&
   for (auto a = plan_.arg_begin[task], end = plan_.arg_begin[task + 1]; a < end; ++a) {
     if (args[a].value()) continue;
     auto input = args[a].task();
-    if (atomic(uses_left_[input]).fetch_sub(1, std::memory_order_acq_rel) == 1 &&
+    if (atomic(plan_.waiting[input]).fetch_sub(1, std::memory_order_acq_rel) == 1 &&
         !is_output(input)) {
       results_.release(input, worker);
     }
