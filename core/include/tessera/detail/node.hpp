@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -33,8 +34,8 @@ using NodeArg = std::variant<Value, NodePtr, FutureRef>;
 
 /// One recorded call; immutable once built. A node without code stands for a value: the
 /// literal args()[0] (delayed_value) or the future args()[0] (a persisted result). The
-/// arguments live in the derived object, in the same allocation as the node. Graphs hold
-/// millions of nodes: every byte here is a byte per task (72 now).
+/// arguments live in the derived object, right after the node in the same allocation. Graphs
+/// hold millions of nodes: every byte here is a byte per task (64 now).
 struct Node {
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
@@ -46,23 +47,33 @@ struct Node {
   mutable std::uint64_t lowering_epoch = 0;
 
  private:
-  const NodeArg* args_ = nullptr;
-  std::uint32_t arg_count_ : 31 = 0;  // with the flag below in one word: 8 bytes a node less
+  // The arguments follow the node (see args()): no pointer to them, 8 bytes a node less. With
+  // the flags below in one word.
+  std::uint32_t arg_count_ : 30 = 0;  // of NodeOf<N>
+  std::uint32_t many_args_ : 1 = 0;   // a NodeOfMany: a std::vector of them follows
 
  public:
   std::uint32_t chosen_key : 1 = 0;  ///< explicit or pure: other nodes may have the same key
   mutable std::uint32_t plan_index = 0;
 
-  std::span<const NodeArg> args() const noexcept { return {args_, arg_count_}; }
+  std::span<const NodeArg> args() const noexcept {
+    if (!many_args_ && arg_count_ == 0) return {};
+    const std::byte* after = reinterpret_cast<const std::byte*>(this) + sizeof(Node);
+    if (many_args_) {
+      const auto* many = std::launder(reinterpret_cast<const std::vector<NodeArg>*>(after));
+      return {many->data(), many->size()};
+    }
+    return {std::launder(reinterpret_cast<const NodeArg*>(after)), arg_count_};
+  }
   bool is_task() const noexcept { return code != nullptr; }
 
  protected:
   Node() = default;
   ~Node() = default;
-  void set_args(std::span<const NodeArg> args) noexcept {
-    args_ = args.data();
-    arg_count_ = static_cast<std::uint32_t>(args.size());
+  void set_args_follow(std::size_t count) noexcept {
+    arg_count_ = static_cast<std::uint32_t>(count);
   }
+  void set_many_args_follow() noexcept { many_args_ = 1; }
   /// Lets go of the nodes among `inputs` without recursing into theirs, so that releasing
   /// a chain of millions of nodes takes no deeper stack than releasing one.
   static void release_inputs(std::span<NodeArg> inputs) noexcept;
@@ -71,7 +82,12 @@ struct Node {
 /// A node with N arguments (the size a call site knows at compile time).
 template <std::size_t N>
 struct NodeOf final : Node {
-  explicit NodeOf(std::array<NodeArg, N> a) : storage(std::move(a)) { set_args(storage); }
+  explicit NodeOf(std::array<NodeArg, N> a) : storage(std::move(a)) {
+    // The arguments start right after the node (Node::args() finds them there): nothing
+    // between them, and nothing after them.
+    static_assert(N == 0 || sizeof(NodeOf) == sizeof(Node) + sizeof(storage));
+    set_args_follow(N);
+  }
   ~NodeOf() { release_inputs(storage); }
   std::array<NodeArg, N> storage;
 };
@@ -79,7 +95,10 @@ struct NodeOf final : Node {
 /// A node with a number of arguments known only at run time (graphs written key by key,
 /// calls with std::vector arguments of Delayeds or Futures).
 struct NodeOfMany final : Node {
-  explicit NodeOfMany(std::vector<NodeArg> a) : storage(std::move(a)) { set_args(storage); }
+  explicit NodeOfMany(std::vector<NodeArg> a) : storage(std::move(a)) {
+    static_assert(sizeof(NodeOfMany) == sizeof(Node) + sizeof(storage));
+    set_many_args_follow();
+  }
   ~NodeOfMany() { release_inputs(storage); }
   std::vector<NodeArg> storage;
 };
