@@ -86,6 +86,7 @@ Plan lower(const std::vector<NodePtr>& outputs, std::vector<std::uint32_t>& outp
 
   struct Frame {
     const Node* node;
+    std::span<const NodeArg> args;
     std::uint32_t next_arg;
   };
   std::vector<Frame> stack;
@@ -136,17 +137,17 @@ Plan lower(const std::vector<NodePtr>& outputs, std::vector<std::uint32_t>& outp
   for (const auto& output : outputs) {
     if (output->lowering_epoch != epoch && !same_as_emitted(*output)) {
       output->lowering_epoch = epoch;
-      stack.push_back({output.get(), 0});
+      stack.push_back({output.get(), output->args(), 0});
       while (!stack.empty()) {
         auto& frame = stack.back();
-        const auto args = frame.node->args();
+        const auto args = frame.args;
         bool descended = false;
         while (frame.next_arg < args.size()) {
           const auto* child = std::get_if<NodePtr>(&args[frame.next_arg++]);
           if (child && (*child)->is_task() && (*child)->lowering_epoch != epoch &&
               !same_as_emitted(**child)) {
             (*child)->lowering_epoch = epoch;
-            stack.push_back({child->get(), 0});
+            stack.push_back({child->get(), (*child)->args(), 0});
             descended = true;
             break;
           }
