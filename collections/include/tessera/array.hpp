@@ -385,8 +385,8 @@ Array<T> from_function(F fn, Shape shape, ChunkSpec chunks = {}) {
                 "(std::vector<std::uint8_t> for bool)");
   auto code = detail::code_for(std::move(fn));
   code.invoke = &detail::invoke<F, BlockInfo>;
-  return Array<T>(detail::array::from_block_function(
-      dtype_of<T>(), shape, chunks, std::make_shared<const detail::TaskCode>(std::move(code))));
+  return Array<T>(detail::array::from_block_function(dtype_of<T>(), shape, chunks,
+                                                     detail::TaskCodePtr::make(std::move(code))));
 }
 
 /// An array whose blocks are delayed std::vectors (std::vector<std::uint8_t> for bool), in C

@@ -50,8 +50,8 @@ TaskCode registered_code(const void* function);
 
 template <auto F, class... A>
 NodePtr task_node(Key key, A&&... args) {
-  static const std::shared_ptr<const TaskCode> code =
-      std::make_shared<const TaskCode>(registered_code(reinterpret_cast<const void*>(F)));
+  static const TaskCodePtr code =
+      TaskCodePtr::make(registered_code(reinterpret_cast<const void*>(F)));
   using Params = typename Signature<decltype(F)>::parameters;
   auto node = make_call_node(Params{}, std::forward<A>(args)...);
   node->code = code;

@@ -72,7 +72,7 @@ class VectorsLayer final : public Layer {
 /// Blocks made by a user's function of their BlockInfo.
 class FunctionLayer final : public Layer {
  public:
-  FunctionLayer(DType dtype, ChunkGrid grid, std::string name, std::shared_ptr<const TaskCode> code)
+  FunctionLayer(DType dtype, ChunkGrid grid, std::string name, TaskCodePtr code)
       : Layer(dtype, std::move(grid), std::move(name)), code_(std::move(code)) {}
   NodePtr make_block(Lowering&, std::int64_t linear) const override {
     BlockInfo info;
@@ -86,7 +86,7 @@ class FunctionLayer final : public Layer {
   }
 
  private:
-  std::shared_ptr<const TaskCode> code_;
+  TaskCodePtr code_;
 };
 
 ChunkGrid checked_grid(const Shape& shape, const Chunks& chunks, const char* operation,
@@ -174,7 +174,7 @@ Handle from_vector_nodes(DType dtype, const Shape& shape, const Chunks& chunks,
 }
 
 Handle from_block_function(DType dtype, const Shape& shape, const ChunkSpec& chunks,
-                           std::shared_ptr<const TaskCode> code) {
+                           TaskCodePtr code) {
   ChunkGrid grid(normalize_chunks(chunks, shape, dtype, "from_function"), "from_function");
   const std::string name = unique_key(std::string(code->name));
   return array_of_layer(

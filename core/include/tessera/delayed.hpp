@@ -79,7 +79,7 @@ class DelayedFunction {
       code.placement = std::make_shared<const detail::Placement>(
           detail::Placement{options_.resources, options_.workers});
     }
-    code_ = std::make_shared<const detail::TaskCode>(std::move(code));
+    code_ = detail::TaskCodePtr::make(std::move(code));
   }
 
   /// Records a call; arguments are values (converted to the parameter types), Delayeds,
@@ -105,9 +105,9 @@ class DelayedFunction {
     if constexpr (detail::Signature<F>::known) {
       node->code = code_;
     } else {  // a generic lambda: how to read the arguments depends on this call
-      auto code = std::make_shared<detail::TaskCode>(*code_);
-      code->invoke = &detail::invoke<F, P...>;
-      node->code = std::move(code);
+      detail::TaskCode code = *code_;
+      code.invoke = &detail::invoke<F, P...>;
+      node->code = detail::TaskCodePtr::make(std::move(code));
     }
     node->chosen_key = options_.key || options_.pure;
     if (options_.key) {
@@ -120,7 +120,7 @@ class DelayedFunction {
     return Delayed<R>(std::move(node));
   }
 
-  std::shared_ptr<const detail::TaskCode> code_;
+  detail::TaskCodePtr code_;
   TaskOptions options_;
 };
 

@@ -82,15 +82,15 @@ class Graph {
 
  private:
   struct Entry {
-    std::shared_ptr<const detail::TaskCode> code;  // null: a value, held in args[0]
+    detail::TaskCodePtr code;  // null: a value, held in args[0]
     std::vector<GraphArg> args;
   };
 
   template <class F, class... P>
-  static std::shared_ptr<const detail::TaskCode> typed_code(F fn, detail::TypeList<P...>) {
+  static detail::TaskCodePtr typed_code(F fn, detail::TypeList<P...>) {
     auto code = detail::code_for(std::move(fn));
     code.invoke = &detail::invoke<F, P...>;
-    return std::make_shared<const detail::TaskCode>(std::move(code));
+    return detail::TaskCodePtr::make(std::move(code));
   }
 
   template <class... P, class... A>
@@ -115,7 +115,7 @@ class Graph {
     }
   }
 
-  void add_call(Key key, std::shared_ptr<const detail::TaskCode> code, std::vector<GraphArg> args);
+  void add_call(Key key, detail::TaskCodePtr code, std::vector<GraphArg> args);
   void insert(Key key, Entry entry);
 
   std::unordered_map<Key, Entry> entries_;

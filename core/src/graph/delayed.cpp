@@ -120,10 +120,10 @@ std::string to_dot(const std::vector<NodePtr>& outputs) {
 
 namespace tessera::detail {
 // Memory per task is a budget (DESIGN.md: ~200 bytes held per task): a node of a one-argument
-// call is 104 bytes before its shared_ptr control block (a 128-byte malloc chunk with it), of a
-// two-argument one 144 (a 176-byte chunk: 8 bytes more would make it 192).
+// call is 96 bytes before its shared_ptr control block (a 128-byte malloc chunk with it), of a
+// two-argument one 136 (a 160-byte chunk: 8 bytes more would make it 176).
 static_assert(sizeof(void*) != 8 || sizeof(NodeArg) == 40, "NodeArg grew");
-static_assert(sizeof(void*) != 8 || sizeof(Node) == 64, "Node grew");
-static_assert(sizeof(void*) != 8 || sizeof(NodeOf<1>) == 104, "Node grew");
-static_assert(sizeof(void*) != 8 || sizeof(NodeOf<2>) == 144, "Node grew");
+static_assert(sizeof(void*) != 8 || sizeof(Node) == 56, "Node grew");
+static_assert(sizeof(void*) != 8 || sizeof(NodeOf<1>) == 96, "Node grew");
+static_assert(sizeof(void*) != 8 || sizeof(NodeOf<2>) == 136, "Node grew");
 }  // namespace tessera::detail

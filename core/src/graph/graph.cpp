@@ -17,17 +17,16 @@ void Graph::add(Key key, std::string_view function, std::vector<GraphArg> args, 
                      std::to_string(args.size()) + " arguments, but it takes " +
                      std::to_string(entry.parameters.size()));
   }
-  auto code = std::make_shared<detail::TaskCode>();
-  code->invoke = entry.invoke;
-  code->callable = entry.callable;
-  code->registered = &entry;
-  code->name = entry.name;
-  code->retries = retries;
-  add_call(std::move(key), std::move(code), std::move(args));
+  detail::TaskCode code;
+  code.invoke = entry.invoke;
+  code.callable = entry.callable;
+  code.registered = &entry;
+  code.name = entry.name;
+  code.retries = retries;
+  add_call(std::move(key), detail::TaskCodePtr::make(std::move(code)), std::move(args));
 }
 
-void Graph::add_call(Key key, std::shared_ptr<const detail::TaskCode> code,
-                     std::vector<GraphArg> args) {
+void Graph::add_call(Key key, detail::TaskCodePtr code, std::vector<GraphArg> args) {
   insert(std::move(key), Entry{std::move(code), std::move(args)});
 }
 

@@ -7,6 +7,7 @@
 // result of another task): a PackHeader holding their count, then the elements. The invoker
 // assembles the vector from them.
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -69,6 +70,50 @@ struct TaskCode {
   bool keys_from_name = false;
   int retries = 0;
   std::shared_ptr<const Placement> placement;  ///< null: anywhere
+
+  /// The TaskCodePtrs that hold it; a copy of a TaskCode starts with none.
+  struct References {
+    mutable std::atomic<std::uint32_t> count{0};
+    References() = default;
+    References(const References&) noexcept {}
+    References& operator=(const References&) noexcept { return *this; }
+  } references;
+};
+
+/// Shared ownership of a TaskCode, in one word: every graph node holds one (a std::shared_ptr
+/// would take two words, 8 bytes a task more).
+class TaskCodePtr {
+ public:
+  TaskCodePtr() noexcept = default;
+  TaskCodePtr(std::nullptr_t) noexcept {}  // NOLINT(google-explicit-constructor): as a pointer
+  /// A new TaskCode holding `code`.
+  static TaskCodePtr make(TaskCode code) { return TaskCodePtr(new TaskCode(std::move(code))); }
+
+  TaskCodePtr(const TaskCodePtr& other) noexcept : code_(other.code_) { hold(); }
+  TaskCodePtr(TaskCodePtr&& other) noexcept : code_(std::exchange(other.code_, nullptr)) {}
+  TaskCodePtr& operator=(TaskCodePtr other) noexcept {
+    std::swap(code_, other.code_);
+    return *this;
+  }
+  ~TaskCodePtr() { drop(); }
+
+  const TaskCode* get() const noexcept { return code_; }
+  const TaskCode& operator*() const noexcept { return *code_; }
+  const TaskCode* operator->() const noexcept { return code_; }
+  explicit operator bool() const noexcept { return code_ != nullptr; }
+  friend bool operator==(const TaskCodePtr& a, std::nullptr_t) noexcept { return !a.code_; }
+
+ private:
+  explicit TaskCodePtr(const TaskCode* code) noexcept : code_(code) { hold(); }
+  void hold() const noexcept {
+    if (code_) code_->references.count.fetch_add(1, std::memory_order_relaxed);
+  }
+  void drop() noexcept {
+    if (code_ && code_->references.count.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      delete code_;
+    }
+  }
+  const TaskCode* code_ = nullptr;
 };
 
 /// The registered function named `name`; RegistryError (listing what is registered) if none.

@@ -35,13 +35,13 @@ using NodeArg = std::variant<Value, NodePtr, FutureRef>;
 /// One recorded call; immutable once built. A node without code stands for a value: the
 /// literal args()[0] (delayed_value) or the future args()[0] (a persisted result). The
 /// arguments live in the derived object, right after the node in the same allocation. Graphs
-/// hold millions of nodes: every byte here is a byte per task (64 now).
+/// hold millions of nodes: every byte here is a byte per task (56 now).
 struct Node {
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
   Key key;
-  std::shared_ptr<const TaskCode> code;  ///< with the options; shared by one function's calls
+  TaskCodePtr code;  ///< with the options; shared by one function's calls
 
   // Scratch space of the lowering to a plan, which holds a global lock while it uses it.
   mutable std::uint64_t lowering_epoch = 0;

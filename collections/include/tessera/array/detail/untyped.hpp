@@ -173,7 +173,7 @@ Handle from_block_nodes(DType dtype, const Shape& shape, const Chunks& chunks,
 /// An array whose block (in C order) is made by calling `code` on its BlockInfo; the result is
 /// a std::vector of the element type (vector<uint8_t> for bool).
 Handle from_block_function(DType dtype, const Shape& shape, const ChunkSpec& chunks,
-                           std::shared_ptr<const TaskCode> code);
+                           TaskCodePtr code);
 /// An array whose blocks are the results of delayed std::vectors (uint8_t for bool).
 Handle from_vector_nodes(DType dtype, const Shape& shape, const Chunks& chunks,
                          std::vector<NodePtr> nodes);
