@@ -222,6 +222,57 @@ TEST_CASE("a task spec reads back what was written") {
   CHECK(read.workers == std::vector<int>{1, 3});
 }
 
+TEST_CASE("varints read back every width, and a cut or overlong one is a clear error") {
+  const std::vector<std::uint64_t> values = {
+      0, 1, 127, 128, 16383, 16384, (1ull << 32) - 1, 1ull << 32, 1ull << 63, ~0ull};
+  std::vector<std::byte> bytes;
+  WireWriter out(bytes);
+  for (auto value : values) out.put_varint(value);
+  out.put_short_string("key-1f");
+  CHECK(bytes.size() == 1 + 1 + 1 + 2 + 2 + 3 + 5 + 5 + 10 + 10 + 1 + 6);
+  WireReader in(bytes, "varint test");
+  for (auto value : values) CHECK(in.get_varint() == value);
+  CHECK(in.get_short_string_view() == "key-1f");
+  CHECK(in.at_end());
+
+  // Cut after a byte that says more follow.
+  const std::vector<std::byte> cut = {std::byte{0x80}, std::byte{0x80}};
+  WireReader cut_in(cut, "assign message from rank 2");
+  CHECK_THROWS_WITH(cut_in.get_varint(), Catch::Contains("corrupt assign message from rank 2"));
+  // Eleven bytes, or a tenth byte with more than the 64th bit: over 64 bits.
+  const std::vector<std::byte> eleven(11, std::byte{0xff});
+  WireReader eleven_in(eleven, "task spec");
+  CHECK_THROWS_WITH(eleven_in.get_varint(), Catch::Contains("does not fit 64 bits"));
+  std::vector<std::byte> high(9, std::byte{0xff});
+  high.push_back(std::byte{0x02});
+  WireReader high_in(high, "task spec");
+  CHECK_THROWS_WITH(high_in.get_varint(), Catch::Contains("does not fit 64 bits"));
+}
+
+TEST_CASE("a task spec takes a few bytes beyond its names: the scheduler keeps one per task") {
+  // A two-input reduction task, as a graph of millions holds them: names, retries, two
+  // varint task ids and empty placement.
+  TaskSpec spec;
+  spec.function = "add";
+  spec.key = "add-1f3a2";
+  spec.args = {{ArgKind::task, {}, DataKey{7, 300}}, {ArgKind::task, {}, DataKey{7, 301}}};
+  std::vector<std::byte> bytes;
+  WireWriter out(bytes);
+  write_task(out, spec);
+  CHECK(bytes.size() == (1 + 3) + (1 + 9) + 1 + 1 + 2 * (1 + 2) + 1 + 1);
+  WireReader in(bytes, "task spec");
+  CHECK(read_task_key(in) == "add-1f3a2");
+
+  // A corrupt argument count, resource count or input id is named, never allocated for.
+  for (std::size_t at : {std::size_t{15}, bytes.size() - 2}) {
+    auto corrupt = bytes;
+    corrupt[at] = std::byte{0x7f};  // 127 arguments or resources in a 24-byte spec
+    WireReader corrupt_in(corrupt, "task spec");
+    TaskSpec read;
+    CHECK_THROWS_WITH(read_task(corrupt_in, 7, read), Catch::Contains("corrupt task 'add-1f3a2'"));
+  }
+}
+
 TEST_CASE("a message claiming more elements than it holds is refused without allocating them") {
   // A count of 2^60 keys in a 16-byte message: refused before any allocation.
   std::vector<std::byte> bytes;

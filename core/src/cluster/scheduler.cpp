@@ -238,8 +238,7 @@ std::string Scheduler::key_of(const Submission& run, std::uint32_t task) const {
 std::string_view Scheduler::key_view(const Submission& run, std::uint32_t task) const {
   if (run.body.empty()) return "scattered data";
   WireReader in(std::span(run.body).subspan(run.spec_begin[task]), "task spec");
-  in.get_bytes();  // the function
-  return in.get_string_view();
+  return read_task_key(in);
 }
 
 void Scheduler::flush_records() {

@@ -2,14 +2,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 namespace tessera::detail {
-
-namespace {
-std::string_view as_view(std::span<const std::byte> bytes) {
-  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
-}
-}  // namespace
 
 const char* kind_name(Kind kind) noexcept {
   switch (kind) {
@@ -73,62 +68,91 @@ const char* kind_name(Kind kind) noexcept {
   return "unknown";
 }
 
+// Per task, in as few bytes as the scheduler can keep (it holds every spec of a run): lengths,
+// counts and task ids as varints.
 void write_task(WireWriter& out, const TaskSpec& task) {
-  out.put_all(task.function, task.key, task.retries, static_cast<std::uint32_t>(task.args.size()));
+  out.put_short_string(task.function);
+  out.put_short_string(task.key);
+  out.put<std::uint8_t>(task.retries);
+  out.put_varint(task.args.size());
   for (const auto& arg : task.args) {
+    out.put(arg.kind);
     switch (arg.kind) {
       case ArgKind::literal:
-        out.put_all(arg.kind, arg.literal);
+        out.put_short_bytes(arg.literal);
         break;
       case ArgKind::task:
-        out.put_all(arg.kind, arg.input.task);
+        out.put_varint(arg.input.task);
         break;
       case ArgKind::external:
-        out.put_all(arg.kind, arg.input);
+        out.put(arg.input);
         break;
     }
   }
-  out.put<std::uint32_t>(static_cast<std::uint32_t>(task.resources.size()));
+  out.put_varint(task.resources.size());
   for (const auto& [name, amount] : task.resources) {
-    out.put_string(name);
+    out.put_short_string(name);
     out.put(amount);
   }
-  out.put_vector(task.workers);
+  out.put_varint(task.workers.size());
+  for (int worker : task.workers) out.put_varint(static_cast<std::uint32_t>(worker));
+}
+
+std::string_view read_task_key(WireReader& in) {
+  in.get_short_bytes();  // the function
+  return in.get_short_string_view();
 }
 
 void read_task(WireReader& in, std::uint64_t run, TaskSpec& task) {
-  task.function = as_view(in.get_bytes());
-  task.key = as_view(in.get_bytes());
+  task.function = in.get_short_string_view();
+  task.key = in.get_short_string_view();
   task.retries = in.get<std::uint8_t>();
-  const auto args = in.get<std::uint32_t>();
+  const auto corrupt = [&](const std::string& what) {
+    return SerializationError("corrupt task '" + std::string(task.key) + "': " + what);
+  };
+  const auto args = in.get_varint();
+  // Each argument takes at least two bytes: refuse a count the message cannot hold.
+  if (args > in.remaining() / 2) throw corrupt(std::to_string(args) + " arguments announced");
   task.args.clear();
-  task.args.reserve(
-      std::min<std::size_t>(args, in.remaining()));  // a corrupt count is caught by the reads
-  for (std::uint32_t a = 0; a < args; ++a) {
+  task.args.reserve(args);
+  for (std::uint64_t a = 0; a < args; ++a) {
     TaskSpec::Arg arg{in.get<ArgKind>(), {}, {}};
     switch (arg.kind) {
       case ArgKind::literal:
-        arg.literal = in.get_bytes();
+        arg.literal = in.get_short_bytes();
         break;
-      case ArgKind::task:
-        arg.input = DataKey{run, in.get<std::uint32_t>()};
+      case ArgKind::task: {
+        const auto input = in.get_varint();
+        if (input > std::numeric_limits<std::uint32_t>::max())
+          throw corrupt("input task " + std::to_string(input) + " is out of range");
+        arg.input = DataKey{run, static_cast<std::uint32_t>(input)};
         break;
+      }
       case ArgKind::external:
         arg.input = in.get<DataKey>();
         break;
       default:
-        throw SerializationError("corrupt task '" + std::string(task.key) +
-                                 "': unknown argument kind");
+        throw corrupt("unknown argument kind");
     }
     task.args.push_back(arg);
   }
   task.resources.clear();
-  const auto resources = in.get<std::uint32_t>();
-  for (std::uint32_t r = 0; r < resources; ++r) {
-    auto name = as_view(in.get_bytes());
+  const auto resources = in.get_varint();
+  if (resources > in.remaining() / (1 + sizeof(double)))
+    throw corrupt(std::to_string(resources) + " resources announced");
+  for (std::uint64_t r = 0; r < resources; ++r) {
+    auto name = in.get_short_string_view();
     task.resources.emplace_back(name, in.get<double>());
   }
-  task.workers = in.get_vector<int>();
+  const auto workers = in.get_varint();
+  if (workers > in.remaining()) throw corrupt(std::to_string(workers) + " workers announced");
+  task.workers.clear();
+  for (std::uint64_t w = 0; w < workers; ++w) {
+    const auto worker = in.get_varint();
+    if (worker > static_cast<std::uint64_t>(std::numeric_limits<int>::max()))
+      throw corrupt("worker rank " + std::to_string(worker) + " is out of range");
+    task.workers.push_back(static_cast<int>(worker));
+  }
 }
 
 Frames literal_frames(std::span<const std::byte> literal) {

@@ -61,9 +61,10 @@ enum class ArgKind : std::uint8_t {
 };
 
 /// A task as it travels from client to scheduler to worker (strings and literals point into
-/// the message it was read from). Wire form: function, key, retries, argument count, per
-/// argument its kind and then the literal's frames or the DataKey, resource count and
-/// (name, amount) pairs, worker count and ranks.
+/// the message it was read from). Wire form, compact because the scheduler keeps it per task:
+/// function and key (varint length, bytes), retries (a byte), argument count, per argument its
+/// kind and then the literal's frames (varint length), the input task (varint) or the external
+/// DataKey, resource count and (name, amount) pairs, worker count and ranks (varints).
 struct TaskSpec {
   std::string_view function;
   std::string_view key;
@@ -82,6 +83,8 @@ struct TaskSpec {
 void write_task(WireWriter& out, const TaskSpec& task);
 /// Reads one task; its task arguments belong to `run`.
 void read_task(WireReader& in, std::uint64_t run, TaskSpec& task);
+/// Reads only the key of the task that starts at `in`.
+std::string_view read_task_key(WireReader& in);
 
 /// The frames of a literal argument.
 Frames literal_frames(std::span<const std::byte> literal);

@@ -46,4 +46,10 @@ void WireReader::fail(std::size_t wanted) const {
                            std::to_string(bytes_.size()));
 }
 
+void WireReader::fail_varint() const {
+  throw SerializationError("corrupt " + name() + ": the number ending at offset " +
+                           std::to_string(offset_) + " of " + std::to_string(bytes_.size()) +
+                           " does not fit 64 bits");
+}
+
 }  // namespace tessera::detail

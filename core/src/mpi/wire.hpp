@@ -34,6 +34,27 @@ class WireWriter {
     if (size) std::memcpy(out_.data() + offset, data, size);
   }
   void put_string(std::string_view text) { put_bytes(text.data(), text.size()); }
+  /// An unsigned integer in as few bytes as it needs (LEB128: 7 bits a byte, low first): a
+  /// count or id below 128 takes one byte. For what is stored per task (task specs).
+  void put_varint(std::uint64_t value) {
+    std::byte bytes[max_varint_bytes];
+    std::size_t size = 0;
+    for (; value >= 0x80; value >>= 7) bytes[size++] = std::byte((value & 0x7f) | 0x80);
+    bytes[size++] = std::byte(value);
+    const auto offset = out_.size();
+    out_.resize(offset + size);
+    std::memcpy(out_.data() + offset, bytes, size);
+  }
+  /// Bytes after their length as a varint.
+  void put_short_bytes(std::span<const std::byte> bytes) {
+    put_varint(bytes.size());
+    const auto offset = out_.size();
+    out_.resize(offset + bytes.size());
+    if (!bytes.empty()) std::memcpy(out_.data() + offset, bytes.data(), bytes.size());
+  }
+  void put_short_string(std::string_view text) { put_short_bytes(std::as_bytes(std::span(text))); }
+  static constexpr std::size_t max_varint_bytes = 10;
+
   template <class T>
   requires std::is_trivially_copyable_v<T>
   void put_vector(const std::vector<T>& values) {
@@ -118,6 +139,26 @@ class WireReader {
     return {take(size), size};
   }
   std::string get_string() { return std::string(get_string_view()); }
+  /// What put_varint() wrote; an error if it runs past the message or over 64 bits.
+  std::uint64_t get_varint() {
+    std::uint64_t value = 0;
+    for (unsigned shift = 0; shift < 64; shift += 7) {
+      const auto byte = static_cast<std::uint64_t>(*take(1));
+      if (shift == 63 && byte > 1) break;
+      value |= (byte & 0x7f) << shift;
+      if (!(byte & 0x80)) return value;
+    }
+    fail_varint();
+  }
+  /// What put_short_bytes() / put_short_string() wrote.
+  std::span<const std::byte> get_short_bytes() {
+    const auto size = get_varint();
+    return {take(size), size};
+  }
+  std::string_view get_short_string_view() {
+    auto bytes = get_short_bytes();
+    return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+  }
   /// A string that lives as long as the bytes read.
   std::string_view get_string_view() {
     auto bytes = get_bytes();
@@ -154,6 +195,7 @@ class WireReader {
     return at;
   }
   [[noreturn]] void fail(std::size_t wanted) const;
+  [[noreturn]] void fail_varint() const;
 
   std::span<const std::byte> bytes_;
   std::size_t offset_ = 0;
