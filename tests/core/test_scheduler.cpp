@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cluster/scheduler.hpp"  // private to tessera::core: the test reaches in
+#include "cluster/scheduler_state.hpp"
 #include "message_recorder.hpp"
 #include "mpi/messages.hpp"
 #include "tessera/errors.hpp"
@@ -512,4 +513,49 @@ TEST_CASE("a worker whose hello comes after a later rank's is not taken for lost
   cluster.submit(1, {{}}, {0}, {{0, {{"A", 1}}}});
   cluster.scheduler.on_turn();
   CHECK(cluster.assigned() == std::map<std::uint32_t, int>{{0, 1}});
+}
+
+TEST_CASE("tasks are handed out with their own specs and inputs, whatever the offsets' width") {
+  const auto narrow = narrow_spec_body_limit;
+  for (std::size_t limit : {narrow, std::size_t{0}}) {  // 0: every body has wide offsets
+    narrow_spec_body_limit = limit;
+    Cluster cluster(2);
+    cluster.join(1);
+    cluster.submit(1, {{}, {0}, {0, 1}});
+    cluster.scheduler.on_turn();
+    auto first = cluster.outbox.take<Assign>();
+    REQUIRE(first.size() == 3);
+    const char* keys[] = {"t0", "t1", "t2"};
+    for (std::uint32_t t = 0; t < 3; ++t) {
+      WireReader spec(first[t].second.spec, "task spec");
+      TaskSpec read;
+      read_task(spec, 1, read);
+      CHECK(read.key == keys[t]);
+      CHECK(spec.at_end());
+    }
+    CHECK(first[2].second.inputs == std::vector<DataKey>{{1, 0}, {1, 1}});
+    for (std::uint32_t t = 0; t < 3; ++t) cluster.complete(1, DataKey{1, t});
+
+    // Run 2 reads run 1's t2 (a future) between two of its own tasks.
+    TaskSpec spec;
+    spec.function = "f";
+    std::vector<std::byte> specs;
+    WireWriter out(specs);
+    spec.key = "u0";
+    write_task(out, spec);
+    spec.key = "u1";
+    spec.args = {{ArgKind::task, {}, DataKey{2, 0}},
+                 {ArgKind::external, {}, DataKey{1, 2}},
+                 {ArgKind::task, {}, DataKey{2, 0}}};
+    write_task(out, spec);
+    cluster.deliver(0, Submit{2, 2, specs, {1}, false});
+    cluster.scheduler.on_turn();
+    auto second = cluster.outbox.take<Assign>();
+    REQUIRE(second.size() == 2);
+    CHECK(second[1].second.key == DataKey{2, 1});
+    CHECK(second[1].second.inputs == std::vector<DataKey>{{2, 0}, {1, 2}, {2, 0}});
+    WireReader u1(second[1].second.spec, "task spec");
+    CHECK(read_task_key(u1) == "u1");
+  }
+  narrow_spec_body_limit = narrow;
 }

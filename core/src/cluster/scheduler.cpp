@@ -237,7 +237,7 @@ std::string Scheduler::key_of(const Submission& run, std::uint32_t task) const {
 
 std::string_view Scheduler::key_view(const Submission& run, std::uint32_t task) const {
   if (run.body.empty()) return "scattered data";
-  WireReader in(std::span(run.body).subspan(run.spec_begin[task]), "task spec");
+  WireReader in(run.spec(task), "task spec");
   return read_task_key(in);
 }
 
@@ -277,19 +277,29 @@ void Scheduler::submit(int source, const Submit& message) {
   run.id = message.run;
   run.progress = take_watched_run(run.id);
   const auto n = message.tasks;
+  if (n >= Submission::external_input) {
+    throw SerializationError("submit message from rank " + std::to_string(source) + ": " +
+                             std::to_string(n) + " tasks, over the " +
+                             std::to_string(Submission::external_input - 1) +
+                             " a run may hold: split the graph into several computes");
+  }
   run.tasks.resize(n);
   run.remaining = n;
-  run.spec_begin.reserve(n + 1);
+  if (run.wide_specs()) {
+    run.wide_spec_begin.reserve(n + 1);
+  } else {
+    run.spec_begin.reserve(n + 1);
+  }
   run.input_begin.reserve(n + 1);
   run.input_begin.push_back(0);
   std::vector<std::uint32_t> dependent_count(n, 0);
   TaskSpec spec;
   for (std::uint32_t t = 0; t < n; ++t) {
-    run.spec_begin.push_back(body.offset());
+    run.add_spec_begin(body.offset());
     read_task(body, run.id, spec);
     for (const auto& arg : spec.args) {
       if (arg.kind == ArgKind::literal) continue;
-      run.inputs.push_back(arg.input);
+      run.add_input(arg.input);
       if (arg.kind == ArgKind::task) {
         if (arg.input.task >= t) {
           throw SerializationError("submit message from rank " + std::to_string(source) +
@@ -308,7 +318,7 @@ void Scheduler::submit(int source, const Submit& message) {
       run.placements.push_back(std::move(requirement));
     }
   }
-  run.spec_begin.push_back(body.offset());
+  run.add_spec_begin(body.offset());
   if (!body.at_end()) {
     throw SerializationError("submit message from rank " + std::to_string(source) + ": " +
                              std::to_string(body.remaining()) + " bytes after its " +
@@ -324,7 +334,8 @@ void Scheduler::submit(int source, const Submit& message) {
   std::vector<std::uint32_t> fill(run.dependent_begin.begin(), run.dependent_begin.end() - 1);
   for (std::uint32_t t = 0; t < n; ++t) {
     for (auto i = run.input_begin[t]; i < run.input_begin[t + 1]; ++i) {
-      if (run.inputs[i].run == run.id) run.dependents[fill[run.inputs[i].task]++] = t;
+      const auto input = run.input(i);
+      if (input.run == run.id) run.dependents[fill[input.task]++] = t;
     }
     run.tasks[t].uses = dependent_count[t];
   }
@@ -344,7 +355,7 @@ void Scheduler::submit(int source, const Submit& message) {
     auto& task = run.tasks[t];
     std::optional<Failure> failed_input;
     for (auto i = run.input_begin[t]; i < run.input_begin[t + 1]; ++i) {
-      const auto input = run.inputs[i];
+      const auto input = run.input(i);
       if (input.run == id) {
         ++task.waiting;
         continue;
@@ -501,7 +512,7 @@ void Scheduler::place(Submission& run, std::uint32_t task) {
     held_bytes_[static_cast<std::size_t>(rank)] += bytes;
   };
   for (auto i = run.input_begin[task]; i < run.input_begin[task + 1]; ++i) {
-    const auto input = run.inputs[i];
+    const auto input = run.input(i);
     const Submission* other = input.run == run.id ? &run : find_run(input.run);
     if (!other) continue;
     const auto& source = other->tasks[input.task];
@@ -603,10 +614,10 @@ void Scheduler::assign(Submission& run, std::uint32_t task, int rank) {
   ++workers_[static_cast<std::size_t>(rank)].in_flight;
   assign_.key = DataKey{run.id, task};
   assign_.priority = (run.seq << 32) | task;
-  const auto begin = run.spec_begin[task];
-  assign_.spec = std::span(run.body).subspan(begin, run.spec_begin[task + 1] - begin);
-  assign_.inputs.assign(run.inputs.begin() + run.input_begin[task],
-                        run.inputs.begin() + run.input_begin[task + 1]);
+  assign_.spec = run.spec(task);
+  assign_.inputs.clear();
+  for (auto i = run.input_begin[task]; i < run.input_begin[task + 1]; ++i)
+    assign_.inputs.push_back(run.input(i));
   assign_.holders.clear();
   for (auto input : assign_.inputs) assign_.holders.push_back(holder_for(input, rank));
   // Inputs still being made (it goes ahead of them): awaited there, and kept by their workers.
@@ -660,7 +671,7 @@ bool Scheduler::may_run_ahead(const Submission& run, std::uint32_t task, int ran
   const auto& worker = workers_[static_cast<std::size_t>(rank)];
   if (!worker.usable() || worker.paused || worker.in_flight >= capacity(worker)) return false;
   for (auto i = run.input_begin[task]; i < run.input_begin[task + 1]; ++i) {
-    const auto input = run.inputs[i];
+    const auto input = run.input(i);
     if (input.run != run.id) {
       const Submission* other = find_run(input.run);
       if (!other || other->tasks[input.task].state != TaskState::done) return false;
@@ -843,7 +854,7 @@ void Scheduler::stolen(int source, const Stolen& message) {
 bool Scheduler::wait_again(Submission& run, std::uint32_t task) {
   std::uint32_t missing = 0;
   for (auto i = run.input_begin[task]; i < run.input_begin[task + 1]; ++i) {
-    const auto input = run.inputs[i];
+    const auto input = run.input(i);
     Submission* source = input.run == run.id ? &run : find_run(input.run);
     if (!source) continue;
     const auto state = source->tasks[input.task].state;
@@ -908,7 +919,7 @@ void Scheduler::finish(Submission& run, std::uint32_t task, int worker, std::uin
   run.report_progress();
   if (t.output) notify_output(run, task);
   for (auto i = run.input_begin[task]; i < run.input_begin[task + 1]; ++i) {
-    const auto input = run.inputs[i];
+    const auto input = run.input(i);
     if (input.run == run.id) {
       use_done_in(run, input.task);
     } else {
@@ -992,7 +1003,7 @@ void Scheduler::skip(Submission& run, std::uint32_t task, const Failure& failure
     r->report_progress();
     if (t.output) notify_output(*r, key.task);
     for (auto i = r->input_begin[key.task]; i < r->input_begin[key.task + 1]; ++i) {
-      use_done(r->inputs[i]);
+      use_done(r->input(i));
     }
     for (auto d = r->dependent_begin[key.task]; d < r->dependent_begin[key.task + 1]; ++d) {
       downstream.push_back(DataKey{r->id, r->dependents[d]});

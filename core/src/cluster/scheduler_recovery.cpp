@@ -93,7 +93,7 @@ std::size_t Scheduler::recover_from(int rank) {
     reset.emplace(key, task.state);
     if (task.state == TaskState::assigned) continue;  // its inputs are still kept for it
     for (auto i = run->input_begin[key.task]; i < run->input_begin[key.task + 1]; ++i) {
-      const auto input = run->inputs[i];
+      const auto input = run->input(i);
       const Submission* source = input.run == run->id ? run : find_run(input.run);
       if (!source) continue;  // checked when counting what it waits for (below)
       const auto state = source->tasks[input.task].state;
@@ -116,7 +116,7 @@ std::size_t Scheduler::recover_from(int rank) {
     if (before == TaskState::done || before == TaskState::forgotten) {
       ++run.remaining;
       for (auto i = run.input_begin[key.task]; i < run.input_begin[key.task + 1]; ++i) {
-        const auto input = run.inputs[i];
+        const auto input = run.input(i);
         Submission* source = input.run == run.id ? &run : find_run(input.run);
         if (source) ++source->tasks[input.task].uses;
       }
@@ -144,7 +144,7 @@ std::size_t Scheduler::recover_from(int rank) {
       }
       if (again) task.waiting = 0;
       for (auto i = run->input_begin[t]; i < run->input_begin[t + 1]; ++i) {
-        const auto input = run->inputs[i];
+        const auto input = run->input(i);
         if (!again && task.state == TaskState::assigned && !copied.empty()) {
           // Its worker may be fetching the input from the lost one: from the copy now.
           auto copy = copied.find(input);
@@ -243,7 +243,7 @@ void Scheduler::lost_scatter(Submission& run, std::uint32_t task, const Failure&
       const auto state = other->tasks[d].state;
       if (state != TaskState::waiting && state != TaskState::queued) continue;
       for (auto i = other->input_begin[d]; i < other->input_begin[d + 1]; ++i) {
-        if (other->inputs[i] == DataKey{run.id, task}) {
+        if (other->input(i) == DataKey{run.id, task}) {
           skip(*other, d, failure);
           break;
         }

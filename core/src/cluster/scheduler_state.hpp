@@ -3,8 +3,10 @@
 // (scheduler.cpp, and scheduler_recovery.cpp for lost workers).
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -15,6 +17,10 @@
 #include "graph/plan.hpp"
 
 namespace tessera::detail {
+
+// Submit bodies of this many bytes or fewer have their specs' offsets in 4 bytes each (tests
+// lower it to try the wide offsets).
+inline std::size_t narrow_spec_body_limit = std::numeric_limits<std::uint32_t>::max();
 
 enum class TaskState : std::uint8_t { waiting, queued, assigned, done, failed, forgotten };
 
@@ -33,11 +39,19 @@ struct Scheduler::Submission {
   std::uint64_t id = 0;
   std::uint64_t seq = 0;
   int owner = 0;
-  std::vector<std::byte> body;            // the submit message; task specs are read from it
-  std::vector<std::uint64_t> spec_begin;  // per task + 1: offsets into body
+  std::vector<std::byte> body;  // the submit message; task specs are read from it
+  // Per task + 1: offsets into body, in 4 bytes while the body is under 4 GiB (always, but
+  // for literals of gigabytes), in wide_spec_begin otherwise.
+  std::vector<std::uint32_t> spec_begin;
+  std::vector<std::uint64_t> wide_spec_begin;
   std::vector<Task> tasks;
   std::vector<std::uint32_t> input_begin;  // per task + 1: offsets into inputs
-  std::vector<DataKey> inputs;             // task and external inputs, in argument order
+  // Task and external inputs, in argument order: a task of this run by its id (4 bytes, not a
+  // DataKey's 16: a run may have millions), an earlier run's result by external_input | its
+  // index in externals.
+  std::vector<std::uint32_t> inputs;
+  std::vector<DataKey> externals;
+  static constexpr std::uint32_t external_input = std::uint32_t{1} << 31;
   std::vector<std::uint32_t> dependent_begin;
   std::vector<std::uint32_t> dependents;
   std::vector<std::uint32_t> placement_of;  // per task, index into placements (empty: none)
@@ -58,6 +72,33 @@ struct Scheduler::Submission {
   std::shared_ptr<ProgressCounter> progress;
   void report_progress() const {
     if (progress) progress->set(tasks.size() - remaining, failures.size());
+  }
+
+  bool wide_specs() const noexcept { return body.size() > narrow_spec_body_limit; }
+  void add_spec_begin(std::size_t offset) {
+    if (wide_specs()) {
+      wide_spec_begin.push_back(offset);
+    } else {
+      spec_begin.push_back(static_cast<std::uint32_t>(offset));
+    }
+  }
+  std::span<const std::byte> spec(std::uint32_t task) const {
+    const std::size_t begin = wide_specs() ? wide_spec_begin[task] : spec_begin[task];
+    const std::size_t end = wide_specs() ? wide_spec_begin[task + 1] : spec_begin[task + 1];
+    return std::span(body).subspan(begin, end - begin);
+  }
+
+  DataKey input(std::uint32_t i) const {
+    const auto input = inputs[i];
+    return input & external_input ? externals[input & ~external_input] : DataKey{id, input};
+  }
+  void add_input(DataKey key) {
+    if (key.run == id) {
+      inputs.push_back(key.task);
+    } else {
+      inputs.push_back(external_input | static_cast<std::uint32_t>(externals.size()));
+      externals.push_back(key);
+    }
   }
 
   const Requirement* requirement(std::uint32_t task) const {
