@@ -112,9 +112,13 @@ std::vector<FutureStatePtr> ClusterClient::submit(Plan plan,
     external_of.emplace(external.state->value_address(), external.state);
   }
 
-  std::vector<std::byte> specs;
-  WireWriter out(specs);
   const auto n = plan.size();
+  // Room for specs of typical size (tens of bytes) at once: a vector that doubles holds its
+  // old and new arrays together as it grows, twice the specs of a million-task graph; room
+  // not written to is never touched, so it takes no memory.
+  std::vector<std::byte> specs;
+  specs.reserve(std::size_t{n} * 64);
+  WireWriter out(specs);
   TaskSpec spec;
   // What spec.args' literals point into, one after another (reused from task to task).
   std::vector<std::byte> literals;
