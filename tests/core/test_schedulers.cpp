@@ -23,6 +23,7 @@ namespace {
 
 long sched_inc(long x) { return x + 1; }
 long sched_add(long a, long b) { return a + b; }
+long sched_mod(long x) { return x % 1000003; }
 long sched_sum(const std::vector<long>& parts, long offset) {
   return std::accumulate(parts.begin(), parts.end(), offset);
 }
@@ -267,6 +268,34 @@ TEST_CASE("a thousand small computes in a row all give their result") {
     wrong += d.compute() == 2 * i + 1 ? 0 : 1;
   }
   CHECK(wrong == 0);
+}
+
+TEST_CASE("a stencil whose every step hands a task to the idle thread gives the exact result") {
+  // Width 2: each step's two tasks read both of the step before, so the thread that finishes
+  // last makes both ready and hands one to the other thread, spinning for it, at every step.
+  const unsigned threads = GENERATE(2u, 4u);
+  CAPTURE(threads);
+  auto client = make_client("threads", threads);
+  constexpr long steps = 300;
+  for (long round = 0; round < 20; ++round) {
+    tessera::Delayed<long> left = tessera::delayed(sched_inc)(round);
+    tessera::Delayed<long> right = tessera::delayed(sched_inc)(round + 1);
+    long expected_left = round + 1;
+    long expected_right = round + 2;
+    for (long step = 0; step < steps; ++step) {
+      auto next_left = tessera::delayed(sched_add)(left, right);
+      right = tessera::delayed(sched_add)(right, tessera::delayed(sched_inc)(left));
+      left = next_left;
+      const long sum = expected_left + expected_right;
+      expected_right = (expected_right + expected_left + 1) % 1000003;
+      expected_left = sum % 1000003;
+      left = tessera::delayed(sched_mod)(left);
+      right = tessera::delayed(sched_mod)(right);
+    }
+    auto results = client.compute(std::vector{left, right});
+    CHECK(results[0].result() == expected_left);
+    CHECK(results[1].result() == expected_right);
+  }
 }
 
 TEST_CASE("independent outputs finishing together on many threads are all delivered") {
