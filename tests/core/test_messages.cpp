@@ -273,6 +273,57 @@ TEST_CASE("a task spec takes a few bytes beyond its names: the scheduler keeps o
   }
 }
 
+TEST_CASE("a task spec with any byte changed or cut off reads as a spec or a clear error") {
+  const std::string literal = "frames";
+  TaskSpec spec;
+  spec.function = "add";
+  spec.key = "add-3f";
+  spec.retries = 1;
+  spec.args = {{ArgKind::task, {}, DataKey{9, 300}},
+               {ArgKind::literal, bytes_of(literal), {}},
+               {ArgKind::external, {}, DataKey{4, 8}}};
+  spec.resources = {{"GPU", 1.0}};
+  spec.workers = {1, 200};
+  std::vector<std::byte> bytes;
+  WireWriter out(bytes);
+  write_task(out, spec);
+  std::size_t errors = 0;
+  for (std::size_t at = 0; at < bytes.size(); ++at) {
+    for (unsigned value : {0x00u, 0x01u, 0x7fu, 0x80u, 0xffu}) {
+      auto corrupt = bytes;
+      corrupt[at] = std::byte(value);
+      for (std::size_t size : {corrupt.size(), at}) {  // changed, then also cut there
+        WireReader in(std::span<const std::byte>(corrupt).first(size), "task spec");
+        TaskSpec read;
+        try {
+          read_task(in, 9, read);
+        } catch (const tessera::SerializationError& error) {
+          CHECK_THAT(error.what(), Catch::Contains("corrupt"));
+          ++errors;
+        }
+      }
+    }
+  }
+  CHECK(errors > bytes.size());  // every cut spec at least, and many changed ones
+
+  // Counts of 2^64 - 1 arguments, resources or workers: refused before anything is reserved.
+  for (int count = 0; count < 3; ++count) {
+    std::vector<std::byte> huge;
+    huge.reserve(64);  // GCC 12 warns wrongly (-Wstringop-overflow) on the growths otherwise
+    WireWriter huge_out(huge);
+    huge_out.put_short_string("f");
+    huge_out.put_short_string("f-1");
+    huge_out.put<std::uint8_t>(0);
+    for (int c = 0; c < count; ++c) huge_out.put_varint(0);
+    huge_out.put_varint(~0ull);
+    huge_out.put<std::uint64_t>(0);
+    WireReader in(huge, "task spec");
+    TaskSpec read;
+    const char* what[] = {"arguments announced", "resources announced", "workers announced"};
+    CHECK_THROWS_WITH(read_task(in, 1, read), Catch::Contains(what[count]));
+  }
+}
+
 TEST_CASE("a message claiming more elements than it holds is refused without allocating them") {
   // A count of 2^60 keys in a 16-byte message: refused before any allocation.
   std::vector<std::byte> bytes;
