@@ -190,8 +190,11 @@ TEST_CASE("every control message reads back what was written") {
   }
 }
 
-TEST_CASE("a task spec reads back what was written") {
-  const std::string literal = "literal frames";
+namespace {
+
+// The bytes of a task of run 9 with one argument of each kind, a resource and two workers;
+// its literal argument points into `literal`.
+std::vector<std::byte> sample_spec(const std::string& literal) {
   TaskSpec spec;
   spec.function = "add";
   spec.key = "add-3";
@@ -204,6 +207,14 @@ TEST_CASE("a task spec reads back what was written") {
   std::vector<std::byte> bytes;
   WireWriter out(bytes);
   write_task(out, spec);
+  return bytes;
+}
+
+}  // namespace
+
+TEST_CASE("a task spec reads back what was written") {
+  const std::string literal = "literal frames";
+  const auto bytes = sample_spec(literal);
 
   WireReader in(bytes, "task spec");
   TaskSpec read;
@@ -275,18 +286,7 @@ TEST_CASE("a task spec takes a few bytes beyond its names: the scheduler keeps o
 
 TEST_CASE("a task spec with any byte changed or cut off reads as a spec or a clear error") {
   const std::string literal = "frames";
-  TaskSpec spec;
-  spec.function = "add";
-  spec.key = "add-3f";
-  spec.retries = 1;
-  spec.args = {{ArgKind::task, {}, DataKey{9, 300}},
-               {ArgKind::literal, bytes_of(literal), {}},
-               {ArgKind::external, {}, DataKey{4, 8}}};
-  spec.resources = {{"GPU", 1.0}};
-  spec.workers = {1, 200};
-  std::vector<std::byte> bytes;
-  WireWriter out(bytes);
-  write_task(out, spec);
+  const auto bytes = sample_spec(literal);
   std::size_t errors = 0;
   for (std::size_t at = 0; at < bytes.size(); ++at) {
     for (unsigned value : {0x00u, 0x01u, 0x7fu, 0x80u, 0xffu}) {
