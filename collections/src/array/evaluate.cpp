@@ -308,7 +308,9 @@ class Evaluator {
       : program_(program),
         inputs_(inputs),
         slots_(program.code.size()),
-        scratch_(thread_scratch(program.code.size() * static_cast<std::size_t>(tile_size) * 8)) {}
+        scratch_(thread_scratch(program.code.size() * static_cast<std::size_t>(tile_size) * 8)) {
+    plan_weighted_sums();
+  }
 
   /// Inputs whose data starts origins[k] elements into what their shape says (windows).
   void set_origins(std::span<const std::int64_t> origins) { origins_ = origins; }
@@ -552,6 +554,108 @@ class Evaluator {
     }
   }
 
+  // A chain of float adds and subtracts, each link the left operand of the next and read
+  // nowhere else, whose terms may be multiplied by constants (a stencil's weighted
+  // neighbours), runs as one weighted sum per tile (loops::linear) instead of a pass per
+  // operation through scratch tiles; the links and products inside it are not computed.
+  struct Term {
+    std::int32_t slot;  // the instruction whose values it reads
+    double weight;      // exactly the constant (of the program's type), or +-1
+  };
+  struct WeightedSum {
+    std::int32_t first = 0, count = 0;  // in terms_; count 0: not one
+  };
+
+  bool is_link(const Instruction& in) const {
+    const auto op = static_cast<Binary>(in.code);
+    return in.op == ExprOp::binary && (op == Binary::add || op == Binary::subtract) &&
+           in.from == in.dtype && (in.dtype == DType::float32 || in.dtype == DType::float64);
+  }
+
+  void plan_weighted_sums() {
+    const auto& code = program_.code;
+    std::vector<std::int32_t> uses(code.size(), 0);
+    for (const Instruction& in : code) {
+      for (const std::int32_t k : {in.a, in.b, in.c}) {
+        if (k >= 0 && static_cast<std::size_t>(k) < code.size())
+          ++uses[static_cast<std::size_t>(k)];
+      }
+    }
+    sums_.assign(code.size(), WeightedSum{});
+    skipped_.assign(code.size(), false);
+    terms_.clear();
+    std::vector<std::vector<Term>> chains(code.size());
+    bool any = false;
+    for (std::size_t i = 0; i < code.size(); ++i) {
+      const Instruction& in = code[i];
+      if (!is_link(in)) continue;
+      const auto a = static_cast<std::size_t>(in.a);
+      std::vector<Term>& chain = chains[i];
+      bool fused = false;  // whether it takes in a link or a product
+      if (is_link(code[a]) && uses[a] == 1 && code[a].dtype == in.dtype &&
+          chains[a].size() < static_cast<std::size_t>(loops::max_linear_terms)) {
+        chain = std::move(chains[a]);
+        skipped_[a] = true;
+        fused = true;
+      } else {
+        chain.push_back(term(in.a, 1, uses, fused));
+      }
+      const double sign = static_cast<Binary>(in.code) == Binary::subtract ? -1 : 1;
+      chain.push_back(term(in.b, sign, uses, fused));
+      if (!fused) continue;  // a plain a + b
+      any = true;
+      sums_[i].count = static_cast<std::int32_t>(chain.size());  // its terms placed below
+    }
+    if (!any) return;
+    for (std::size_t i = 0; i < code.size(); ++i) {
+      if (sums_[i].count == 0 || skipped_[i]) {
+        sums_[i] = WeightedSum{};
+        continue;
+      }
+      sums_[i].first = static_cast<std::int32_t>(terms_.size());
+      terms_.insert(terms_.end(), chains[i].begin(), chains[i].end());
+    }
+  }
+
+  // Operand `k` of a link as a term: the factor of a product with a constant that is read
+  // nowhere else (the product is then not computed), else itself.
+  Term term(std::int32_t k, double sign, const std::vector<std::int32_t>& uses, bool& fused) {
+    const auto& code = program_.code;
+    const Instruction& in = code[static_cast<std::size_t>(k)];
+    if (in.op == ExprOp::binary && static_cast<Binary>(in.code) == Binary::multiply &&
+        in.from == in.dtype && uses[static_cast<std::size_t>(k)] == 1 &&
+        is_constant(in.a) != is_constant(in.b)) {
+      const std::int32_t constant = is_constant(in.a) ? in.a : in.b;
+      const Scalar& c =
+          program_
+              .constants[static_cast<std::size_t>(code[static_cast<std::size_t>(constant)].leaf)];
+      const double weight = in.dtype == DType::float32 ? static_cast<double>(scalar_as<float>(c))
+                                                       : scalar_as<double>(c);
+      skipped_[static_cast<std::size_t>(k)] = true;
+      fused = true;
+      return Term{constant == in.a ? in.b : in.a, sign * weight};
+    }
+    return Term{k, sign};
+  }
+
+  void weighted_sum(std::size_t i, const Instruction& in, std::int64_t n) {
+    const WeightedSum& sum = sums_[i];
+    with_type(in.dtype, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      if constexpr (is_float_v<T>) {
+        const T* x[loops::max_linear_terms];
+        T w[loops::max_linear_terms];
+        for (std::int32_t t = 0; t < sum.count; ++t) {
+          const Term& term = terms_[static_cast<std::size_t>(sum.first + t)];
+          x[t] = static_cast<const T*>(slots_[static_cast<std::size_t>(term.slot)]);
+          w[t] = static_cast<T>(term.weight);
+        }
+        loops::linear(x, w, sum.count, static_cast<T*>(scratch(i)), n);
+      }
+    });
+    slots_[i] = scratch(i);
+  }
+
   void* scratch(std::size_t i) {
     return scratch_.data() + i * static_cast<std::size_t>(tile_size) * 8;
   }
@@ -584,7 +688,11 @@ class Evaluator {
           unary(i, in, n);
           break;
         case ExprOp::binary:
-          binary(i, in, n);
+          if (sums_[i].count > 0) {
+            weighted_sum(i, in, n);
+          } else if (!skipped_[i]) {
+            binary(i, in, n);
+          }
           break;
         case ExprOp::where:
           where(i, in, n);
@@ -750,6 +858,9 @@ class Evaluator {
   std::span<const Block> inputs_;
   std::span<const std::int64_t> origins_;
   std::vector<const void*> slots_;
+  std::vector<WeightedSum> sums_;  // per instruction
+  std::vector<Term> terms_;
+  std::vector<bool> skipped_;  // per instruction: computed within a weighted sum
   std::vector<std::int32_t> stream_of_;
   std::vector<Panel> panels_;
   std::vector<const std::byte*> panel_row_;  // per instruction: its current panel row, or null

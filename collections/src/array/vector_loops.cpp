@@ -53,6 +53,44 @@ template <class T>
   return arithmetic_loop<T, false, false>(op, x, y, out, n);
 }
 
+template <class T, int N>
+[[gnu::always_inline]] inline void linear_loop(const T* const* x, const T* w, T* __restrict out,
+                                               std::int64_t n) {
+  const T* terms[N];
+  T weights[N];
+  for (int k = 0; k < N; ++k) {
+    terms[k] = x[k];
+    weights[k] = w[k];
+  }
+  for (std::int64_t j = 0; j < n; ++j) {
+    T sum = weights[0] * terms[0][j];
+#pragma GCC unroll 8
+    for (int k = 1; k < N; ++k) sum = sum + weights[k] * terms[k][j];
+    out[j] = sum;
+  }
+}
+
+template <class T>
+[[gnu::always_inline]] inline void linear_any(const T* const* x, const T* w, int terms, T* out,
+                                              std::int64_t n) {
+  switch (terms) {
+    case 2:
+      return linear_loop<T, 2>(x, w, out, n);
+    case 3:
+      return linear_loop<T, 3>(x, w, out, n);
+    case 4:
+      return linear_loop<T, 4>(x, w, out, n);
+    case 5:
+      return linear_loop<T, 5>(x, w, out, n);
+    case 6:
+      return linear_loop<T, 6>(x, w, out, n);
+    case 7:
+      return linear_loop<T, 7>(x, w, out, n);
+    default:
+      return linear_loop<T, max_linear_terms>(x, w, out, n);
+  }
+}
+
 template <class T>
 [[gnu::always_inline]] inline bool unary_any(Unary op, const T* x, T* out, std::int64_t n) {
   switch (op) {
@@ -73,20 +111,28 @@ template <class T>
 }  // namespace
 
 // Each loop as built for the baseline, and for AVX2 where it may be picked.
-#define TESSERA_VECTOR_VARIANTS(attributes, suffix)                                               \
-  attributes bool arithmetic_##suffix(Binary op, const double* x, bool x_scalar, const double* y, \
-                                      bool y_scalar, double* out, std::int64_t n) {               \
-    return arithmetic_any(op, x, x_scalar, y, y_scalar, out, n);                                  \
-  }                                                                                               \
-  attributes bool arithmetic_##suffix(Binary op, const float* x, bool x_scalar, const float* y,   \
-                                      bool y_scalar, float* out, std::int64_t n) {                \
-    return arithmetic_any(op, x, x_scalar, y, y_scalar, out, n);                                  \
-  }                                                                                               \
-  attributes bool unary_##suffix(Unary op, const double* x, double* out, std::int64_t n) {        \
-    return unary_any(op, x, out, n);                                                              \
-  }                                                                                               \
-  attributes bool unary_##suffix(Unary op, const float* x, float* out, std::int64_t n) {          \
-    return unary_any(op, x, out, n);                                                              \
+#define TESSERA_VECTOR_VARIANTS(attributes, suffix)                                                \
+  attributes bool arithmetic_##suffix(Binary op, const double* x, bool x_scalar, const double* y,  \
+                                      bool y_scalar, double* out, std::int64_t n) {                \
+    return arithmetic_any(op, x, x_scalar, y, y_scalar, out, n);                                   \
+  }                                                                                                \
+  attributes bool arithmetic_##suffix(Binary op, const float* x, bool x_scalar, const float* y,    \
+                                      bool y_scalar, float* out, std::int64_t n) {                 \
+    return arithmetic_any(op, x, x_scalar, y, y_scalar, out, n);                                   \
+  }                                                                                                \
+  attributes void linear_##suffix(const double* const* x, const double* w, int terms, double* out, \
+                                  std::int64_t n) {                                                \
+    linear_any(x, w, terms, out, n);                                                               \
+  }                                                                                                \
+  attributes void linear_##suffix(const float* const* x, const float* w, int terms, float* out,    \
+                                  std::int64_t n) {                                                \
+    linear_any(x, w, terms, out, n);                                                               \
+  }                                                                                                \
+  attributes bool unary_##suffix(Unary op, const double* x, double* out, std::int64_t n) {         \
+    return unary_any(op, x, out, n);                                                               \
+  }                                                                                                \
+  attributes bool unary_##suffix(Unary op, const float* x, float* out, std::int64_t n) {           \
+    return unary_any(op, x, out, n);                                                               \
   }
 
 namespace {
@@ -116,6 +162,14 @@ bool arithmetic(Binary op, const double* x, bool x_scalar, const double* y, bool
 bool arithmetic(Binary op, const float* x, bool x_scalar, const float* y, bool y_scalar, float* out,
                 std::int64_t n) {
   return TESSERA_VECTOR_CALL(arithmetic, op, x, x_scalar, y, y_scalar, out, n);
+}
+
+void linear(const double* const* x, const double* w, int terms, double* out, std::int64_t n) {
+  TESSERA_VECTOR_CALL(linear, x, w, terms, out, n);
+}
+
+void linear(const float* const* x, const float* w, int terms, float* out, std::int64_t n) {
+  TESSERA_VECTOR_CALL(linear, x, w, terms, out, n);
 }
 
 bool unary(Unary op, const double* x, double* out, std::int64_t n) {
