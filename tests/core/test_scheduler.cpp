@@ -264,6 +264,46 @@ TEST_CASE("rank 0's client hands its specs over in memory; from elsewhere that i
                     Catch::Contains("handed over") && Catch::Contains("not there"));
 }
 
+TEST_CASE("quick tasks stay with their large input though tasks before them took long") {
+  Cluster cluster(3);
+  cluster.join(1);
+  cluster.join(2);
+  // Runs whose tasks all read run 1's result, keyed "<prefix>-<t>".
+  auto submit_readers = [&](std::uint64_t run, const char* prefix, std::uint32_t count) {
+    std::vector<std::byte> specs;
+    WireWriter out(specs);
+    std::vector<std::string> keys(count);  // specs point at them
+    for (std::uint32_t t = 0; t < count; ++t) {
+      keys[t] = std::string(prefix) + "-" + std::to_string(t + 1);
+      TaskSpec spec;
+      spec.function = "f";
+      spec.key = keys[t];
+      spec.args.push_back({ArgKind::external, {}, DataKey{1, 0}});
+      write_task(out, spec);
+    }
+    std::vector<std::uint32_t> outputs(count);
+    for (std::uint32_t t = 0; t < count; ++t) outputs[t] = t;
+    cluster.deliver(0, Submit{run, count, specs, outputs, false});
+  };
+  cluster.submit(1, {{}});  // a 256 MiB result that took a second to make
+  cluster.scheduler.on_turn();
+  const int holder = cluster.assigned().at(0);
+  cluster.deliver(holder, Completed{DataKey{1, 0}, 0.0, 1.0, 0, 1ull << 28, std::nullopt});
+  submit_readers(2, "piece", 1);  // one quick task of its kind runs first
+  REQUIRE(cluster.assigned().at(0) == holder);
+  cluster.deliver(holder, Completed{DataKey{2, 0}, 0.0, 1e-5, 0, 8, std::nullopt});
+
+  // Moving 256 MiB costs more than running all of them one after the other where it is; by
+  // the average of all tasks so far (about 50 ms each), a queue of three would not.
+  submit_readers(3, "piece", 20);
+  const auto where = cluster.assigned();
+  REQUIRE(where.size() == 20);
+  for (const auto& [task, rank] : where) {
+    INFO("task " << task);
+    CHECK(rank == holder);
+  }
+}
+
 TEST_CASE("an idle worker steals from a busy one") {
   Cluster cluster(3);
   cluster.join(1);

@@ -476,6 +476,12 @@ double Scheduler::capacity(const WorkerInfo& worker) const {
   return per_thread * worker.threads;
 }
 
+double Scheduler::expected_duration(const Submission& run, std::uint32_t task) {
+  const std::uint32_t prefix = duration_labeller_.id_of_key(key_view(run, task), nullptr);
+  const double known = prefix < prefix_durations_.size() ? prefix_durations_[prefix] : 0.0;
+  return known > 0.0 ? known : average_duration_;
+}
+
 void Scheduler::place(Submission& run, std::uint32_t task) {
   const auto* requirement = run.requirement(task);
   auto allowed = [&](int rank) {
@@ -528,6 +534,8 @@ void Scheduler::place(Submission& run, std::uint32_t task) {
       }
     }
   }
+  // The queue ahead of it, costed in tasks like it: they are most often its siblings.
+  const double queued_duration = expected_duration(run, task);
   int best = -1;
   double best_cost = std::numeric_limits<double>::infinity();
   bool any_allowed = false;
@@ -538,7 +546,7 @@ void Scheduler::place(Submission& run, std::uint32_t task) {
     if (worker.paused) return;
     const auto held = held_inputs_[static_cast<std::size_t>(rank)];
     const double cost =
-        worker.in_flight * average_duration_ / worker.threads +
+        worker.in_flight * queued_duration / worker.threads +
         (input_count - held) * transfer_latency +
         (input_bytes - held_bytes_[static_cast<std::size_t>(rank)]) / transfer_bandwidth;
     if (cost < best_cost) {
@@ -885,6 +893,10 @@ void Scheduler::completed(int source, const Completed& message) {
     if (ok) post(outbox_, source, Forget{{key}});
     return;
   }
+  const std::uint32_t prefix = duration_labeller_.id_of_key(key_view(*run, key.task), nullptr);
+  if (prefix_durations_.size() <= prefix) prefix_durations_.resize(prefix + 1, 0.0);
+  double& by_prefix = prefix_durations_[prefix];
+  by_prefix = by_prefix > 0.0 ? 0.8 * by_prefix + 0.2 * duration : std::max(duration, 1e-9);
   if (stream_ && stream_->limit() > 0 && run->owner == 0) {
     if (worker_names_.size() <= static_cast<std::size_t>(source)) {
       worker_names_.resize(static_cast<std::size_t>(source) + 1);

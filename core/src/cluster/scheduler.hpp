@@ -30,6 +30,7 @@
 #include "cluster/submit_handoff.hpp"
 #include "cluster/worker_roster.hpp"
 #include "diagnostics/cluster_metrics.hpp"
+#include "diagnostics/prefix_labeller.hpp"
 #include "diagnostics/task_prefix.hpp"
 #include "mpi/messages.hpp"
 #include "mpi/outbox.hpp"
@@ -118,6 +119,9 @@ class Scheduler {
   void flush_records();
   int holder_for(DataKey key, int worker);
   double capacity(const WorkerInfo& worker) const;
+  /// Seconds that `task` is expected to run: the moving average of the tasks of its key's
+  /// prefix, or of all tasks until one of its prefix has run.
+  double expected_duration(const Submission& run, std::uint32_t task);
   void check_liveness(double now);
   // Ends the job for a worker silent for `silent_for` seconds (< 0: its connection broke).
   [[noreturn]] void lose_worker(int rank, double silent_for);
@@ -196,8 +200,12 @@ class Scheduler {
   std::shared_ptr<ClusterMetrics> metrics_;      // null unless the dashboard is on
   DurationHistogram durations_;                  // of completed tasks, while metrics_ is set
   MetricsSnapshot erased_;                       // task counts of the runs erased so far
-  PrefixTable prefixes_;                         // of the tasks counted for the dashboard
+  PrefixTable prefixes_;                         // of tasks placed, and counted for the dashboard
   std::vector<PrefixProgress> erased_prefixes_;  // per prefix id, of the runs erased so far
+  // Run times by key prefix (0: none seen yet): a queue of tiny tasks is not costed as if each
+  // took as long as the big ones that ran before them.
+  PrefixLabeller duration_labeller_{prefixes_};
+  std::vector<double> prefix_durations_;
 };
 
 }  // namespace tessera::detail
