@@ -264,12 +264,12 @@ TEST_CASE("rank 0's client hands its specs over in memory; from elsewhere that i
                     Catch::Contains("handed over") && Catch::Contains("not there"));
 }
 
-TEST_CASE("quick tasks stay with their large input though tasks before them took long") {
+TEST_CASE("tasks stay with their large input unless those of their kind take long") {
   Cluster cluster(3);
   cluster.join(1);
   cluster.join(2);
-  // Runs whose tasks all read run 1's result, keyed "<prefix>-<t>".
-  auto submit_readers = [&](std::uint64_t run, const char* prefix, std::uint32_t count) {
+  // Runs whose tasks all read run 1's result, keyed "<prefix>-<t>"; where each went.
+  auto readers = [&](std::uint64_t run, const char* prefix, std::uint32_t count) {
     std::vector<std::byte> specs;
     WireWriter out(specs);
     std::vector<std::string> keys(count);  // specs point at them
@@ -284,23 +284,38 @@ TEST_CASE("quick tasks stay with their large input though tasks before them took
     std::vector<std::uint32_t> outputs(count);
     for (std::uint32_t t = 0; t < count; ++t) outputs[t] = t;
     cluster.deliver(0, Submit{run, count, specs, outputs, false});
+    auto where = cluster.assigned();
+    REQUIRE(where.size() == count);
+    return where;
+  };
+  auto complete_on = [&](int rank, std::uint64_t run, double seconds) {
+    cluster.deliver(rank, Completed{DataKey{run, 0}, 0.0, seconds, 0, 8, std::nullopt});
   };
   cluster.submit(1, {{}});  // a 256 MiB result that took a second to make
   cluster.scheduler.on_turn();
   const int holder = cluster.assigned().at(0);
   cluster.deliver(holder, Completed{DataKey{1, 0}, 0.0, 1.0, 0, 1ull << 28, std::nullopt});
-  submit_readers(2, "piece", 1);  // one quick task of its kind runs first
-  REQUIRE(cluster.assigned().at(0) == holder);
-  cluster.deliver(holder, Completed{DataKey{2, 0}, 0.0, 1e-5, 0, 8, std::nullopt});
 
-  // Moving 256 MiB costs more than running all of them one after the other where it is; by
-  // the average of all tasks so far (about 50 ms each), a queue of three would not.
-  submit_readers(3, "piece", 20);
-  const auto where = cluster.assigned();
-  REQUIRE(where.size() == 20);
-  for (const auto& [task, rank] : where) {
-    INFO("task " << task);
-    CHECK(rank == holder);
+  // By the average of all tasks so far (about 50 ms each), a queue of three would cost more
+  // than moving 256 MiB (0.13 s).
+  SECTION("a kind that has not run yet") {
+    for (const auto& [task, rank] : readers(2, "piece", 20)) {
+      INFO("task " << task);
+      CHECK(rank == holder);
+    }
+  }
+  SECTION("a quick kind") {
+    complete_on(readers(2, "piece", 1).at(0), 2, 1e-5);
+    for (const auto& [task, rank] : readers(3, "piece", 20)) {
+      INFO("task " << task);
+      CHECK(rank == holder);
+    }
+  }
+  SECTION("a slow kind spreads over the workers") {
+    complete_on(readers(2, "slow", 1).at(0), 2, 1.0);
+    int away = 0;
+    for (const auto& [task, rank] : readers(3, "slow", 20)) away += rank != holder;
+    CHECK(away >= 8);
   }
 }
 

@@ -478,8 +478,7 @@ double Scheduler::capacity(const WorkerInfo& worker) const {
 
 double Scheduler::expected_duration(const Submission& run, std::uint32_t task) {
   const std::uint32_t prefix = duration_labeller_.id_of_key(key_view(run, task), nullptr);
-  const double known = prefix < prefix_durations_.size() ? prefix_durations_[prefix] : 0.0;
-  return known > 0.0 ? known : average_duration_;
+  return prefix < prefix_durations_.size() ? prefix_durations_[prefix] : 0.0;
 }
 
 void Scheduler::place(Submission& run, std::uint32_t task) {
@@ -534,8 +533,12 @@ void Scheduler::place(Submission& run, std::uint32_t task) {
       }
     }
   }
-  // The queue ahead of it, costed in tasks like it: they are most often its siblings.
-  const double queued_duration = expected_duration(run, task);
+  // The queue ahead of it, costed in tasks like it: they are most often its siblings. Until
+  // one of its kind has run, a task stays with its inputs (a nanosecond a queued task only
+  // breaks ties): the average of other kinds would send quick tasks away from gigabytes, and
+  // stealing spreads what piles up.
+  const double expected = expected_duration(run, task);
+  const double queued_duration = expected > 0.0 ? expected : 1e-9;
   int best = -1;
   double best_cost = std::numeric_limits<double>::infinity();
   bool any_allowed = false;

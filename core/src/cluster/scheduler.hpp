@@ -120,7 +120,7 @@ class Scheduler {
   int holder_for(DataKey key, int worker);
   double capacity(const WorkerInfo& worker) const;
   /// Seconds that `task` is expected to run: the moving average of the tasks of its key's
-  /// prefix, or of all tasks until one of its prefix has run.
+  /// prefix; 0 until one of its prefix has run.
   double expected_duration(const Submission& run, std::uint32_t task);
   void check_liveness(double now);
   // Ends the job for a worker silent for `silent_for` seconds (< 0: its connection broke).
