@@ -533,12 +533,6 @@ void Scheduler::place(Submission& run, std::uint32_t task) {
       }
     }
   }
-  // The queue ahead of it, costed in tasks like it: they are most often its siblings. Until
-  // one of its kind has run, a task stays with its inputs (a nanosecond a queued task only
-  // breaks ties): the average of other kinds would send quick tasks away from gigabytes, and
-  // stealing spreads what piles up.
-  const double expected = expected_duration(run, task);
-  const double queued_duration = expected > 0.0 ? expected : 1e-9;
   int best = -1;
   double best_cost = std::numeric_limits<double>::infinity();
   bool any_allowed = false;
@@ -548,8 +542,11 @@ void Scheduler::place(Submission& run, std::uint32_t task) {
     const auto& worker = workers_[static_cast<std::size_t>(rank)];
     if (worker.paused) return;
     const auto held = held_inputs_[static_cast<std::size_t>(rank)];
+    // When it could start there: the queue by its tasks' kinds (a nanosecond a task breaks
+    // ties), then its inputs' moves. Tasks of kinds that have not run yet count nothing, so
+    // they stay with their inputs; stealing spreads what piles up.
     const double cost =
-        worker.in_flight * queued_duration / worker.threads +
+        (worker.occupancy + worker.in_flight * 1e-9) / worker.threads +
         (input_count - held) * transfer_latency +
         (input_bytes - held_bytes_[static_cast<std::size_t>(rank)]) / transfer_bandwidth;
     if (cost < best_cost) {
@@ -622,7 +619,9 @@ void Scheduler::assign(Submission& run, std::uint32_t task, int rank) {
   auto& t = run.tasks[task];
   t.state = TaskState::assigned;
   t.worker = rank;
-  ++workers_[static_cast<std::size_t>(rank)].in_flight;
+  auto& worker = workers_[static_cast<std::size_t>(rank)];
+  ++worker.in_flight;
+  worker.occupancy += expected_duration(run, task);
   assign_.key = DataKey{run.id, task};
   assign_.priority = (run.seq << 32) | task;
   assign_.spec = run.spec(task);
@@ -840,8 +839,11 @@ void Scheduler::stolen(int source, const Stolen& message) {
               std::to_string(keys.size()) + " tasks taken from rank " + std::to_string(source));
   for (auto key : keys) {
     Submission* run = find_run(key.run);
-    --victim.in_flight;
-    if (!run) continue;
+    if (!run) {
+      victim.unqueue(0.0);
+      continue;
+    }
+    victim.unqueue(expected_duration(*run, key.task));
     auto& task = run->tasks[key.task];
     if (task.state != TaskState::assigned || task.worker != source) continue;
     if (task.cancelled) {
@@ -850,9 +852,9 @@ void Scheduler::stolen(int source, const Stolen& message) {
     }
     if (wait_again(*run, key.task)) continue;
     // Placed anew; the victim's queue is what made it costly there.
-    victim.in_flight += 1000000;
+    const double occupancy = std::exchange(victim.occupancy, 1e9);
     place(*run, key.task);
-    victim.in_flight -= 1000000;
+    victim.occupancy = occupancy;
   }
   // Only now: while the tasks of this batch are placed, the others are still recorded on the
   // victim, and nothing may go ahead of them there (assign_ahead checks steal_pending).
@@ -885,13 +887,13 @@ void Scheduler::completed(int source, const Completed& message) {
   auto& worker = workers_[static_cast<std::size_t>(source)];
   const auto key = message.key;
   const bool ok = !message.failure;
-  if (worker.in_flight > 0) --worker.in_flight;
   const double duration = std::max(message.stop - message.start, 0.0);
   average_duration_ = 0.95 * average_duration_ + 0.05 * duration;
   if (metrics_ && ok) durations_.add(duration);
   Submission* run = find_run(key.run);
   if (!run || key.task >= run->tasks.size() || run->tasks[key.task].state != TaskState::assigned ||
       run->tasks[key.task].worker != source) {
+    worker.unqueue(0.0);
     // A cancelled run already gone, or a task cancelled meanwhile: drop what it made.
     if (ok) post(outbox_, source, Forget{{key}});
     return;
@@ -899,6 +901,7 @@ void Scheduler::completed(int source, const Completed& message) {
   const std::uint32_t prefix = duration_labeller_.id_of_key(key_view(*run, key.task), nullptr);
   if (prefix_durations_.size() <= prefix) prefix_durations_.resize(prefix + 1, 0.0);
   double& by_prefix = prefix_durations_[prefix];
+  worker.unqueue(by_prefix);  // about what it was expected to take when it was assigned
   by_prefix = by_prefix > 0.0 ? 0.8 * by_prefix + 0.2 * duration : std::max(duration, 1e-9);
   if (stream_ && stream_->limit() > 0 && run->owner == 0) {
     if (worker_names_.size() <= static_cast<std::size_t>(source)) {

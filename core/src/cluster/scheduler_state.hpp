@@ -2,6 +2,7 @@
 // The scheduler's records of runs, tasks and workers: private to the scheduler's sources
 // (scheduler.cpp, and scheduler_recovery.cpp for lost workers).
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -124,7 +125,15 @@ struct Scheduler::WorkerInfo {
   std::uint64_t memory_limit = 0;  // its worker_memory_limit (0: none)
   std::map<std::string, double> resources;
   std::uint32_t in_flight = 0;  // assigned, not yet completed
-  WorkerMetrics metrics;        // its last report (while the dashboard is on)
+  // Seconds its assigned tasks are expected to run (by their kinds' averages; kinds that have
+  // not run yet count nothing): when a task placed now could start there.
+  double occupancy = 0.0;
+  /// Takes a task expected to run `seconds` off its queue.
+  void unqueue(double seconds) noexcept {
+    if (in_flight > 0) --in_flight;
+    occupancy = in_flight == 0 ? 0.0 : std::max(0.0, occupancy - seconds);
+  }
+  WorkerMetrics metrics;  // its last report (while the dashboard is on)
   bool usable() const noexcept { return joined && !gone && !retiring; }
 };
 
