@@ -93,6 +93,27 @@ struct Cluster {
     deliver(0, Submit{run, static_cast<std::uint32_t>(inputs.size()), specs, outputs, false});
   }
 
+  // Submits run `run`: `count` tasks keyed "<prefix>-<t>" (t from 1) that each read `input`
+  // of an earlier run; returns where they were assigned, by task.
+  std::map<std::uint32_t, int> submit_readers(std::uint64_t run, const char* prefix,
+                                              std::uint32_t count, DataKey input) {
+    std::vector<std::byte> specs;
+    WireWriter out(specs);
+    std::vector<std::string> keys(count);  // specs point at them
+    for (std::uint32_t t = 0; t < count; ++t) {
+      keys[t] = std::string(prefix) + "-" + std::to_string(t + 1);
+      TaskSpec spec;
+      spec.function = "f";
+      spec.key = keys[t];
+      spec.args.push_back({ArgKind::external, {}, input});
+      write_task(out, spec);
+    }
+    std::vector<std::uint32_t> outputs(count);
+    for (std::uint32_t t = 0; t < count; ++t) outputs[t] = t;
+    deliver(0, Submit{run, count, specs, outputs, false});
+    return assigned();
+  }
+
   void complete(int worker, DataKey key, std::uint64_t bytes = 8) {
     deliver(worker, Completed{key, 0.0, 1e-4, 0, bytes, std::nullopt});
   }
@@ -268,23 +289,8 @@ TEST_CASE("tasks stay with their large input unless those of their kind take lon
   Cluster cluster(3);
   cluster.join(1);
   cluster.join(2);
-  // Runs whose tasks all read run 1's result, keyed "<prefix>-<t>"; where each went.
   auto readers = [&](std::uint64_t run, const char* prefix, std::uint32_t count) {
-    std::vector<std::byte> specs;
-    WireWriter out(specs);
-    std::vector<std::string> keys(count);  // specs point at them
-    for (std::uint32_t t = 0; t < count; ++t) {
-      keys[t] = std::string(prefix) + "-" + std::to_string(t + 1);
-      TaskSpec spec;
-      spec.function = "f";
-      spec.key = keys[t];
-      spec.args.push_back({ArgKind::external, {}, DataKey{1, 0}});
-      write_task(out, spec);
-    }
-    std::vector<std::uint32_t> outputs(count);
-    for (std::uint32_t t = 0; t < count; ++t) outputs[t] = t;
-    cluster.deliver(0, Submit{run, count, specs, outputs, false});
-    auto where = cluster.assigned();
+    auto where = cluster.submit_readers(run, prefix, count, DataKey{1, 0});
     REQUIRE(where.size() == count);
     return where;
   };
@@ -317,6 +323,32 @@ TEST_CASE("tasks stay with their large input unless those of their kind take lon
     for (const auto& [task, rank] : readers(3, "slow", 20)) away += rank != holder;
     CHECK(away >= 8);
   }
+}
+
+TEST_CASE("a worker's queue is costed by its tasks' kinds as they run now") {
+  Cluster cluster(3);
+  cluster.join(1);  // alone for now: every task goes to rank 1
+  auto readers = [&](std::uint64_t run, const char* prefix, std::uint32_t count) {
+    return cluster.submit_readers(run, prefix, count, DataKey{1, 0});
+  };
+  auto complete = [&](std::uint64_t run, std::uint32_t task, double seconds) {
+    cluster.deliver(1, Completed{DataKey{run, task}, 0.0, seconds, 0, 8, std::nullopt});
+  };
+  cluster.submit(1, {{}});  // 256 MiB on rank 1
+  cluster.scheduler.on_turn();
+  REQUIRE(cluster.assigned().at(0) == 1);
+  cluster.deliver(1, Completed{DataKey{1, 0}, 0.0, 1.0, 0, 1ull << 28, std::nullopt});
+  readers(2, "step", 1);
+  complete(2, 0, 1.0);                        // steps take a second, so far
+  REQUIRE(readers(3, "hold", 1).at(0) == 1);  // stays in flight throughout
+  REQUIRE(readers(4, "step", 10).size() == 10);
+  for (std::uint32_t t = 0; t < 10; ++t) complete(4, t, 1e-5);  // steps got quick
+
+  // Rank 1 holds only the "hold" task, of a kind not yet timed: a step reading its 256 MiB
+  // stays there. Counted as the seconds expected when they came, the ten steps would leave
+  // more than the move (0.13 s) on it.
+  cluster.join(2);
+  CHECK(readers(5, "step", 1).at(0) == 1);
 }
 
 TEST_CASE("an idle worker steals from a busy one") {

@@ -476,9 +476,8 @@ double Scheduler::capacity(const WorkerInfo& worker) const {
   return per_thread * worker.threads;
 }
 
-double Scheduler::expected_duration(const Submission& run, std::uint32_t task) {
-  const std::uint32_t prefix = duration_labeller_.id_of_key(key_view(run, task), nullptr);
-  return prefix < prefix_durations_.size() ? prefix_durations_[prefix] : 0.0;
+std::uint32_t Scheduler::kind_of(const Submission& run, std::uint32_t task) {
+  return duration_labeller_.id_of_key(key_view(run, task), nullptr);
 }
 
 void Scheduler::place(Submission& run, std::uint32_t task) {
@@ -546,7 +545,7 @@ void Scheduler::place(Submission& run, std::uint32_t task) {
     // ties), then its inputs' moves. Tasks of kinds that have not run yet count nothing, so
     // they stay with their inputs; stealing spreads what piles up.
     const double cost =
-        (worker.occupancy + worker.in_flight * 1e-9) / worker.threads +
+        worker.occupancy(prefix_durations_) + worker.in_flight * 1e-9 / worker.threads +
         (input_count - held) * transfer_latency +
         (input_bytes - held_bytes_[static_cast<std::size_t>(rank)]) / transfer_bandwidth;
     if (cost < best_cost) {
@@ -619,9 +618,7 @@ void Scheduler::assign(Submission& run, std::uint32_t task, int rank) {
   auto& t = run.tasks[task];
   t.state = TaskState::assigned;
   t.worker = rank;
-  auto& worker = workers_[static_cast<std::size_t>(rank)];
-  ++worker.in_flight;
-  worker.occupancy += expected_duration(run, task);
+  workers_[static_cast<std::size_t>(rank)].enqueue(kind_of(run, task));
   assign_.key = DataKey{run.id, task};
   assign_.priority = (run.seq << 32) | task;
   assign_.spec = run.spec(task);
@@ -839,11 +836,11 @@ void Scheduler::stolen(int source, const Stolen& message) {
               std::to_string(keys.size()) + " tasks taken from rank " + std::to_string(source));
   for (auto key : keys) {
     Submission* run = find_run(key.run);
-    if (!run) {
-      victim.unqueue(0.0);
+    if (!run || key.task >= run->tasks.size()) {
+      victim.unqueue(WorkerInfo::unknown_kind);
       continue;
     }
-    victim.unqueue(expected_duration(*run, key.task));
+    victim.unqueue(kind_of(*run, key.task));
     auto& task = run->tasks[key.task];
     if (task.state != TaskState::assigned || task.worker != source) continue;
     if (task.cancelled) {
@@ -852,9 +849,9 @@ void Scheduler::stolen(int source, const Stolen& message) {
     }
     if (wait_again(*run, key.task)) continue;
     // Placed anew; the victim's queue is what made it costly there.
-    const double occupancy = std::exchange(victim.occupancy, 1e9);
+    victim.penalty = 1e9;
     place(*run, key.task);
-    victim.occupancy = occupancy;
+    victim.penalty = 0.0;
   }
   // Only now: while the tasks of this batch are placed, the others are still recorded on the
   // victim, and nothing may go ahead of them there (assign_ahead checks steal_pending).
@@ -893,15 +890,16 @@ void Scheduler::completed(int source, const Completed& message) {
   Submission* run = find_run(key.run);
   if (!run || key.task >= run->tasks.size() || run->tasks[key.task].state != TaskState::assigned ||
       run->tasks[key.task].worker != source) {
-    worker.unqueue(0.0);
+    worker.unqueue(run && key.task < run->tasks.size() ? kind_of(*run, key.task)
+                                                       : WorkerInfo::unknown_kind);
     // A cancelled run already gone, or a task cancelled meanwhile: drop what it made.
     if (ok) post(outbox_, source, Forget{{key}});
     return;
   }
-  const std::uint32_t prefix = duration_labeller_.id_of_key(key_view(*run, key.task), nullptr);
+  const std::uint32_t prefix = kind_of(*run, key.task);
+  worker.unqueue(prefix);
   if (prefix_durations_.size() <= prefix) prefix_durations_.resize(prefix + 1, 0.0);
   double& by_prefix = prefix_durations_[prefix];
-  worker.unqueue(by_prefix);  // about what it was expected to take when it was assigned
   by_prefix = by_prefix > 0.0 ? 0.8 * by_prefix + 0.2 * duration : std::max(duration, 1e-9);
   if (stream_ && stream_->limit() > 0 && run->owner == 0) {
     if (worker_names_.size() <= static_cast<std::size_t>(source)) {

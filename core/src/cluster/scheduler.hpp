@@ -119,9 +119,8 @@ class Scheduler {
   void flush_records();
   int holder_for(DataKey key, int worker);
   double capacity(const WorkerInfo& worker) const;
-  /// Seconds that `task` is expected to run: the moving average of the tasks of its key's
-  /// prefix; 0 until one of its prefix has run.
-  double expected_duration(const Submission& run, std::uint32_t task);
+  /// The kind of `task`: its key's prefix id, whose run times prefix_durations_ averages.
+  std::uint32_t kind_of(const Submission& run, std::uint32_t task);
   void check_liveness(double now);
   // Ends the job for a worker silent for `silent_for` seconds (< 0: its connection broke).
   [[noreturn]] void lose_worker(int rank, double silent_for);
@@ -202,8 +201,8 @@ class Scheduler {
   MetricsSnapshot erased_;                       // task counts of the runs erased so far
   PrefixTable prefixes_;                         // of tasks placed, and counted for the dashboard
   std::vector<PrefixProgress> erased_prefixes_;  // per prefix id, of the runs erased so far
-  // Run times by key prefix (0: none seen yet): a queue of tiny tasks is not costed as if each
-  // took as long as the big ones that ran before them.
+  // Run times by key prefix (0: none seen yet): a worker's queue is costed by its tasks' own
+  // kinds (WorkerInfo::occupancy), not as if each took as long as the big ones of the run.
   PrefixLabeller duration_labeller_{prefixes_};
   std::vector<double> prefix_durations_;
 };

@@ -29,7 +29,7 @@ void Scheduler::worker_lost(int rank) {
   worker.gone = true;
   worker.lost = true;
   worker.in_flight = 0;
-  worker.occupancy = 0.0;
+  worker.queued.clear();
   worker.steal_pending = false;
   update_roster();
   const auto recomputed = recover(rank);

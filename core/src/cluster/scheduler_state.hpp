@@ -2,7 +2,6 @@
 // The scheduler's records of runs, tasks and workers: private to the scheduler's sources
 // (scheduler.cpp, and scheduler_recovery.cpp for lost workers).
 
-#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -125,13 +124,49 @@ struct Scheduler::WorkerInfo {
   std::uint64_t memory_limit = 0;  // its worker_memory_limit (0: none)
   std::map<std::string, double> resources;
   std::uint32_t in_flight = 0;  // assigned, not yet completed
-  // Seconds its assigned tasks are expected to run (by their kinds' averages; kinds that have
-  // not run yet count nothing): when a task placed now could start there.
-  double occupancy = 0.0;
-  /// Takes a task expected to run `seconds` off its queue.
-  void unqueue(double seconds) noexcept {
+  // Its assigned tasks by kind (key prefix): a few kinds at a time.
+  struct QueuedKind {
+    std::uint32_t prefix;
+    std::uint32_t tasks;
+  };
+  std::vector<QueuedKind> queued;
+  double penalty = 0.0;  // seconds added to its queue while tasks stolen from it are placed
+  void enqueue(std::uint32_t prefix) {
+    ++in_flight;
+    for (auto& kind : queued) {
+      if (kind.prefix == prefix) {
+        ++kind.tasks;
+        return;
+      }
+    }
+    queued.push_back(QueuedKind{prefix, 1});
+  }
+  /// A task of kind `prefix` (`unknown_kind` if it cannot be told) leaves its queue.
+  void unqueue(std::uint32_t prefix) noexcept {
     if (in_flight > 0) --in_flight;
-    occupancy = in_flight == 0 ? 0.0 : std::max(0.0, occupancy - seconds);
+    if (in_flight == 0) {
+      queued.clear();
+      return;
+    }
+    for (auto& kind : queued) {
+      if (kind.prefix != prefix) continue;
+      if (--kind.tasks == 0) {
+        kind = queued.back();
+        queued.pop_back();
+      }
+      return;
+    }
+  }
+  static constexpr std::uint32_t unknown_kind = std::numeric_limits<std::uint32_t>::max();
+  /// When a task placed now could start there: the seconds its assigned tasks are expected to
+  /// run, by the averages of their kinds (`durations`, per prefix; kinds that have not run yet
+  /// count nothing), per thread.
+  double occupancy(const std::vector<double>& durations) const noexcept {
+    double seconds = penalty;
+    for (const auto& kind : queued) {
+      if (kind.prefix < durations.size()) seconds += kind.tasks * durations[kind.prefix];
+    }
+    return seconds / threads;
   }
   WorkerMetrics metrics;  // its last report (while the dashboard is on)
   bool usable() const noexcept { return joined && !gone && !retiring; }
