@@ -292,11 +292,13 @@ void Scheduler::submit(int source, const Submit& message) {
   }
   run.input_begin.reserve(n + 1);
   run.input_begin.push_back(0);
+  run.prefix_of.reserve(n);
   std::vector<std::uint32_t> dependent_count(n, 0);
   TaskSpec spec;
   for (std::uint32_t t = 0; t < n; ++t) {
     run.add_spec_begin(body.offset());
     read_task(body, run.id, spec);
+    run.prefix_of.push_back(labeller_.id_of_key(spec.key, nullptr));
     for (const auto& arg : spec.args) {
       if (arg.kind == ArgKind::literal) continue;
       run.add_input(arg.input);
@@ -476,8 +478,8 @@ double Scheduler::capacity(const WorkerInfo& worker) const {
   return per_thread * worker.threads;
 }
 
-std::uint32_t Scheduler::kind_of(const Submission& run, std::uint32_t task) {
-  return duration_labeller_.id_of_key(key_view(run, task), nullptr);
+std::uint32_t Scheduler::kind_of(const Submission& run, std::uint32_t task) const {
+  return task < run.prefix_of.size() ? run.prefix_of[task] : WorkerInfo::unknown_kind;
 }
 
 void Scheduler::place(Submission& run, std::uint32_t task) {
@@ -898,9 +900,11 @@ void Scheduler::completed(int source, const Completed& message) {
   }
   const std::uint32_t prefix = kind_of(*run, key.task);
   worker.unqueue(prefix);
-  if (prefix_durations_.size() <= prefix) prefix_durations_.resize(prefix + 1, 0.0);
-  double& by_prefix = prefix_durations_[prefix];
-  by_prefix = by_prefix > 0.0 ? 0.8 * by_prefix + 0.2 * duration : std::max(duration, 1e-9);
+  if (prefix != WorkerInfo::unknown_kind) {
+    if (prefix_durations_.size() <= prefix) prefix_durations_.resize(prefix + 1, 0.0);
+    double& by_prefix = prefix_durations_[prefix];
+    by_prefix = by_prefix > 0.0 ? 0.8 * by_prefix + 0.2 * duration : std::max(duration, 1e-9);
+  }
   if (stream_ && stream_->limit() > 0 && run->owner == 0) {
     if (worker_names_.size() <= static_cast<std::size_t>(source)) {
       worker_names_.resize(static_cast<std::size_t>(source) + 1);
@@ -1136,15 +1140,8 @@ void Scheduler::maybe_erase(std::uint64_t run_id) {
   runs_.erase(run_id);
 }
 
-// Labels the run's tasks with their prefixes on first use: one pass over its keys.
-void Scheduler::count_prefixes(Submission& run, std::vector<PrefixProgress>& counts) {
-  if (run.prefix_of.empty()) {
-    run.prefix_of.resize(run.tasks.size());
-    PrefixLabeller labeller(prefixes_);  // the last prefixes met, tried first, on a few words
-    for (std::uint32_t t = 0; t < run.tasks.size(); ++t) {
-      run.prefix_of[t] = labeller.id_of_key(key_view(run, t), nullptr);
-    }
-  }
+// Adds the run's tasks to the counts of their prefixes (labelled as the run came).
+void Scheduler::count_prefixes(const Submission& run, std::vector<PrefixProgress>& counts) {
   if (counts.size() < prefixes_.size()) counts.resize(prefixes_.size());
   for (std::uint32_t t = 0; t < run.tasks.size(); ++t) {
     auto& count = counts[run.prefix_of[t]];

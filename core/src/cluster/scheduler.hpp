@@ -119,8 +119,9 @@ class Scheduler {
   void flush_records();
   int holder_for(DataKey key, int worker);
   double capacity(const WorkerInfo& worker) const;
-  /// The kind of `task`: its key's prefix id, whose run times prefix_durations_ averages.
-  std::uint32_t kind_of(const Submission& run, std::uint32_t task);
+  /// The kind of `task`: its key's prefix id, whose run times prefix_durations_ averages
+  /// (WorkerInfo::unknown_kind for scattered data).
+  std::uint32_t kind_of(const Submission& run, std::uint32_t task) const;
   void check_liveness(double now);
   // Ends the job for a worker silent for `silent_for` seconds (< 0: its connection broke).
   [[noreturn]] void lose_worker(int rank, double silent_for);
@@ -129,7 +130,7 @@ class Scheduler {
   bool may_join_for(const Submission& run, std::uint32_t task);
   int worker_end() const noexcept;  // one past the highest rank heard from
   MetricsSnapshot metrics_snapshot();
-  void count_prefixes(Submission& run, std::vector<PrefixProgress>& counts);
+  void count_prefixes(const Submission& run, std::vector<PrefixProgress>& counts);
 
   Outbox& outbox_;
   // Scratch of place(), per rank: inputs of the task being placed that it holds, and bytes.
@@ -199,11 +200,11 @@ class Scheduler {
   std::shared_ptr<ClusterMetrics> metrics_;      // null unless the dashboard is on
   DurationHistogram durations_;                  // of completed tasks, while metrics_ is set
   MetricsSnapshot erased_;                       // task counts of the runs erased so far
-  PrefixTable prefixes_;                         // of tasks placed, and counted for the dashboard
+  PrefixTable prefixes_;                         // of the tasks submitted
+  PrefixLabeller labeller_{prefixes_};           // labels each task as its run comes
   std::vector<PrefixProgress> erased_prefixes_;  // per prefix id, of the runs erased so far
   // Run times by key prefix (0: none seen yet): a worker's queue is costed by its tasks' own
   // kinds (WorkerInfo::occupancy), not as if each took as long as the big ones of the run.
-  PrefixLabeller duration_labeller_{prefixes_};
   std::vector<double> prefix_durations_;
 };
 

@@ -55,7 +55,7 @@ struct Scheduler::Submission {
   std::vector<std::uint32_t> dependent_begin;
   std::vector<std::uint32_t> dependents;
   std::vector<std::uint32_t> placement_of;  // per task, index into placements (empty: none)
-  std::vector<std::uint32_t> prefix_of;     // per task, its prefix id (once the dashboard asks)
+  std::vector<std::uint32_t> prefix_of;     // per task, its prefix id (its kind)
   struct Requirement {
     std::vector<std::pair<std::string, double>> resources;
     std::vector<int> workers;
