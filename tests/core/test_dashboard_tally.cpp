@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <optional>
 #include <random>
@@ -297,4 +298,27 @@ TEST_CASE("a task with a chosen key is counted under its key's prefix, not its f
   CHECK(progress("tally_add").total == 10);
   CHECK(progress("tally_add").done == 10);
   CHECK(snapshot.tasks_completed == 21);
+}
+
+TEST_CASE("prefixes past the table's most share one id, so keys without separators stay bounded") {
+  PrefixTable table;
+  tessera::detail::PrefixLabeller labeller(table);
+  std::vector<std::uint32_t> ids;
+  for (std::uint32_t t = 0; t < 3 * PrefixTable::most_prefixes; ++t) {
+    char key[16];  // a graph written key by key (not "t" + to_string: GCC 12 warns wrongly)
+    std::snprintf(key, sizeof key, "t%u", t);
+    ids.push_back(labeller.id_of_key(key, nullptr));
+  }
+  CHECK(table.size() == PrefixTable::most_prefixes + 1);
+  const std::uint32_t other = ids.back();
+  CHECK(table.is_other(other));
+  CHECK(table.name(other) == PrefixTable::other_prefixes);
+  for (std::uint32_t t = 0; t < PrefixTable::most_prefixes; ++t) CHECK(ids[t] == t);
+  for (std::size_t t = PrefixTable::most_prefixes; t < ids.size(); ++t) {
+    REQUIRE(ids[t] == other);
+  }
+  // Prefixes met before the table filled keep their ids; the labeller's guesses agree.
+  CHECK(labeller.id_of_key("t7-abcdefgh", nullptr) == 7);
+  CHECK(table.id_of_key("t7,(1, 2)") == 7);
+  CHECK(labeller.id_of_key("zz-unseen-0123", nullptr) == other);
 }

@@ -29,6 +29,7 @@ std::uint32_t PrefixLabeller::named_miss(const TaskCode& code, Named& named) {
 
 std::uint32_t PrefixLabeller::key_miss(std::string_view key, Guesses& guesses) {
   const auto id = table_.id_of_key(key);
+  if (table_.is_other(id)) return id;  // its name is not this key's prefix: nothing to guess
   // The prefix and its separator, as this key spells them: a later key that starts with the
   // same bytes has the same prefix, as the prefix holds no separator.
   const std::size_t length = table_.name(id).size() + 1;

@@ -14,8 +14,11 @@ std::uint32_t PrefixTable::id_of_key(std::string_view key) {
     if (id >= names_.size()) break;
     if (has_prefix(key, names_[id])) return id;
   }
-  auto [it, added] = ids_.try_emplace(std::string(task_prefix(key)), size());
+  std::string prefix(task_prefix(key));
+  if (size() >= most_prefixes && !ids_.contains(prefix)) prefix = other_prefixes;
+  auto [it, added] = ids_.try_emplace(std::move(prefix), size());
   if (added) names_.push_back(it->first);
+  if (it->first == other_prefixes) other_ = it->second;
   std::rotate(recent_.begin(), recent_.end() - 1, recent_.end());
   recent_[0] = it->second;
   return it->second;

@@ -17,9 +17,14 @@ namespace tessera::detail {
 /// The prefix of `key`: up to its first '-' or ','.
 std::string_view task_prefix(std::string_view key) noexcept;
 
-/// Prefixes interned into small dense ids, in order of first sight.
+/// Prefixes interned into small dense ids, in order of first sight. Past `most_prefixes`
+/// (keys written one by one without separators, "t0", "t1", ...), new prefixes all share the
+/// id of one named `other_prefixes`: the table, and what is kept per prefix, stay bounded.
 class PrefixTable {
  public:
+  static constexpr std::uint32_t most_prefixes = 4096;
+  static constexpr std::string_view other_prefixes = "(other prefixes)";
+
   /// The id of `key`'s prefix, interning it if new. Keys of a graph come in runs of a few
   /// prefixes (leaves and reductions alternate), so the last few are tried first.
   std::uint32_t id_of_key(std::string_view key);
@@ -45,11 +50,14 @@ class PrefixTable {
   }
   const std::string& name(std::uint32_t id) const { return names_[id]; }
   std::uint32_t size() const noexcept { return static_cast<std::uint32_t>(names_.size()); }
+  /// Whether `id` stands for the prefixes past most_prefixes.
+  bool is_other(std::uint32_t id) const noexcept { return id == other_; }
 
  private:
   std::vector<std::string> names_;
   std::unordered_map<std::string, std::uint32_t> ids_;
-  std::array<std::uint32_t, 4> recent_{};  // ids, the latest missed first; valid below size()
+  std::array<std::uint32_t, 4> recent_{};    // ids, the latest missed first; valid below size()
+  std::uint32_t other_ = ~std::uint32_t{0};  // the id of other_prefixes, once needed
 };
 
 }  // namespace tessera::detail
