@@ -134,9 +134,11 @@ TEST_CASE("settings have documented defaults") {
                                           "worker_memory_limit",
                                           "worker_memory_pause",
                                           "worker_memory_spill",
+                                          "worker_replica_memory",
                                           "worker_threads",
                                           "worker_timeout"});
   CHECK(tessera::config::get_bytes("worker_memory_limit") == 0);
+  CHECK(tessera::config::get_bytes("worker_replica_memory") == 1ull << 30);
   CHECK(tessera::config::get("dashboard_address").empty());
   CHECK(tessera::config::get_double("worker_memory_spill") == 0.6);
   CHECK(tessera::config::get_double("worker_timeout") == 60.0);

@@ -159,13 +159,14 @@ TEST_CASE("every control message reads back what was written") {
   SECTION("assign") {
     const std::string spec = "a task spec";
     auto read =
-        round_trip(Assign{key, 77, bytes_of(spec), {DataKey{1, 0}, key}, {2, -1}, {1}}, bytes);
+        round_trip(Assign{key, 77, bytes_of(spec), {DataKey{1, 0}, key}, {2, -1}, {1}, {0}}, bytes);
     CHECK(read.key == key);
     CHECK(read.priority == 77);
     CHECK(text_of(read.spec) == spec);
     CHECK(read.inputs == std::vector<DataKey>{DataKey{1, 0}, key});
     CHECK(read.holders == std::vector<std::int32_t>{2, -1});
     CHECK(read.pending == std::vector<std::uint32_t>{1});
+    CHECK(read.keep == std::vector<std::uint32_t>{0});
   }
   SECTION("drop, forget, fetch") {
     const std::vector<DataKey> keys{key, DataKey{5, 6}};
@@ -335,15 +336,21 @@ TEST_CASE("a message claiming more elements than it holds is refused without all
 
   std::vector<std::byte> assign;
   WireWriter assign_out(assign);
-  Assign{DataKey{1, 1}, 0, {}, {DataKey{1, 0}}, {}, {}}.write(assign_out);
+  Assign{DataKey{1, 1}, 0, {}, {DataKey{1, 0}}, {}, {}, {}}.write(assign_out);
   WireReader assign_in(assign, "assign message from rank 0");
   CHECK_THROWS_WITH(Assign::read(assign_in), Catch::Contains("1 inputs but 0 holders"));
 
   std::vector<std::byte> pending;
   WireWriter pending_out(pending);
-  Assign{DataKey{1, 1}, 0, {}, {DataKey{1, 0}}, {2}, {3}}.write(pending_out);
+  Assign{DataKey{1, 1}, 0, {}, {DataKey{1, 0}}, {2}, {3}, {}}.write(pending_out);
   WireReader pending_in(pending, "assign message from rank 0");
   CHECK_THROWS_WITH(Assign::read(pending_in), Catch::Contains("pending input 3 of 1"));
+
+  std::vector<std::byte> kept;
+  WireWriter kept_out(kept);
+  Assign{DataKey{1, 1}, 0, {}, {DataKey{1, 0}, DataKey{1, 2}}, {2, 2}, {}, {1, 1}}.write(kept_out);
+  WireReader kept_in(kept, "assign message from rank 0");
+  CHECK_THROWS_WITH(Assign::read(kept_in), Catch::Contains("kept input 1 of 2 after 1"));
 }
 
 TEST_CASE("a corrupt message from the progress loop is named by its kind and sender") {

@@ -97,6 +97,11 @@ struct Cluster {
   // of an earlier run; returns where they were assigned, by task.
   std::map<std::uint32_t, int> submit_readers(std::uint64_t run, const char* prefix,
                                               std::uint32_t count, DataKey input) {
+    submit_reading(run, prefix, count, input);
+    return assigned();
+  }
+  void submit_reading(std::uint64_t run, const char* prefix, std::uint32_t count, DataKey input,
+                      std::vector<std::pair<std::string, double>> resources = {}) {
     std::vector<std::byte> specs;
     WireWriter out(specs);
     std::vector<std::string> keys(count);  // specs point at them
@@ -106,12 +111,12 @@ struct Cluster {
       spec.function = "f";
       spec.key = keys[t];
       spec.args.push_back({ArgKind::external, {}, input});
+      for (const auto& [name, amount] : resources) spec.resources.emplace_back(name, amount);
       write_task(out, spec);
     }
     std::vector<std::uint32_t> outputs(count);
     for (std::uint32_t t = 0; t < count; ++t) outputs[t] = t;
     deliver(0, Submit{run, count, specs, outputs, false});
-    return assigned();
   }
 
   void complete(int worker, DataKey key, std::uint64_t bytes = 8) {
@@ -349,6 +354,69 @@ TEST_CASE("a worker's queue is costed by its tasks' kinds as they run now") {
   // more than the move (0.13 s) on it.
   cluster.join(2);
   CHECK(readers(5, "step", 1).at(0) == 1);
+}
+
+TEST_CASE(
+    "a worker may keep the large persisted results it fetches, and they are forgotten together") {
+  Cluster cluster(3);
+  cluster.join(1);
+  cluster.submit(1, {{}, {}, {}});  // blocks of 8 MiB, 8 MiB and 512 KiB, all on rank 1
+  cluster.scheduler.on_turn();
+  const std::vector<std::uint64_t> bytes{8 << 20, 8 << 20, 512 << 10};
+  for (const auto& [task, rank] : cluster.assigned()) {
+    REQUIRE(rank == 1);
+    cluster.complete(1, DataKey{1, task}, bytes[task]);
+  }
+  cluster.join(2, 1, {{"GPU", 1.0}});  // readers need a GPU, which only rank 2 has
+  auto read_on_2 = [&](std::uint64_t run, std::uint32_t input) {
+    cluster.submit_reading(run, "gpu-reader", 1, DataKey{1, input}, {{"GPU", 1.0}});
+    auto assigns = cluster.outbox.take<Assign>();
+    REQUIRE(assigns.size() == 1);
+    REQUIRE(assigns[0].first == 2);
+    cluster.complete(2, DataKey{run, 0});
+    return assigns[0].second;
+  };
+  auto fetched = read_on_2(2, 0);
+  CHECK(fetched.holders == std::vector<std::int32_t>{1});
+  CHECK(fetched.keep == std::vector<std::uint32_t>{0});
+  cluster.deliver(2, Stored{DataKey{1, 0}});  // it kept the copy: it reads it from now on
+  auto again = read_on_2(3, 0);
+  CHECK(again.holders == std::vector<std::int32_t>{2});
+  CHECK(again.keep.empty());
+  CHECK(read_on_2(4, 1).keep == std::vector<std::uint32_t>{0});  // it did not keep this one
+  CHECK(read_on_2(5, 1).keep == std::vector<std::uint32_t>{0});
+  CHECK(read_on_2(6, 2).keep.empty());  // moved again at little cost
+
+  // The client lets go of block 0: both copies go.
+  cluster.deliver(0, Release{DataKey{1, 0}});
+  cluster.scheduler.on_turn();
+  std::map<int, std::vector<DataKey>> forgotten;
+  for (const auto& [rank, forget] : cluster.outbox.take<Forget>()) {
+    for (auto key : forget.keys) forgotten[rank].push_back(key);
+  }
+  CHECK(forgotten[1] == std::vector<DataKey>{DataKey{1, 0}});
+  CHECK(forgotten[2] == std::vector<DataKey>{DataKey{1, 0}});
+}
+
+TEST_CASE("results of the same run are not kept where they were fetched") {
+  Cluster cluster(3);
+  cluster.join(1);
+  cluster.join(2, 1, {{"GPU", 1.0}});
+  // t0 (8 MiB, on rank 1, which has no GPU) is read by t1, which needs one.
+  const auto specs = Cluster::specs_of(1, {{}, {0}}, {{1, {{"GPU", 1.0}}}});
+  cluster.deliver(0, Submit{1, 2, specs, {1}, false});
+  cluster.scheduler.on_turn();
+  cluster.complete(1, DataKey{1, 0}, 8 << 20);
+  cluster.scheduler.on_turn();
+  int reads = 0;
+  for (const auto& [rank, assign] : cluster.outbox.take<Assign>()) {
+    if (assign.key.task != 1) continue;
+    ++reads;
+    CHECK(rank == 2);
+    CHECK(assign.holders == std::vector<std::int32_t>{1});
+    CHECK(assign.keep.empty());
+  }
+  CHECK(reads == 1);
 }
 
 TEST_CASE("an idle worker steals from a busy one") {

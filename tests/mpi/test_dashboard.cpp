@@ -1,6 +1,6 @@
 // Rank 0's /metrics, dashboard page and JSON, and a performance report, under mpirun: run by
 // ctest with TESSERA_DASHBOARD_ADDRESS=127.0.0.1:0 (tests/CMakeLists.txt), hidden from the other
-// runs by the [.dashboard] tag.
+// runs by the [.dashboard] tag; and the copies workers keep, as its transfer counts show them.
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
@@ -123,6 +123,73 @@ TEST_CASE(
         run);
   CHECK(after.value("tessera_tasks{state=\"memory\"}") >= workers);
   CHECK(after.value("tessera_tasks{state=\"processing\"}") == 0);
+}
+
+namespace {
+
+// Each worker reports what it fetched, and its memory, every second.
+metrics_test::Exposition settled() {
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  return scrape();
+}
+
+double moves_from_1_to_2(const metrics_test::Exposition& exposition) {
+  const std::string name = "tessera_transfers_total{source=\"1\",destination=\"2\"}";
+  return exposition.has(name) ? exposition.value(name) : 0.0;  // no series before a first move
+}
+
+}  // namespace
+
+TEST_CASE(
+    "mpi: a worker keeps the copy of a persisted block it fetched, so the block moves once, "
+    "and drops it when the block is released",
+    "[.dashboard]") {
+  REQUIRE(ranks() >= 3);
+  auto client = tessera::get_client();
+  constexpr std::uint64_t block = 4 << 20;
+  auto held = client.submit(tessera::TaskOptions{.workers = {1}}, dashboard_block, block);
+  tessera::wait(std::vector{held});
+  const auto before = settled();
+  const double memory = before.value("tessera_worker_memory_bytes" + worker(2));
+  for (int read = 0; read < 3; ++read) {  // separate computations, each on rank 2
+    CHECK(client.submit(tessera::TaskOptions{.workers = {2}}, dashboard_size, held).result() ==
+          block);
+  }
+  const auto after = settled();
+  CHECK(moves_from_1_to_2(after) == moves_from_1_to_2(before) + 1);
+  CHECK(after.value("tessera_worker_memory_bytes" + worker(2)) >= memory + block);
+
+  held = {};
+  metrics_test::Exposition released;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  do {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    released = scrape();
+  } while (released.value("tessera_worker_memory_bytes" + worker(2)) >= memory + block &&
+           std::chrono::steady_clock::now() < deadline);
+  CHECK(released.value("tessera_worker_memory_bytes" + worker(2)) < memory + block);
+}
+
+// Run with TESSERA_WORKER_REPLICA_MEMORY=6MiB (tests/CMakeLists.txt): room for one copy.
+TEST_CASE("mpi: a worker keeps copies of the blocks it fetched within worker_replica_memory",
+          "[.replica-budget]") {
+  REQUIRE(ranks() >= 3);
+  auto client = tessera::get_client();
+  constexpr std::uint64_t block = 4 << 20;
+  std::vector<tessera::Future<tessera::Buffer>> held;
+  for (int b = 0; b < 2; ++b) {
+    held.push_back(client.submit(tessera::TaskOptions{.workers = {1}}, dashboard_block, block));
+  }
+  tessera::wait(held);
+  const auto before = settled();
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const auto& b : held) {
+      CHECK(client.submit(tessera::TaskOptions{.workers = {2}}, dashboard_size, b).result() ==
+            block);
+    }
+  }
+  // The first block stays on rank 2; the second, past its 6 MiB, moves each time.
+  CHECK(moves_from_1_to_2(settled()) == moves_from_1_to_2(before) + 3);
 }
 
 namespace {

@@ -23,6 +23,10 @@
 //   worker_threads       task threads per worker rank, at most 4096; 0 (default) = the
 //                        node's cores shared among the worker ranks on it, at least 1
 //   worker_memory_limit  memory for results per worker, e.g. 4GiB; 0 (default) = no limit
+//   worker_replica_memory  memory per worker for copies of other workers' results (of
+//                        earlier computations: persisted arrays, most often) that it fetched
+//                        for a task and keeps, so that later tasks need not move them again
+//                        (default 1GiB, at most a quarter of worker_memory_limit; 0 = none)
 //   worker_memory_spill  fraction of the limit above which results spill to disk (0.6)
 //   worker_memory_pause  fraction above which the worker takes no new tasks (0.8)
 //   spill_directory      where spilled results go: an existing, writable directory

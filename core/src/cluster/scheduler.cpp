@@ -18,6 +18,7 @@ namespace {
 constexpr double transfer_latency = 50e-6;  // seconds per fetched input
 constexpr double transfer_bandwidth = 2e9;  // bytes per second between workers
 constexpr int placement_window = 8;         // workers besides the input holders per placement
+constexpr std::uint64_t kept_copy_bytes = 1 << 20;  // smaller inputs are moved again if need be
 }  // namespace
 
 Scheduler::Scheduler(Outbox& outbox, std::shared_ptr<TaskStream> stream, double worker_timeout)
@@ -441,8 +442,9 @@ void Scheduler::stored(int source, const Stored& message) {
     finish(*run, key.task, source, run->tasks[key.task].bytes);
     touched_.push_back(key.run);
   } else if (state == TaskState::done || state == TaskState::assigned) {
-    // A broadcast copy, or one handed over by a retiring worker. A result being made again
-    // (its holder was lost meanwhile) is done only when its task says so: the copy is as good.
+    // A broadcast copy, one handed over by a retiring worker, or one kept after a fetch. A
+    // result being made again (its holder was lost meanwhile) is done only when its task says
+    // so: the copy is as good.
     run->replicas[key.task].push_back(source);
   } else {
     post(outbox_, source, Forget{{key}});
@@ -629,6 +631,18 @@ void Scheduler::assign(Submission& run, std::uint32_t task, int rank) {
     assign_.inputs.push_back(run.input(i));
   assign_.holders.clear();
   for (auto input : assign_.inputs) assign_.holders.push_back(holder_for(input, rank));
+  // Large results of earlier runs that it fetches (persisted data, most often) may stay there
+  // as copies, as far as its worker_replica_memory goes: later tasks that need them move
+  // nothing, and the copies are forgotten with the results.
+  assign_.keep.clear();
+  for (std::uint32_t i = 0; i < assign_.inputs.size(); ++i) {
+    const auto input = assign_.inputs[i];
+    if (input.run == run.id || assign_.holders[i] == rank || assign_.holders[i] < 0) continue;
+    const auto& source = find_run(input.run)->tasks[input.task];
+    if (source.state == TaskState::done && source.bytes >= kept_copy_bytes) {
+      assign_.keep.push_back(i);
+    }
+  }
   // Inputs still being made (it goes ahead of them): awaited there, and kept by their workers.
   assign_.pending.clear();
   for (std::uint32_t i = 0; i < assign_.inputs.size(); ++i) {

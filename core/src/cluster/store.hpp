@@ -24,6 +24,9 @@ struct StoreLimits {
   double spill_fraction = 0.6;    ///< above this fraction of the limit, results spill to disk
   double pause_fraction = 0.8;    ///< above this, paused() is true (the worker takes no new tasks)
   std::string spill_directory{};  ///< where the spill file lives; empty = temp_directory_path()
+  /// Bytes of copies of other workers' results kept for later tasks (the scheduler asks for no
+  /// more); within a quarter of memory_limit when there is one.
+  std::size_t replica_memory = 0;
 };
 
 /// A result the store dropped: spilling failed and it did not fit in memory within the limit.

@@ -34,6 +34,7 @@ struct WorkerRank::Job {
     bool arrived = false;
     bool borrowed = false;  // fetched from another worker for this task
     bool pending = false;   // still being made by its holder when the task was assigned
+    bool keep = false;      // to be kept here as a replica once fetched
     std::int32_t holder = 0;
   };
   std::vector<Input> inputs;  // task and external inputs in order
@@ -159,10 +160,16 @@ bool WorkerRank::on_message(int source, Kind kind, WireReader& in) {
       post(transport_, message.holder, Fetch{std::move(message.keys)});
       return true;
     }
-    case Kind::forget:
-      for (auto key : Forget::read(in).keys) store_.erase(key);
+    case Kind::forget: {
+      const auto message = Forget::read(in);
+      {
+        std::lock_guard lock(mutex_);
+        for (auto key : message.keys) forget_kept_copy(key);
+      }
+      for (auto key : message.keys) store_.erase(key);
       report_memory();
       return true;
+    }
     case Kind::store: {
       const auto message = StoreData::read(in);
       // Held until the scheduler is told, which must hear of it before it could be dropped.
@@ -235,6 +242,7 @@ void WorkerRank::assign(const Assign& message) {
     while (next < message.pending.size() && message.pending[next] < i) ++next;  // ascending
     input.pending = next < message.pending.size() && message.pending[next] == i;
   }
+  for (auto i : message.keep) job->inputs[i].keep = true;
   assigned_.push_back(std::move(job));
   // A few at a time, so that task threads start while a long batch is still being read.
   if (assigned_.size() >= 64) enlist_assigned();
@@ -287,6 +295,7 @@ void WorkerRank::enlist_assigned() {
         ++job->missing;
         auto& waiters = waiting_for_[key];
         if (waiters.empty()) (input.pending ? awaited : requests)[input.holder].push_back(key);
+        if (input.keep) may_keep_.insert(key);
         waiters.emplace_back(job, static_cast<std::uint32_t>(&input - job->inputs.data()));
       }
       unstarted_.emplace(job->key, job.get());
@@ -352,6 +361,7 @@ bool WorkerRank::on_data(int source, DataKey key, const Frames& frames) {
   enlist_assigned();
   if (fetching_.erase(key) != 0) start_fetches();
   const bool replica = !replicating_.empty() && replicating_.erase(key) != 0;
+  const bool may_keep = !may_keep_.empty() && may_keep_.erase(key) != 0;
   auto found = waiting_for_.find(key);
   if (found == waiting_for_.end()) {
     if (replica) keep_replica(key, frames);
@@ -386,17 +396,20 @@ bool WorkerRank::on_data(int source, DataKey key, const Frames& frames) {
     }
   }
   // A result of this worker's own (made here again after its first holder was lost, and
-  // fetched from itself), or one handed over by a retiring worker: it stays kept, not
-  // borrowed, or the jobs' end would drop it.
+  // fetched from itself), one handed over by a retiring worker, or a copy it may keep within
+  // its worker_replica_memory: it stays kept, not borrowed, or the jobs' end would drop it.
   const bool own = value && source == rank_ && store_.contains(key);
-  const bool kept = own || (value && replica);
+  bool kept = own || (value && replica);
   if (value && !own) {
-    if (!kept) {
-      std::lock_guard lock(mutex_);
-      borrowed_[key] += static_cast<std::uint32_t>(jobs.size());
+    std::lock_guard lock(mutex_);
+    const std::size_t bytes = frames.total_bytes();
+    if (!kept && may_keep && kept_copy_bytes_ + bytes <= store_.limits().replica_memory) {
+      kept = kept_copies_.emplace(key, bytes).second;
+      if (kept) kept_copy_bytes_ += bytes;
     }
-    store_.put(key, value);
+    if (!kept) borrowed_[key] += static_cast<std::uint32_t>(jobs.size());
   }
+  if (value && !own) store_.put(key, value);
   value.reset();  // the store may spill it until its task runs
   // A replica: the scheduler hears that it is kept here.
   if (kept && !own) post(transport_, 0, Stored{key});
@@ -447,6 +460,15 @@ void WorkerRank::keep_replica(DataKey key, const Frames& frames) {
   store_.put(key, std::move(value));
   post(transport_, 0, Stored{key});
   report_memory();
+}
+
+void WorkerRank::forget_kept_copy(DataKey key) {
+  // Called with mutex_ held.
+  if (kept_copies_.empty()) return;
+  if (auto found = kept_copies_.find(key); found != kept_copies_.end()) {
+    kept_copy_bytes_ -= found->second;
+    kept_copies_.erase(found);
+  }
 }
 
 void WorkerRank::set_lifetime(double seconds) {
@@ -1002,6 +1024,7 @@ void WorkerRank::report_lost() {
   {
     std::lock_guard lock(mutex_);
     std::erase_if(lost, [&](const LostResult& item) { return borrowed_.contains(item.key); });
+    for (const auto& item : lost) forget_kept_copy(item.key);
   }
   if (lost.empty()) return;
   const std::string where = "worker rank " + std::to_string(rank_);

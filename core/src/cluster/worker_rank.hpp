@@ -185,6 +185,12 @@ class WorkerRank {
   bool retire_asked_ = false;
   bool urgent_retire_asked_ = false;
   std::unordered_set<DataKey, DataKeyHash> replicating_;  // fetched to keep (loop thread)
+  // Fetched for tasks that may keep them (Assign::keep), within the replica budget (loop
+  // thread); those kept, with their sizes, and their total (guarded by mutex_).
+  std::unordered_set<DataKey, DataKeyHash> may_keep_;
+  std::unordered_map<DataKey, std::size_t, DataKeyHash> kept_copies_;
+  std::size_t kept_copy_bytes_ = 0;
+  void forget_kept_copy(DataKey key);  // with mutex_ held
   void keep_replica(DataKey key, const Frames& frames);
   bool exited_ = false;
 };

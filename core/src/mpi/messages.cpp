@@ -178,7 +178,7 @@ OutputDone OutputDone::read(WireReader& in) {
 }
 
 void Assign::write(WireWriter& out) const {
-  out.put_all(key, priority, spec, inputs, holders, pending);
+  out.put_all(key, priority, spec, inputs, holders, pending, keep);
 }
 
 Assign Assign::read(WireReader& in) {
@@ -197,15 +197,20 @@ void Assign::read_into(WireReader& in, Assign& assign) {
     throw SerializationError("corrupt assign message: " + std::to_string(assign.inputs.size()) +
                              " inputs but " + std::to_string(assign.holders.size()) + " holders");
   }
-  in.get_vector_into(assign.pending);
-  for (std::size_t i = 0; i < assign.pending.size(); ++i) {
-    const auto index = assign.pending[i];
-    if (index >= assign.inputs.size() || (i > 0 && index <= assign.pending[i - 1])) {
-      throw SerializationError("corrupt assign message: pending input " + std::to_string(index) +
-                               " of " + std::to_string(assign.inputs.size()) +
-                               (i > 0 ? " after " + std::to_string(assign.pending[i - 1]) : ""));
+  auto indices = [&](std::vector<std::uint32_t>& into, const char* what) {
+    in.get_vector_into(into);
+    for (std::size_t i = 0; i < into.size(); ++i) {
+      const auto index = into[i];
+      if (index >= assign.inputs.size() || (i > 0 && index <= into[i - 1])) {
+        throw SerializationError("corrupt assign message: " + std::string(what) + " input " +
+                                 std::to_string(index) + " of " +
+                                 std::to_string(assign.inputs.size()) +
+                                 (i > 0 ? " after " + std::to_string(into[i - 1]) : ""));
+      }
     }
-  }
+  };
+  indices(assign.pending, "pending");
+  indices(assign.keep, "kept");
 }
 
 void Steal::write(WireWriter& out) const { out.put(count); }

@@ -208,6 +208,9 @@ struct Assign {
   /// Indices of the inputs still being made by their holders (the task goes ahead of them),
   /// ascending: awaited here if made here, else fetched with Fetch::wait.
   std::vector<std::uint32_t> pending;
+  /// Indices of the inputs that it may keep as copies once fetched (large results of earlier
+  /// runs), ascending: it says Stored for each it keeps, within its worker_replica_memory.
+  std::vector<std::uint32_t> keep;
   void write(WireWriter& out) const;
   static Assign read(WireReader& in);
   /// The same into `assign`, reusing its vectors (a worker reads one per task).

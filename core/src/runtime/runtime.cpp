@@ -499,6 +499,10 @@ void Runtime::State::serve(detail::Link& transport, std::uint32_t threads, int r
   limits.spill_fraction = config::get_double("worker_memory_spill");
   limits.pause_fraction = config::get_double("worker_memory_pause");
   limits.spill_directory = config::get("spill_directory");
+  limits.replica_memory = config::get_bytes("worker_replica_memory");
+  if (limits.memory_limit != 0) {
+    limits.replica_memory = std::min(limits.replica_memory, limits.memory_limit / 4);
+  }
   std::unique_ptr<detail::WorkerRank> worker;
   auto cluster = std::make_shared<detail::ClusterClient>(
       transport, [&worker](detail::DataKey key) { return worker->store().get(key); });

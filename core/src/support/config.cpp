@@ -131,6 +131,8 @@ std::vector<Setting> core_settings() {
        is_integer_in<0, max_threads>},
       {"worker_memory_limit", "0",
        "a size such as 4GiB, 512MB or 1048576, below 16 EiB (0 = no limit)", is_bytes},
+      {"worker_replica_memory", "1GiB",
+       "a size such as 1GiB, 512MB or 1048576, below 16 EiB (0 = keep no copies)", is_bytes},
       {"worker_memory_spill", "0.6", "a fraction in (0, 1]", is_fraction},
       {"worker_memory_pause", "0.8", "a fraction in (0, 1]", is_fraction},
       {"spill_directory", "",
