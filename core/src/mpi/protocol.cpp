@@ -69,33 +69,45 @@ const char* kind_name(Kind kind) noexcept {
 }
 
 // Per task, in as few bytes as the scheduler can keep (it holds every spec of a run): lengths,
-// counts and task ids as varints.
+// counts and task ids as varints; written into room made once for the whole spec.
 void write_task(WireWriter& out, const TaskSpec& task) {
-  out.put_short_string(task.function);
-  out.put_short_string(task.key);
-  out.put<std::uint8_t>(task.retries);
-  out.put_varint(task.args.size());
+  constexpr std::size_t varint = WireWriter::max_varint_bytes;
+  std::size_t most = 5 * varint + task.function.size() + task.key.size() + 1;
   for (const auto& arg : task.args) {
-    out.put(arg.kind);
+    most += sizeof(arg.kind) +
+            (arg.kind == ArgKind::literal ? varint + arg.literal.size() : sizeof(DataKey));
+  }
+  for (const auto& [name, amount] : task.resources) {
+    most += varint + name.size() + sizeof(amount);
+  }
+  most += task.workers.size() * varint;
+  auto room = out.make_room(most);
+  room.put_short_string(task.function);
+  room.put_short_string(task.key);
+  room.put<std::uint8_t>(task.retries);
+  room.put_varint(task.args.size());
+  for (const auto& arg : task.args) {
+    room.put(arg.kind);
     switch (arg.kind) {
       case ArgKind::literal:
-        out.put_short_bytes(arg.literal);
+        room.put_short_bytes(arg.literal);
         break;
       case ArgKind::task:
-        out.put_varint(arg.input.task);
+        room.put_varint(arg.input.task);
         break;
       case ArgKind::external:
-        out.put(arg.input);
+        room.put(arg.input);
         break;
     }
   }
-  out.put_varint(task.resources.size());
+  room.put_varint(task.resources.size());
   for (const auto& [name, amount] : task.resources) {
-    out.put_short_string(name);
-    out.put(amount);
+    room.put_short_string(name);
+    room.put(amount);
   }
-  out.put_varint(task.workers.size());
-  for (int worker : task.workers) out.put_varint(static_cast<std::uint32_t>(worker));
+  room.put_varint(task.workers.size());
+  for (int worker : task.workers) room.put_varint(static_cast<std::uint32_t>(worker));
+  room.done();
 }
 
 std::string_view read_task_key(WireReader& in) {

@@ -37,23 +37,56 @@ class WireWriter {
   /// An unsigned integer in as few bytes as it needs (LEB128: 7 bits a byte, low first): a
   /// count or id below 128 takes one byte. For what is stored per task (task specs).
   void put_varint(std::uint64_t value) {
-    std::byte bytes[max_varint_bytes];
-    std::size_t size = 0;
-    for (; value >= 0x80; value >>= 7) bytes[size++] = std::byte((value & 0x7f) | 0x80);
-    bytes[size++] = std::byte(value);
-    const auto offset = out_.size();
-    out_.resize(offset + size);
-    std::memcpy(out_.data() + offset, bytes, size);
+    Room room = make_room(max_varint_bytes);
+    room.put_varint(value);
+    room.done();
   }
   /// Bytes after their length as a varint.
   void put_short_bytes(std::span<const std::byte> bytes) {
-    put_varint(bytes.size());
-    const auto offset = out_.size();
-    out_.resize(offset + bytes.size());
-    if (!bytes.empty()) std::memcpy(out_.data() + offset, bytes.data(), bytes.size());
+    Room room = make_room(max_varint_bytes + bytes.size());
+    room.put_short_bytes(bytes);
+    room.done();
   }
   void put_short_string(std::string_view text) { put_short_bytes(std::as_bytes(std::span(text))); }
   static constexpr std::size_t max_varint_bytes = 10;
+
+  /// Room for at most `most` bytes at the end of the message, written field by field as the
+  /// WireWriter would write them and trimmed by done(): one resize for a record of many small
+  /// fields (a task spec) instead of one per field.
+  class Room {
+   public:
+    template <class T>
+    requires std::is_trivially_copyable_v<T>
+    void put(const T& value) noexcept {
+      std::memcpy(at_, &value, sizeof(T));
+      at_ += sizeof(T);
+    }
+    void put_varint(std::uint64_t value) noexcept {
+      for (; value >= 0x80; value >>= 7) *at_++ = std::byte((value & 0x7f) | 0x80);
+      *at_++ = std::byte(value);
+    }
+    void put_short_bytes(std::span<const std::byte> bytes) noexcept {
+      put_varint(bytes.size());
+      if (!bytes.empty()) std::memcpy(at_, bytes.data(), bytes.size());
+      at_ += bytes.size();
+    }
+    void put_short_string(std::string_view text) noexcept {
+      put_short_bytes(std::as_bytes(std::span(text)));
+    }
+    /// Gives back what was not written.
+    void done() { out_.resize(static_cast<std::size_t>(at_ - out_.data())); }
+
+   private:
+    friend class WireWriter;
+    Room(std::vector<std::byte>& out, std::byte* at) noexcept : out_(out), at_(at) {}
+    std::vector<std::byte>& out_;
+    std::byte* at_;
+  };
+  Room make_room(std::size_t most) {
+    const auto offset = out_.size();
+    out_.resize(offset + most);
+    return Room(out_, out_.data() + offset);
+  }
 
   template <class T>
   requires std::is_trivially_copyable_v<T>
