@@ -236,9 +236,19 @@ bool Transport::receive_control(Handler& handler) {
     if (!flag) break;
     int count = 0;
     MPI_Get_count(&status, MPI_BYTE, &count);
-    std::vector<std::byte> bytes(static_cast<std::size_t>(count));
+    std::vector<std::byte> bytes;
+    if (!spare_batches_.empty()) {
+      bytes = std::move(spare_batches_.back());
+      spare_batches_.pop_back();
+    }
+    const auto size = static_cast<std::size_t>(count);
+    if (bytes.size() < size) bytes.resize(size);
     check(MPI_Mrecv(bytes.data(), count, MPI_BYTE, &message, MPI_STATUS_IGNORE), "MPI_Mrecv");
-    dispatch(status.MPI_SOURCE, bytes, handler);
+    dispatch(status.MPI_SOURCE, std::span<const std::byte>(bytes).first(size), handler);
+    // Kept unless it is large (a graph's specs): a few megabytes at most.
+    if (bytes.size() <= (std::size_t{4} << 20) && spare_batches_.size() < 4) {
+      spare_batches_.push_back(std::move(bytes));
+    }
     any = true;
   }
   return any;

@@ -128,6 +128,10 @@ class Transport final : public Link {
   std::vector<Send> sends_;
   std::vector<MPI_Request> receive_requests_;
   std::vector<std::shared_ptr<Receive>> receive_owner_;  // per receive request
+  // Buffers that received batches of control messages, for the next ones: a batch may be
+  // hundreds of kilobytes, and one per turn would be allocated and zeroed again. Each batch
+  // takes its own (a handler may turn the loop again while one is read).
+  std::vector<std::vector<std::byte>> spare_batches_;
 };
 
 }  // namespace tessera::detail
