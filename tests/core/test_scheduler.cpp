@@ -589,6 +589,31 @@ TEST_CASE("a task taken back while its input is to be made again waits for that 
   CHECK(assigns[0].second.holders == std::vector<std::int32_t>{4});
 }
 
+TEST_CASE("a retiring worker hands over a result whose only copy is on a worker retiring too") {
+  Cluster cluster(4);
+  cluster.join(1);
+  cluster.scheduler.expect_joins();
+  cluster.submit(1, {{}});
+  cluster.scheduler.on_turn();
+  REQUIRE(cluster.assigned().at(0) == 1);
+  cluster.complete(1, DataKey{1, 0}, 8 << 20);
+  cluster.join(2);
+  cluster.join(3);
+  cluster.deliver(2, Stored{DataKey{1, 0}});  // a copy rank 2 kept after fetching it
+  cluster.deliver(2, Retire{false});
+  cluster.deliver(1, Retire{false});
+  cluster.scheduler.on_turn();
+  // Rank 2 holds nothing of its own and goes; rank 1 gives its result to rank 3, which stays.
+  std::map<int, int> shutdowns;
+  for (const auto& [rank, shutdown] : cluster.outbox.take<Shutdown>()) ++shutdowns[rank];
+  CHECK(shutdowns == std::map<int, int>{{2, 1}});
+  const auto replicate = cluster.outbox.take<Replicate>();
+  REQUIRE(replicate.size() == 1);
+  CHECK(replicate[0].first == 3);
+  CHECK(replicate[0].second.keys == std::vector<DataKey>{DataKey{1, 0}});
+  CHECK(replicate[0].second.holder == 1);
+}
+
 TEST_CASE("a worker fetching from a lost one is told where a copy of the result is") {
   Cluster cluster(4);
   cluster.scheduler.expect_joins();

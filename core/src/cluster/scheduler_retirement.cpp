@@ -3,6 +3,8 @@
 // others, and hands the results only it holds to other workers before it is told to stop.
 // Nothing has to be computed again, unlike for a lost worker (scheduler_recovery.cpp).
 
+#include <algorithm>
+
 #include "cluster/scheduler.hpp"
 #include "cluster/scheduler_state.hpp"
 #include "mpi/messages.hpp"
@@ -37,8 +39,13 @@ void Scheduler::hand_over() {
       for (std::uint32_t t = 0; t < run->tasks.size(); ++t) {
         const auto& task = run->tasks[t];
         if (task.state != TaskState::done || task.worker != rank) continue;
+        // A copy counts only on a worker that stays: one that retires too (a worker keeps
+        // copies of what it fetched) may be gone before this one.
         if (auto copies = run->replicas.find(t);
-            copies != run->replicas.end() && !copies->second.empty()) {
+            copies != run->replicas.end() &&
+            std::any_of(copies->second.begin(), copies->second.end(), [&](int holder) {
+              return workers_[static_cast<std::size_t>(holder)].usable();
+            })) {
           continue;
         }
         only_here.push_back(DataKey{id, t});
