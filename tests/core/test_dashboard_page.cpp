@@ -31,8 +31,15 @@ using namespace std::chrono_literals;
 
 std::atomic<bool> page_open{false};
 
+// Opens the gate when a test leaves, even by a failed REQUIRE, so that its tasks finish.
+struct OpenGateOnExit {
+  ~OpenGateOnExit() { page_open = true; }
+};
+
+// Long enough for a cold Chromium on a loaded CI machine (its load may take up to 120 s):
+// the gate must stay shut until the page has seen the tasks that wait on it.
 long page_wait(long x) {
-  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  const auto deadline = std::chrono::steady_clock::now() + 150s;
   while (!page_open.load() && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(1ms);
   }
@@ -113,6 +120,7 @@ TEST_CASE("/api/snapshot counts tasks per prefix while a computation runs and af
   const long n = 20;
   auto client = make_client("threads", 2);
   auto future = client.compute(gated(n));
+  OpenGateOnExit open_gate;
   REQUIRE(eventually(
       [&] { return get_json("/api/snapshot")["tasks"]["by_state"]["processing"] == 2; }, 10s));
   auto during = get_json("/api/snapshot");
@@ -199,6 +207,7 @@ TEST_CASE("the dashboard page shows a running computation in headless Chromium, 
   const long n = 40;
   auto client = make_client("threads", 2);
   auto future = client.compute(gated(n));
+  OpenGateOnExit open_gate;
   REQUIRE(eventually(
       [&] { return get_json("/api/snapshot")["tasks"]["by_state"]["processing"] == 2; }, 10s));
 
