@@ -484,6 +484,97 @@ std::uint32_t Scheduler::kind_of(const Submission& run, std::uint32_t task) cons
   return task < run.prefix_of.size() ? run.prefix_of[task] : WorkerInfo::unknown_kind;
 }
 
+// Where `task` could start first among the workers `allowed` lets through: when its queue
+// there (by its tasks' kinds; a nanosecond a task breaks ties) is through and its inputs still
+// being made elsewhere are ready, then its inputs' moves. Candidates are the workers that hold
+// its inputs and a window of the others taken in turn (a few however many ranks there are;
+// with few workers, all of them), or every worker with `everywhere`. Tasks of kinds that have
+// not run yet count nothing, so they stay with their inputs; stealing spreads what piles up.
+// -1 if none is allowed; `any_allowed` tells whether one was, though paused.
+template <class Allowed>
+int Scheduler::cheapest(Submission& run, std::uint32_t task, bool everywhere,
+                        const Allowed& allowed, bool& any_allowed) {
+  // One pass over the inputs: their count and bytes, and what each holder has of them. A
+  // task may have 100,000 inputs; every candidate then costs O(1).
+  std::uint32_t input_count = 0;
+  double input_bytes = 0.0;
+  for (int rank : holders_) {
+    held_inputs_[static_cast<std::size_t>(rank)] = 0;
+    held_bytes_[static_cast<std::size_t>(rank)] = 0.0;
+  }
+  holders_.clear();
+  const int workers = worker_end() - 1;
+  auto credit = [&](int rank, double bytes) {
+    if (rank < 1 || rank > workers) return;
+    auto& count = held_inputs_[static_cast<std::size_t>(rank)];
+    if (count == 0) holders_.push_back(rank);  // first input it holds: in input order
+    ++count;
+    held_bytes_[static_cast<std::size_t>(rank)] += bytes;
+  };
+  // Inputs still being made (the task goes ahead of them): ready when their workers' queues
+  // are through, at the latest. The two latest, on different workers, so that a candidate
+  // that makes the latest itself waits for the other.
+  int latest_maker = -1;
+  double latest = 0.0, second_latest = 0.0;
+  for (auto i = run.input_begin[task]; i < run.input_begin[task + 1]; ++i) {
+    const auto input = run.input(i);
+    const Submission* other = input.run == run.id ? &run : find_run(input.run);
+    if (!other) continue;
+    const auto& source = other->tasks[input.task];
+    const double bytes = static_cast<double>(source.bytes);
+    ++input_count;
+    input_bytes += bytes;
+    credit(source.worker, bytes);
+    if (other == &run && source.state == TaskState::assigned && source.worker != latest_maker &&
+        source.worker >= 1 && source.worker <= workers) {
+      const double ready =
+          workers_[static_cast<std::size_t>(source.worker)].queue_seconds(prefix_durations_);
+      if (ready > latest) {
+        second_latest = latest;
+        latest = ready;
+        latest_maker = source.worker;
+      } else if (ready > second_latest) {
+        second_latest = ready;
+      }
+    }
+    if (!other->replicas.empty()) {
+      if (auto copies = other->replicas.find(input.task); copies != other->replicas.end()) {
+        for (int rank : copies->second) {
+          if (rank != source.worker) credit(rank, bytes);
+        }
+      }
+    }
+  }
+  int best = -1;
+  double best_cost = std::numeric_limits<double>::infinity();
+  auto consider = [&](int rank) {
+    if (!allowed(rank)) return;
+    any_allowed = true;
+    const auto& worker = workers_[static_cast<std::size_t>(rank)];
+    if (worker.paused) return;
+    const auto held = held_inputs_[static_cast<std::size_t>(rank)];
+    const double inputs_ready = rank == latest_maker ? second_latest : latest;
+    const double cost =
+        std::max(worker.occupancy(prefix_durations_), inputs_ready) +
+        worker.in_flight * 1e-9 / worker.threads + (input_count - held) * transfer_latency +
+        (input_bytes - held_bytes_[static_cast<std::size_t>(rank)]) / transfer_bandwidth;
+    if (cost < best_cost) {
+      best_cost = cost;
+      best = rank;
+    }
+  };
+  if (!everywhere) {
+    for (int holder : holders_) consider(holder);
+    for (int k = 0; k < std::min(workers, placement_window); ++k) {
+      next_candidate_ = next_candidate_ % workers + 1;
+      consider(next_candidate_);
+    }
+  } else {
+    for (int rank = 1; rank <= workers; ++rank) consider(rank);
+  }
+  return best;
+}
+
 void Scheduler::place(Submission& run, std::uint32_t task) {
   const auto* requirement = run.requirement(task);
   auto allowed = [&](int rank) {
@@ -502,73 +593,10 @@ void Scheduler::place(Submission& run, std::uint32_t task) {
     }
     return true;
   };
-  // One pass over the inputs: their count and bytes, and what each holder has of them. A
-  // task may have 100,000 inputs; every candidate then costs O(1).
-  std::uint32_t input_count = 0;
-  double input_bytes = 0.0;
-  for (int rank : holders_) {
-    held_inputs_[static_cast<std::size_t>(rank)] = 0;
-    held_bytes_[static_cast<std::size_t>(rank)] = 0.0;
-  }
-  holders_.clear();
-  const int workers = worker_end() - 1;
-  auto credit = [&](int rank, double bytes) {
-    if (rank < 1 || rank > workers) return;
-    auto& count = held_inputs_[static_cast<std::size_t>(rank)];
-    if (count == 0) holders_.push_back(rank);  // first input it holds: in input order
-    ++count;
-    held_bytes_[static_cast<std::size_t>(rank)] += bytes;
-  };
-  for (auto i = run.input_begin[task]; i < run.input_begin[task + 1]; ++i) {
-    const auto input = run.input(i);
-    const Submission* other = input.run == run.id ? &run : find_run(input.run);
-    if (!other) continue;
-    const auto& source = other->tasks[input.task];
-    const double bytes = static_cast<double>(source.bytes);
-    ++input_count;
-    input_bytes += bytes;
-    credit(source.worker, bytes);
-    if (!other->replicas.empty()) {
-      if (auto copies = other->replicas.find(input.task); copies != other->replicas.end()) {
-        for (int rank : copies->second) {
-          if (rank != source.worker) credit(rank, bytes);
-        }
-      }
-    }
-  }
-  int best = -1;
-  double best_cost = std::numeric_limits<double>::infinity();
   bool any_allowed = false;
-  auto consider = [&](int rank) {
-    if (!allowed(rank)) return;
-    any_allowed = true;
-    const auto& worker = workers_[static_cast<std::size_t>(rank)];
-    if (worker.paused) return;
-    const auto held = held_inputs_[static_cast<std::size_t>(rank)];
-    // When it could start there: the queue by its tasks' kinds (a nanosecond a task breaks
-    // ties), then its inputs' moves. Tasks of kinds that have not run yet count nothing, so
-    // they stay with their inputs; stealing spreads what piles up.
-    const double cost =
-        worker.occupancy(prefix_durations_) + worker.in_flight * 1e-9 / worker.threads +
-        (input_count - held) * transfer_latency +
-        (input_bytes - held_bytes_[static_cast<std::size_t>(rank)]) / transfer_bandwidth;
-    if (cost < best_cost) {
-      best_cost = cost;
-      best = rank;
-    }
-  };
-  if (!requirement) {
-    // The workers that hold its inputs, and a window of the others taken in turn: a few
-    // candidates however many ranks there are (with few workers, the window is all of them).
-    for (int holder : holders_) consider(holder);
-    for (int k = 0; k < std::min(workers, placement_window); ++k) {
-      next_candidate_ = next_candidate_ % workers + 1;
-      consider(next_candidate_);
-    }
-  }
-  if (best < 0) {
-    for (int rank = 1; rank <= workers; ++rank) consider(rank);
-  }
+  // A task with requirements looks at every worker: few may offer what it asks for.
+  int best = requirement ? -1 : cheapest(run, task, false, allowed, any_allowed);
+  if (best < 0) best = cheapest(run, task, true, allowed, any_allowed);
   if (best >= 0) {
     assign(run, task, best);
     return;
@@ -654,12 +682,13 @@ void Scheduler::assign(Submission& run, std::uint32_t task, int rank) {
   }
   post(outbox_, rank, assign_);
   if (!moved_waiters_.empty()) tell_moved(assign_.key, rank);
-  assign_ahead(run, task, rank);
+  assign_ahead(run, task);
 }
 
-// Assigns, to `rank`, the dependents of `task` that may run ahead there, and theirs in turn
-// (a work list, not recursion: a chain may be long).
-void Scheduler::assign_ahead(Submission& run, std::uint32_t task, int rank) {
+// Assigns the dependents of `task` (just assigned) whose inputs are now all assigned, each
+// where it could start first if that worker has room in its queue, and theirs in turn (a work
+// list, not recursion: a chain may be long). The others wait for their inputs.
+void Scheduler::assign_ahead(Submission& run, std::uint32_t task) {
   ahead_.push_back(task);
   if (assigning_ahead_) return;  // the outer call goes on with it
   assigning_ahead_ = true;
@@ -668,7 +697,13 @@ void Scheduler::assign_ahead(Submission& run, std::uint32_t task, int rank) {
     ahead_.pop_back();
     for (auto d = run.dependent_begin[t]; d < run.dependent_begin[t + 1]; ++d) {
       const auto dependent = run.dependents[d];
-      if (may_run_ahead(run, dependent, rank)) assign(run, dependent, rank);
+      if (!may_run_ahead(run, dependent)) continue;
+      auto allowed = [&](int rank) { return may_run_ahead_on(run, dependent, rank); };
+      bool any_allowed = false;
+      const int best = cheapest(run, dependent, false, allowed, any_allowed);
+      if (best < 0) continue;
+      const auto& worker = workers_[static_cast<std::size_t>(best)];
+      if (worker.in_flight < capacity(worker)) assign(run, dependent, best);
     }
   }
   assigning_ahead_ = false;
@@ -688,11 +723,11 @@ void Scheduler::tell_moved(DataKey key, int rank) {
   moved_waiters_.erase(waiters);
 }
 
-bool Scheduler::may_run_ahead(const Submission& run, std::uint32_t task, int rank) {
+// Whether `task` waits only for inputs of its own run that are assigned (and whose makers are
+// not asked for a steal), so that it may go ahead of them.
+bool Scheduler::may_run_ahead(const Submission& run, std::uint32_t task) {
   const auto& t = run.tasks[task];
   if (t.state != TaskState::waiting || t.waiting == 0 || run.requirement(task)) return false;
-  const auto& worker = workers_[static_cast<std::size_t>(rank)];
-  if (!worker.usable() || worker.paused || worker.in_flight >= capacity(worker)) return false;
   for (auto i = run.input_begin[task]; i < run.input_begin[task + 1]; ++i) {
     const auto input = run.input(i);
     if (input.run != run.id) {
@@ -706,7 +741,21 @@ bool Scheduler::may_run_ahead(const Submission& run, std::uint32_t task, int ran
     // Not while a steal is asked of its maker: it may be on its way elsewhere (a worker keeps
     // what is pinned, but only by pins that came before the steal).
     if (workers_[static_cast<std::size_t>(source.worker)].steal_pending) return false;
-    if (source.worker != rank && worker.memory_limit != 0) return false;
+  }
+  return true;
+}
+
+// Whether `task` (may_run_ahead) may go ahead to `rank`: a worker with a memory limit takes
+// only tasks whose inputs being made are made there (a fetch ahead could overrun its limit).
+bool Scheduler::may_run_ahead_on(const Submission& run, std::uint32_t task, int rank) {
+  const auto& worker = workers_[static_cast<std::size_t>(rank)];
+  if (!worker.usable()) return false;
+  if (worker.memory_limit == 0) return true;
+  for (auto i = run.input_begin[task]; i < run.input_begin[task + 1]; ++i) {
+    const auto input = run.input(i);
+    if (input.run != run.id) continue;
+    const auto& source = run.tasks[input.task];
+    if (source.state == TaskState::assigned && source.worker != rank) return false;
   }
   return true;
 }

@@ -90,8 +90,12 @@ class Scheduler {
   void ready(Submission& run, std::uint32_t task);
   void place(Submission& run, std::uint32_t task);
   void assign(Submission& run, std::uint32_t task, int worker);
-  void assign_ahead(Submission& run, std::uint32_t task, int worker);
-  bool may_run_ahead(const Submission& run, std::uint32_t task, int worker);
+  template <class Allowed>
+  int cheapest(Submission& run, std::uint32_t task, bool everywhere, const Allowed& allowed,
+               bool& any_allowed);
+  void assign_ahead(Submission& run, std::uint32_t task);
+  bool may_run_ahead(const Submission& run, std::uint32_t task);
+  bool may_run_ahead_on(const Submission& run, std::uint32_t task, int worker);
   void finish(Submission& run, std::uint32_t task, int worker, std::uint64_t bytes);
   void lost(int source, const Lost& message);
   std::size_t recover(int rank);       // returns the tasks that run again
@@ -133,7 +137,7 @@ class Scheduler {
   void count_prefixes(const Submission& run, std::vector<PrefixProgress>& counts);
 
   Outbox& outbox_;
-  // Scratch of place(), per rank: inputs of the task being placed that it holds, and bytes.
+  // Scratch of cheapest(), per rank: inputs of the task being placed that it holds, and bytes.
   std::vector<std::uint32_t> held_inputs_;
   std::vector<double> held_bytes_;
   std::vector<int> holders_;          // ranks with held_inputs_ > 0

@@ -160,9 +160,13 @@ struct Scheduler::WorkerInfo {
   static constexpr std::uint32_t unknown_kind = std::numeric_limits<std::uint32_t>::max();
   /// When a task placed now could start there: the seconds its assigned tasks are expected to
   /// run, by the averages of their kinds (`durations`, per prefix; kinds that have not run yet
-  /// count nothing), per thread.
+  /// count nothing), per thread, and its penalty.
   double occupancy(const std::vector<double>& durations) const noexcept {
-    double seconds = penalty;
+    return penalty / threads + queue_seconds(durations);
+  }
+  /// When the tasks assigned to it now are done, by the same averages.
+  double queue_seconds(const std::vector<double>& durations) const noexcept {
+    double seconds = 0.0;
     for (const auto& kind : queued) {
       if (kind.prefix < durations.size()) seconds += kind.tasks * durations[kind.prefix];
     }
