@@ -567,7 +567,7 @@ int Scheduler::cheapest(Submission& run, std::uint32_t task, bool everywhere,
     for (int holder : holders_) consider(holder);
     for (int k = 0; k < std::min(workers, placement_window); ++k) {
       next_candidate_ = next_candidate_ % workers + 1;
-      consider(next_candidate_);
+      if (held_inputs_[static_cast<std::size_t>(next_candidate_)] == 0) consider(next_candidate_);
     }
   } else {
     for (int rank = 1; rank <= workers; ++rank) consider(rank);
@@ -682,19 +682,23 @@ void Scheduler::assign(Submission& run, std::uint32_t task, int rank) {
   }
   post(outbox_, rank, assign_);
   if (!moved_waiters_.empty()) tell_moved(assign_.key, rank);
-  assign_ahead(run, task);
+  assign_ahead(run, task, rank);
 }
 
-// Assigns the dependents of `task` (just assigned) whose inputs are now all assigned, each
-// where it could start first if that worker has room in its queue, and theirs in turn (a work
-// list, not recursion: a chain may be long). The others wait for their inputs.
-void Scheduler::assign_ahead(Submission& run, std::uint32_t task) {
-  ahead_.push_back(task);
+// Assigns the dependents of `task` (just assigned to `rank`) whose inputs are now all
+// assigned, each where it could start first if that worker has room in its queue, and theirs
+// in turn (a work list, not recursion: a chain may be long). The others wait for their inputs.
+// None go ahead while `rank` is full: most often then so are the others, and placing them
+// would be done again when their inputs are made.
+void Scheduler::assign_ahead(Submission& run, std::uint32_t task, int rank) {
+  ahead_.emplace_back(task, rank);
   if (assigning_ahead_) return;  // the outer call goes on with it
   assigning_ahead_ = true;
   while (!ahead_.empty()) {
-    const auto t = ahead_.back();
+    const auto [t, maker] = ahead_.back();
     ahead_.pop_back();
+    const auto& made_at = workers_[static_cast<std::size_t>(maker)];
+    if (made_at.in_flight >= capacity(made_at)) continue;
     for (auto d = run.dependent_begin[t]; d < run.dependent_begin[t + 1]; ++d) {
       const auto dependent = run.dependents[d];
       if (!may_run_ahead(run, dependent)) continue;

@@ -93,7 +93,7 @@ class Scheduler {
   template <class Allowed>
   int cheapest(Submission& run, std::uint32_t task, bool everywhere, const Allowed& allowed,
                bool& any_allowed);
-  void assign_ahead(Submission& run, std::uint32_t task);
+  void assign_ahead(Submission& run, std::uint32_t task, int rank);
   bool may_run_ahead(const Submission& run, std::uint32_t task);
   bool may_run_ahead_on(const Submission& run, std::uint32_t task, int worker);
   void finish(Submission& run, std::uint32_t task, int worker, std::uint64_t bytes);
@@ -140,9 +140,10 @@ class Scheduler {
   // Scratch of cheapest(), per rank: inputs of the task being placed that it holds, and bytes.
   std::vector<std::uint32_t> held_inputs_;
   std::vector<double> held_bytes_;
-  std::vector<int> holders_;          // ranks with held_inputs_ > 0
-  Assign assign_;                     // reused for every assignment
-  std::vector<std::uint32_t> ahead_;  // assign_ahead's work list (tasks of one run)
+  std::vector<int> holders_;  // ranks with held_inputs_ > 0
+  Assign assign_;             // reused for every assignment
+  // assign_ahead's work list: tasks of one run, and where each was assigned
+  std::vector<std::pair<std::uint32_t, int>> ahead_;
   bool assigning_ahead_ = false;
   std::shared_ptr<TaskStream> stream_;
   std::shared_ptr<SubmitHandoff> handoff_;  // null: every client sends its specs
