@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mpi/control_batches.hpp"
 #include "mpi/messages.hpp"  // private to tessera::core: the test reaches in
 #include "tessera/errors.hpp"
 
@@ -402,4 +403,47 @@ TEST_CASE("the error reply for a failed task carries that task's failure, and on
   garbled.buffers.front() = tessera::Buffer::allocate(3);
   std::fill_n(garbled.buffers.front().data(), 3, std::byte{0xff});
   CHECK_FALSE(failure_in_error_frames(garbled));
+}
+
+TEST_CASE("a batch of task reports may be held back while the other destinations' batches go") {
+  using namespace tessera::detail;
+  ControlBatches batches;
+  auto report = [](std::uint32_t task) {
+    return [task](WireWriter& out) {
+      Completed{DataKey{1, task}, 0.0, 1e-6, 0, 8, std::nullopt}.write(out);
+    };
+  };
+  batches.append(0, Kind::completed, report(1));
+  batches.append(2, Kind::pin, [](WireWriter& out) { Pin{{DataKey{1, 1}}}.write(out); });
+  batches.append(0, Kind::completed, report(2));
+  CHECK(batches.only_reports(0));
+  CHECK_FALSE(batches.only_reports(2));  // not a report
+  CHECK_FALSE(batches.only_reports(1));  // no batch
+
+  std::vector<std::pair<int, std::vector<std::byte>>> out;
+  batches.take(out, 0);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].first == 2);
+  CHECK_FALSE(batches.empty());  // rank 0's reports wait, whole
+
+  // A message of another kind makes the batch go with the reports before it, in order.
+  batches.append(0, Kind::heartbeat, [](WireWriter& out) { Heartbeat{}.write(out); });
+  CHECK_FALSE(batches.only_reports(0));
+  out.clear();
+  batches.take(out);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].first == 0);
+  std::vector<Kind> kinds;
+  std::vector<std::uint32_t> tasks;
+  read_batch(0, out[0].second, [&](Kind kind, WireReader& body) {
+    kinds.push_back(kind);
+    if (kind == Kind::completed) tasks.push_back(Completed::read(body).key.task);
+  });
+  CHECK(kinds == std::vector<Kind>{Kind::completed, Kind::completed, Kind::heartbeat});
+  CHECK(tasks == std::vector<std::uint32_t>{1, 2});
+  CHECK(batches.empty());
+
+  // A new batch starts as reports only again.
+  batches.append(0, Kind::completed, report(3));
+  CHECK(batches.only_reports(0));
 }

@@ -299,6 +299,7 @@ void WorkerRank::enlist_assigned() {
         waiters.emplace_back(job, static_cast<std::uint32_t>(&input - job->inputs.data()));
       }
       unstarted_.emplace(job->key, job.get());
+      publish_unstarted();
       if (job->missing == 0) {
         push_ready(std::move(job));
         any_ready = true;
@@ -543,6 +544,7 @@ void WorkerRank::steal(const Steal& message) {
       }
       taken.push_back(job->key);
       unstarted_.erase(job->key);
+      publish_unstarted();
       drop_borrowed(*job);
     }
     for (auto& job : kept) ready_.push_back(std::move(job));
@@ -786,6 +788,7 @@ void WorkerRank::run_next(std::unique_lock<std::mutex>& lock, std::uint32_t thre
   publish_ready();
   if (job->dropped) {
     unstarted_.erase(job->key);
+    publish_unstarted();
     drop_borrowed(*job);
     const bool reported = job->reported;
     lock.unlock();
@@ -806,6 +809,7 @@ void WorkerRank::run_next(std::unique_lock<std::mutex>& lock, std::uint32_t thre
     return;
   }
   unstarted_.erase(job->key);
+  publish_unstarted();
   running_.insert(job->key);
   for (const auto& [name, amount] : job->resources) available_[name] -= amount;
   lock.unlock();

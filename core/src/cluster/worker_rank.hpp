@@ -44,6 +44,11 @@ class WorkerRank {
   bool on_turn();
   /// The end of a turn that a task thread ran (Link::progress_here): enlists what it read.
   bool on_helper_turn();
+  /// Whether it has tasks assigned that have not started: its reports of finished tasks may
+  /// then wait a little, to go to the scheduler with the next ones.
+  bool has_unstarted_tasks() const noexcept {
+    return unstarted_count_.load(std::memory_order_relaxed) > 0;
+  }
   /// Lets idle task threads run turns of the loop with `handler` (the loop's own), so that
   /// what they wait for is taken in and started on them, without waking another thread.
   /// (Nothing on a link that cannot take helpers.)
@@ -145,7 +150,9 @@ class WorkerRank {
   std::map<std::string, double> available_;
   std::unordered_map<DataKey, std::uint32_t, DataKeyHash> borrowed_;  // fetched inputs: uses left
   std::unordered_map<DataKey, Job*, DataKeyHash> unstarted_;  // assigned jobs not yet started
-  std::unordered_set<DataKey, DataKeyHash> running_;          // jobs started, not yet ended
+  std::atomic<std::size_t> unstarted_count_{0};               // unstarted_.size(), read unlocked
+  void publish_unstarted() { unstarted_count_.store(unstarted_.size(), std::memory_order_relaxed); }
+  std::unordered_set<DataKey, DataKeyHash> running_;  // jobs started, not yet ended
   // Jobs assigned ahead of their inputs, by an input that a job of this worker will make: the
   // thread that makes it readies them, without a word to the scheduler (a chain of tasks on
   // one worker costs no round trip per link).

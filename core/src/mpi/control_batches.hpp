@@ -22,8 +22,13 @@ class ControlBatches {
   void append(int dest, Kind kind, Fill&& fill) {
     const auto index = static_cast<std::size_t>(dest);
     if (batches_.size() <= index) batches_.resize(index + 1);
+    if (urgent_.size() <= index) urgent_.resize(index + 1, false);
     auto& batch = batches_[index];
-    if (batch.empty()) dirty_.push_back(dest);
+    if (batch.empty()) {
+      dirty_.push_back(dest);
+      urgent_[index] = false;
+    }
+    if (kind != Kind::completed) urgent_[index] = true;
     WireWriter out(batch);
     out.put(kind);
     const auto length_at = batch.size();
@@ -34,19 +39,32 @@ class ControlBatches {
   }
 
   /// Moves every non-empty batch into `out` as (destination, bytes), in the order the
-  /// destinations got their first message.
-  void take(std::vector<std::pair<int, std::vector<std::byte>>>& out) {
-    for (int dest : dirty_)
+  /// destinations got their first message; `held`'s batch stays (-1: none).
+  void take(std::vector<std::pair<int, std::vector<std::byte>>>& out, int held = -1) {
+    std::size_t kept = 0;
+    for (int dest : dirty_) {
+      if (dest == held) {
+        dirty_[kept++] = dest;
+        continue;
+      }
       out.emplace_back(dest, std::move(batches_[static_cast<std::size_t>(dest)]));
-    for (int dest : dirty_) batches_[static_cast<std::size_t>(dest)].clear();
-    dirty_.clear();
+      batches_[static_cast<std::size_t>(dest)].clear();
+    }
+    dirty_.resize(kept);
   }
 
   bool empty() const noexcept { return dirty_.empty(); }
+  /// Whether `dest` has a batch, and it holds only reports of finished tasks (which may wait
+  /// for the next ones).
+  bool only_reports(int dest) const noexcept {
+    const auto index = static_cast<std::size_t>(dest);
+    return index < batches_.size() && !batches_[index].empty() && !urgent_[index];
+  }
 
  private:
   std::vector<std::vector<std::byte>> batches_;  // per destination rank
   std::vector<int> dirty_;                       // destinations with a batch
+  std::vector<bool> urgent_;  // per destination: its batch holds more than task reports
 };
 
 /// Calls `on_message(kind, body)` for each message of a batch that came from `source`; a

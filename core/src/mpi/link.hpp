@@ -35,6 +35,9 @@ class Link : public Outbox {
     /// Ends a turn that a task thread ran (progress_here()): what must follow the messages
     /// handled in it (a worker enlists the tasks it read). Returns true if it did work.
     virtual bool on_helper_turn() { return false; }
+    /// Whether this rank's reports of finished tasks may wait a little, to go to the
+    /// scheduler with the next ones (a worker that has other tasks assigned to it yet).
+    virtual bool reports_may_wait() const { return false; }
   };
 
   /// This process's rank: 0 is the scheduler (and the client of the program's main).

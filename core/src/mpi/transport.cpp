@@ -186,7 +186,20 @@ bool Transport::post_sends(Handler& handler) {
       batches_.append(send.dest, Kind::data, [&](WireWriter& out) { data.write(out); });
       send.key.task = static_cast<std::uint32_t>(tag);  // remember the tag for posting below
     }
-    batches_.take(batches);
+    // Reports of finished tasks go to the scheduler at most every report_interval while
+    // this worker has other tasks to run: the scheduler, often on a core that workers
+    // share, then handles a batch of them at a time instead of waking for each.
+    const bool hold = rank_ != 0 && !stopping_.load(std::memory_order_relaxed) &&
+                      batches_.only_reports(0) && handler.reports_may_wait() &&
+                      std::chrono::steady_clock::now() - last_report_ < report_interval;
+    batches_.take(batches, hold ? 0 : -1);
+    if (hold) {
+      queued_.store(true, std::memory_order_relaxed);
+    } else if (!batches.empty() && rank_ != 0) {
+      for (const auto& batch : batches) {
+        if (batch.first == 0) last_report_ = std::chrono::steady_clock::now();
+      }
+    }
   }
   if (batches.empty() && data.empty()) return false;
   for (auto& [dest, bytes] : batches) {

@@ -121,6 +121,8 @@ class Transport final : public Link {
   std::atomic<int> helpers_{0};  // threads helping with turns (set_helping)
   ControlBatches batches_;
   std::deque<DataSend> data_sends_;
+  static constexpr std::chrono::microseconds report_interval{200};
+  std::chrono::steady_clock::time_point last_report_;  // the last batch sent to rank 0
 
   // Held for each turn, by the loop thread or a helper: what follows is theirs in turn.
   std::mutex turn_mutex_;

@@ -545,6 +545,7 @@ void Runtime::State::serve(detail::Link& transport, std::uint32_t threads, int r
       if (lost == 0) throw Error("the scheduler is gone (its connection broke); this worker ends");
     }
     bool on_helper_turn() override { return worker.on_helper_turn(); }
+    bool reports_may_wait() const override { return worker.has_unstarted_tasks(); }
     bool on_turn() override {
       if (retire_signalled.load(std::memory_order_relaxed)) worker.request_retire();
       const bool busy = worker.on_turn();
