@@ -79,8 +79,12 @@ class ThreadPool final : public Executor {
 
  private:
   static constexpr std::size_t batch = 16;  // roots a thread takes at once
-  static constexpr int spins = 64;          // looks for work before parking
-  static constexpr int spin_pauses = 64;    // pauses between looks, before a yield
+  // An idle thread spins this long between yields, and yields this many times before it
+  // parks (a third of a millisecond in all). Between the tasks of a stencil it waits a few
+  // microseconds: a yield among them makes the hand-off wait for the system call (with 2 us
+  // between yields, a stencil step of 3.5 us tasks spent 0.9 us outside them; 0.5 us now).
+  static constexpr std::chrono::microseconds spin_between_yields{20};
+  static constexpr int spins = 16;
 
   struct Item {
     LocalRun* run;
@@ -295,7 +299,7 @@ class ThreadPool final : public Executor {
         const auto ready = [this, &self] {
           return self.mailbox.state.load(std::memory_order_relaxed) != open || has_work();
         };
-        if (!spin_until(ready, spin_pauses)) std::this_thread::yield();
+        if (!spin_for(ready, spin_between_yields)) std::this_thread::yield();
       } else {
         park(nullptr, Clock::time_point::max());
       }
