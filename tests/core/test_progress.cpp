@@ -167,6 +167,18 @@ TEST_CASE("a slow computation off a terminal prints a line per interval at most,
   CHECK(lines.back().starts_with("progress: 13/13 tasks (100%)"));
 }
 
+TEST_CASE("a run of many tiny tasks on threads has counted all of them when its bar finishes") {
+  // Threads count the tasks they run in batches: the last batches must still be counted
+  // (within the second that the bar waits for them), or the run never ends.
+  auto client = make_client("threads", 2);
+  std::ostringstream out;
+  auto future = client.compute(fan_in(20000), lines_to(out, 0.05));
+  CHECK(future.result() == 20000L * 20001 / 2);
+  const auto lines = lines_of(out.str());
+  REQUIRE(!lines.empty());
+  CHECK(lines.back().starts_with("progress: 20001/20001 tasks (100%)"));
+}
+
 TEST_CASE("on a terminal, the bar is redrawn in place at most ten times a second") {
   FakeClock clock;
   std::ostringstream out;

@@ -240,8 +240,10 @@ void LocalRun::cancel_task(std::uint32_t task, bool released) noexcept {
 
 ProgressCounts LocalRun::counts() const noexcept {
   const std::uint64_t total = plan_.size();
-  return {total, total - remaining_.load(std::memory_order_acquire),
-          failed_count_.load(std::memory_order_relaxed)};
+  const std::uint64_t done = total - remaining_.load(std::memory_order_acquire);
+  // Failures are counted at once, tasks in batches: no more failed than done.
+  return {total, done,
+          std::min<std::uint64_t>(done, failed_count_.load(std::memory_order_relaxed))};
 }
 
 void LocalRun::flush_records() {

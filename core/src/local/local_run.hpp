@@ -38,9 +38,18 @@ class LocalRun final : public TaskCanceller, public std::enable_shared_from_this
   /// executing roots; keeps the run alive until its last task is done.
   void begin(Executor& executor);
 
-  /// Runs (or skips, after a failure or cancellation) ready task `task` on `worker`.
+  /// Runs (or skips, after a failure or cancellation) ready task `task` on `worker`. The
+  /// caller then counts it through tasks_done(), at once or with more of the run's tasks.
   template <class Push>
   std::uint32_t execute(std::uint32_t task, std::uint32_t worker, Push&& push);
+
+  /// Counts `count` tasks through execute(): the last count ends the run. Executors count in
+  /// batches, as this is the one word of the run that every task on every thread would write.
+  /// Nothing of the run may be touched after this call unless the caller holds a task of it
+  /// not yet counted.
+  void tasks_done(std::uint32_t count) {
+    if (remaining_.fetch_sub(count, std::memory_order_acq_rel) == count) complete();
+  }
 
   bool finished() const noexcept { return remaining_.load(std::memory_order_acquire) == 0; }
 
@@ -102,7 +111,7 @@ class LocalRun final : public TaskCanceller, public std::enable_shared_from_this
   // Sets task's failure to `cause` unless it has one (or even then, when `replace`); whether
   // it did.
   bool set_failed(std::uint32_t task, std::uint32_t cause, bool replace = false);
-  std::atomic<std::uint32_t> remaining_;        // tasks not yet through execute()
+  std::atomic<std::uint32_t> remaining_;        // tasks not yet counted by tasks_done()
   std::atomic<std::uint32_t> failed_count_{0};  // of those through, failed or skipped
   std::atomic<std::uint32_t> outputs_left_;     // outputs not yet delivered
   std::atomic<bool> abandoned_{false};          // every output was cancelled: skip what is left
@@ -171,8 +180,6 @@ std::uint32_t LocalRun::execute(std::uint32_t task, std::uint32_t worker, Push&&
       }
     }
   }
-  // Nothing of the run may be touched after this decrement unless it was the last one.
-  if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) complete();
   return next;
 }
 

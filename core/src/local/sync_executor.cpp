@@ -61,9 +61,13 @@ class SyncExecutor final : public Executor {
   static void run_from(LocalRun& run, std::uint32_t task) {
     std::vector<std::uint32_t> ready;
     auto push = [&ready](std::uint32_t t) { ready.push_back(t); };
+    std::uint32_t done = 0;
     for (;;) {
-      while (task != no_task) task = run.execute(task, 0, push);
-      if (ready.empty()) return;
+      for (; task != no_task; ++done) task = run.execute(task, 0, push);
+      if (ready.empty()) {
+        run.tasks_done(done);  // the caller holds the run: it may end here
+        return;
+      }
       task = ready.back();
       ready.pop_back();
     }
