@@ -31,7 +31,6 @@ LocalRun::LocalRun(Plan plan, std::vector<FutureStatePtr> outputs,
 
   if (stream_ && stream_->limit() > 0) {
     records_.resize(workers);
-    recorded_.assign(workers, 0);
   }
 }
 
@@ -138,15 +137,14 @@ void LocalRun::invoke(std::uint32_t task, std::uint32_t worker) {
     const std::uint64_t stop = timed ? ticks() : 0;
     if (tally) tally->finished(prefix, start, stop, bounds_);
     if (record) {
-      auto& ring = records_[worker];
-      const auto limit = stream_->limit();
-      RawRecord raw{task, start, stop};
-      if (ring.size() < limit) {
-        ring.push_back(raw);
+      auto& mine = records_[worker];
+      const RawRecord raw{task, start, stop};
+      if (mine.ring.size() < stream_->limit()) {
+        mine.ring.push_back(raw);
       } else {
-        ring[recorded_[worker] % limit] = raw;
+        mine.ring[mine.next] = raw;
+        if (++mine.next == mine.ring.size()) mine.next = 0;
       }
-      ++recorded_[worker];
     }
     return;
   }
@@ -255,11 +253,9 @@ void LocalRun::flush_records() {
   std::vector<std::uint32_t> heap, names(records_.size());
   std::size_t total = 0;
   for (std::uint32_t w = 0; w < records_.size(); ++w) {
-    auto& ring = records_[w];
-    if (recorded_[w] > ring.size()) {
-      std::rotate(ring.begin(), ring.begin() + static_cast<std::ptrdiff_t>(recorded_[w] % limit),
-                  ring.end());
-    }
+    auto& ring = records_[w].ring;
+    std::rotate(ring.begin(), ring.begin() + static_cast<std::ptrdiff_t>(records_[w].next),
+                ring.end());
     next[w] = ring.data();
     end[w] = ring.data() + ring.size();
     total += ring.size();

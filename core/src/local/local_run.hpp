@@ -125,8 +125,13 @@ class LocalRun final : public TaskCanceller, public std::enable_shared_from_this
     std::uint64_t stop;
   };
   std::shared_ptr<TaskStream> stream_;
-  std::vector<std::vector<RawRecord>> records_;  // per worker, a ring of at most limit
-  std::vector<std::size_t> recorded_;            // per worker, records ever made
+  // A worker's newest records, a ring of at most the stream's limit, on cache lines of its
+  // own: each task writes it (next to another worker's, the two cores took turns at the line).
+  struct alignas(64) Records {
+    std::vector<RawRecord> ring;
+    std::size_t next = 0;  // the oldest record, which the next one replaces once it is full
+  };
+  std::vector<Records> records_;  // per worker
 
   Executor* executor_ = nullptr;
   std::shared_ptr<LocalRun> self_;
