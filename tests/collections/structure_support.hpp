@@ -82,7 +82,7 @@ inline GraphStats graph_stats(const std::vector<tessera::detail::NodePtr>& outpu
     ++stats.nodes;
     std::int64_t inputs = 0;
     for (const auto& arg : node->args()) {
-      if (const auto* p = std::get_if<tessera::detail::NodePtr>(&arg)) {
+      if (const auto* p = arg.node()) {
         stack.push_back(p->get());
         ++inputs;
       }

@@ -26,7 +26,7 @@ std::vector<const Node*> reachable(const std::vector<NodePtr>& outputs) {
     if (!seen.insert(n).second) continue;
     order.push_back(n);
     for (const auto& arg : n->args()) {
-      if (const auto* p = std::get_if<NodePtr>(&arg)) stack.push_back(p->get());
+      if (const auto* p = arg.node()) stack.push_back(p->get());
     }
   }
   return order;
@@ -36,7 +36,7 @@ std::vector<const Node*> reachable(const std::vector<NodePtr>& outputs) {
 std::set<const Node*> inputs_among(const Node* n, const std::set<const Node*>& among) {
   std::set<const Node*> found;
   for (const auto& arg : n->args()) {
-    if (const auto* p = std::get_if<NodePtr>(&arg); p && among.count(p->get())) {
+    if (const auto* p = arg.node(); p && among.count(p->get())) {
       found.insert(p->get());
     }
   }
@@ -66,7 +66,7 @@ tessera::Array<double> square_matrix(std::int64_t n, std::int64_t chunk) {
 std::size_t source_arguments(const Node* n, const std::set<const Node*>& among) {
   std::size_t count = 0;
   for (const auto& arg : n->args()) {
-    if (const auto* p = std::get_if<NodePtr>(&arg); p && among.count(p->get())) ++count;
+    if (const auto* p = arg.node(); p && among.count(p->get())) ++count;
   }
   return count;
 }

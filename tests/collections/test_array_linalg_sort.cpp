@@ -208,7 +208,7 @@ std::size_t partial_keys(const std::vector<tessera::Delayed<tessera::Block>>& ou
     stack.pop_back();
     if (!seen.insert(node).second) continue;
     for (const auto& arg : node->args()) {
-      if (const auto* p = std::get_if<tessera::detail::NodePtr>(&arg)) stack.push_back(p->get());
+      if (const auto* p = arg.node()) stack.push_back(p->get());
     }
     if (node->is_task() && std::string(node->code->name) == "tessera.array.unique_partial") {
       keys.insert(std::string(node->key));

@@ -41,7 +41,7 @@ TEST_CASE("a thread keeps at most 512 KiB of the nodes it releases of each size"
   std::size_t kept_fresh = 1, kept_after_release = 0, kept_after_reuse = 0;
   std::thread thread([&] {
     kept_fresh = node_memory_kept_by_this_thread();
-    auto calls = make_calls(100000);  // about 13 MB of nodes of one size
+    auto calls = make_calls(100000);  // about 11 MB of nodes of one size
     calls.clear();
     kept_after_release = node_memory_kept_by_this_thread();
     auto again = make_calls(1000);
@@ -63,7 +63,7 @@ TEST_CASE("the slabs nodes are cut from go back once their nodes do") {
   const std::size_t before = node_slabs_held();
   std::size_t while_held = 0, after_release = 0;
   std::thread thread([&] {
-    auto calls = make_calls(100000);  // about 14 MB of nodes
+    auto calls = make_calls(100000);  // about 11 MB of nodes
     while_held = node_slabs_held();
     calls.clear();
     after_release = node_slabs_held();
@@ -78,7 +78,7 @@ TEST_CASE("the slabs nodes are cut from go back once their nodes do") {
 }
 
 TEST_CASE("nodes made on one thread and released on another go to the other's memory") {
-  auto calls = make_calls(5000);  // more than one thread keeps of one size
+  auto calls = make_calls(8000);  // more than one thread keeps of one size (5,041 nodes)
   std::size_t kept = 0;
   std::vector<std::int64_t> results;
   std::thread thread([&] {
@@ -87,13 +87,13 @@ TEST_CASE("nodes made on one thread and released on another go to the other's me
     kept = tessera::detail::node_memory_kept_by_this_thread();
     // The nodes this thread makes next take that memory, and compute right.
     tessera::Client client(tessera::ClientOptions{"threads", 2});
-    auto again = make_calls(5000);
+    auto again = make_calls(8000);
     results = client.gather(client.compute(again));
   });
   thread.join();
   CHECK(kept <= tessera::detail::node_memory_kept_per_size);
   CHECK(kept + 512 > tessera::detail::node_memory_kept_per_size);
-  REQUIRE(results.size() == 5000);
+  REQUIRE(results.size() == 8000);
   for (std::size_t i = 0; i < results.size(); ++i) {
     CHECK(results[i] == static_cast<std::int64_t>(i) + 1);
   }

@@ -91,8 +91,7 @@ void wait(const Handle& a) {
   std::vector<FutureStatePtr> held;
   for (const auto& node : block_nodes(a)) {
     if (node->is_task() || node->args().empty()) continue;
-    if (const auto* future = std::get_if<FutureRef>(&node->args()[0]))
-      held.push_back(future->state());
+    if (const auto* future = node->args()[0].future()) held.push_back(future->state());
   }
   std::vector<FutureState*> states;
   for (const auto& state : held) states.push_back(state.get());

@@ -1,10 +1,12 @@
 #include "tessera/client.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <optional>
 #include <string_view>
 #include <thread>
+#include <utility>
 
 #include "client/client_impl.hpp"
 #include "diagnostics/progress_settings.hpp"
@@ -91,11 +93,11 @@ std::vector<detail::FutureStatePtr> Client::launch(const std::vector<detail::Nod
     const auto& node = *outputs[i];
     if (node.is_task()) {
       tasks.push_back(outputs[i]);
-    } else if (const auto* future = std::get_if<detail::FutureRef>(&node.args()[0])) {
+    } else if (const auto* future = node.args()[0].future()) {
       states[i] = future->state();
     } else {
       states[i] = std::make_shared<detail::FutureState>(node.key);
-      states[i]->finish(std::get<Value>(node.args()[0]));
+      states[i]->finish(*node.args()[0].value());
     }
   }
   if (tasks.empty()) return states;
@@ -106,11 +108,19 @@ std::vector<detail::FutureStatePtr> Client::launch(const std::vector<detail::Nod
   if (progress) bar.emplace(*progress);
   std::vector<std::uint32_t> task_ids;
   detail::Plan plan = detail::lower(tasks, task_ids);
-  std::vector<std::uint32_t> slot_of(plan.size(), detail::no_task);
-  for (std::uint32_t i = 0; i < plan.outputs.size(); ++i) slot_of[plan.outputs[i]] = i;
+  // Each output task's index among plan.outputs, by task: sorted pairs, as a graph of
+  // millions of tasks has few outputs.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> slot_of;
+  slot_of.reserve(plan.outputs.size());
+  for (std::uint32_t i = 0; i < plan.outputs.size(); ++i) slot_of.emplace_back(plan.outputs[i], i);
+  std::sort(slot_of.begin(), slot_of.end());
   auto fill_states = [&](const std::vector<detail::FutureStatePtr>& plan_outputs) {
     for (std::size_t i = 0, k = 0; i < outputs.size(); ++i) {
-      if (!states[i]) states[i] = plan_outputs[slot_of[task_ids[k++]]];
+      if (states[i]) continue;
+      const auto task = task_ids[k++];
+      const auto found =
+          std::lower_bound(slot_of.begin(), slot_of.end(), std::pair{task, std::uint32_t{0}});
+      states[i] = plan_outputs[found->second];
     }
   };
   auto submitted = impl_->backend->submit(std::move(plan), bar.has_value());

@@ -36,7 +36,7 @@ void Node::release_inputs(std::span<NodeArg> inputs) noexcept {
   std::vector<NodePtr> list;
   std::vector<NodePtr>* pending = releasing ? releasing : &list;
   for (auto& input : inputs) {
-    auto* node = std::get_if<NodePtr>(&input);
+    NodePtr* node = input.node();
     if (!node || !*node) continue;
     try {
       pending->push_back(std::move(*node));
@@ -73,15 +73,15 @@ Key pure_key(const TaskCode& code, std::span<const NodeArg> args) {
   }
   try {
     for (const auto& arg : args) {
-      if (const auto* value = std::get_if<Value>(&arg)) {
+      if (const Value* value = arg.value()) {
         token.add(value->type().name());
         Frames frames = value->serialize();
         token.add(frames.header.data(), frames.header.size());
         for (const auto& buffer : frames.buffers) token.add(buffer.data(), buffer.size());
-      } else if (const auto* node = std::get_if<NodePtr>(&arg)) {
+      } else if (const NodePtr* node = arg.node()) {
         token.add((*node)->key);
       } else {
-        token.add(std::get<FutureRef>(arg).state()->key());
+        token.add(arg.future()->state()->key());
       }
     }
   } catch (const SerializationError&) {
@@ -120,10 +120,10 @@ std::string to_dot(const std::vector<NodePtr>& outputs) {
 
 namespace tessera::detail {
 // Memory per task is a budget (DESIGN.md: ~200 bytes held per task): a node of a one-argument
-// call is 96 bytes before its shared_ptr control block (a 128-byte malloc chunk with it), of a
-// two-argument one 136 (a 160-byte chunk: 8 bytes more would make it 176).
-static_assert(sizeof(void*) != 8 || sizeof(NodeArg) == 40, "NodeArg grew");
+// call is 88 bytes before its shared_ptr control block (with it and its link to its slab, a
+// 112-byte piece), of a two-argument one 120 (a 144-byte piece: 8 bytes more would make it 160).
+static_assert(sizeof(void*) != 8 || sizeof(NodeArg) == 32, "NodeArg grew");
 static_assert(sizeof(void*) != 8 || sizeof(Node) == 56, "Node grew");
-static_assert(sizeof(void*) != 8 || sizeof(NodeOf<1>) == 96, "Node grew");
-static_assert(sizeof(void*) != 8 || sizeof(NodeOf<2>) == 136, "Node grew");
+static_assert(sizeof(void*) != 8 || sizeof(NodeOf<1>) == 88, "Node grew");
+static_assert(sizeof(void*) != 8 || sizeof(NodeOf<2>) == 120, "Node grew");
 }  // namespace tessera::detail

@@ -105,19 +105,19 @@ Plan lower(const std::vector<NodePtr>& outputs, std::vector<std::uint32_t>& outp
       plan.placement.back() = node.code->placement.get();
     }
     for (const auto& arg : node.args()) {
-      if (const auto* value = std::get_if<Value>(&arg)) {
-        plan.add_value_arg(value);
-      } else if (const auto* child = std::get_if<NodePtr>(&arg)) {
+      if (const NodePtr* child = arg.node()) {
         const Node& c = **child;
         if (c.is_task()) {
           plan.add_task_arg(c.plan_index);
-        } else if (const auto* literal = std::get_if<Value>(&c.args()[0])) {
+        } else if (const Value* literal = c.args()[0].value()) {
           plan.add_value_arg(literal);
         } else {
-          plan.add_external_arg(std::get<FutureRef>(c.args()[0]).state());
+          plan.add_external_arg(c.args()[0].future()->state());
         }
+      } else if (const Value* value = arg.value()) {
+        plan.add_value_arg(value);
       } else {
-        plan.add_external_arg(std::get<FutureRef>(arg).state());
+        plan.add_external_arg(arg.future()->state());
       }
     }
   };
@@ -143,7 +143,7 @@ Plan lower(const std::vector<NodePtr>& outputs, std::vector<std::uint32_t>& outp
         const auto args = frame.args;
         bool descended = false;
         while (frame.next_arg < args.size()) {
-          const auto* child = std::get_if<NodePtr>(&args[frame.next_arg++]);
+          const NodePtr* child = args[frame.next_arg++].node();
           if (child && (*child)->is_task() && (*child)->lowering_epoch != epoch &&
               !same_as_emitted(**child)) {
             (*child)->lowering_epoch = epoch;

@@ -31,6 +31,10 @@ LocalRun::LocalRun(Plan plan, std::vector<FutureStatePtr> outputs,
 
   if (stream_ && stream_->limit() > 0) {
     records_.resize(workers);
+    // Room for what a worker may record, made once: a ring that doubles as it grows leaves
+    // the arrays it grew out of in the heap.
+    const auto most = std::min<std::size_t>(stream_->limit(), n);
+    for (auto& worker : records_) worker.ring.reserve(most);
   }
 }
 
@@ -267,8 +271,11 @@ void LocalRun::flush_records() {
   };
   std::make_heap(heap.begin(), heap.end(), later);
   auto skip = total - std::min(total, limit);
+  // Handed to the stream a piece at a time: the stream copies them, and this is the end of a
+  // big run, while its plan and graph are still held (a copy of all would add 40 bytes a record).
+  constexpr std::size_t piece = 4096;
   std::vector<TaskStream::Entry> entries;
-  entries.reserve(total - skip);
+  entries.reserve(std::min(piece, total - skip));
   const TickClock clock;
   while (!heap.empty()) {
     std::pop_heap(heap.begin(), heap.end(), later);
@@ -279,6 +286,10 @@ void LocalRun::flush_records() {
     } else {
       entries.push_back(TaskStream::Entry{*plan_.keys[raw.task], names[w], clock.seconds(raw.start),
                                           clock.seconds(raw.stop)});
+      if (entries.size() == piece) {
+        stream_->add(entries);
+        entries.clear();
+      }
     }
     if (next[w] == end[w]) {
       heap.pop_back();
