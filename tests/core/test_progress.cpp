@@ -179,6 +179,31 @@ TEST_CASE("a run of many tiny tasks on threads has counted all of them when its 
   CHECK(lines.back().starts_with("progress: 20001/20001 tasks (100%)"));
 }
 
+TEST_CASE("runs from several threads at once on one threads client each count all their tasks") {
+  // The pool's threads take tasks of the runs in turn, and count what they ran of one run
+  // before they run another's: every run must still reach its total.
+  auto client = make_client("threads", 2);
+  constexpr int users = 8;
+  std::ostringstream outs[users];
+  long results[users] = {};
+  std::vector<std::thread> threads;
+  for (int u = 0; u < users; ++u) {
+    threads.emplace_back([&, u] {
+      results[u] = client.compute(fan_in(20000 + u), lines_to(outs[u], 0.05)).result();
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (int u = 0; u < users; ++u) {
+    CAPTURE(u);
+    const long n = 20000 + u;
+    CHECK(results[u] == n * (n + 1) / 2);
+    const auto lines = lines_of(outs[u].str());
+    REQUIRE(!lines.empty());
+    CHECK(lines.back().starts_with("progress: " + std::to_string(n + 1) + "/" +
+                                   std::to_string(n + 1) + " tasks (100%)"));
+  }
+}
+
 TEST_CASE("on a terminal, the bar is redrawn in place at most ten times a second") {
   FakeClock clock;
   std::ostringstream out;
