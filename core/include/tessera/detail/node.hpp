@@ -32,7 +32,7 @@ using NodePtr = std::shared_ptr<const Node>;
 /// An argument of a recorded call: a literal, the result of another call (a NodePtr), or
 /// of a future (a FutureRef). All three are kept in a Value, which tells them apart by the
 /// type it holds: 32 bytes, where a std::variant of the three took 40, and a graph's call
-/// nodes are mostly their arguments (16 bytes a node less, after malloc's rounding).
+/// nodes are mostly their arguments (16 bytes a node less, once rounded to 16 bytes).
 class NodeArg {
  public:
   // A literal only from a Value itself, so that nothing else becomes one by conversion.
